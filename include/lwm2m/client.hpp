@@ -1,0 +1,61 @@
+// The LwM2M client: the application owns one Client object and calls step()
+// from its main loop.
+#pragma once
+
+#include <cstdint>
+
+#include "lwm2m/config.hpp"
+#include "lwm2m/platform.hpp"
+#include "lwm2m/status.hpp"
+#include "lwm2m/transport.hpp"
+#include "lwm2m/client_config.hpp"
+#include "lwm2m/detail/client_data.hpp"
+
+namespace lwm2m {
+
+/// An LwM2M client with one server account. Never allocates, never blocks and
+/// is not thread-safe: call every member from one thread.
+class Client {
+public:
+    /// The references must outlive the client.
+    Client(net::Transport& transport, Clock& clock, Random& random);
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    /// Validates and copies `config`; the client registers on the next step().
+    /// Errors: kInvalidArgument (missing endpoint name, a URI that is not
+    /// coap://host[:port], zero lifetime), kNoSpace (a string longer than
+    /// LWM2M_MAX_URI_LENGTH), kInvalidState (called while registered).
+    Status configure(const ClientConfig& config);
+
+    /// Does all work that is due: receives and answers requests, retransmits,
+    /// registers, updates and handles Queue Mode. Never blocks.
+    void step();
+
+    /// Milliseconds until step() has timed work to do; 0 means now. While the
+    /// transport is connected, a received datagram also needs a step().
+    uint32_t time_until_next_step_ms() const;
+
+    /// Sends an Update as soon as possible, waking the connection in Queue Mode.
+    void request_update();
+
+    /// Starts De-register; step() completes it. Ends in kDeregistered, also if
+    /// the server does not answer after all retransmissions.
+    void deregister();
+
+    RegistrationState registration_state() const;
+
+    /// True while a Queue Mode client is offline (receive off, socket closed).
+    bool is_offline() const;
+
+    /// Location-Path assigned by the server, as "/rd/5a3f"; empty if not registered.
+    const char* location() const;
+
+private:
+    net::Transport& transport_;
+    Clock& clock_;
+    Random& random_;
+    detail::ClientData data_;
+};
+
+}  // namespace lwm2m

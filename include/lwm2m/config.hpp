@@ -1,0 +1,67 @@
+// Build-time capacities of the library. Override any of them with a -D flag or
+// by defining it before this header is included; every value is fixed at build
+// time because the library never allocates from the heap.
+#pragma once
+
+/// Size of the buffer that receives one datagram. RAM cost: this many bytes in
+/// the Client object. Longer datagrams are dropped as too large.
+#ifndef LWM2M_IN_BUFFER_SIZE
+#define LWM2M_IN_BUFFER_SIZE 1200
+#endif
+
+/// Size of the buffer in which an outgoing message is built. RAM cost: this many
+/// bytes in the Client object. It bounds the Register payload and every response.
+#ifndef LWM2M_OUT_BUFFER_SIZE
+#define LWM2M_OUT_BUFFER_SIZE 1200
+#endif
+
+/// Bytes kept for cached responses, which answer retransmitted requests for
+/// EXCHANGE_LIFETIME without processing them again. RAM cost: this many bytes
+/// plus 8 bytes for each entry slot (LWM2M_RESPONSE_CACHE_ENTRIES).
+#ifndef LWM2M_RESPONSE_CACHE_SIZE
+#define LWM2M_RESPONSE_CACHE_SIZE 256
+#endif
+
+/// Number of responses the cache can hold at once.
+#ifndef LWM2M_RESPONSE_CACHE_ENTRIES
+#define LWM2M_RESPONSE_CACHE_ENTRIES 4
+#endif
+
+/// Options a received message may carry; a request with more gets 4.00 Bad
+/// Request. RAM cost: 8 bytes each on the stack while a message is handled.
+#ifndef LWM2M_MAX_OPTIONS
+#define LWM2M_MAX_OPTIONS 16
+#endif
+
+/// Bytes kept for the Location-Path the server assigns at Register, all
+/// segments together. RAM cost: this many bytes in the Client object.
+#ifndef LWM2M_LOCATION_PATH_SIZE
+#define LWM2M_LOCATION_PATH_SIZE 40
+#endif
+
+/// Segments of the Location-Path kept (for example "rd" and "5a3f" are two).
+#ifndef LWM2M_MAX_LOCATION_SEGMENTS
+#define LWM2M_MAX_LOCATION_SEGMENTS 4
+#endif
+
+/// Length of the tokens the client generates, 1 to 8 bytes. Shorter tokens save
+/// bytes on air; RFC 7252, 5.3.1 asks for at least 32 random bits on the internet.
+#ifndef LWM2M_TOKEN_LENGTH
+#define LWM2M_TOKEN_LENGTH 4
+#endif
+
+/// Maximum length of the endpoint name, the server URI and the host part of it.
+#ifndef LWM2M_MAX_URI_LENGTH
+#define LWM2M_MAX_URI_LENGTH 96
+#endif
+
+/// Log messages below this level are removed at compile time and cost no flash:
+/// 0 trace, 1 debug, 2 info, 3 warning, 4 error, 5 off.
+#ifndef LWM2M_LOG_LEVEL
+#define LWM2M_LOG_LEVEL 1
+#endif
+
+/// Length of one formatted log message, on the stack of the logging call.
+#ifndef LWM2M_LOG_MESSAGE_SIZE
+#define LWM2M_LOG_MESSAGE_SIZE 160
+#endif

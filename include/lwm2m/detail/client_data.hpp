@@ -1,0 +1,79 @@
+// State of a Client. Public only so that the application can own the Client
+// object (its size is known at compile time); not part of the API.
+#pragma once
+
+#include <cstdint>
+
+#include "lwm2m/client_config.hpp"
+#include "lwm2m/config.hpp"
+#include "lwm2m/detail/response_cache.hpp"
+
+namespace lwm2m::detail {
+
+/// Values of the Server object instance (/1/0) that the server may write.
+struct ServerObject {
+    uint32_t lifetime_s = 0;
+    bool notification_storing = true;
+    /// Binding as sent in `b`, for example "U".
+    char binding[4] = {};
+};
+
+/// Registration parameters that changed since the last successful Register or
+/// Update, so the next Update carries only these (LwM2M Core, 6.2.2).
+namespace changed {
+inline constexpr uint8_t kLifetime = 1 << 0;
+inline constexpr uint8_t kBinding = 1 << 1;
+}  // namespace changed
+
+/// The one confirmable request the client has in flight (NSTART = 1).
+struct PendingRequest {
+    enum class Kind : uint8_t { kNone, kRegister, kUpdate, kDeregister };
+
+    Kind kind = Kind::kNone;
+    /// Parameters the Update carries (a `changed` mask); kept across
+    /// retransmissions so every copy is identical.
+    uint8_t update_parameters = 0;
+    uint8_t retransmissions = 0;
+    /// An empty ACK arrived: the response will come separately (RFC 7252, 5.2.2).
+    bool acknowledged = false;
+    uint16_t message_id = 0;
+    uint8_t token[LWM2M_TOKEN_LENGTH] = {};
+    uint32_t timeout_ms = 0;
+    uint64_t deadline_ms = 0;
+    /// When the first copy was sent; the lifetime counts from here.
+    uint64_t sent_ms = 0;
+};
+
+struct ClientData {
+    ClientConfig config;
+    char endpoint_name[LWM2M_MAX_URI_LENGTH + 1] = {};
+    char host[LWM2M_MAX_URI_LENGTH + 1] = {};
+    uint16_t port = 0;
+    ServerObject server;
+
+    RegistrationState state = RegistrationState::kUnconfigured;
+    PendingRequest pending;
+    /// Location-Path as "/rd/5a3f"; segments never contain '/'.
+    char location[LWM2M_LOCATION_PATH_SIZE] = {};
+
+    uint64_t next_update_ms = 0;
+    uint64_t retry_at_ms = 0;
+    uint64_t last_exchange_ms = 0;
+    /// Register attempts made in the current sequence, and sequences started.
+    uint8_t register_attempts = 0;
+    uint8_t register_sequences = 0;
+    uint8_t changed_parameters = 0;
+    bool update_requested = false;
+    bool deregister_requested = false;
+    bool reboot_requested = false;
+    bool offline = false;
+    bool have_separate_response = false;
+    uint16_t separate_response_message_id = 0;
+    uint16_t next_message_id = 0;
+
+    ResponseCache response_cache;
+    uint8_t in_buffer[LWM2M_IN_BUFFER_SIZE] = {};
+    uint8_t out_buffer[LWM2M_OUT_BUFFER_SIZE] = {};
+};
+
+}  // namespace lwm2m::detail

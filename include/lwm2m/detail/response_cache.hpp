@@ -1,0 +1,47 @@
+// Cache of recent responses, so that a retransmitted request is processed once
+// and every copy gets the same bytes back (RFC 7252, 4.5).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "lwm2m/config.hpp"
+
+namespace lwm2m::detail {
+
+class ResponseCache {
+public:
+    /// Returns the response cached for the request with `message_id`, or an
+    /// empty span. The view stays valid until the next store() or clear().
+    std::span<const uint8_t> find(uint16_t message_id, uint64_t now_ms);
+
+    /// Stores `response` for `message_id` until `now_ms + lifetime_ms`, evicting
+    /// the oldest entries to make room.
+    /// NOTE: a response longer than LWM2M_RESPONSE_CACHE_SIZE is not cached, so
+    /// a retransmission of its request is processed again.
+    void store(uint16_t message_id, std::span<const uint8_t> response, uint64_t now_ms,
+               uint32_t lifetime_ms);
+
+    void clear() { count_ = 0; }
+
+    size_t size() const { return count_; }
+
+private:
+    struct Entry {
+        uint32_t expires_s;
+        uint16_t message_id;
+        uint16_t length;
+    };
+
+    void drop_oldest();
+    void drop_expired(uint64_t now_ms);
+    size_t used_bytes() const;
+
+    // Entries are oldest first, and their bytes lie in `data_` in the same order.
+    Entry entries_[LWM2M_RESPONSE_CACHE_ENTRIES] = {};
+    uint8_t data_[LWM2M_RESPONSE_CACHE_SIZE] = {};
+    uint8_t count_ = 0;
+};
+
+}  // namespace lwm2m::detail

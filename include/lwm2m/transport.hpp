@@ -1,0 +1,87 @@
+// The network port: the datagram transport the client talks through. Implement
+// this interface for a modem or an IP stack; ports/posix has the UDP one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "lwm2m/status.hpp"
+
+namespace lwm2m::net {
+
+enum class TransportState : uint8_t {
+    /// No socket. The state after create(), close() and cleanup().
+    kClosed,
+    /// A socket is bound to a local port but not connected (after reuse_last_port()).
+    kBound,
+    /// A socket is connected to the server; send() and receive() work.
+    kConnected,
+};
+
+enum class AddressFamily : uint8_t { kUnspecified, kIpv4, kIpv6 };
+
+/// A datagram transport with one remote peer at a time.
+///
+/// Every call returns at once. `Status::kWouldBlock` means "nothing to do now,
+/// try later" (no datagram has arrived, or the send queue is full), and
+/// `Status::kInProgress` means "started but not finished, repeat the same call
+/// with the same arguments". The client calls these only from `Client::step()`.
+class Transport {
+public:
+    /// Prepares the transport; the state becomes kClosed. Called once before any
+    /// other call.
+    virtual Status create() = 0;
+
+    /// Connects to `host` (a name or a literal address) and `port`. Opens a
+    /// socket on an ephemeral port unless the state is kBound, in which case the
+    /// bound socket and its port are kept. Records the local port for
+    /// reuse_last_port(). Errors: kResolveFailed, kNetworkError, kInProgress.
+    virtual Status connect(const char* host, uint16_t port) = 0;
+
+    /// Sends one datagram. Errors: kWouldBlock, kMessageTooLarge (larger than
+    /// the transport can carry), kInvalidState (not connected), kNetworkError.
+    virtual Status send(std::span<const std::byte> datagram) = 0;
+
+    /// Receives one datagram into `buffer` and returns its length. Errors:
+    /// kWouldBlock (nothing has arrived), kMessageTooLarge (the datagram was
+    /// longer than `buffer` and has been discarded), kInvalidState, kNetworkError.
+    virtual Result<size_t> receive(std::span<std::byte> buffer) = 0;
+
+    /// Stops sending and receiving but keeps the socket until close().
+    virtual Status shutdown() = 0;
+
+    /// Closes the socket; the state becomes kClosed. The last local port stays
+    /// recorded for reuse_last_port().
+    virtual Status close() = 0;
+
+    /// Releases everything create() prepared, closing the socket if needed.
+    virtual Status cleanup() = 0;
+
+    virtual TransportState state() const = 0;
+
+    /// Largest datagram payload send() accepts, in bytes.
+    virtual size_t inner_mtu() const = 0;
+
+    /// Local port of the current socket, or of the last one if none is open;
+    /// 0 if no connection was ever made. For logs.
+    virtual uint16_t local_port() const = 0;
+
+    /// Tells the transport that the client expects no datagrams until its next
+    /// send (Queue Mode sleep). A modem port may switch its receiver off. The
+    /// flag clears on the next send().
+    virtual void set_receive_off(bool receive_off) = 0;
+
+    /// Opens a new socket bound to the local port of the last successful
+    /// connect(), in the same address family, so that the next connect() sends
+    /// from that port. Call after close(). Errors: kInvalidState (no connection
+    /// was ever made, or a socket is still open), kAddressInUse (another socket
+    /// owns the port; the state stays kClosed), kNetworkError.
+    virtual Status reuse_last_port() = 0;
+
+protected:
+    // Not virtual: the library never deletes a transport through this interface.
+    ~Transport() = default;
+};
+
+}  // namespace lwm2m::net

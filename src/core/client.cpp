@@ -1,0 +1,145 @@
+#include "lwm2m/client.hpp"
+
+#include <cstring>
+
+#include "core/context.hpp"
+#include "lwm2m/log.hpp"
+
+LWM2M_LOG_MODULE("client");
+
+namespace lwm2m {
+namespace {
+
+bool copy_string(const char* text, std::span<char> out) {
+    const size_t length = std::strlen(text);
+    if (length >= out.size()) {
+        return false;
+    }
+    std::memcpy(out.data(), text, length + 1);
+    return true;
+}
+
+}  // namespace
+
+Client::Client(net::Transport& transport, Clock& clock, Random& random)
+    : transport_(transport), clock_(clock), random_(random) {}
+
+Status Client::configure(const ClientConfig& config) {
+    detail::ClientData& data = data_;
+    if (data.state != RegistrationState::kUnconfigured &&
+        data.state != RegistrationState::kDeregistered && data.state != RegistrationState::kFailed) {
+        return Status::kInvalidState;
+    }
+    if (config.endpoint_name == nullptr || config.endpoint_name[0] == '\0' ||
+        config.lifetime_s == 0 || config.short_server_id == 0 || config.short_server_id == 65535 ||
+        config.coap.ack_timeout_ms == 0 || config.coap.ack_random_factor_percent < 100 ||
+        config.coap.max_retransmit > 20 || config.retry.retry_count == 0 ||
+        config.retry.sequence_retry_count == 0) {
+        return Status::kInvalidArgument;
+    }
+    uint16_t port = 0;
+    const Status uri_status = core::parse_server_uri(config.server_uri, data.host, port);
+    if (uri_status != Status::kOk) {
+        LWM2M_LOG_ERROR("invalid server URI '%s': expected coap://host[:port]",
+                        config.server_uri == nullptr ? "" : config.server_uri);
+        return uri_status;
+    }
+    if (!copy_string(config.endpoint_name, data.endpoint_name)) {
+        return Status::kNoSpace;
+    }
+    const Status created = transport_.create();
+    if (created != Status::kOk) {
+        LWM2M_LOG_ERROR("transport create failed: %s", to_string(created));
+        return created;
+    }
+
+    data.config = config;
+    data.config.endpoint_name = data.endpoint_name;
+    data.config.server_uri = nullptr;
+    data.port = port;
+    data.server = {};
+    data.server.lifetime_s = config.lifetime_s;
+    data.server.binding[0] = 'U';
+    data.pending = {};
+    data.location[0] = '\0';
+    data.register_attempts = 0;
+    data.register_sequences = 0;
+    data.changed_parameters = 0;
+    data.update_requested = false;
+    data.deregister_requested = false;
+    data.reboot_requested = false;
+    data.offline = false;
+    data.response_cache.clear();
+    data.next_message_id = static_cast<uint16_t>(random_.next_u32());
+    data.retry_at_ms = clock_.monotonic_ms();
+    data.state = RegistrationState::kNotRegistered;
+    LWM2M_LOG_INFO("configured endpoint '%s', server %s:%u, lifetime %lu s, Queue Mode %s",
+                   data.endpoint_name, data.host, data.port,
+                   static_cast<unsigned long>(config.lifetime_s), config.queue_mode ? "on" : "off");
+    return Status::kOk;
+}
+
+void Client::step() {
+    if (data_.state == RegistrationState::kUnconfigured) {
+        return;
+    }
+    core::Context ctx{transport_, clock_, random_, data_, clock_.monotonic_ms()};
+    core::receive_datagrams(ctx);
+    if (data_.reboot_requested) {
+        data_.reboot_requested = false;
+        if (data_.config.device.reboot != nullptr) {
+            data_.config.device.reboot(data_.config.device.reboot_context);
+        }
+    }
+    core::check_retransmission(ctx);
+    core::step_registration(ctx);
+    core::step_queue_mode(ctx);
+}
+
+uint32_t Client::time_until_next_step_ms() const {
+    if (data_.state == RegistrationState::kUnconfigured) {
+        return UINT32_MAX;
+    }
+    uint64_t next = core::next_registration_event_ms(data_);
+    const uint64_t queue_deadline = core::queue_mode_deadline_ms(data_);
+    next = queue_deadline < next ? queue_deadline : next;
+    if (data_.reboot_requested) {
+        next = 0;
+    }
+    const uint64_t now = clock_.monotonic_ms();
+    if (next <= now) {
+        return 0;
+    }
+    const uint64_t wait = next - now;
+    return wait > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(wait);
+}
+
+void Client::request_update() {
+    if (data_.state == RegistrationState::kRegistered) {
+        data_.update_requested = true;
+    }
+}
+
+void Client::deregister() {
+    switch (data_.state) {
+        case RegistrationState::kRegistered:
+        case RegistrationState::kNotRegistered:
+            data_.deregister_requested = true;
+            return;
+        case RegistrationState::kRegistering:
+            // Give up the Register in flight; nothing is registered yet.
+            data_.pending = {};
+            data_.state = RegistrationState::kDeregistered;
+            return;
+        default:
+            return;
+    }
+}
+
+RegistrationState Client::registration_state() const { return data_.state; }
+
+bool Client::is_offline() const { return data_.offline; }
+
+const char* Client::location() const { return data_.location; }
+
+}  // namespace lwm2m

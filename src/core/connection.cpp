@@ -1,0 +1,87 @@
+// The connection to the server and Queue Mode (LwM2M Core 1.1, 6.5): going
+// offline after the queue timeout, and waking up from the same local port.
+#include "core/context.hpp"
+#include "lwm2m/log.hpp"
+
+LWM2M_LOG_MODULE("conn");
+
+namespace lwm2m::core {
+namespace {
+
+using detail::PendingRequest;
+
+// Opens a socket on the port used before the sleep, so that the server and any
+// NAT on the way still map this client to the same address. Falls back to a
+// new port if that fails; the Update that follows moves the registration there.
+void rebind_last_port(Context& ctx) {
+    const uint16_t last_port = ctx.transport.local_port();
+    const Status status = ctx.transport.reuse_last_port();
+    if (status == Status::kOk) {
+        LWM2M_LOG_DEBUG("bound to last local port %u", last_port);
+        return;
+    }
+    LWM2M_LOG_WARNING("cannot reuse local port %u (%s), using a new port", last_port,
+                      to_string(status));
+    if (ctx.transport.state() != net::TransportState::kClosed) {
+        (void)ctx.transport.close();
+    }
+}
+
+}  // namespace
+
+Status ensure_online(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    const net::TransportState state = ctx.transport.state();
+    if (state == net::TransportState::kConnected) {
+        if (data.offline) {
+            data.offline = false;
+            LWM2M_LOG_INFO("online again, socket kept open on local port %u",
+                           ctx.transport.local_port());
+        }
+        return Status::kOk;
+    }
+    if (state == net::TransportState::kClosed && ctx.transport.local_port() != 0) {
+        rebind_last_port(ctx);
+    }
+    const Status status = ctx.transport.connect(data.host, data.port);
+    if (status != Status::kOk) {
+        return status;
+    }
+    data.last_exchange_ms = ctx.now_ms;
+    if (data.offline) {
+        data.offline = false;
+        LWM2M_LOG_INFO("online again from local port %u", ctx.transport.local_port());
+    } else {
+        LWM2M_LOG_INFO("connected to %s:%u from local port %u", data.host, data.port,
+                       ctx.transport.local_port());
+    }
+    return Status::kOk;
+}
+
+uint64_t queue_mode_deadline_ms(const detail::ClientData& data) {
+    if (!data.config.queue_mode || data.offline || data.state != RegistrationState::kRegistered ||
+        data.pending.kind != PendingRequest::Kind::kNone) {
+        return UINT64_MAX;
+    }
+    return data.last_exchange_ms + data.config.queue_timeout_ms;
+}
+
+void step_queue_mode(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    if (ctx.now_ms < queue_mode_deadline_ms(data) || data.update_requested ||
+        data.deregister_requested || data.changed_parameters != 0) {
+        return;
+    }
+    ctx.transport.set_receive_off(true);
+    data.offline = true;
+    if (data.config.close_socket_when_offline) {
+        (void)ctx.transport.close();
+        LWM2M_LOG_INFO("offline (Queue Mode), socket closed, last local port %u",
+                       ctx.transport.local_port());
+    } else {
+        LWM2M_LOG_INFO("offline (Queue Mode), receive off, socket kept on local port %u",
+                       ctx.transport.local_port());
+    }
+}
+
+}  // namespace lwm2m::core

@@ -1,0 +1,61 @@
+// Internal interface between the parts of the client core. Each step() builds
+// a Context and passes it to the functions below.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "coap/message.hpp"
+#include "lwm2m/client_config.hpp"
+#include "lwm2m/detail/client_data.hpp"
+#include "lwm2m/platform.hpp"
+#include "lwm2m/transport.hpp"
+
+namespace lwm2m::core {
+
+struct Context {
+    net::Transport& transport;
+    Clock& clock;
+    Random& random;
+    detail::ClientData& data;
+    uint64_t now_ms;
+};
+
+// exchange.cpp: CoAP message layer (RFC 7252, 4).
+uint32_t initial_ack_timeout_ms(Context& ctx);
+uint32_t max_transmit_wait_ms(const CoapTransmission& coap);
+uint32_t exchange_lifetime_ms(const CoapTransmission& coap);
+uint16_t next_message_id(Context& ctx);
+void send_empty(Context& ctx, coap::Type type, uint16_t message_id);
+bool send_datagram(Context& ctx, std::span<const uint8_t> datagram);
+void receive_datagrams(Context& ctx);
+void check_retransmission(Context& ctx);
+
+// server_requests.cpp: requests from the LwM2M server.
+/// `options_truncated` is true when the request had more options than
+/// LWM2M_MAX_OPTIONS; it is then answered with 4.00.
+void handle_server_request(Context& ctx, const coap::Message& request, bool options_truncated);
+
+// registration.cpp: Register, Update, De-register (LwM2M Core, 6.2).
+void start_register(Context& ctx);
+void start_update(Context& ctx);
+void start_deregister(Context& ctx);
+/// Encodes the pending request into the out buffer; returns its bytes, or an
+/// empty span if it does not fit.
+std::span<const uint8_t> encode_pending_request(Context& ctx);
+void complete_pending_request(Context& ctx, const coap::Message& response);
+void fail_pending_request(Context& ctx, const char* reason);
+void step_registration(Context& ctx);
+uint64_t next_registration_event_ms(const detail::ClientData& data);
+
+// connection.cpp: the transport, Queue Mode sleep and wake-up.
+Status ensure_online(Context& ctx);
+void step_queue_mode(Context& ctx);
+uint64_t queue_mode_deadline_ms(const detail::ClientData& data);
+
+// uri.cpp
+/// Splits "coap://host:port" into host and port. Returns kInvalidArgument for
+/// another scheme or a malformed URI and kNoSpace if the host is too long.
+Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port);
+
+}  // namespace lwm2m::core

@@ -1,0 +1,252 @@
+// CoAP message layer of the client: message IDs, confirmable retransmission,
+// matching of ACK, RST and responses, and rejection of malformed messages
+// (RFC 7252, 4).
+#include <cstring>
+
+#include "core/context.hpp"
+#include "lwm2m/log.hpp"
+
+LWM2M_LOG_MODULE("coap");
+
+namespace lwm2m::core {
+namespace {
+
+using coap::Message;
+using coap::Type;
+using detail::PendingRequest;
+
+// Datagrams handled in one step, so a flood cannot starve the timers.
+constexpr int kMaxDatagramsPerStep = 8;
+
+// RFC 7252, 4.8.2: MAX_LATENCY is 100 s.
+constexpr uint32_t kMaxLatencyMs = 100000;
+
+bool token_matches(const Message& message, const PendingRequest& pending) {
+    return message.token_length == sizeof(pending.token) &&
+           std::memcmp(message.token, pending.token, sizeof(pending.token)) == 0;
+}
+
+// RFC 7252, 5.4.1: options a response may carry that the client understands.
+bool is_known_response_option(uint16_t number) {
+    switch (number) {
+        case coap::option::kETag:
+        case coap::option::kObserve:
+        case coap::option::kLocationPath:
+        case coap::option::kContentFormat:
+        case coap::option::kMaxAge:
+        case coap::option::kLocationQuery:
+        case coap::option::kBlock2:
+        case coap::option::kBlock1:
+        case coap::option::kSize2:
+        case coap::option::kSize1:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool has_unknown_critical_option(const Message& message) {
+    for (uint8_t i = 0; i < message.option_count; ++i) {
+        const uint16_t number = message.options[i].number;
+        if (coap::option::is_critical(number) && !is_known_response_option(number)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void handle_empty(Context& ctx, const Message& message) {
+    PendingRequest& pending = ctx.data.pending;
+    const bool matches_pending =
+        pending.kind != PendingRequest::Kind::kNone && message.message_id == pending.message_id;
+    switch (message.type) {
+        case Type::kConfirmable:
+            // RFC 7252, 4.3: an empty CON ("CoAP ping") is answered with RST.
+            send_empty(ctx, Type::kReset, message.message_id);
+            return;
+        case Type::kAcknowledgement:
+            if (matches_pending && !pending.acknowledged) {
+                // RFC 7252, 5.2.2: the response follows in its own message.
+                pending.acknowledged = true;
+                pending.deadline_ms = ctx.now_ms + exchange_lifetime_ms(ctx.data.config.coap);
+                LWM2M_LOG_DEBUG("message %u acknowledged, waiting for a separate response",
+                                message.message_id);
+            }
+            return;
+        case Type::kReset:
+            if (matches_pending) {
+                fail_pending_request(ctx, "rejected with RST");
+            }
+            return;
+        case Type::kNonConfirmable:
+            return;
+    }
+}
+
+void handle_response(Context& ctx, const Message& message) {
+    PendingRequest& pending = ctx.data.pending;
+    const bool token_ok = pending.kind != PendingRequest::Kind::kNone && token_matches(message, pending);
+    switch (message.type) {
+        case Type::kAcknowledgement:
+            if (!token_ok || message.message_id != pending.message_id) {
+                return;
+            }
+            if (has_unknown_critical_option(message)) {
+                LWM2M_LOG_WARNING("response %u has an unknown critical option, ignored",
+                                  message.message_id);
+                return;
+            }
+            complete_pending_request(ctx, message);
+            return;
+        case Type::kConfirmable:
+            if (token_ok && !has_unknown_critical_option(message)) {
+                send_empty(ctx, Type::kAcknowledgement, message.message_id);
+                ctx.data.have_separate_response = true;
+                ctx.data.separate_response_message_id = message.message_id;
+                complete_pending_request(ctx, message);
+            } else if (ctx.data.have_separate_response &&
+                       message.message_id == ctx.data.separate_response_message_id) {
+                // RFC 7252, 4.5: acknowledge every copy of a duplicate CON.
+                send_empty(ctx, Type::kAcknowledgement, message.message_id);
+            } else {
+                send_empty(ctx, Type::kReset, message.message_id);
+            }
+            return;
+        case Type::kNonConfirmable:
+            if (token_ok && !has_unknown_critical_option(message)) {
+                complete_pending_request(ctx, message);
+            }
+            return;
+        case Type::kReset:
+            return;
+    }
+}
+
+void handle_datagram(Context& ctx, std::span<const uint8_t> datagram) {
+    Message message;
+    switch (coap::decode(datagram, message)) {
+        case coap::DecodeResult::kIgnore:
+            LWM2M_LOG_DEBUG("ignored a %u-byte datagram that is not CoAP version 1",
+                            static_cast<unsigned>(datagram.size()));
+            return;
+        case coap::DecodeResult::kFormatError:
+            // RFC 7252, 4.2 and 4.3: reject a malformed CON with RST, drop the rest.
+            LWM2M_LOG_WARNING("malformed message %u (%u bytes) %s", message.message_id,
+                              static_cast<unsigned>(datagram.size()),
+                              message.type == Type::kConfirmable ? "rejected with RST" : "dropped");
+            if (message.type == Type::kConfirmable) {
+                send_empty(ctx, Type::kReset, message.message_id);
+            }
+            return;
+        case coap::DecodeResult::kTooManyOptions:
+            if (message.is_request()) {
+                handle_server_request(ctx, message, true);
+            } else if (message.type == Type::kConfirmable) {
+                send_empty(ctx, Type::kReset, message.message_id);
+            }
+            return;
+        case coap::DecodeResult::kOk:
+            break;
+    }
+
+    if (message.code == coap::code::kEmpty) {
+        handle_empty(ctx, message);
+    } else if (message.is_request()) {
+        handle_server_request(ctx, message, false);
+    } else if (message.is_response() && coap::code_class(message.code) <= 5) {
+        handle_response(ctx, message);
+    } else if (message.type == Type::kConfirmable) {
+        // Classes 1, 6 and 7 are reserved (RFC 7252, 12.1): nothing to match them to.
+        send_empty(ctx, Type::kReset, message.message_id);
+    }
+}
+
+}  // namespace
+
+uint32_t initial_ack_timeout_ms(Context& ctx) {
+    // RFC 7252, 4.2: a random duration between ACK_TIMEOUT and
+    // ACK_TIMEOUT * ACK_RANDOM_FACTOR.
+    const CoapTransmission& coap = ctx.data.config.coap;
+    const uint32_t spread =
+        static_cast<uint32_t>(uint64_t{coap.ack_timeout_ms} * (coap.ack_random_factor_percent - 100) / 100);
+    return coap.ack_timeout_ms + (spread == 0 ? 0 : ctx.random.next_u32() % (spread + 1));
+}
+
+uint32_t max_transmit_wait_ms(const CoapTransmission& coap) {
+    // RFC 7252, 4.8.2: ACK_TIMEOUT * (2 ** (MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR.
+    const uint64_t factor = (uint64_t{1} << (coap.max_retransmit + 1)) - 1;
+    return static_cast<uint32_t>(coap.ack_timeout_ms * factor * coap.ack_random_factor_percent / 100);
+}
+
+uint32_t exchange_lifetime_ms(const CoapTransmission& coap) {
+    // RFC 7252, 4.8.2: MAX_TRANSMIT_SPAN + 2 * MAX_LATENCY + PROCESSING_DELAY,
+    // with PROCESSING_DELAY = ACK_TIMEOUT.
+    const uint64_t factor = (uint64_t{1} << coap.max_retransmit) - 1;
+    const uint64_t span = coap.ack_timeout_ms * factor * coap.ack_random_factor_percent / 100;
+    return static_cast<uint32_t>(span + 2 * kMaxLatencyMs + coap.ack_timeout_ms);
+}
+
+uint16_t next_message_id(Context& ctx) { return ctx.data.next_message_id++; }
+
+bool send_datagram(Context& ctx, std::span<const uint8_t> datagram) {
+    const Status status = ctx.transport.send(std::as_bytes(datagram));
+    if (status != Status::kOk) {
+        LWM2M_LOG_WARNING("send of %u bytes failed: %s", static_cast<unsigned>(datagram.size()),
+                          to_string(status));
+        return false;
+    }
+    return true;
+}
+
+void send_empty(Context& ctx, Type type, uint16_t message_id) {
+    uint8_t bytes[4];
+    coap::MessageWriter writer(bytes);
+    writer.header(type, coap::code::kEmpty, message_id, {});
+    (void)send_datagram(ctx, writer.bytes());
+}
+
+void receive_datagrams(Context& ctx) {
+    for (int i = 0; i < kMaxDatagramsPerStep; ++i) {
+        if (ctx.transport.state() != net::TransportState::kConnected) {
+            return;
+        }
+        std::span<uint8_t> buffer(ctx.data.in_buffer);
+        const Result<size_t> received = ctx.transport.receive(std::as_writable_bytes(buffer));
+        if (received.status() == Status::kWouldBlock) {
+            return;
+        }
+        if (received.status() == Status::kMessageTooLarge) {
+            LWM2M_LOG_WARNING("dropped a datagram longer than the %u-byte receive buffer",
+                              static_cast<unsigned>(buffer.size()));
+            continue;
+        }
+        if (!received.ok()) {
+            LWM2M_LOG_WARNING("receive failed: %s", to_string(received.status()));
+            return;
+        }
+        handle_datagram(ctx, buffer.first(received.value()));
+    }
+}
+
+void check_retransmission(Context& ctx) {
+    PendingRequest& pending = ctx.data.pending;
+    if (pending.kind == PendingRequest::Kind::kNone || ctx.now_ms < pending.deadline_ms) {
+        return;
+    }
+    if (pending.acknowledged || pending.retransmissions >= ctx.data.config.coap.max_retransmit) {
+        fail_pending_request(ctx, "timed out");
+        return;
+    }
+    // RFC 7252, 4.2: retransmit with the timeout doubled each time.
+    ++pending.retransmissions;
+    pending.timeout_ms *= 2;
+    pending.deadline_ms = ctx.now_ms + pending.timeout_ms;
+    LWM2M_LOG_DEBUG("retransmission %u of message %u, next timeout %lu ms", pending.retransmissions,
+                    pending.message_id, static_cast<unsigned long>(pending.timeout_ms));
+    const std::span<const uint8_t> bytes = encode_pending_request(ctx);
+    if (!bytes.empty()) {
+        (void)send_datagram(ctx, bytes);
+    }
+}
+
+}  // namespace lwm2m::core

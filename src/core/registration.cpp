@@ -1,0 +1,413 @@
+// Client Registration interface (LwM2M Core 1.1, 6.2): Register, Update and
+// De-register, the update schedule and the registration retry procedure.
+#include <cstring>
+
+#include "core/context.hpp"
+#include "dm/data_model.hpp"
+#include "lwm2m/log.hpp"
+
+LWM2M_LOG_MODULE("reg");
+
+namespace lwm2m::core {
+namespace {
+
+using coap::Message;
+using coap::MessageWriter;
+using coap::Type;
+using detail::PendingRequest;
+namespace code = coap::code;
+namespace option = coap::option;
+
+// Caps the exponent of the retry back-off so that the shift cannot overflow.
+constexpr uint8_t kMaxBackoffExponent = 16;
+
+const char* kind_name(PendingRequest::Kind kind) {
+    switch (kind) {
+        case PendingRequest::Kind::kRegister: return "Register";
+        case PendingRequest::Kind::kUpdate: return "Update";
+        case PendingRequest::Kind::kDeregister: return "De-register";
+        case PendingRequest::Kind::kNone: break;
+    }
+    return "none";
+}
+
+const char* version_text(Lwm2mVersion version) {
+    switch (version) {
+        case Lwm2mVersion::k1_0: return "1.0";
+        case Lwm2mVersion::k1_1: return "1.1";
+        case Lwm2mVersion::k1_2: return "1.2";
+    }
+    return "1.1";
+}
+
+// Binding as sent in `b`: LwM2M 1.0 marks Queue Mode with a Q in the binding,
+// 1.1 and later with a separate Q parameter.
+void write_binding_query(MessageWriter& writer, const detail::ClientData& data) {
+    char query[8] = "b=";
+    std::strncat(query, data.server.binding, 3);
+    if (data.config.version == Lwm2mVersion::k1_0 && data.config.queue_mode) {
+        std::strcat(query, "Q");
+    }
+    writer.add_option(option::kUriQuery, query);
+}
+
+void write_lifetime_query(MessageWriter& writer, uint32_t lifetime_s) {
+    char query[16] = "lt=";
+    const size_t length = coap::format_uint(lifetime_s, std::span<char>(query + 3, 11));
+    query[3 + length] = '\0';
+    writer.add_option(option::kUriQuery, query);
+}
+
+void write_location_path(MessageWriter& writer, const char* location) {
+    // `location` is "/seg1/seg2..."; each segment becomes one Uri-Path option.
+    const char* segment = location;
+    while (*segment == '/') {
+        const char* end = std::strchr(segment + 1, '/');
+        const size_t length = end == nullptr ? std::strlen(segment + 1) : end - segment - 1;
+        writer.add_option(option::kUriPath, {reinterpret_cast<const uint8_t*>(segment + 1), length});
+        if (end == nullptr) {
+            break;
+        }
+        segment = end;
+    }
+}
+
+// Stores the Location-Path of a Register response as "/rd/5a3f". Returns false
+// if it is missing, does not fit or has a segment containing '/' or NUL.
+bool store_location(detail::ClientData& data, const Message& response) {
+    char location[LWM2M_LOCATION_PATH_SIZE];
+    size_t length = 0;
+    uint8_t segments = 0;
+    for (uint8_t i = 0; i < response.option_count; ++i) {
+        const coap::Option& opt = response.options[i];
+        if (opt.number != option::kLocationPath) {
+            continue;
+        }
+        if (++segments > LWM2M_MAX_LOCATION_SEGMENTS ||
+            length + 1 + opt.value.size() >= sizeof(location)) {
+            return false;
+        }
+        location[length++] = '/';
+        for (uint8_t byte : opt.value) {
+            if (byte == '/' || byte == '\0') {
+                return false;
+            }
+            location[length++] = static_cast<char>(byte);
+        }
+    }
+    if (segments == 0) {
+        return false;
+    }
+    location[length] = '\0';
+    std::memcpy(data.location, location, length + 1);
+    return true;
+}
+
+// Time from sending a Register or Update to sending the next Update, so that
+// it arrives before the lifetime ends even after all CoAP retransmissions.
+uint64_t update_interval_ms(const detail::ClientData& data) {
+    const uint64_t lifetime_ms = uint64_t{data.server.lifetime_s} * 1000;
+    const uint64_t margin_ms = max_transmit_wait_ms(data.config.coap);
+    // A lifetime shorter than twice MAX_TRANSMIT_WAIT leaves no room for the
+    // full margin, so such clients update at half the lifetime.
+    return lifetime_ms > 2 * margin_ms ? lifetime_ms - margin_ms : lifetime_ms / 2;
+}
+
+void begin_request(Context& ctx, PendingRequest::Kind kind) {
+    PendingRequest& pending = ctx.data.pending;
+    pending = {};
+    pending.kind = kind;
+    pending.message_id = next_message_id(ctx);
+    for (uint8_t& byte : pending.token) {
+        byte = static_cast<uint8_t>(ctx.random.next_u32());
+    }
+    pending.timeout_ms = initial_ack_timeout_ms(ctx);
+    pending.sent_ms = ctx.now_ms;
+    pending.deadline_ms = ctx.now_ms + pending.timeout_ms;
+}
+
+bool send_pending(Context& ctx) {
+    const std::span<const uint8_t> bytes = encode_pending_request(ctx);
+    if (bytes.empty()) {
+        LWM2M_LOG_ERROR("%s does not fit the %u-byte out buffer", kind_name(ctx.data.pending.kind),
+                        static_cast<unsigned>(sizeof(ctx.data.out_buffer)));
+        return false;
+    }
+    ctx.data.last_exchange_ms = ctx.now_ms;
+    // A failed send is retried by the retransmission timer like a lost datagram.
+    (void)send_datagram(ctx, bytes);
+    return true;
+}
+
+void schedule_register_retry(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    const RegistrationRetry& retry = data.config.retry;
+    data.state = RegistrationState::kNotRegistered;
+    if (data.register_attempts < retry.retry_count) {
+        // LwM2M Core 1.1, 6.2.1.1: wait Communication Retry Timer * 2^(attempt - 1).
+        uint8_t exponent = data.register_attempts - 1;
+        exponent = exponent > kMaxBackoffExponent ? kMaxBackoffExponent : exponent;
+        const uint64_t delay_ms = uint64_t{retry.retry_timer_s} * 1000 << exponent;
+        data.retry_at_ms = ctx.now_ms + delay_ms;
+        LWM2M_LOG_WARNING("Register attempt %u of %u failed, next in %lu s",
+                          data.register_attempts, retry.retry_count,
+                          static_cast<unsigned long>(delay_ms / 1000));
+        return;
+    }
+    ++data.register_sequences;
+    data.register_attempts = 0;
+    if (data.register_sequences < retry.sequence_retry_count) {
+        data.retry_at_ms = ctx.now_ms + uint64_t{retry.sequence_delay_s} * 1000;
+        LWM2M_LOG_WARNING("Register sequence %u of %u failed, next sequence in %lu s",
+                          data.register_sequences, retry.sequence_retry_count,
+                          static_cast<unsigned long>(retry.sequence_delay_s));
+        return;
+    }
+    data.state = RegistrationState::kFailed;
+    LWM2M_LOG_ERROR("registration failed after %u sequences, giving up", data.register_sequences);
+}
+
+// Drops the registration and registers again at once; the server no longer
+// knows this client or cannot be reached with an Update.
+void register_again(Context& ctx, const char* reason) {
+    LWM2M_LOG_WARNING("Update %s, registering again", reason);
+    ctx.data.state = RegistrationState::kNotRegistered;
+    ctx.data.location[0] = '\0';
+    ctx.data.register_attempts = 0;
+    ctx.data.register_sequences = 0;
+    ctx.data.retry_at_ms = ctx.now_ms;
+}
+
+void finish_deregister(Context& ctx) {
+    ctx.data.state = RegistrationState::kDeregistered;
+    ctx.data.location[0] = '\0';
+    (void)ctx.transport.close();
+    LWM2M_LOG_INFO("de-registered, socket closed");
+}
+
+void on_register_response(Context& ctx, const Message& response) {
+    detail::ClientData& data = ctx.data;
+    if (response.code != code::kCreated) {
+        LWM2M_LOG_WARNING("Register rejected with %u.%02u", coap::code_class(response.code),
+                          coap::code_detail(response.code));
+        schedule_register_retry(ctx);
+        return;
+    }
+    if (!store_location(data, response)) {
+        LWM2M_LOG_WARNING("Register response has no usable Location-Path (at most %u segments, "
+                          "%u bytes)",
+                          LWM2M_MAX_LOCATION_SEGMENTS, LWM2M_LOCATION_PATH_SIZE - 1);
+        schedule_register_retry(ctx);
+        return;
+    }
+    data.state = RegistrationState::kRegistered;
+    data.register_attempts = 0;
+    data.register_sequences = 0;
+    data.changed_parameters = 0;
+    data.update_requested = false;
+    data.next_update_ms = data.pending.sent_ms + update_interval_ms(data);
+    LWM2M_LOG_INFO("registered at %s, lifetime %lu s, local port %u", data.location,
+                   static_cast<unsigned long>(data.server.lifetime_s), ctx.transport.local_port());
+}
+
+void on_update_response(Context& ctx, const Message& response) {
+    detail::ClientData& data = ctx.data;
+    if (response.code != code::kChanged) {
+        char reason[32] = "rejected with ";
+        const size_t length = std::strlen(reason);
+        reason[length] = static_cast<char>('0' + coap::code_class(response.code));
+        reason[length + 1] = '.';
+        reason[length + 2] = static_cast<char>('0' + coap::code_detail(response.code) / 10);
+        reason[length + 3] = static_cast<char>('0' + coap::code_detail(response.code) % 10);
+        reason[length + 4] = '\0';
+        register_again(ctx, reason);
+        return;
+    }
+    data.changed_parameters &= static_cast<uint8_t>(~data.pending.update_parameters);
+    data.next_update_ms = data.pending.sent_ms + update_interval_ms(data);
+    LWM2M_LOG_INFO("Update accepted, local port %u, next Update in %lu s",
+                   ctx.transport.local_port(),
+                   static_cast<unsigned long>((data.next_update_ms - ctx.now_ms) / 1000));
+}
+
+}  // namespace
+
+std::span<const uint8_t> encode_pending_request(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    const PendingRequest& pending = data.pending;
+    MessageWriter writer(data.out_buffer);
+    switch (pending.kind) {
+        case PendingRequest::Kind::kRegister: {
+            writer.header(Type::kConfirmable, code::kPost, pending.message_id, pending.token);
+            writer.add_option(option::kUriPath, "rd");
+            writer.add_uint_option(option::kContentFormat, coap::format::kLinkFormat);
+            char endpoint_query[LWM2M_MAX_URI_LENGTH + 4] = "ep=";
+            std::strncat(endpoint_query, data.endpoint_name, LWM2M_MAX_URI_LENGTH);
+            writer.add_option(option::kUriQuery, endpoint_query);
+            write_lifetime_query(writer, data.server.lifetime_s);
+            char version_query[12] = "lwm2m=";
+            std::strncat(version_query, version_text(data.config.version), 3);
+            writer.add_option(option::kUriQuery, version_query);
+            write_binding_query(writer, data);
+            if (data.config.queue_mode && data.config.version != Lwm2mVersion::k1_0) {
+                writer.add_option(option::kUriQuery, "Q");
+            }
+            dm::write_registration_links(writer);
+            break;
+        }
+        case PendingRequest::Kind::kUpdate:
+            writer.header(Type::kConfirmable, code::kPost, pending.message_id, pending.token);
+            write_location_path(writer, data.location);
+            if ((pending.update_parameters & detail::changed::kLifetime) != 0) {
+                write_lifetime_query(writer, data.server.lifetime_s);
+            }
+            if ((pending.update_parameters & detail::changed::kBinding) != 0) {
+                write_binding_query(writer, data);
+            }
+            break;
+        case PendingRequest::Kind::kDeregister:
+            writer.header(Type::kConfirmable, code::kDelete, pending.message_id, pending.token);
+            write_location_path(writer, data.location);
+            break;
+        case PendingRequest::Kind::kNone:
+            return {};
+    }
+    if (writer.overflow()) {
+        return {};
+    }
+    return writer.bytes();
+}
+
+void start_register(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    const Status online = ensure_online(ctx);
+    if (online == Status::kInProgress || online == Status::kWouldBlock) {
+        return;  // connect() is still in progress; try again on the next step
+    }
+    ++data.register_attempts;
+    if (online != Status::kOk) {
+        LWM2M_LOG_WARNING("cannot reach %s:%u: %s", data.host, data.port, to_string(online));
+        schedule_register_retry(ctx);
+        return;
+    }
+    begin_request(ctx, PendingRequest::Kind::kRegister);
+    data.state = RegistrationState::kRegistering;
+    LWM2M_LOG_INFO("Register as '%s' to %s:%u from local port %u (message %u)",
+                   data.endpoint_name, data.host, data.port, ctx.transport.local_port(),
+                   data.pending.message_id);
+    if (!send_pending(ctx)) {
+        data.pending.kind = PendingRequest::Kind::kNone;
+        schedule_register_retry(ctx);
+    }
+}
+
+void start_update(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    const Status online = ensure_online(ctx);
+    if (online == Status::kInProgress || online == Status::kWouldBlock) {
+        return;
+    }
+    if (online != Status::kOk) {
+        register_again(ctx, "impossible, no connection");
+        return;
+    }
+    begin_request(ctx, PendingRequest::Kind::kUpdate);
+    data.pending.update_parameters = data.changed_parameters;
+    data.update_requested = false;
+    LWM2M_LOG_INFO("Update %s from local port %u (message %u)", data.location,
+                   ctx.transport.local_port(), data.pending.message_id);
+    if (!send_pending(ctx)) {
+        data.pending.kind = PendingRequest::Kind::kNone;
+        register_again(ctx, "does not fit the out buffer");
+    }
+}
+
+void start_deregister(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    const Status online = ensure_online(ctx);
+    if (online == Status::kInProgress || online == Status::kWouldBlock) {
+        return;
+    }
+    data.deregister_requested = false;
+    if (online != Status::kOk) {
+        finish_deregister(ctx);
+        return;
+    }
+    begin_request(ctx, PendingRequest::Kind::kDeregister);
+    data.state = RegistrationState::kDeregistering;
+    LWM2M_LOG_INFO("De-register %s (message %u)", data.location, data.pending.message_id);
+    if (!send_pending(ctx)) {
+        data.pending.kind = PendingRequest::Kind::kNone;
+        finish_deregister(ctx);
+    }
+}
+
+void complete_pending_request(Context& ctx, const Message& response) {
+    const PendingRequest::Kind kind = ctx.data.pending.kind;
+    ctx.data.last_exchange_ms = ctx.now_ms;
+    switch (kind) {
+        case PendingRequest::Kind::kRegister: on_register_response(ctx, response); break;
+        case PendingRequest::Kind::kUpdate: on_update_response(ctx, response); break;
+        case PendingRequest::Kind::kDeregister: finish_deregister(ctx); break;
+        case PendingRequest::Kind::kNone: break;
+    }
+    ctx.data.pending.kind = PendingRequest::Kind::kNone;
+}
+
+void fail_pending_request(Context& ctx, const char* reason) {
+    const PendingRequest::Kind kind = ctx.data.pending.kind;
+    LWM2M_LOG_WARNING("%s (message %u) %s", kind_name(kind), ctx.data.pending.message_id, reason);
+    ctx.data.pending.kind = PendingRequest::Kind::kNone;
+    switch (kind) {
+        case PendingRequest::Kind::kRegister: schedule_register_retry(ctx); break;
+        case PendingRequest::Kind::kUpdate: register_again(ctx, reason); break;
+        case PendingRequest::Kind::kDeregister: finish_deregister(ctx); break;
+        case PendingRequest::Kind::kNone: break;
+    }
+}
+
+void step_registration(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    if (data.pending.kind != PendingRequest::Kind::kNone) {
+        return;
+    }
+    switch (data.state) {
+        case RegistrationState::kNotRegistered:
+            if (data.deregister_requested) {
+                data.deregister_requested = false;
+                data.state = RegistrationState::kDeregistered;
+            } else if (ctx.now_ms >= data.retry_at_ms) {
+                start_register(ctx);
+            }
+            return;
+        case RegistrationState::kRegistered:
+            if (data.deregister_requested) {
+                start_deregister(ctx);
+            } else if (data.update_requested || data.changed_parameters != 0 ||
+                       ctx.now_ms >= data.next_update_ms) {
+                start_update(ctx);
+            }
+            return;
+        default:
+            return;
+    }
+}
+
+uint64_t next_registration_event_ms(const detail::ClientData& data) {
+    if (data.pending.kind != PendingRequest::Kind::kNone) {
+        return data.pending.deadline_ms;
+    }
+    switch (data.state) {
+        case RegistrationState::kNotRegistered:
+            return data.deregister_requested ? 0 : data.retry_at_ms;
+        case RegistrationState::kRegistered:
+            if (data.deregister_requested || data.update_requested || data.changed_parameters != 0) {
+                return 0;
+            }
+            return data.next_update_ms;
+        default:
+            return UINT64_MAX;
+    }
+}
+
+}  // namespace lwm2m::core

@@ -1,0 +1,62 @@
+#include "lwm2m/detail/response_cache.hpp"
+
+#include <cstring>
+
+namespace lwm2m::detail {
+namespace {
+
+// Expiry times are kept in whole seconds, rounded up, to keep entries small.
+uint32_t to_seconds(uint64_t ms) { return static_cast<uint32_t>((ms + 999) / 1000); }
+
+}  // namespace
+
+size_t ResponseCache::used_bytes() const {
+    size_t total = 0;
+    for (uint8_t i = 0; i < count_; ++i) {
+        total += entries_[i].length;
+    }
+    return total;
+}
+
+void ResponseCache::drop_oldest() {
+    const size_t first_length = entries_[0].length;
+    std::memmove(data_, data_ + first_length, used_bytes() - first_length);
+    std::memmove(entries_, entries_ + 1, (count_ - 1) * sizeof(Entry));
+    --count_;
+}
+
+void ResponseCache::drop_expired(uint64_t now_ms) {
+    const uint32_t now_s = static_cast<uint32_t>(now_ms / 1000);
+    while (count_ > 0 && entries_[0].expires_s <= now_s) {
+        drop_oldest();
+    }
+}
+
+std::span<const uint8_t> ResponseCache::find(uint16_t message_id, uint64_t now_ms) {
+    drop_expired(now_ms);
+    size_t offset = 0;
+    for (uint8_t i = 0; i < count_; ++i) {
+        if (entries_[i].message_id == message_id) {
+            return {data_ + offset, entries_[i].length};
+        }
+        offset += entries_[i].length;
+    }
+    return {};
+}
+
+void ResponseCache::store(uint16_t message_id, std::span<const uint8_t> response, uint64_t now_ms,
+                          uint32_t lifetime_ms) {
+    drop_expired(now_ms);
+    if (response.size() > sizeof(data_)) {
+        return;
+    }
+    while (count_ > 0 &&
+           (count_ == LWM2M_RESPONSE_CACHE_ENTRIES || used_bytes() + response.size() > sizeof(data_))) {
+        drop_oldest();
+    }
+    std::memcpy(data_ + used_bytes(), response.data(), response.size());
+    entries_[count_++] = {to_seconds(now_ms + lifetime_ms), message_id,
+                          static_cast<uint16_t>(response.size())};
+}
+
+}  // namespace lwm2m::detail

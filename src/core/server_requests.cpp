@@ -1,0 +1,116 @@
+// Requests from the LwM2M server: duplicate detection, option checks and the
+// response, piggybacked on the ACK for a CON and sent as a NON for a NON.
+#include "core/context.hpp"
+#include "dm/data_model.hpp"
+#include "lwm2m/log.hpp"
+
+LWM2M_LOG_MODULE("req");
+
+namespace lwm2m::core {
+namespace {
+
+using coap::Message;
+using coap::Type;
+namespace code = coap::code;
+namespace option = coap::option;
+
+// Returns the error code for an option the client cannot honour, or 0 if the
+// request's options are acceptable (RFC 7252, 5.4.1 and 5.7.2).
+uint8_t check_request_options(const Message& request) {
+    for (uint8_t i = 0; i < request.option_count; ++i) {
+        const uint16_t number = request.options[i].number;
+        switch (number) {
+            case option::kProxyUri:
+            case option::kProxyScheme:
+                return code::kProxyingNotSupported;
+            case option::kUriHost:
+            case option::kUriPort:
+            case option::kUriPath:
+            case option::kUriQuery:
+            case option::kAccept:
+            case option::kBlock2:
+                continue;
+            default:
+                break;
+        }
+        // NOTE: Block1 and the conditional options If-Match and If-None-Match
+        // are critical and not implemented yet, so they get 4.02 as well.
+        if (option::is_critical(number)) {
+            LWM2M_LOG_WARNING("request %u has unsupported critical option %u", request.message_id,
+                              number);
+            return code::kBadOption;
+        }
+    }
+    return 0;
+}
+
+void log_request(const Message& request, const dm::Path& path, uint8_t response_code) {
+    static constexpr const char* kMethods[] = {"?", "GET", "POST", "PUT", "DELETE", "FETCH",
+                                               "PATCH", "iPATCH"};
+    const char* method = request.code < 8 ? kMethods[request.code] : "?";
+    char text[24] = "/";
+    size_t length = path.length == 0 ? 1 : 0;
+    for (uint8_t i = 0; i < path.length; ++i) {
+        text[length++] = '/';
+        length += coap::format_uint(path.ids[i], std::span<char>(text + length, 6));
+    }
+    text[length] = '\0';
+    LWM2M_LOG_INFO("%s %s (message %u) -> %u.%02u", method, text, request.message_id,
+                   coap::code_class(response_code), coap::code_detail(response_code));
+}
+
+}  // namespace
+
+void handle_server_request(Context& ctx, const Message& request, bool options_truncated) {
+    detail::ClientData& data = ctx.data;
+    if (request.type == Type::kAcknowledgement || request.type == Type::kReset) {
+        // RFC 7252, 4.2 and 4.3: a request in an ACK or RST is malformed; no reply.
+        return;
+    }
+    data.last_exchange_ms = ctx.now_ms;
+
+    // RFC 7252, 4.5: a duplicate gets the cached response and is not processed.
+    const std::span<const uint8_t> cached = data.response_cache.find(request.message_id, ctx.now_ms);
+    if (!cached.empty()) {
+        LWM2M_LOG_DEBUG("duplicate request %u, response sent again", request.message_id);
+        if (request.type == Type::kConfirmable) {
+            (void)send_datagram(ctx, cached);
+        }
+        return;
+    }
+
+    const bool confirmable = request.type == Type::kConfirmable;
+    coap::MessageWriter response(data.out_buffer);
+    response.header(confirmable ? Type::kAcknowledgement : Type::kNonConfirmable, code::kEmpty,
+                    confirmable ? request.message_id : next_message_id(ctx), request.token_view());
+
+    dm::Path path;
+    uint8_t response_code = check_request_options(request);
+    if (options_truncated) {
+        // Options beyond LWM2M_MAX_OPTIONS were dropped while decoding, and the
+        // path may be among them.
+        response_code = code::kBadRequest;
+    }
+    if (response_code == 0 && !dm::parse_path(request, path)) {
+        response_code = code::kNotFound;
+    }
+    if (response_code == 0) {
+        response_code = dm::handle_request(request, path, data, ctx.clock, response);
+    }
+    if (response.overflow()) {
+        LWM2M_LOG_ERROR("response to %u does not fit the %u-byte out buffer", request.message_id,
+                        static_cast<unsigned>(sizeof(data.out_buffer)));
+        response.header(confirmable ? Type::kAcknowledgement : Type::kNonConfirmable, code::kEmpty,
+                        confirmable ? request.message_id : next_message_id(ctx),
+                        request.token_view());
+        response_code = code::kInternalServerError;
+    }
+    response.set_code(response_code);
+    log_request(request, path, response_code);
+
+    data.response_cache.store(request.message_id, response.bytes(), ctx.now_ms,
+                              exchange_lifetime_ms(data.config.coap));
+    (void)send_datagram(ctx, response.bytes());
+}
+
+}  // namespace lwm2m::core

@@ -1,0 +1,59 @@
+#include <cstring>
+
+#include "core/context.hpp"
+
+namespace lwm2m::core {
+
+Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port) {
+    static constexpr char kScheme[] = "coap://";
+    if (uri == nullptr || std::strncmp(uri, kScheme, sizeof(kScheme) - 1) != 0) {
+        return Status::kInvalidArgument;
+    }
+    const char* cursor = uri + sizeof(kScheme) - 1;
+    const char* host_begin = cursor;
+    const char* host_end = nullptr;
+    if (*cursor == '[') {
+        // An IPv6 literal (RFC 3986, 3.2.2): the brackets are not part of the host.
+        host_begin = cursor + 1;
+        host_end = std::strchr(host_begin, ']');
+        if (host_end == nullptr) {
+            return Status::kInvalidArgument;
+        }
+        cursor = host_end + 1;
+    } else {
+        host_end = cursor + std::strcspn(cursor, ":/?#");
+        cursor = host_end;
+    }
+    const size_t host_length = static_cast<size_t>(host_end - host_begin);
+    if (host_length == 0) {
+        return Status::kInvalidArgument;
+    }
+    if (host_length >= host.size()) {
+        return Status::kNoSpace;
+    }
+
+    uint32_t port_value = 5683;  // RFC 7252, 6.1: the default port of coap://
+    if (*cursor == ':') {
+        ++cursor;
+        port_value = 0;
+        int digits = 0;
+        while (*cursor >= '0' && *cursor <= '9' && digits < 6) {
+            port_value = port_value * 10 + static_cast<uint32_t>(*cursor - '0');
+            ++cursor;
+            ++digits;
+        }
+        if (digits == 0 || port_value == 0 || port_value > 65535) {
+            return Status::kInvalidArgument;
+        }
+    }
+    // A path of "/" or nothing is accepted; anything else is not a server URI.
+    if (!(*cursor == '\0' || (cursor[0] == '/' && cursor[1] == '\0'))) {
+        return Status::kInvalidArgument;
+    }
+    std::memcpy(host.data(), host_begin, host_length);
+    host[host_length] = '\0';
+    port = static_cast<uint16_t>(port_value);
+    return Status::kOk;
+}
+
+}  // namespace lwm2m::core

@@ -1,0 +1,33 @@
+// The minimal data model: Security (/0/0), Server (/1/0) and Device (/3/0),
+// served in text/plain (Read, Write) and CoRE link-format (Discover).
+#pragma once
+
+#include <cstdint>
+
+#include "coap/message.hpp"
+#include "lwm2m/detail/client_data.hpp"
+#include "lwm2m/platform.hpp"
+
+namespace lwm2m::dm {
+
+/// Object, instance, resource and resource-instance IDs; `length` says how many
+/// are present (0 is the root path).
+struct Path {
+    uint16_t ids[4] = {};
+    uint8_t length = 0;
+};
+
+/// Reads the Uri-Path options of `request` as an LwM2M path. Returns false for
+/// a segment that is not a decimal ID below 65535, or for more than 4 segments.
+bool parse_path(const coap::Message& request, Path& path);
+
+/// Serves a request from the LwM2M server. `response` already holds the header;
+/// this appends options and payload and returns the response code.
+uint8_t handle_request(const coap::Message& request, const Path& path, detail::ClientData& data,
+                       Clock& clock, coap::MessageWriter& response);
+
+/// Appends the Register payload: the object instances in CoRE link-format.
+/// The Security object is left out, as LwM2M Core 1.1, 6.2.1 requires.
+void write_registration_links(coap::MessageWriter& payload);
+
+}  // namespace lwm2m::dm

@@ -1,0 +1,149 @@
+// lwm2m-client: a demo device built on the library and its POSIX ports.
+#include <poll.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "lwm2m/client.hpp"
+#include "lwm2m/posix/platform.hpp"
+#include "lwm2m/posix/udp_transport.hpp"
+
+namespace {
+
+volatile sig_atomic_t g_stop_signal = 0;
+
+void on_stop_signal(int signal) { g_stop_signal = signal; }
+
+struct Options {
+    std::string endpoint = "lwm2m-cpp-demo";
+    std::string server = "coap://127.0.0.1:5683";
+    uint32_t lifetime_s = 60;
+    std::string version = "1.1";
+    bool queue_mode = false;
+    double queue_timeout_s = 93;
+    std::string log_level = "info";
+    std::string family = "any";
+    uint32_t deregister_timeout_s = 10;
+};
+
+// Waits for the socket or the next timer, whichever comes first; a stop signal
+// interrupts the wait. SIGINT and SIGTERM stay blocked outside ppoll().
+void wait_for_event(const lwm2m::posix::UdpTransport& transport, uint32_t timeout_ms,
+                    const sigset_t& unblocked) {
+    pollfd descriptor{transport.native_handle(), POLLIN, 0};
+    timespec timeout{static_cast<time_t>(timeout_ms / 1000),
+                     static_cast<long>(timeout_ms % 1000) * 1000000};
+    const bool has_socket = descriptor.fd >= 0;
+    ppoll(has_socket ? &descriptor : nullptr, has_socket ? 1 : 0, &timeout, &unblocked);
+}
+
+void on_reboot(void*) { std::fprintf(stderr, "reboot requested by the server (demo: ignored)\n"); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    CLI::App app{"LwM2M demo client: registers with a server and serves the Device object."};
+    app.add_option("--endpoint", options.endpoint, "Endpoint name sent in Register")
+        ->capture_default_str();
+    app.add_option("--server", options.server, "Server URI, coap://host[:port]")
+        ->capture_default_str();
+    app.add_option("--lifetime", options.lifetime_s, "Registration lifetime in seconds")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 0xffffffffu));
+    app.add_option("--lwm2m-version", options.version, "LwM2M version to announce")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"1.0", "1.1", "1.2"}));
+    app.add_flag("--queue-mode", options.queue_mode,
+                 "Use Queue Mode: go offline after the queue timeout");
+    app.add_option("--queue-timeout", options.queue_timeout_s,
+                   "Seconds without any exchange before going offline in Queue Mode")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 86400.0));
+    app.add_option("--log-level", options.log_level, "Log level")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"trace", "debug", "info", "warning", "error"}));
+    app.add_option("--address-family", options.family,
+                   "Address family for resolving the server host")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"any", "ipv4", "ipv6"}));
+    app.add_option("--deregister-timeout", options.deregister_timeout_s,
+                   "Seconds to wait for the De-register response on SIGINT or SIGTERM")
+        ->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+
+    const std::map<std::string, lwm2m::LogLevel> levels = {
+        {"trace", lwm2m::LogLevel::kTrace},     {"debug", lwm2m::LogLevel::kDebug},
+        {"info", lwm2m::LogLevel::kInfo},       {"warning", lwm2m::LogLevel::kWarning},
+        {"error", lwm2m::LogLevel::kError}};
+    lwm2m::log::set_output(lwm2m::posix::stderr_log_output);
+    lwm2m::log::set_level(levels.at(options.log_level));
+
+    const std::map<std::string, lwm2m::net::AddressFamily> families = {
+        {"any", lwm2m::net::AddressFamily::kUnspecified},
+        {"ipv4", lwm2m::net::AddressFamily::kIpv4},
+        {"ipv6", lwm2m::net::AddressFamily::kIpv6}};
+    const std::map<std::string, lwm2m::Lwm2mVersion> versions = {
+        {"1.0", lwm2m::Lwm2mVersion::k1_0},
+        {"1.1", lwm2m::Lwm2mVersion::k1_1},
+        {"1.2", lwm2m::Lwm2mVersion::k1_2}};
+
+    static lwm2m::posix::UdpTransport transport(families.at(options.family));
+    static lwm2m::posix::SystemClock clock;
+    static lwm2m::posix::SystemRandom random;
+    static lwm2m::Client client(transport, clock, random);
+
+    lwm2m::ClientConfig config;
+    config.endpoint_name = options.endpoint.c_str();
+    config.server_uri = options.server.c_str();
+    config.lifetime_s = options.lifetime_s;
+    config.version = versions.at(options.version);
+    config.queue_mode = options.queue_mode;
+    config.queue_timeout_ms = static_cast<uint32_t>(options.queue_timeout_s * 1000);
+    config.device.manufacturer = "lwm2m-cpp";
+    config.device.model_number = "demo-client";
+    config.device.serial_number = "0001";
+    config.device.firmware_version = "0.1.0";
+    config.device.reboot = on_reboot;
+    const lwm2m::Status configured = client.configure(config);
+    if (configured != lwm2m::Status::kOk) {
+        std::fprintf(stderr, "error: invalid configuration: %s\n", lwm2m::to_string(configured));
+        return 2;
+    }
+
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigset_t unblocked;
+    sigprocmask(SIG_BLOCK, &stop_signals, &unblocked);
+    struct sigaction action{};
+    action.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+
+    while (g_stop_signal == 0) {
+        client.step();
+        if (client.registration_state() == lwm2m::RegistrationState::kFailed) {
+            std::fprintf(stderr, "error: registration failed after every retry\n");
+            return 1;
+        }
+        wait_for_event(transport, client.time_until_next_step_ms(), unblocked);
+    }
+
+    std::fprintf(stderr, "received signal %d, de-registering\n", static_cast<int>(g_stop_signal));
+    client.deregister();
+    const uint64_t give_up_ms = clock.monotonic_ms() + options.deregister_timeout_s * 1000ull;
+    while (client.registration_state() != lwm2m::RegistrationState::kDeregistered &&
+           clock.monotonic_ms() < give_up_ms) {
+        client.step();
+        const uint64_t left = give_up_ms - clock.monotonic_ms();
+        uint32_t wait = client.time_until_next_step_ms();
+        wait = wait > left ? static_cast<uint32_t>(left) : wait;
+        wait_for_event(transport, wait, unblocked);
+    }
+    return client.registration_state() == lwm2m::RegistrationState::kDeregistered ? 0 : 1;
+}

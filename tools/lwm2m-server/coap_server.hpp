@@ -1,0 +1,118 @@
+#pragma once
+
+#include <coap3/coap.h>
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "event_log.hpp"
+#include "registry.hpp"
+#include "resource_directory.hpp"
+
+namespace lwm2m::server {
+
+/// Bound UDP endpoint, as reported in the "listening" event.
+struct ListenAddress {
+    std::string address;
+    std::uint16_t port = 0;
+};
+
+/// How downlink requests are sent. The first two are CoAP transmission parameters
+/// (RFC 7252, 4.8), which tests shorten to see a "timeout" event sooner than the default
+/// 93 s worst case.
+struct DownlinkSettings {
+    /// libcoap 4.3.1 ignores values below 1 s.
+    double ack_timeout_s = 2.0;
+    unsigned max_retransmit = 4;
+    /// Seconds after a message from a Queue Mode client during which new commands for it go
+    /// out at once. 0 holds every command until the client's next message.
+    double awake_time_s = 0.0;
+};
+
+/// The libcoap side of the server: the context and its UDP endpoints, the /rd resource, and
+/// the downlink requests sent to registered clients and matched to responses by token.
+class CoapServer {
+public:
+    /// Creates the libcoap context. Throws std::runtime_error if libcoap fails.
+    CoapServer(EventLog& log, Registry& registry, DownlinkSettings downlink);
+    ~CoapServer();
+
+    CoapServer(const CoapServer&) = delete;
+    CoapServer& operator=(const CoapServer&) = delete;
+
+    /// Binds a UDP endpoint on each address. With `port` 0 the first bind picks an ephemeral
+    /// port and the others reuse it. Throws std::runtime_error naming the address that failed.
+    std::vector<ListenAddress> listen(const std::vector<std::string>& addresses,
+                                      std::uint16_t port);
+
+    /// File descriptor that becomes readable when libcoap has work, or -1 when this libcoap
+    /// build has no epoll support.
+    int wait_fd() const;
+
+    /// Runs libcoap's I/O, waiting at most `timeout_ms` (0 = do not wait). When `extra_fd` is
+    /// not negative, it is also watched and the return value tells whether it became readable.
+    bool process_io(std::uint32_t timeout_ms, int extra_fd);
+
+    /// Sends the request of a downlink command, or holds it when the client uses Queue Mode.
+    void submit(Command command);
+
+    /// Sends the held commands of every Queue Mode client that has sent a message since.
+    void flush_held_commands();
+
+    /// Drops registrations whose lifetime ended.
+    void expire_registrations() { directory_.expire_registrations(); }
+
+    /// True while a sent request still waits for its response or timeout.
+    bool awaits_responses() const;
+
+    /// Reports every held command as dropped, for shutdown.
+    void drop_held_commands();
+
+private:
+    /// Request sent to a client, keyed by token. After a successful observe, the same entry
+    /// matches the notifications.
+    struct Exchange {
+        int command_id = 0;
+        std::string command;
+        std::string endpoint;
+        std::string path;
+        std::vector<std::uint8_t> token;
+        bool awaiting_response = true;
+        int observe_id = 0;  // id of the observe command once the observation is established
+    };
+
+    static void handle_rd_request(coap_resource_t* resource, coap_session_t* session,
+                                  const coap_pdu_t* request, const coap_string_t* query,
+                                  coap_pdu_t* response);
+    static coap_response_t handle_response(coap_session_t* session, const coap_pdu_t* sent,
+                                           const coap_pdu_t* received, coap_mid_t mid);
+    static void handle_nack(coap_session_t* session, const coap_pdu_t* sent,
+                            coap_nack_reason_t reason, coap_mid_t mid);
+    static CoapServer& from_session(const coap_session_t* session);
+
+    void on_request(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response);
+    coap_response_t on_response(coap_session_t* session, const coap_pdu_t* received);
+    void on_nack(const coap_pdu_t* sent, coap_nack_reason_t reason);
+    void note_message_from(const coap_session_t* session);
+
+    void send(Registration& registration, const Command& command);
+    std::vector<std::uint8_t> new_token();
+    Exchange* find_observation(const std::string& endpoint, const std::string& path);
+
+    EventLog& log_;
+    Registry& registry_;
+    ResourceDirectory directory_;
+    DownlinkSettings downlink_;
+    coap_context_t* context_ = nullptr;
+    std::map<std::vector<std::uint8_t>, Exchange> exchanges_;
+    std::mt19937_64 token_generator_;
+};
+
+/// Formats a client address: dotted IPv4 (also for v4-mapped IPv6), or IPv6 without brackets.
+Peer peer_of(const coap_session_t* session);
+
+}  // namespace lwm2m::server

@@ -1,0 +1,327 @@
+#include "command.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <map>
+
+namespace lwm2m::server {
+namespace {
+
+constexpr double kDefaultWaitSeconds = 30.0;
+constexpr std::uint16_t kTextPlain = 0;
+constexpr std::uint16_t kLinkFormat = 40;
+constexpr std::uint16_t kOctetStream = 42;
+
+struct Token {
+    std::string text;
+    bool quoted = false;
+    std::size_t end = 0;  // offset just past the token in the line
+};
+
+struct CommandSpec {
+    CommandKind kind;
+    int positionals;  // required positional arguments after the command name
+    bool takes_value; // one more optional positional argument
+    std::vector<std::string_view> options;
+};
+
+const std::map<std::string, CommandSpec, std::less<>>& command_specs() {
+    static const std::map<std::string, CommandSpec, std::less<>> kSpecs = {
+        {"read", {CommandKind::kRead, 2, false, {"--accept"}}},
+        {"write", {CommandKind::kWrite, 2, true, {"--format", "--hex", "--partial"}}},
+        {"execute", {CommandKind::kExecute, 2, false, {}}},
+        {"observe", {CommandKind::kObserve, 2, false, {"--accept"}}},
+        {"cancel-observe", {CommandKind::kCancelObserve, 2, false, {}}},
+        {"discover", {CommandKind::kDiscover, 2, false, {}}},
+        {"create", {CommandKind::kCreate, 2, true, {"--format", "--hex"}}},
+        {"delete", {CommandKind::kDelete, 2, false, {}}},
+        {"write-attributes", {CommandKind::kWriteAttributes, 3, false, {}}},
+        {"wait-for-registration", {CommandKind::kWaitForRegistration, 1, true, {}}},
+        {"wait-for-update", {CommandKind::kWaitForUpdate, 1, true, {}}},
+        {"sleep", {CommandKind::kSleep, 1, false, {}}},
+        {"quit", {CommandKind::kQuit, 0, false, {}}},
+    };
+    return kSpecs;
+}
+
+// Splits on blanks. A double-quoted token may contain blanks, `\"` and `\\`.
+std::vector<Token> tokenize(std::string_view line) {
+    std::vector<Token> tokens;
+    std::size_t i = 0;
+
+    while (i < line.size()) {
+        if (line[i] == ' ' || line[i] == '\t') {
+            ++i;
+            continue;
+        }
+
+        Token token;
+        if (line[i] == '"') {
+            token.quoted = true;
+            ++i;
+            while (i < line.size() && line[i] != '"') {
+                if (line[i] == '\\' && i + 1 < line.size()) {
+                    ++i;
+                }
+                token.text += line[i++];
+            }
+            if (i >= line.size()) {
+                throw CommandError("unterminated double quote in command line");
+            }
+            ++i;
+        } else {
+            while (i < line.size() && line[i] != ' ' && line[i] != '\t') {
+                token.text += line[i++];
+            }
+        }
+        token.end = i;
+        tokens.push_back(std::move(token));
+    }
+    return tokens;
+}
+
+std::string_view trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    const auto last = text.find_last_not_of(" \t\r\n");
+    return text.substr(first, last - first + 1);
+}
+
+std::uint16_t parse_uint16(std::string_view option, std::string_view text) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value > 0xffff) {
+        throw CommandError(std::string(option) + " expects an integer 0..65535, got '" +
+                           std::string(text) + "'");
+    }
+    return static_cast<std::uint16_t>(value);
+}
+
+double parse_seconds(std::string_view text) {
+    double value = 0.0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
+        value < 0.0) {
+        throw CommandError("expected a non-negative number of seconds, got '" +
+                           std::string(text) + "'");
+    }
+    return value;
+}
+
+std::vector<std::uint8_t> parse_hex(std::string_view text) {
+    if (text.size() % 2 != 0) {
+        throw CommandError("--hex expects an even number of hex digits, got '" +
+                           std::string(text) + "'");
+    }
+
+    std::vector<std::uint8_t> bytes;
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+        unsigned byte = 0;
+        const char* first = text.data() + i;
+        const auto [end, ec] = std::from_chars(first, first + 2, byte, 16);
+        if (ec != std::errc() || end != first + 2) {
+            throw CommandError("--hex contains a character that is not a hex digit: '" +
+                               std::string(text) + "'");
+        }
+        bytes.push_back(static_cast<std::uint8_t>(byte));
+    }
+    return bytes;
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t stop = text.find(separator, start);
+        if (stop == std::string_view::npos) {
+            stop = text.size();
+        }
+        if (stop > start) {
+            parts.emplace_back(text.substr(start, stop - start));
+        }
+        start = stop + 1;
+    }
+    return parts;
+}
+
+std::vector<std::string> parse_path(std::string_view path) {
+    if (path.empty() || path.front() != '/') {
+        throw CommandError("path must start with '/', got '" + std::string(path) + "'");
+    }
+    return split(path, '/');
+}
+
+// Fills the request of a command that talks to a client from its arguments.
+void build_request(Command& command, const std::optional<std::string>& value,
+                   const std::map<std::string, std::string, std::less<>>& options) {
+    DownlinkRequest& request = command.request;
+    request.uri_path = parse_path(command.path);
+
+    if (auto it = options.find("--accept"); it != options.end()) {
+        request.accept = parse_uint16("--accept", it->second);
+    }
+    if (auto it = options.find("--format"); it != options.end()) {
+        request.content_format = parse_uint16("--format", it->second);
+    }
+
+    const auto hex = options.find("--hex");
+    if (hex != options.end() && value) {
+        throw CommandError(command.name + " takes either a VALUE or --hex, not both");
+    }
+    if (hex != options.end()) {
+        request.payload = parse_hex(hex->second);
+        request.content_format = request.content_format.value_or(kOctetStream);
+    } else if (value) {
+        request.payload.assign(value->begin(), value->end());
+        request.content_format = request.content_format.value_or(kTextPlain);
+    }
+
+    switch (command.kind) {
+        case CommandKind::kRead:
+            request.method = Method::kGet;
+            break;
+        case CommandKind::kWrite:
+            if (!value && hex == options.end()) {
+                throw CommandError("write needs a VALUE or --hex HEX");
+            }
+            request.method = options.contains("--partial") ? Method::kPost : Method::kPut;
+            break;
+        case CommandKind::kExecute:
+            request.method = Method::kPost;
+            break;
+        case CommandKind::kObserve:
+            request.method = Method::kGet;
+            request.observe = 0;
+            break;
+        case CommandKind::kCancelObserve:
+            request.method = Method::kGet;
+            request.observe = 1;
+            break;
+        case CommandKind::kDiscover:
+            request.method = Method::kGet;
+            request.accept = kLinkFormat;
+            break;
+        case CommandKind::kCreate:
+            request.method = Method::kPost;
+            break;
+        case CommandKind::kDelete:
+            request.method = Method::kDelete;
+            break;
+        case CommandKind::kWriteAttributes:
+            request.method = Method::kPut;
+            break;
+        default:
+            break;
+    }
+}
+
+}  // namespace
+
+bool Command::is_downlink() const {
+    switch (kind) {
+        case CommandKind::kWaitForRegistration:
+        case CommandKind::kWaitForUpdate:
+        case CommandKind::kSleep:
+        case CommandKind::kQuit:
+            return false;
+        default:
+            return true;
+    }
+}
+
+std::optional<Command> parse_command(std::string_view line) {
+    line = trim(line);
+    if (line.empty() || line.front() == '#') {
+        return std::nullopt;
+    }
+
+    const std::vector<Token> tokens = tokenize(line);
+    Command command;
+    command.name = tokens.front().text;
+
+    const auto spec_it = command_specs().find(command.name);
+    if (spec_it == command_specs().end()) {
+        throw CommandError("unknown command '" + command.name + "'");
+    }
+    const CommandSpec& spec = spec_it->second;
+    command.kind = spec.kind;
+
+    // execute takes the rest of the line after PATH verbatim as its arguments.
+    std::vector<std::string> positionals;
+    std::map<std::string, std::string, std::less<>> options;
+    std::string execute_arguments;
+
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
+        const Token& token = tokens[i];
+        if (spec.kind == CommandKind::kExecute && positionals.size() == 2) {
+            execute_arguments = trim(line.substr(tokens[i - 1].end));
+            break;
+        }
+
+        const bool is_option = !token.quoted && token.text.starts_with("--");
+        if (!is_option) {
+            positionals.push_back(token.text);
+            continue;
+        }
+
+        bool allowed = false;
+        for (std::string_view name : spec.options) {
+            allowed = allowed || name == token.text;
+        }
+        if (!allowed) {
+            throw CommandError(command.name + " does not take option '" + token.text + "'");
+        }
+
+        if (token.text == "--partial") {
+            options[token.text] = "";
+        } else if (i + 1 < tokens.size()) {
+            options[token.text] = tokens[++i].text;
+        } else {
+            throw CommandError("option " + token.text + " needs a value");
+        }
+    }
+
+    const std::size_t required = static_cast<std::size_t>(spec.positionals);
+    const std::size_t allowed = required + (spec.takes_value ? 1 : 0);
+    if (positionals.size() < required || positionals.size() > allowed) {
+        throw CommandError(command.name + " expects " + std::to_string(required) +
+                           (spec.takes_value ? " or " + std::to_string(allowed) : "") +
+                           " arguments, got " + std::to_string(positionals.size()));
+    }
+
+    switch (spec.kind) {
+        case CommandKind::kSleep:
+            command.seconds = parse_seconds(positionals[0]);
+            return command;
+        case CommandKind::kQuit:
+            return command;
+        case CommandKind::kWaitForRegistration:
+        case CommandKind::kWaitForUpdate:
+            command.endpoint = positionals[0];
+            command.seconds =
+                positionals.size() > 1 ? parse_seconds(positionals[1]) : kDefaultWaitSeconds;
+            return command;
+        default:
+            break;
+    }
+
+    command.endpoint = positionals[0];
+    command.path = positionals[1];
+
+    std::optional<std::string> value;
+    if (spec.kind == CommandKind::kExecute && !execute_arguments.empty()) {
+        value = execute_arguments;
+    } else if (spec.takes_value && positionals.size() > 2) {
+        value = positionals[2];
+    }
+    build_request(command, value, options);
+
+    if (spec.kind == CommandKind::kWriteAttributes) {
+        command.request.uri_query = split(positionals[2], '&');
+    }
+    return command;
+}
+
+}  // namespace lwm2m::server

@@ -1,0 +1,215 @@
+// lwm2m-server: a test LwM2M server on libcoap. It accepts Register, Update and De-register
+// on /rd, sends downlink commands read from stdin or a script, and prints every event as one
+// JSON line on stdout.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "coap_server.hpp"
+#include "command_runner.hpp"
+#include "event_log.hpp"
+#include "registry.hpp"
+
+namespace {
+
+using namespace lwm2m::server;
+
+// Upper bound on one wait for network or input, so deadlines are checked at least this often.
+constexpr double kMaxPollS = 1.0;
+constexpr std::size_t kStdinChunk = 4096;
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+void on_stop_signal(int signal) { g_stop_signal = signal; }
+
+void install_signal_handlers() {
+    struct sigaction action = {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    // No SA_RESTART, so a signal interrupts poll() and the loop exits promptly.
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+struct Options {
+    std::vector<std::string> listen;
+    std::uint16_t port = 5683;
+    std::string events_path;
+    std::string script_path;
+    int log_level = LOG_WARNING;
+    DownlinkSettings downlink;
+};
+
+/// Splits standard input into lines as it arrives, without blocking.
+class StdinReader {
+public:
+    /// Reads what is available and hands each complete line to `runner`. At end of input,
+    /// a last unterminated line is handed over too. Returns false at end of input.
+    bool read(CommandRunner& runner) {
+        char buffer[kStdinChunk];
+        const ssize_t count = ::read(STDIN_FILENO, buffer, sizeof(buffer));
+        if (count < 0 && errno == EINTR) {
+            return true;
+        }
+        if (count <= 0) {
+            if (!pending_.empty()) {
+                runner.add_line(std::move(pending_));
+                pending_.clear();
+            }
+            return false;
+        }
+
+        pending_.append(buffer, static_cast<std::size_t>(count));
+        std::size_t newline = 0;
+        while ((newline = pending_.find('\n')) != std::string::npos) {
+            runner.add_line(pending_.substr(0, newline));
+            pending_.erase(0, newline + 1);
+        }
+        return true;
+    }
+
+private:
+    std::string pending_;
+};
+
+void load_script(const std::string& path, CommandRunner& runner) {
+    std::ifstream script(path);
+    if (!script) {
+        throw std::runtime_error("cannot open script '" + path + "'");
+    }
+    for (std::string line; std::getline(script, line);) {
+        runner.add_line(line);
+    }
+}
+
+void write_listening_event(EventLog& log, const std::vector<ListenAddress>& bound) {
+    Json event = log.make("listening");
+    event["port"] = bound.front().port;
+    Json addresses = Json::array();
+    for (const ListenAddress& address : bound) {
+        addresses.push_back({{"address", address.address}, {"port", address.port}});
+    }
+    event["addresses"] = addresses;
+    log.write(event);
+}
+
+// Milliseconds until the earliest of the runner's deadline, the next lifetime expiry and
+// kMaxPollS from now.
+std::uint32_t poll_timeout_ms(const EventLog& log, const CommandRunner& runner,
+                              Registry& registry) {
+    const double now = log.now();
+    double until = now + kMaxPollS;
+    if (auto deadline = runner.deadline()) {
+        until = std::min(until, *deadline);
+    }
+    if (auto expiry = registry.next_expiry()) {
+        until = std::min(until, *expiry);
+    }
+    // Round up so a deadline has passed when poll() returns.
+    return static_cast<std::uint32_t>(std::max(0.0, (until - now) * 1000.0) + 1.0);
+}
+
+int run_server(const Options& options) {
+    EventLog log(options.events_path);
+    coap_set_log_level(options.log_level);
+
+    Registry registry;
+    CoapServer server(log, registry, options.downlink);
+    CommandRunner runner(log, registry, server);
+    if (!options.script_path.empty()) {
+        load_script(options.script_path, runner);
+    }
+
+    const std::vector<std::string> addresses =
+        options.listen.empty() ? std::vector<std::string>{"0.0.0.0", "::"} : options.listen;
+    write_listening_event(log, server.listen(addresses, options.port));
+
+    StdinReader stdin_reader;
+    bool stdin_open = true;
+    while (g_stop_signal == 0) {
+        runner.run();
+        if (runner.quit_requested()) {
+            break;
+        }
+        server.flush_held_commands();
+        server.expire_registrations();
+
+        // After end of input the server exits once every sent request has been answered or
+        // has timed out, which libcoap bounds by its retransmission limit.
+        if (runner.done() && !server.awaits_responses()) {
+            break;
+        }
+
+        const std::uint32_t timeout_ms = poll_timeout_ms(log, runner, registry);
+        const bool stdin_ready = server.process_io(timeout_ms, stdin_open ? STDIN_FILENO : -1);
+        if (stdin_ready && !stdin_reader.read(runner)) {
+            stdin_open = false;
+            runner.close_input();
+        }
+    }
+
+    server.drop_held_commands();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "Test LwM2M server: accepts Register, Update and De-register on /rd, sends commands "
+        "read from stdin or --script to registered clients, and prints each event as one "
+        "JSON line on stdout."};
+
+    Options options;
+    app.add_option("--listen", options.listen,
+                   "UDP address to listen on; repeat for several (default: 0.0.0.0 and ::)");
+    app.add_option("--port", options.port, "UDP port; 0 picks a free port (default: 5683)");
+    app.add_option("--events", options.events_path,
+                   "also append every event line to this file");
+    app.add_option("--script", options.script_path,
+                   "run the commands in this file before those from stdin")
+        ->check(CLI::ExistingFile);
+
+    app.add_option("--ack-timeout", options.downlink.ack_timeout_s,
+                   "CoAP ACK_TIMEOUT for downlink requests, in seconds, at least 1 "
+                   "(default: 2)")
+        ->check(CLI::Range(1.0, 60.0));
+    app.add_option("--max-retransmit", options.downlink.max_retransmit,
+                   "CoAP MAX_RETRANSMIT for downlink requests (default: 4)")
+        ->check(CLI::Range(0, 20));
+    app.add_option("--awake-time", options.downlink.awake_time_s,
+                   "seconds after a message from a Queue Mode client during which commands "
+                   "for it are sent at once instead of held (default: 0)")
+        ->check(CLI::Range(0.0, 86400.0));
+
+    const std::map<std::string, int> levels = {
+        {"emerg", LOG_EMERG}, {"alert", LOG_ALERT},   {"crit", LOG_CRIT},
+        {"err", LOG_ERR},     {"warn", LOG_WARNING},  {"notice", LOG_NOTICE},
+        {"info", LOG_INFO},   {"debug", LOG_DEBUG},
+    };
+    app.add_option("--log-level", options.log_level,
+                   "libcoap log level on stderr: emerg, alert, crit, err, warn, notice, info, "
+                   "debug or 0-7 (default: warn)")
+        ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case));
+
+    CLI11_PARSE(app, argc, argv);
+    install_signal_handlers();
+
+    try {
+        return run_server(options);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "lwm2m-server: %s\n", error.what());
+        return 1;
+    }
+}
