@@ -39,6 +39,7 @@ inline constexpr uint8_t kContent = make_code(2, 5);
 inline constexpr uint8_t kBadRequest = make_code(4, 0);
 inline constexpr uint8_t kUnauthorized = make_code(4, 1);
 inline constexpr uint8_t kBadOption = make_code(4, 2);
+inline constexpr uint8_t kForbidden = make_code(4, 3);
 inline constexpr uint8_t kNotFound = make_code(4, 4);
 inline constexpr uint8_t kMethodNotAllowed = make_code(4, 5);
 inline constexpr uint8_t kNotAcceptable = make_code(4, 6);

@@ -54,7 +54,7 @@ std::uint16_t bound_port(const coap_endpoint_t* endpoint) {
     const std::size_t space = text.find(' ');
     const std::size_t colon = text.rfind(':', space);
     if (colon == std::string::npos) {
-        throw std::runtime_error("cannot read the bound port from '" + text + "'");
+        throw std::runtime_error("failed to read the bound port from '" + text + "'");
     }
     return static_cast<std::uint16_t>(std::stoul(text.substr(colon + 1, space - colon - 1)));
 }
@@ -126,7 +126,9 @@ std::vector<std::string> string_options(const coap_pdu_t* pdu, coap_option_num_t
 std::span<const std::uint8_t> payload_of(const coap_pdu_t* pdu) {
     std::size_t length = 0;
     const std::uint8_t* data = nullptr;
-    if (coap_get_data(pdu, &length, &data) == 0) {
+    std::size_t offset = 0;
+    std::size_t total = 0;
+    if (coap_get_data_large(pdu, &length, &data, &offset, &total) == 0) {
         return {};
     }
     return {data, length};
@@ -195,7 +197,7 @@ Peer peer_of(const coap_session_t* session) {
     if (remote->addr.sa.sa_family == AF_INET) {
         inet_ntop(AF_INET, &remote->addr.sin.sin_addr, text, sizeof(text));
     } else if (IN6_IS_ADDR_V4MAPPED(&remote->addr.sin6.sin6_addr)) {
-        // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d; print the IPv4 address.
+        // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d, so print the IPv4 part.
         inet_ntop(AF_INET, &remote->addr.sin6.sin6_addr.s6_addr[12], text, sizeof(text));
     } else {
         inet_ntop(AF_INET6, &remote->addr.sin6.sin6_addr, text, sizeof(text));
@@ -221,11 +223,14 @@ CoapServer::CoapServer(EventLog& log, Registry& registry, DownlinkSettings downl
         throw std::runtime_error("coap_new_context failed");
     }
     coap_set_app_data(context_, this);
+    // libcoap reassembles Block1 requests (a large Register) and Block2 responses, and the
+    // handlers see one whole body (RFC 7959).
+    coap_context_set_block_mode(context_, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     coap_register_response_handler(context_, handle_response);
     coap_register_nack_handler(context_, handle_nack);
 
-    // "rd" handles Register; the unknown-resource handler receives /rd/<id> and every other
-    // path, so one function can route on the Uri-Path options.
+    // The "rd" resource receives Register. The unknown-resource handler receives /rd/<id> and
+    // every other path, so one function routes on the Uri-Path options.
     coap_resource_t* rd = coap_resource_init(coap_make_str_const("rd"), 0);
     coap_resource_t* other = coap_resource_unknown_init2(handle_rd_request, 0);
     for (coap_resource_t* resource : {rd, other}) {
@@ -251,8 +256,9 @@ std::vector<ListenAddress> CoapServer::listen(const std::vector<std::string>& ad
         const coap_address_t address = parse_listen_address(text, port);
         coap_endpoint_t* endpoint = coap_new_endpoint(context_, &address, COAP_PROTO_UDP);
         if (endpoint == nullptr) {
-            throw std::runtime_error("cannot listen on UDP " + text + " port " +
-                                     std::to_string(port) + " (see the libcoap message above)");
+            throw std::runtime_error("failed to bind UDP " + text + " port " +
+                                     std::to_string(port) +
+                                     " (see the libcoap message above); try another --port");
         }
 
         port = bound_port(endpoint);
@@ -261,7 +267,9 @@ std::vector<ListenAddress> CoapServer::listen(const std::vector<std::string>& ad
     return bound;
 }
 
-int CoapServer::wait_fd() const { return coap_context_get_coap_fd(context_); }
+int CoapServer::wait_fd() const {
+    return coap_context_get_coap_fd(context_);
+}
 
 bool CoapServer::process_io(std::uint32_t timeout_ms, int extra_fd) {
     const int coap_fd = wait_fd();
@@ -321,7 +329,7 @@ void CoapServer::handle_nack(coap_session_t* session, const coap_pdu_t* sent,
     try {
         server.on_nack(sent, reason);
     } catch (const std::exception& error) {
-        server.log_.error(std::string("failure handling failed: ") + error.what());
+        server.log_.error(std::string("NACK handling failed: ") + error.what());
     }
 }
 
@@ -366,7 +374,7 @@ coap_response_t CoapServer::on_response(coap_session_t* session, const coap_pdu_
     const Peer peer = peer_of(session);
     auto it = exchanges_.find(token_of(received));
     if (it == exchanges_.end()) {
-        // A notification for a cancelled or unknown observation gets RST (RFC 7641, 3.6).
+        // A notification for a cancelled or unknown observation gets RST (RFC 7641).
         log_.error("response " + code_string(coap_pdu_get_code(received)) + " from " +
                    peer.address + " port " + std::to_string(peer.port) + " with unknown token " +
                    to_hex(token_of(received)));
@@ -385,7 +393,7 @@ coap_response_t CoapServer::on_response(coap_session_t* session, const coap_pdu_
     describe_pdu(event, received);
     log_.write(event);
 
-    // RFC 7641, 3.2 and 4.2: a 2.xx response with Observe starts the observation, and any
+    // RFC 7641: a 2.xx response with Observe starts the observation, and any
     // response without Observe or with an error code ends it.
     const bool success = (coap_pdu_get_code(received) >> 5) == 2;
     const bool has_observe = uint_option(received, COAP_OPTION_OBSERVE).has_value();
@@ -483,15 +491,20 @@ void CoapServer::send(Registration& registration, const Command& command) {
     coap_session_t* session = registration.session.get();
     const DownlinkRequest& request = command.request;
 
-    // RFC 7641, 3.6: a GET with Observe=1 cancels an observation when it reuses its token.
-    Exchange* observation = nullptr;
-    if (command.kind == CommandKind::kCancelObserve) {
-        observation = find_observation(command.endpoint, command.path);
-    }
-    const std::vector<std::uint8_t> token = observation ? observation->token : new_token();
+    // Observations end only by a cancel-observe command, not when libcoap frees the session.
+    coap_session_set_no_observe_cancel(session);
 
-    coap_pdu_t* pdu = coap_pdu_init(COAP_MESSAGE_CON, method_code(request.method),
-                                    coap_new_message_id(session), coap_session_max_pdu_size(session));
+    if (command.kind == CommandKind::kCancelObserve) {
+        if (Exchange* observation = find_observation(command.endpoint, command.path)) {
+            cancel_observation(registration, command, *observation);
+            return;
+        }
+    }
+    const std::vector<std::uint8_t> token = new_token();
+
+    coap_pdu_t* pdu =
+        coap_pdu_init(COAP_MESSAGE_CON, method_code(request.method), coap_new_message_id(session),
+                      coap_session_max_pdu_size(session));
     if (pdu == nullptr) {
         log_.error(command.name + " " + command.path + ": cannot allocate the request", command.id);
         return;
@@ -540,7 +553,7 @@ void CoapServer::send(Registration& registration, const Command& command) {
         return;
     }
 
-    Exchange& exchange = observation ? *observation : exchanges_[token];
+    Exchange& exchange = exchanges_[token];
     exchange.command_id = command.id;
     exchange.command = command.name;
     exchange.endpoint = command.endpoint;
@@ -558,13 +571,42 @@ void CoapServer::send(Registration& registration, const Command& command) {
     event["message_id"] = message_id;
     event["token"] = to_hex(token);
     if (command.kind == CommandKind::kCancelObserve) {
-        event["observation_found"] = observation != nullptr;
+        event["observation_found"] = false;
     }
     log_.write(event);
 }
 
+void CoapServer::cancel_observation(Registration& registration, const Command& command,
+                                    Exchange& observation) {
+    // RFC 7641: the cancelling GET with Observe=1 must reuse the observation's token.
+    // libcoap 4.3.1 gives a request of our own a different token while it tracks the
+    // observation for Block2, so libcoap builds the cancel from the original observe request.
+    std::vector<std::uint8_t> token = observation.token;
+    coap_binary_t token_binary = {token.size(), token.data()};
+    if (coap_cancel_observe(registration.session.get(), &token_binary, COAP_MESSAGE_CON) == 0) {
+        log_.error(command.name + " " + command.path + ": coap_cancel_observe failed", command.id);
+        return;
+    }
+
+    observation.command_id = command.id;
+    observation.command = command.name;
+    observation.awaiting_response = true;
+
+    Json event = log_.make("sent");
+    event["id"] = command.id;
+    event["command"] = command.name;
+    event["endpoint"] = command.endpoint;
+    event["path"] = command.path;
+    event["peer"] = registration.peer.address;
+    event["port"] = registration.peer.port;
+    event["message_id"] = nullptr;  // libcoap does not return it for a cancel
+    event["token"] = to_hex(token);
+    event["observation_found"] = true;
+    log_.write(event);
+}
+
 std::vector<std::uint8_t> CoapServer::new_token() {
-    // Random 64-bit tokens; a repeat of a token still in use is drawn again.
+    // Tokens are random 64-bit values, and a token still in use is drawn again.
     constexpr int kMaxDraws = 16;
     std::vector<std::uint8_t> token(kTokenLength);
     for (int draw = 0; draw < kMaxDraws; ++draw) {

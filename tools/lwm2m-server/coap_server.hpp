@@ -21,7 +21,7 @@ struct ListenAddress {
     std::uint16_t port = 0;
 };
 
-/// How downlink requests are sent. The first two are CoAP transmission parameters
+/// Settings for downlink requests. The first two are CoAP transmission parameters
 /// (RFC 7252, 4.8), which tests shorten to see a "timeout" event sooner than the default
 /// 93 s worst case.
 struct DownlinkSettings {
@@ -29,14 +29,14 @@ struct DownlinkSettings {
     double ack_timeout_s = 2.0;
     unsigned max_retransmit = 4;
     /// Seconds after a message from a Queue Mode client during which new commands for it go
-    /// out at once. 0 holds every command until the client's next message.
+    /// out at once. With 0, every command waits for the client's next message.
     double awake_time_s = 0.0;
 };
 
 /// The libcoap side of the server: the context and its UDP endpoints, the /rd resource, and
 /// the downlink requests sent to registered clients and matched to responses by token.
 class CoapServer {
-public:
+  public:
     /// Creates the libcoap context. Throws std::runtime_error if libcoap fails.
     CoapServer(EventLog& log, Registry& registry, DownlinkSettings downlink);
     ~CoapServer();
@@ -54,10 +54,10 @@ public:
     int wait_fd() const;
 
     /// Runs libcoap's I/O, waiting at most `timeout_ms` (0 = do not wait). When `extra_fd` is
-    /// not negative, it is also watched and the return value tells whether it became readable.
+    /// not negative, it is also watched, and the function returns true when it became readable.
     bool process_io(std::uint32_t timeout_ms, int extra_fd);
 
-    /// Sends the request of a downlink command, or holds it when the client uses Queue Mode.
+    /// Sends the request of a downlink command, or queues it when the client uses Queue Mode.
     void submit(Command command);
 
     /// Sends the held commands of every Queue Mode client that has sent a message since.
@@ -72,7 +72,7 @@ public:
     /// Reports every held command as dropped, for shutdown.
     void drop_held_commands();
 
-private:
+  private:
     /// Request sent to a client, keyed by token. After a successful observe, the same entry
     /// matches the notifications.
     struct Exchange {
@@ -100,6 +100,8 @@ private:
     void note_message_from(const coap_session_t* session);
 
     void send(Registration& registration, const Command& command);
+    void cancel_observation(Registration& registration, const Command& command,
+                            Exchange& observation);
     std::vector<std::uint8_t> new_token();
     Exchange* find_observation(const std::string& endpoint, const std::string& path);
 

@@ -20,8 +20,8 @@ struct Token {
 
 struct CommandSpec {
     CommandKind kind;
-    int positionals;  // required positional arguments after the command name
-    bool takes_value; // one more optional positional argument
+    int positionals;   // required positional arguments after the command name
+    bool takes_value;  // one more optional positional argument
     std::vector<std::string_view> options;
 };
 
@@ -104,16 +104,16 @@ double parse_seconds(std::string_view text) {
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
         value < 0.0) {
-        throw CommandError("expected a non-negative number of seconds, got '" +
-                           std::string(text) + "'");
+        throw CommandError("expected a non-negative number of seconds, got '" + std::string(text) +
+                           "'");
     }
     return value;
 }
 
 std::vector<std::uint8_t> parse_hex(std::string_view text) {
     if (text.size() % 2 != 0) {
-        throw CommandError("--hex expects an even number of hex digits, got '" +
-                           std::string(text) + "'");
+        throw CommandError("--hex expects an even number of hex digits, got '" + std::string(text) +
+                           "'");
     }
 
     std::vector<std::uint8_t> bytes;

@@ -55,7 +55,7 @@ struct Command {
 
 /// Error in a command line; the message names the command and the invalid value.
 class CommandError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -65,8 +65,8 @@ bool CommandRunner::wait_finished() {
     const bool timed_out = log_.now() >= wait_until_;
     if (timed_out && !satisfied && command.kind != CommandKind::kSleep) {
         std::ostringstream message;
-        message << command.name << " " << command.endpoint << " timed out after "
-                << command.seconds << " s";
+        message << command.name << " " << command.endpoint << " timed out after " << command.seconds
+                << " s";
         log_.error(message.str(), command.id);
     }
 

@@ -15,7 +15,7 @@ namespace lwm2m::server {
 /// Runs command lines in order. A wait or sleep blocks the commands after it, never the
 /// CoAP loop: run() returns at once and is called again on the next loop turn.
 class CommandRunner {
-public:
+  public:
     CommandRunner(EventLog& log, Registry& registry, CoapServer& server)
         : log_(log), registry_(registry), server_(server) {}
 
@@ -36,7 +36,7 @@ public:
     /// Server time at which the running wait or sleep ends.
     std::optional<double> deadline() const;
 
-private:
+  private:
     void start(Command command);
     bool wait_finished();
 

@@ -12,7 +12,7 @@ EventLog::EventLog(const std::string& events_path) : start_(std::chrono::steady_
 
     file_.open(events_path, std::ios::out | std::ios::app);
     if (!file_) {
-        throw std::runtime_error("cannot open events file '" + events_path + "' for appending");
+        throw std::runtime_error("failed to open events file '" + events_path + "' for appending");
     }
 }
 

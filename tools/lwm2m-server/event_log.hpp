@@ -3,11 +3,10 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace lwm2m::server {
 
@@ -17,7 +16,7 @@ using Json = nlohmann::ordered_json;
 /// Writer of events: one JSON object per line on stdout, flushed per line, and the same
 /// line appended to an optional events file.
 class EventLog {
-public:
+  public:
     /// Opens `events_path` for appending unless it is empty.
     /// Throws std::runtime_error if the file cannot be opened.
     explicit EventLog(const std::string& events_path);
@@ -28,13 +27,13 @@ public:
     /// Creates an event object with "event" and "time" set.
     Json make(std::string_view name) const;
 
-    /// Writes one event line. Invalid UTF-8 from the network is replaced, never raised.
+    /// Writes one event line. Invalid UTF-8 is written as U+FFFD instead of raising.
     void write(const Json& event);
 
     /// Writes an "error" event with a message and, when `command_id` is positive, an "id".
     void error(std::string_view message, int command_id = 0);
 
-private:
+  private:
     std::chrono::steady_clock::time_point start_;
     std::ofstream file_;
 };

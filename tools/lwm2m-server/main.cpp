@@ -2,8 +2,10 @@
 // on /rd, sends downlink commands read from stdin or a script, and prints every event as one
 // JSON line on stdout.
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -12,8 +14,6 @@
 #include <map>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "coap_server.hpp"
 #include "command_runner.hpp"
@@ -30,7 +30,9 @@ constexpr std::size_t kStdinChunk = 4096;
 
 volatile std::sig_atomic_t g_stop_signal = 0;
 
-void on_stop_signal(int signal) { g_stop_signal = signal; }
+void on_stop_signal(int signal) {
+    g_stop_signal = signal;
+}
 
 void install_signal_handlers() {
     struct sigaction action = {};
@@ -40,6 +42,24 @@ void install_signal_handlers() {
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
+}
+
+// Opens /dev/null on any of fds 0-2 that the parent left closed, so a socket that libcoap
+// opens later cannot take its number. Returns false if stdin was closed.
+bool reserve_standard_fds() {
+    bool stdin_was_open = true;
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) {
+            continue;
+        }
+        stdin_was_open = stdin_was_open && fd != STDIN_FILENO;
+        const int null_fd = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+        if (null_fd >= 0 && null_fd != fd) {
+            dup2(null_fd, fd);
+            close(null_fd);
+        }
+    }
+    return stdin_was_open;
 }
 
 struct Options {
@@ -53,7 +73,7 @@ struct Options {
 
 /// Splits standard input into lines as it arrives, without blocking.
 class StdinReader {
-public:
+  public:
     /// Reads what is available and hands each complete line to `runner`. At end of input,
     /// a last unterminated line is handed over too. Returns false at end of input.
     bool read(CommandRunner& runner) {
@@ -79,14 +99,14 @@ public:
         return true;
     }
 
-private:
+  private:
     std::string pending_;
 };
 
 void load_script(const std::string& path, CommandRunner& runner) {
     std::ifstream script(path);
     if (!script) {
-        throw std::runtime_error("cannot open script '" + path + "'");
+        throw std::runtime_error("failed to open script '" + path + "'");
     }
     for (std::string line; std::getline(script, line);) {
         runner.add_line(line);
@@ -121,6 +141,7 @@ std::uint32_t poll_timeout_ms(const EventLog& log, const CommandRunner& runner,
 }
 
 int run_server(const Options& options) {
+    bool stdin_open = reserve_standard_fds();
     EventLog log(options.events_path);
     coap_set_log_level(options.log_level);
 
@@ -136,7 +157,9 @@ int run_server(const Options& options) {
     write_listening_event(log, server.listen(addresses, options.port));
 
     StdinReader stdin_reader;
-    bool stdin_open = true;
+    if (!stdin_open) {
+        runner.close_input();
+    }
     while (g_stop_signal == 0) {
         runner.run();
         if (runner.quit_requested()) {
@@ -145,8 +168,8 @@ int run_server(const Options& options) {
         server.flush_held_commands();
         server.expire_registrations();
 
-        // After end of input the server exits once every sent request has been answered or
-        // has timed out, which libcoap bounds by its retransmission limit.
+        // After end of input the server exits once every sent request has its response or
+        // timeout, which libcoap bounds by its retransmission limit.
         if (runner.done() && !server.awaits_responses()) {
             break;
         }
@@ -175,8 +198,7 @@ int main(int argc, char** argv) {
     app.add_option("--listen", options.listen,
                    "UDP address to listen on; repeat for several (default: 0.0.0.0 and ::)");
     app.add_option("--port", options.port, "UDP port; 0 picks a free port (default: 5683)");
-    app.add_option("--events", options.events_path,
-                   "also append every event line to this file");
+    app.add_option("--events", options.events_path, "also append every event line to this file");
     app.add_option("--script", options.script_path,
                    "run the commands in this file before those from stdin")
         ->check(CLI::ExistingFile);
@@ -194,9 +216,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0, 86400.0));
 
     const std::map<std::string, int> levels = {
-        {"emerg", LOG_EMERG}, {"alert", LOG_ALERT},   {"crit", LOG_CRIT},
-        {"err", LOG_ERR},     {"warn", LOG_WARNING},  {"notice", LOG_NOTICE},
-        {"info", LOG_INFO},   {"debug", LOG_DEBUG},
+        {"emerg", LOG_EMERG},  {"alert", LOG_ALERT},   {"crit", LOG_CRIT}, {"err", LOG_ERR},
+        {"warn", LOG_WARNING}, {"notice", LOG_NOTICE}, {"info", LOG_INFO}, {"debug", LOG_DEBUG},
     };
     app.add_option("--log-level", options.log_level,
                    "libcoap log level on stderr: emerg, alert, crit, err, warn, notice, info, "

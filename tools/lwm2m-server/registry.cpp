@@ -79,7 +79,9 @@ std::uint64_t Registry::update_count(std::string_view endpoint) const {
     return it == update_counts_.end() ? 0 : it->second;
 }
 
-void Registry::count_update(const std::string& endpoint) { ++update_counts_[endpoint]; }
+void Registry::count_update(const std::string& endpoint) {
+    ++update_counts_[endpoint];
+}
 
 std::vector<std::string> parse_link_targets(std::string_view links) {
     // RFC 6690: links are separated by commas, and a comma or '<' inside a quoted attribute

@@ -14,7 +14,7 @@
 
 namespace lwm2m::server {
 
-/// Uri-Query parameters in arrival order; a flag such as `Q` has an empty value.
+/// Uri-Query parameters in arrival order. A flag such as `Q` has an empty value.
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 /// Network address of a client as printed in events.
@@ -55,7 +55,7 @@ struct Registration {
 
 /// Registrations by location id and by endpoint name.
 class Registry {
-public:
+  public:
     /// Stores `registration` under a new id. An older registration with the same endpoint name
     /// is removed and returned, with its held commands moved to the new one.
     std::pair<Registration*, std::optional<Registration>> add(Registration registration);
@@ -79,7 +79,7 @@ public:
 
     std::map<int, Registration>& registrations() { return by_id_; }
 
-private:
+  private:
     std::map<int, Registration> by_id_;
     std::map<std::string, std::uint64_t, std::less<>> update_counts_;
     int next_id_ = 1;

@@ -12,7 +12,7 @@ constexpr int kBadRequest = 400;
 constexpr int kNotFound = 404;
 constexpr int kMethodNotAllowed = 405;
 
-// LwM2M 1.1 section 6.2.1 defaults for parameters that Register leaves out.
+// LwM2M defaults for parameters that Register leaves out.
 constexpr std::int64_t kDefaultLifetimeS = 86400;
 constexpr const char* kDefaultVersion = "1.0";
 constexpr const char* kDefaultBinding = "U";
@@ -91,8 +91,8 @@ RdResponse ResourceDirectory::register_client(const RdRequest& request) {
     const auto lifetime_text = find_param(request.query, "lt");
     const auto lifetime = lifetime_text ? parse_lifetime(*lifetime_text) : kDefaultLifetimeS;
     if (!lifetime) {
-        log_.error("Register from " + registration.endpoint +
-                   " rejected with 4.00: invalid lt '" + *lifetime_text + "'");
+        log_.error("Register from " + registration.endpoint + " rejected with 4.00: invalid lt '" +
+                   *lifetime_text + "'");
         return {kBadRequest, {}};
     }
 
@@ -131,8 +131,8 @@ RdResponse ResourceDirectory::update(Registration& registration, const RdRequest
     if (lifetime_text) {
         const auto lifetime = parse_lifetime(*lifetime_text);
         if (!lifetime) {
-            log_.error("Update of " + registration.location() + " rejected with 4.00: invalid lt '" +
-                       *lifetime_text + "'");
+            log_.error("Update of " + registration.location() +
+                       " rejected with 4.00: invalid lt '" + *lifetime_text + "'");
             return {kBadRequest, {}};
         }
         registration.lifetime_s = *lifetime;
@@ -145,7 +145,8 @@ RdResponse ResourceDirectory::update(Registration& registration, const RdRequest
         registration.queue_flag = true;
     }
     for (const auto& param : request.query) {
-        std::erase_if(registration.query, [&](const auto& old) { return old.first == param.first; });
+        std::erase_if(registration.query,
+                      [&](const auto& old) { return old.first == param.first; });
         registration.query.push_back(param);
     }
 

@@ -28,7 +28,7 @@ struct RdResponse {
 /// The LwM2M Registration interface: Register, Update, De-register and lifetime expiry.
 /// Each operation updates the Registry and writes its event.
 class ResourceDirectory {
-public:
+  public:
     ResourceDirectory(EventLog& log, Registry& registry) : log_(log), registry_(registry) {}
 
     /// Handles a request whose first Uri-Path segment is "rd".
@@ -37,7 +37,7 @@ public:
     /// Drops the registrations whose lifetime ended without an Update.
     void expire_registrations();
 
-private:
+  private:
     RdResponse register_client(const RdRequest& request);
     RdResponse update(Registration& registration, const RdRequest& request);
     RdResponse deregister(int id, const RdRequest& request);

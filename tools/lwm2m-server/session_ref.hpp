@@ -9,7 +9,7 @@ namespace lwm2m::server {
 /// Counted reference to a libcoap server session. While one exists, libcoap does not reap the
 /// session as idle, so downlink requests can still reach a client that has been quiet.
 class SessionRef {
-public:
+  public:
     SessionRef() = default;
     explicit SessionRef(coap_session_t* session)
         : session_(session != nullptr ? coap_session_reference(session) : nullptr) {}
@@ -34,7 +34,7 @@ public:
         }
     }
 
-private:
+  private:
     coap_session_t* session_ = nullptr;
 };
 

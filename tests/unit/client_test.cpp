@@ -1,0 +1,569 @@
+// Client state machine against fake ports: Register, retransmission, the
+// retry procedure, the Update schedule, Queue Mode and server requests.
+#include "lwm2m/client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "coap/message.hpp"
+#include "fakes.hpp"
+
+namespace lwm2m {
+namespace {
+
+using coap::Message;
+using coap::MessageWriter;
+using coap::Type;
+using testing::FakeClock;
+using testing::FakeRandom;
+using testing::FakeTransport;
+namespace code = coap::code;
+namespace option = coap::option;
+
+std::string option_text(const coap::Option& option) {
+    return {reinterpret_cast<const char*>(option.value.data()), option.value.size()};
+}
+
+std::vector<std::string> options_of(const Message& message, uint16_t number) {
+    std::vector<std::string> values;
+    for (uint8_t i = 0; i < message.option_count; ++i) {
+        if (message.options[i].number == number) {
+            values.push_back(option_text(message.options[i]));
+        }
+    }
+    return values;
+}
+
+class ClientTest : public ::testing::Test {
+protected:
+    ClientTest() : client_(transport_, clock_, random_) {
+        config_.endpoint_name = "dev1";
+        config_.server_uri = "coap://192.0.2.1:5683";
+        config_.lifetime_s = 300;
+        config_.device.manufacturer = "Acme";
+    }
+
+    void configure() { ASSERT_EQ(client_.configure(config_), Status::kOk); }
+
+    Message sent(size_t index) {
+        Message message;
+        EXPECT_LT(index, transport_.sent_count);
+        EXPECT_EQ(coap::decode(transport_.sent[index].view(), message), coap::DecodeResult::kOk);
+        return message;
+    }
+
+    Message last_sent() { return sent(transport_.sent_count - 1); }
+
+    // Answers the last request the client sent with `response_code`, as a
+    // piggybacked response carrying the given Location-Path segments.
+    void respond(uint8_t response_code, std::vector<const char*> location = {}) {
+        const Message request = last_sent();
+        uint8_t buffer[128];
+        MessageWriter writer(buffer);
+        writer.header(Type::kAcknowledgement, response_code, request.message_id,
+                      request.token_view());
+        for (const char* segment : location) {
+            writer.add_option(option::kLocationPath, segment);
+        }
+        transport_.deliver(writer.bytes());
+        client_.step();
+    }
+
+    void register_client() {
+        configure();
+        client_.step();
+        respond(code::kCreated, {"rd", "5a"});
+        ASSERT_EQ(client_.registration_state(), RegistrationState::kRegistered);
+    }
+
+    void advance(uint64_t ms) {
+        clock_.now_ms += ms;
+        client_.step();
+    }
+
+    // Sends a CON request from the server and returns the client's reply.
+    Message server_request(uint8_t method, std::vector<const char*> path, uint16_t message_id,
+                           int accept = -1) {
+        uint8_t buffer[128];
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {0xa1, 0xb2};
+        writer.header(Type::kConfirmable, method, message_id, token);
+        for (const char* segment : path) {
+            writer.add_option(option::kUriPath, segment);
+        }
+        if (accept >= 0) {
+            writer.add_uint_option(option::kAccept, static_cast<uint32_t>(accept));
+        }
+        const size_t before = transport_.sent_count;
+        transport_.deliver(writer.bytes());
+        client_.step();
+        EXPECT_EQ(transport_.sent_count, before + 1);
+        return last_sent();
+    }
+
+    FakeTransport transport_;
+    FakeClock clock_;
+    FakeRandom random_;
+    ClientConfig config_;
+    Client client_;
+};
+
+TEST_F(ClientTest, RegisterCarriesParametersAndLinks) {
+    configure();
+    client_.step();
+
+    ASSERT_EQ(transport_.sent_count, 1u);
+    const Message request = last_sent();
+    EXPECT_EQ(request.type, Type::kConfirmable);
+    EXPECT_EQ(request.code, code::kPost);
+    EXPECT_EQ(request.token_length, LWM2M_TOKEN_LENGTH);
+    EXPECT_EQ(options_of(request, option::kUriPath), std::vector<std::string>{"rd"});
+    const std::vector<std::string> expected_query = {"ep=dev1", "lt=300", "lwm2m=1.1", "b=U"};
+    EXPECT_EQ(options_of(request, option::kUriQuery), expected_query);
+    uint32_t format = 0;
+    ASSERT_TRUE(request.find_uint(option::kContentFormat, format));
+    EXPECT_EQ(format, coap::format::kLinkFormat);
+    const std::string payload(request.payload.begin(), request.payload.end());
+    EXPECT_EQ(payload, "</1/0>,</3/0>");
+}
+
+TEST_F(ClientTest, RegisterWireBytes) {
+    config_.endpoint_name = "e";
+    config_.lifetime_s = 60;
+    configure();
+    client_.step();
+
+    const uint8_t expected[] = {
+        0x44, 0x02, 0x00, 0x00,       // ver 1, CON, token length 4; POST; message ID 0
+        0x00, 0x00, 0x00, 0x00,       // token (the fake random source gives zeros)
+        0xb2, 'r', 'd',               // Uri-Path (11): delta 11, length 2
+        0x11, 40,                     // Content-Format (12): delta 1, length 1, 40
+        0x34, 'e', 'p', '=', 'e',     // Uri-Query (15): delta 3, length 4
+        0x05, 'l', 't', '=', '6', '0',                    // Uri-Query: delta 0, length 5
+        0x09, 'l', 'w', 'm', '2', 'm', '=', '1', '.', '1',  // Uri-Query: length 9
+        0x03, 'b', '=', 'U',                              // Uri-Query: length 3
+        0xff,                                             // payload marker
+        '<', '/', '1', '/', '0', '>', ',', '<', '/', '3', '/', '0', '>',
+    };
+    const Message request = last_sent();
+    const std::span<const uint8_t> bytes = transport_.last_sent().view();
+    ASSERT_EQ(bytes.size(), sizeof(expected));
+    EXPECT_EQ(std::vector<uint8_t>(bytes.begin(), bytes.end()),
+              std::vector<uint8_t>(std::begin(expected), std::end(expected)));
+}
+
+TEST_F(ClientTest, QueueModeAddsQParameter) {
+    config_.queue_mode = true;
+    configure();
+    client_.step();
+    const std::vector<std::string> expected = {"ep=dev1", "lt=300", "lwm2m=1.1", "b=U", "Q"};
+    EXPECT_EQ(options_of(last_sent(), option::kUriQuery), expected);
+}
+
+TEST_F(ClientTest, Version10QueueModeUsesBindingUQ) {
+    config_.queue_mode = true;
+    config_.version = Lwm2mVersion::k1_0;
+    configure();
+    client_.step();
+    const std::vector<std::string> expected = {"ep=dev1", "lt=300", "lwm2m=1.0", "b=UQ"};
+    EXPECT_EQ(options_of(last_sent(), option::kUriQuery), expected);
+}
+
+TEST_F(ClientTest, RegisteredStoresLocationPath) {
+    register_client();
+    EXPECT_STREQ(client_.location(), "/rd/5a");
+}
+
+TEST_F(ClientTest, RegisterWithoutLocationIsRetried) {
+    configure();
+    client_.step();
+    respond(code::kCreated);
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kNotRegistered);
+}
+
+TEST_F(ClientTest, ConfigureRejectsBadUri) {
+    config_.server_uri = "http://192.0.2.1";
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+    config_.server_uri = "coap://[::1";
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+    config_.server_uri = "coap://host:99999";
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+}
+
+TEST_F(ClientTest, ConfigureRejectsMissingEndpoint) {
+    config_.endpoint_name = "";
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+}
+
+TEST_F(ClientTest, RetransmitsWithDoubledTimeout) {
+    configure();
+    client_.step();
+    ASSERT_EQ(transport_.sent_count, 1u);
+
+    // With the fake random source the first timeout is exactly ACK_TIMEOUT.
+    advance(1999);
+    EXPECT_EQ(transport_.sent_count, 1u);
+    advance(1);
+    EXPECT_EQ(transport_.sent_count, 2u);
+    advance(3999);
+    EXPECT_EQ(transport_.sent_count, 2u);
+    advance(1);
+    EXPECT_EQ(transport_.sent_count, 3u);
+
+    // Every copy is byte-identical: same message ID and token.
+    const std::span<const uint8_t> first = transport_.sent[0].view();
+    const std::span<const uint8_t> third = transport_.sent[2].view();
+    EXPECT_TRUE(std::equal(first.begin(), first.end(), third.begin(), third.end()));
+}
+
+TEST_F(ClientTest, RegisterRetryFollowsBackoff) {
+    config_.retry.retry_count = 3;
+    config_.retry.retry_timer_s = 10;
+    config_.retry.sequence_retry_count = 1;
+    configure();
+    client_.step();
+
+    // MAX_RETRANSMIT = 4: timeouts 2 + 4 + 8 + 16 + 32 s, then the attempt fails.
+    for (uint64_t timeout : {2000, 4000, 8000, 16000, 32000}) {
+        advance(timeout);
+    }
+    EXPECT_EQ(transport_.sent_count, 5u);
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kNotRegistered);
+    EXPECT_EQ(client_.time_until_next_step_ms(), 10000u);
+
+    advance(10000);
+    EXPECT_EQ(transport_.sent_count, 6u);
+    respond(code::kForbidden);
+    // Second failure: Communication Retry Timer * 2.
+    EXPECT_EQ(client_.time_until_next_step_ms(), 20000u);
+    advance(20000);
+    respond(code::kForbidden);
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kFailed);
+}
+
+TEST_F(ClientTest, SequenceDelayBetweenSequences) {
+    config_.retry.retry_count = 1;
+    config_.retry.sequence_retry_count = 2;
+    config_.retry.sequence_delay_s = 600;
+    configure();
+    client_.step();
+    respond(code::kBadRequest);
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kNotRegistered);
+    EXPECT_EQ(client_.time_until_next_step_ms(), 600000u);
+    advance(600000);
+    respond(code::kBadRequest);
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kFailed);
+}
+
+TEST_F(ClientTest, RstToRegisterCountsAsFailure) {
+    configure();
+    client_.step();
+    uint8_t reset[4];
+    MessageWriter writer(reset);
+    writer.header(Type::kReset, code::kEmpty, last_sent().message_id, {});
+    transport_.deliver(writer.bytes());
+    client_.step();
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kNotRegistered);
+}
+
+TEST_F(ClientTest, SeparateResponseIsAcknowledged) {
+    configure();
+    client_.step();
+    const Message request = last_sent();
+
+    uint8_t empty_ack[4];
+    MessageWriter ack(empty_ack);
+    ack.header(Type::kAcknowledgement, code::kEmpty, request.message_id, {});
+    transport_.deliver(ack.bytes());
+    client_.step();
+    // No retransmission after the empty ACK.
+    advance(10000);
+    EXPECT_EQ(transport_.sent_count, 1u);
+
+    uint8_t buffer[64];
+    MessageWriter response(buffer);
+    response.header(Type::kConfirmable, code::kCreated, 0x7777, request.token_view());
+    response.add_option(option::kLocationPath, "rd");
+    response.add_option(option::kLocationPath, "x");
+    transport_.deliver(response.bytes());
+    client_.step();
+
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kRegistered);
+    const Message reply = last_sent();
+    EXPECT_EQ(reply.type, Type::kAcknowledgement);
+    EXPECT_EQ(reply.code, code::kEmpty);
+    EXPECT_EQ(reply.message_id, 0x7777);
+}
+
+TEST_F(ClientTest, ResponseWithWrongTokenIgnored) {
+    configure();
+    client_.step();
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    const uint8_t token[] = {9, 9, 9, 9};
+    writer.header(Type::kAcknowledgement, code::kCreated, last_sent().message_id, token);
+    writer.add_option(option::kLocationPath, "rd");
+    transport_.deliver(writer.bytes());
+    client_.step();
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kRegistering);
+}
+
+TEST_F(ClientTest, UpdateBeforeLifetimeEnds) {
+    register_client();
+    // Lifetime 300 s: the Update goes out MAX_TRANSMIT_WAIT (93 s) early.
+    EXPECT_EQ(client_.time_until_next_step_ms(), 207000u);
+    advance(206999);
+    EXPECT_EQ(transport_.sent_count, 1u);
+    advance(1);
+    ASSERT_EQ(transport_.sent_count, 2u);
+    const Message update = last_sent();
+    EXPECT_EQ(update.code, code::kPost);
+    EXPECT_EQ(options_of(update, option::kUriPath), (std::vector<std::string>{"rd", "5a"}));
+    EXPECT_TRUE(options_of(update, option::kUriQuery).empty());
+    EXPECT_TRUE(update.payload.empty());
+}
+
+TEST_F(ClientTest, UpdateScheduleDoesNotDrift) {
+    register_client();
+    advance(207000);
+    // The server answers 5 s late; the next Update still counts from the send time.
+    clock_.now_ms += 5000;
+    respond(code::kChanged);
+    EXPECT_EQ(client_.time_until_next_step_ms(), 202000u);
+}
+
+TEST_F(ClientTest, ShortLifetimeUpdatesAtHalf) {
+    config_.lifetime_s = 60;
+    register_client();
+    EXPECT_EQ(client_.time_until_next_step_ms(), 30000u);
+}
+
+TEST_F(ClientTest, UpdateRejectedWith404Reregisters) {
+    register_client();
+    client_.request_update();
+    client_.step();
+    respond(code::kNotFound);
+    client_.step();
+    const Message request = last_sent();
+    EXPECT_EQ(options_of(request, option::kUriPath), std::vector<std::string>{"rd"});
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kRegistering);
+}
+
+TEST_F(ClientTest, UpdateTimeoutReregisters) {
+    register_client();
+    client_.request_update();
+    client_.step();
+    for (uint64_t timeout : {2000, 4000, 8000, 16000, 32000}) {
+        advance(timeout);
+    }
+    client_.step();
+    EXPECT_EQ(options_of(last_sent(), option::kUriPath), std::vector<std::string>{"rd"});
+}
+
+TEST_F(ClientTest, LifetimeWriteSendsUpdateWithLt) {
+    register_client();
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    const uint8_t token[] = {1};
+    writer.header(Type::kConfirmable, code::kPut, 0x100, token);
+    writer.add_option(option::kUriPath, "1");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "1");
+    writer.add_uint_option(option::kContentFormat, 0);
+    writer.append_payload("120");
+    transport_.deliver(writer.bytes());
+    client_.step();
+
+    const Message write_response = sent(1);
+    EXPECT_EQ(write_response.code, code::kChanged);
+    const Message update = last_sent();
+    EXPECT_EQ(options_of(update, option::kUriQuery), std::vector<std::string>{"lt=120"});
+    respond(code::kChanged);
+    // The next Update carries nothing that has not changed.
+    client_.request_update();
+    client_.step();
+    EXPECT_TRUE(options_of(last_sent(), option::kUriQuery).empty());
+}
+
+TEST_F(ClientTest, ReadManufacturer) {
+    register_client();
+    const Message reply = server_request(code::kGet, {"3", "0", "0"}, 0x200);
+    EXPECT_EQ(reply.type, Type::kAcknowledgement);
+    EXPECT_EQ(reply.message_id, 0x200);
+    EXPECT_EQ(reply.code, code::kContent);
+    EXPECT_EQ(std::string(reply.payload.begin(), reply.payload.end()), "Acme");
+    EXPECT_EQ(reply.token_length, 2);
+}
+
+TEST_F(ClientTest, MissingPathIsNotFound) {
+    register_client();
+    EXPECT_EQ(server_request(code::kGet, {"3", "0", "77"}, 1).code, code::kNotFound);
+    EXPECT_EQ(server_request(code::kGet, {"9"}, 2).code, code::kNotFound);
+    EXPECT_EQ(server_request(code::kGet, {"x"}, 3).code, code::kNotFound);
+}
+
+TEST_F(ClientTest, DisallowedOperationIs405) {
+    register_client();
+    EXPECT_EQ(server_request(code::kPost, {"3", "0", "0"}, 1).code, code::kMethodNotAllowed);
+    EXPECT_EQ(server_request(code::kGet, {"3", "0", "4"}, 2).code, code::kMethodNotAllowed);
+    EXPECT_EQ(server_request(code::kPut, {"3", "0", "0"}, 3).code, code::kMethodNotAllowed);
+}
+
+TEST_F(ClientTest, DuplicateRequestGetsCachedResponse) {
+    register_client();
+    const Message first = server_request(code::kGet, {"3", "0", "0"}, 0x300);
+    const std::vector<uint8_t> first_bytes(transport_.last_sent().view().begin(),
+                                           transport_.last_sent().view().end());
+    config_.device.manufacturer = "changed";  // not seen by the client: it copied the config
+    const Message second = server_request(code::kGet, {"3", "0", "0"}, 0x300);
+    const std::vector<uint8_t> second_bytes(transport_.last_sent().view().begin(),
+                                            transport_.last_sent().view().end());
+    EXPECT_EQ(first_bytes, second_bytes);
+    EXPECT_EQ(second.message_id, 0x300);
+}
+
+TEST_F(ClientTest, DuplicateExecuteRunsOnce) {
+    int reboots = 0;
+    config_.device.reboot = [](void* context) { ++*static_cast<int*>(context); };
+    config_.device.reboot_context = &reboots;
+    register_client();
+    EXPECT_EQ(server_request(code::kPost, {"3", "0", "4"}, 0x400).code, code::kChanged);
+    EXPECT_EQ(server_request(code::kPost, {"3", "0", "4"}, 0x400).code, code::kChanged);
+    client_.step();
+    EXPECT_EQ(reboots, 1);
+}
+
+TEST_F(ClientTest, PingGetsReset) {
+    register_client();
+    uint8_t ping[4];
+    MessageWriter writer(ping);
+    writer.header(Type::kConfirmable, code::kEmpty, 0x1234, {});
+    transport_.deliver(writer.bytes());
+    client_.step();
+    const Message reply = last_sent();
+    EXPECT_EQ(reply.type, Type::kReset);
+    EXPECT_EQ(reply.message_id, 0x1234);
+}
+
+TEST_F(ClientTest, MalformedConGetsReset) {
+    register_client();
+    const uint8_t malformed[] = {0x49, 0x01, 0x12, 0x34};  // CON with token length 9
+    transport_.deliver(malformed);
+    client_.step();
+    const Message reply = last_sent();
+    EXPECT_EQ(reply.type, Type::kReset);
+    EXPECT_EQ(reply.message_id, 0x1234);
+}
+
+TEST_F(ClientTest, MalformedNonIsDropped) {
+    register_client();
+    const size_t before = transport_.sent_count;
+    const uint8_t malformed[] = {0x59, 0x01, 0x12, 0x34};  // NON with token length 9
+    transport_.deliver(malformed);
+    client_.step();
+    EXPECT_EQ(transport_.sent_count, before);
+}
+
+TEST_F(ClientTest, UnknownCriticalOptionIs402) {
+    register_client();
+    uint8_t buffer[32];
+    MessageWriter writer(buffer);
+    writer.header(Type::kConfirmable, code::kGet, 0x55, {});
+    writer.add_option(9, "x");  // option 9 is critical and unassigned
+    transport_.deliver(writer.bytes());
+    client_.step();
+    EXPECT_EQ(last_sent().code, code::kBadOption);
+}
+
+TEST_F(ClientTest, QueueModeGoesOfflineAndWakesOnSamePort) {
+    config_.queue_mode = true;
+    config_.queue_timeout_ms = 5000;
+    register_client();
+    const uint16_t port = transport_.local_port();
+
+    advance(4999);
+    EXPECT_FALSE(client_.is_offline());
+    advance(1);
+    EXPECT_TRUE(client_.is_offline());
+    EXPECT_EQ(transport_.state(), net::TransportState::kClosed);
+    EXPECT_TRUE(transport_.receive_off());
+
+    // Wake-up for the Update: reuse the last port, connect, send directly.
+    client_.request_update();
+    client_.step();
+    EXPECT_EQ(transport_.reuse_calls, 1);
+    EXPECT_FALSE(client_.is_offline());
+    const Message update = last_sent();
+    EXPECT_EQ(options_of(update, option::kUriPath), (std::vector<std::string>{"rd", "5a"}));
+    EXPECT_EQ(transport_.sent_ports[transport_.sent_count - 1], port);
+}
+
+TEST_F(ClientTest, QueueModeFallsBackToNewPort) {
+    config_.queue_mode = true;
+    config_.queue_timeout_ms = 1000;
+    register_client();
+    const uint16_t port = transport_.local_port();
+    advance(1000);
+    ASSERT_TRUE(client_.is_offline());
+
+    transport_.reuse_result = Status::kAddressInUse;
+    client_.request_update();
+    client_.step();
+    const Message update = last_sent();
+    EXPECT_EQ(update.code, code::kPost);
+    EXPECT_NE(transport_.sent_ports[transport_.sent_count - 1], port);
+    // The server no longer knows the client at the new address: register again.
+    respond(code::kNotFound);
+    client_.step();
+    EXPECT_EQ(options_of(last_sent(), option::kUriPath), std::vector<std::string>{"rd"});
+}
+
+TEST_F(ClientTest, RequestKeepsQueueModeClientOnline) {
+    config_.queue_mode = true;
+    config_.queue_timeout_ms = 5000;
+    register_client();
+    advance(4000);
+    (void)server_request(code::kGet, {"3", "0", "0"}, 0x99);
+    advance(4000);
+    EXPECT_FALSE(client_.is_offline());
+    advance(1000);
+    EXPECT_TRUE(client_.is_offline());
+}
+
+TEST_F(ClientTest, DeregisterSendsDelete) {
+    register_client();
+    client_.deregister();
+    client_.step();
+    const Message request = last_sent();
+    EXPECT_EQ(request.code, code::kDelete);
+    EXPECT_EQ(options_of(request, option::kUriPath), (std::vector<std::string>{"rd", "5a"}));
+    respond(code::kDeleted);
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kDeregistered);
+    EXPECT_EQ(transport_.state(), net::TransportState::kClosed);
+}
+
+TEST_F(ClientTest, DeregisterWhileOfflineWakesFirst) {
+    config_.queue_mode = true;
+    config_.queue_timeout_ms = 1000;
+    register_client();
+    advance(1000);
+    ASSERT_TRUE(client_.is_offline());
+    client_.deregister();
+    client_.step();
+    EXPECT_EQ(transport_.reuse_calls, 1);
+    EXPECT_EQ(last_sent().code, code::kDelete);
+}
+
+TEST_F(ClientTest, IdleClientHasNoWorkUntilUpdate) {
+    register_client();
+    const uint32_t wait = client_.time_until_next_step_ms();
+    EXPECT_EQ(wait, 207000u);
+    const size_t before = transport_.sent_count;
+    advance(100000);
+    EXPECT_EQ(transport_.sent_count, before);
+}
+
+}  // namespace
+}  // namespace lwm2m

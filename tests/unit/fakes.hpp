@@ -1,0 +1,137 @@
+// Fake ports for unit tests: a transport that records what the client sends
+// and delivers queued datagrams, a manual clock and a counting random source.
+// They allocate nothing, so the no-heap test can use them too.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "lwm2m/platform.hpp"
+#include "lwm2m/transport.hpp"
+
+namespace lwm2m::testing {
+
+struct Datagram {
+    std::array<uint8_t, 1500> bytes{};
+    size_t size = 0;
+
+    std::span<const uint8_t> view() const { return {bytes.data(), size}; }
+};
+
+class FakeTransport final : public net::Transport {
+public:
+    static constexpr size_t kCapacity = 32;
+
+    Status create() override {
+        ++create_calls;
+        return Status::kOk;
+    }
+    Status connect(const char*, uint16_t) override {
+        ++connect_calls;
+        if (connect_result != Status::kOk) {
+            return connect_result;
+        }
+        if (state_ != net::TransportState::kBound) {
+            last_port_ = next_ephemeral_port++;
+        }
+        state_ = net::TransportState::kConnected;
+        return Status::kOk;
+    }
+    Status send(std::span<const std::byte> datagram) override {
+        if (state_ != net::TransportState::kConnected) {
+            return Status::kInvalidState;
+        }
+        receive_off_ = false;
+        if (sent_count < kCapacity) {
+            Datagram& slot = sent[sent_count];
+            std::memcpy(slot.bytes.data(), datagram.data(), datagram.size());
+            slot.size = datagram.size();
+            sent_ports[sent_count] = last_port_;
+        }
+        ++sent_count;
+        return Status::kOk;
+    }
+    Result<size_t> receive(std::span<std::byte> buffer) override {
+        if (state_ != net::TransportState::kConnected) {
+            return Status::kInvalidState;
+        }
+        if (inbox_read == inbox_count) {
+            return Status::kWouldBlock;
+        }
+        const Datagram& next = inbox[inbox_read++ % kCapacity];
+        if (next.size > buffer.size()) {
+            return Status::kMessageTooLarge;
+        }
+        std::memcpy(buffer.data(), next.bytes.data(), next.size);
+        return next.size;
+    }
+    Status shutdown() override { return Status::kOk; }
+    Status close() override {
+        ++close_calls;
+        state_ = net::TransportState::kClosed;
+        return Status::kOk;
+    }
+    Status cleanup() override { return close(); }
+    net::TransportState state() const override { return state_; }
+    size_t inner_mtu() const override { return 1152; }
+    uint16_t local_port() const override { return last_port_; }
+    void set_receive_off(bool receive_off) override { receive_off_ = receive_off; }
+    Status reuse_last_port() override {
+        ++reuse_calls;
+        if (reuse_result != Status::kOk) {
+            return reuse_result;
+        }
+        state_ = net::TransportState::kBound;
+        return Status::kOk;
+    }
+
+    /// Queues a datagram for the client's next receive().
+    void deliver(std::span<const uint8_t> bytes) {
+        Datagram& slot = inbox[inbox_count++ % kCapacity];
+        std::memcpy(slot.bytes.data(), bytes.data(), bytes.size());
+        slot.size = bytes.size();
+    }
+
+    const Datagram& last_sent() const { return sent[sent_count - 1]; }
+    bool receive_off() const { return receive_off_; }
+
+    Datagram sent[kCapacity];
+    uint16_t sent_ports[kCapacity] = {};
+    size_t sent_count = 0;
+    Datagram inbox[kCapacity];
+    size_t inbox_count = 0;
+    size_t inbox_read = 0;
+    int create_calls = 0;
+    int connect_calls = 0;
+    int close_calls = 0;
+    int reuse_calls = 0;
+    uint16_t next_ephemeral_port = 40000;
+    Status connect_result = Status::kOk;
+    Status reuse_result = Status::kOk;
+
+private:
+    net::TransportState state_ = net::TransportState::kClosed;
+    uint16_t last_port_ = 0;
+    bool receive_off_ = false;
+};
+
+class FakeClock final : public Clock {
+public:
+    uint64_t monotonic_ms() override { return now_ms; }
+    int64_t real_time_s() override { return 1700000000 + static_cast<int64_t>(now_ms / 1000); }
+
+    uint64_t now_ms = 1000;
+};
+
+/// Returns `value` every time. With 0, the first ACK timeout is exactly
+/// ACK_TIMEOUT, message IDs count up from 0 and tokens are all zero bytes.
+class FakeRandom final : public Random {
+public:
+    uint32_t next_u32() override { return value; }
+
+    uint32_t value = 0;
+};
+
+}  // namespace lwm2m::testing
