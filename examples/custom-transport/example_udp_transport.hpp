@@ -1,6 +1,6 @@
 // A minimal IPv4 UDP transport written only against the public interface in
-// lwm2m/transport.hpp. Start a port for your modem or IP stack from here: each
-// method says what the client expects of it.
+// lwm2m/transport.hpp. Start a port for your modem or IP stack from here. The
+// comments state what the client expects of each method.
 #pragma once
 
 #include <cstdint>

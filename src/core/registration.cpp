@@ -167,8 +167,8 @@ void schedule_register_retry(Context& ctx) {
     LWM2M_LOG_ERROR("registration failed after %u sequences, giving up", data.register_sequences);
 }
 
-// Drops the registration and registers again at once; the server no longer
-// knows this client or cannot be reached with an Update.
+// Drops the registration and registers again at once, because the server has
+// lost this registration or cannot be reached with an Update.
 void register_again(Context& ctx, const char* reason) {
     LWM2M_LOG_WARNING("Update %s, registering again", reason);
     ctx.data.state = RegistrationState::kNotRegistered;

@@ -18,17 +18,27 @@ size_t ResponseCache::used_bytes() const {
     return total;
 }
 
-void ResponseCache::drop_oldest() {
-    const size_t first_length = entries_[0].length;
-    std::memmove(data_, data_ + first_length, used_bytes() - first_length);
-    std::memmove(entries_, entries_ + 1, (count_ - 1) * sizeof(Entry));
+void ResponseCache::remove(uint8_t index) {
+    size_t offset = 0;
+    for (uint8_t i = 0; i < index; ++i) {
+        offset += entries_[i].length;
+    }
+    const size_t length = entries_[index].length;
+    std::memmove(data_ + offset, data_ + offset + length, used_bytes() - offset - length);
+    std::memmove(entries_ + index, entries_ + index + 1, (count_ - index - 1) * sizeof(Entry));
     --count_;
 }
 
 void ResponseCache::drop_expired(uint64_t now_ms) {
+    // Entries may expire out of order when lifetimes differ, so check each one.
     const uint32_t now_s = static_cast<uint32_t>(now_ms / 1000);
-    while (count_ > 0 && entries_[0].expires_s <= now_s) {
-        drop_oldest();
+    uint8_t i = 0;
+    while (i < count_) {
+        if (entries_[i].expires_s <= now_s) {
+            remove(i);
+        } else {
+            ++i;
+        }
     }
 }
 
@@ -52,7 +62,7 @@ void ResponseCache::store(uint16_t message_id, std::span<const uint8_t> response
     }
     while (count_ > 0 &&
            (count_ == LWM2M_RESPONSE_CACHE_ENTRIES || used_bytes() + response.size() > sizeof(data_))) {
-        drop_oldest();
+        remove(0);
     }
     std::memcpy(data_ + used_bytes(), response.data(), response.size());
     entries_[count_++] = {to_seconds(now_ms + lifetime_ms), message_id,

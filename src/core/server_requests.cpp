@@ -48,7 +48,7 @@ void log_request(const Message& request, const dm::Path& path, uint8_t response_
     static constexpr const char* kMethods[] = {"?", "GET", "POST", "PUT", "DELETE", "FETCH",
                                                "PATCH", "iPATCH"};
     const char* method = request.code < 8 ? kMethods[request.code] : "?";
-    char text[24] = "/";
+    char text[4 * 6 + 1] = "/";  // up to four "/65534" segments and the terminator
     size_t length = path.length == 0 ? 1 : 0;
     for (uint8_t i = 0; i < path.length; ++i) {
         text[length++] = '/';
@@ -68,6 +68,13 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         return;
     }
     data.last_exchange_ms = ctx.now_ms;
+    if (data.offline) {
+        // Only possible when the socket stays open in Queue Mode: the server
+        // reached the client, so it is online until the next queue timeout.
+        data.offline = false;
+        LWM2M_LOG_INFO("online again: request received on local port %u",
+                       ctx.transport.local_port());
+    }
 
     // RFC 7252, 4.5: a duplicate gets the cached response and is not processed.
     const std::span<const uint8_t> cached = data.response_cache.find(request.message_id, ctx.now_ms);

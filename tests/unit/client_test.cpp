@@ -56,8 +56,8 @@ protected:
 
     Message last_sent() { return sent(transport_.sent_count - 1); }
 
-    // Answers the last request the client sent with `response_code`, as a
-    // piggybacked response carrying the given Location-Path segments.
+    // Sends a piggybacked response with `response_code` and the given
+    // Location-Path segments to the last request the client sent.
     void respond(uint8_t response_code, std::vector<const char*> location = {}) {
         const Message request = last_sent();
         uint8_t buffer[128];
@@ -328,7 +328,7 @@ TEST_F(ClientTest, UpdateBeforeLifetimeEnds) {
 TEST_F(ClientTest, UpdateScheduleDoesNotDrift) {
     register_client();
     advance(207000);
-    // The server answers 5 s late; the next Update still counts from the send time.
+    // The response arrives 5 s late; the next Update still counts from the send time.
     clock_.now_ms += 5000;
     respond(code::kChanged);
     EXPECT_EQ(client_.time_until_next_step_ms(), 202000u);
@@ -497,7 +497,7 @@ TEST_F(ClientTest, QueueModeGoesOfflineAndWakesOnSamePort) {
     EXPECT_FALSE(client_.is_offline());
     const Message update = last_sent();
     EXPECT_EQ(options_of(update, option::kUriPath), (std::vector<std::string>{"rd", "5a"}));
-    EXPECT_EQ(transport_.sent_ports[transport_.sent_count - 1], port);
+    EXPECT_EQ(transport_.last_sent_port(), port);
 }
 
 TEST_F(ClientTest, QueueModeFallsBackToNewPort) {
@@ -513,8 +513,8 @@ TEST_F(ClientTest, QueueModeFallsBackToNewPort) {
     client_.step();
     const Message update = last_sent();
     EXPECT_EQ(update.code, code::kPost);
-    EXPECT_NE(transport_.sent_ports[transport_.sent_count - 1], port);
-    // The server no longer knows the client at the new address: register again.
+    EXPECT_NE(transport_.last_sent_port(), port);
+    // The server rejects the Update from the new address, so the client registers again.
     respond(code::kNotFound);
     client_.step();
     EXPECT_EQ(options_of(last_sent(), option::kUriPath), std::vector<std::string>{"rd"});

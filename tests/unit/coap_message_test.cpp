@@ -1,6 +1,4 @@
 // CoAP message decoder and encoder (RFC 7252, 3).
-#include "coap/message.hpp"
-
 #include <gtest/gtest.h>
 
 #include <array>
@@ -10,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "coap/message.hpp"
 
 namespace lwm2m::coap {
 namespace {
@@ -24,10 +24,12 @@ std::string as_string(std::span<const uint8_t> bytes) {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-Bytes to_bytes(std::span<const uint8_t> bytes) { return {bytes.begin(), bytes.end()}; }
+Bytes to_bytes(std::span<const uint8_t> bytes) {
+    return {bytes.begin(), bytes.end()};
+}
 
-// A header with version 1, the given type nibble pattern and token length,
-// code 2.05 and message ID 0x1234, followed by `rest`.
+// Returns a datagram that starts with `first_byte` (version, type and token
+// length), code 2.05 and message ID 0x1234, followed by `rest`.
 Bytes with_header(uint8_t first_byte, const Bytes& rest) {
     Bytes bytes = {first_byte, 0x45, 0x12, 0x34};
     bytes.insert(bytes.end(), rest.begin(), rest.end());
@@ -49,7 +51,7 @@ TEST(Unit, DecodeRequestWithOptionsAndPayload) {
         0x01, '9',               // Uri-Path: delta 0, length 1
         0x61, 0x28,              // Accept (17): delta 6, length 1, value 40
         0xff,                    // payload marker
-        'h', 'i',                // payload
+        'h',  'i',               // payload
     };
     Message message;
 
@@ -100,7 +102,7 @@ TEST(Unit, DecodeTokensOfZeroToEightBytes) {
         for (uint8_t i = 0; i < length; ++i) {
             token.push_back(static_cast<uint8_t>(0xa0 + i));
         }
-        // Version 1, NON, token length in the low nibble; then the token.
+        // Version 1, NON and the token length, then the token.
         const Bytes datagram = with_header(static_cast<uint8_t>(0x50 | length), token);
         Message message;
 
@@ -209,12 +211,12 @@ struct OptionCase {
 
 TEST(Unit, DecodeEveryDeltaForm) {
     const OptionCase cases[] = {
-        {{0xc0}, 12, 0},                // delta 12 in the nibble
-        {{0xd0, 0x00}, 13, 0},          // delta nibble 13, one byte: 13 + 0
-        {{0xd0, 0xff}, 268, 0},         // delta nibble 13, one byte: 13 + 255
-        {{0xe0, 0x00, 0x00}, 269, 0},   // delta nibble 14, two bytes: 269 + 0
-        {{0xe0, 0x02, 0xdb}, 1000, 0},  // delta nibble 14, two bytes: 269 + 731
-        {{0xe0, 0xfe, 0xf2}, 65535, 0}, // delta nibble 14, two bytes: 269 + 65266
+        {{0xc0}, 12, 0},                 // delta 12 in the nibble
+        {{0xd0, 0x00}, 13, 0},           // delta nibble 13, one byte: 13 + 0
+        {{0xd0, 0xff}, 268, 0},          // delta nibble 13, one byte: 13 + 255
+        {{0xe0, 0x00, 0x00}, 269, 0},    // delta nibble 14, two bytes: 269 + 0
+        {{0xe0, 0x02, 0xdb}, 1000, 0},   // delta nibble 14, two bytes: 269 + 731
+        {{0xe0, 0xfe, 0xf2}, 65535, 0},  // delta nibble 14, two bytes: 269 + 65266
     };
     for (const OptionCase& test : cases) {
         SCOPED_TRACE(test.number);
@@ -234,12 +236,12 @@ TEST(Unit, DecodeEveryLengthForm) {
         size_t length;
     };
     const LengthCase cases[] = {
-        {{0x10}, 0},              // delta 1, length 0
-        {{0x1c}, 12},             // delta 1, length 12 in the nibble
-        {{0x1d, 0x00}, 13},       // length nibble 13, one byte: 13 + 0
-        {{0x1d, 0xff}, 268},      // length nibble 13, one byte: 13 + 255
-        {{0x1e, 0x00, 0x00}, 269},  // length nibble 14, two bytes: 269 + 0
-        {{0x1e, 0x02, 0xdb}, 1000}, // length nibble 14, two bytes: 269 + 731
+        {{0x10}, 0},                 // delta 1, length 0
+        {{0x1c}, 12},                // delta 1, length 12 in the nibble
+        {{0x1d, 0x00}, 13},          // length nibble 13, one byte: 13 + 0
+        {{0x1d, 0xff}, 268},         // length nibble 13, one byte: 13 + 255
+        {{0x1e, 0x00, 0x00}, 269},   // length nibble 14, two bytes: 269 + 0
+        {{0x1e, 0x02, 0xdb}, 1000},  // length nibble 14, two bytes: 269 + 731
     };
     for (const LengthCase& test : cases) {
         SCOPED_TRACE(test.length);
@@ -298,9 +300,9 @@ TEST(Unit, DecodeReservedNibbleRejected) {
 
 TEST(Unit, DecodeMarkerWithoutPayloadRejected) {
     const Bytes datagrams[] = {
-        with_header(0x40, {0xff}),              // marker right after the header
-        with_header(0x41, {0x99, 0xff}),        // marker after a token
-        with_header(0x40, {0xb1, '1', 0xff}),   // marker after an option
+        with_header(0x40, {0xff}),             // marker right after the header
+        with_header(0x41, {0x99, 0xff}),       // marker after a token
+        with_header(0x40, {0xb1, '1', 0xff}),  // marker after an option
     };
     for (const Bytes& datagram : datagrams) {
         Message message;
@@ -496,7 +498,7 @@ TEST(Unit, EncodeWriteRequestBytes) {
         0x01, '1',   // Uri-Path: delta 0, length 1
         0x10,        // Content-Format (12): delta 1, length 0, so text/plain (0)
         0xff,        // payload marker
-        '3', '0',    // payload
+        '3',  '0',   // payload
     };
     EXPECT_FALSE(writer.overflow());
     EXPECT_EQ(to_bytes(writer.bytes()), expected);
@@ -513,11 +515,11 @@ TEST(Unit, EncodeExtendedDeltaAndLength) {
     writer.add_option(1000, std::span<const uint8_t>{});
 
     const Bytes expected = {
-        0x50,              // version 1, NON, token length 0
-        0x45,              // code 2.05 Content
-        0x01, 0x02,        // message ID
-        0x3d, 0x00,        // Uri-Host (3): delta 3, length nibble 13, one byte: 13 + 0
-        'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'l', 'o', 'c', 'a', 'l',
+        0x50,        // version 1, NON, token length 0
+        0x45,        // code 2.05 Content
+        0x01, 0x02,  // message ID
+        0x3d, 0x00,  // Uri-Host (3): delta 3, length nibble 13, one byte: 13 + 0
+        'e',  'x',  'a',  'm', 'p', 'l', 'e', '.', 'l', 'o', 'c', 'a', 'l',  // "example.local"
         0xd2, 0x2c,        // Size1 (60): delta nibble 13, one byte: 13 + 44 = 57, length 2
         0x04, 0x00,        // 1024
         0xd1, 0xb9,        // No-Response (258): delta nibble 13, 13 + 185 = 198, length 1
@@ -551,7 +553,8 @@ struct RoundTripOption {
 // Encodes, decodes and compares every field.
 void expect_round_trip(Type type, uint8_t message_code, uint16_t message_id, const Bytes& token,
                        const std::vector<RoundTripOption>& options, const Bytes& payload) {
-    std::vector<uint8_t> buffer(2048);
+    // Room for 16 options of 600 bytes and a 300-byte payload.
+    std::vector<uint8_t> buffer(16384);
     MessageWriter writer(buffer);
     writer.header(type, message_code, message_id, token);
     for (const RoundTripOption& option : options) {
@@ -618,8 +621,8 @@ TEST(Unit, EncodeDecodeRoundTrips) {
             for (uint8_t& byte : payload) {
                 byte = static_cast<uint8_t>(next());
             }
-            SCOPED_TRACE(testing::Message() << "token length " << token_length << ", variant "
-                                            << variant);
+            SCOPED_TRACE(testing::Message()
+                         << "token length " << token_length << ", variant " << variant);
             expect_round_trip(types[next() % std::size(types)], codes[next() % std::size(codes)],
                               static_cast<uint16_t>(next()), token, options, payload);
             ++cases;
@@ -783,7 +786,8 @@ TEST(Unit, SmallBufferNeverWrittenPast) {
     for (size_t capacity = 0; capacity <= needed; ++capacity) {
         SCOPED_TRACE(capacity);
         std::vector<uint8_t> memory(kGuardSize + capacity + kGuardSize, kGuard);
-        MessageWriter writer(std::span(memory).subspan(kGuardSize, capacity));
+        const std::span<uint8_t> inner = std::span(memory).subspan(kGuardSize, capacity);
+        MessageWriter writer(inner);
 
         write_sample(writer);
 
@@ -842,11 +846,7 @@ TEST(Unit, FormatUintWritesDigits) {
         std::string text;
     };
     const FormatCase cases[] = {
-        {0, "0"},
-        {9, "9"},
-        {10, "10"},
-        {65535, "65535"},
-        {UINT64_MAX, "18446744073709551615"},
+        {0, "0"}, {9, "9"}, {10, "10"}, {65535, "65535"}, {UINT64_MAX, "18446744073709551615"},
     };
     for (const FormatCase& test : cases) {
         SCOPED_TRACE(test.text);

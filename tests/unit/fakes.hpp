@@ -44,12 +44,11 @@ public:
             return Status::kInvalidState;
         }
         receive_off_ = false;
-        if (sent_count < kCapacity) {
-            Datagram& slot = sent[sent_count];
-            std::memcpy(slot.bytes.data(), datagram.data(), datagram.size());
-            slot.size = datagram.size();
-            sent_ports[sent_count] = last_port_;
-        }
+        // The last kCapacity datagrams are kept, in a ring.
+        Datagram& slot = sent[sent_count % kCapacity];
+        std::memcpy(slot.bytes.data(), datagram.data(), datagram.size());
+        slot.size = datagram.size();
+        sent_ports[sent_count % kCapacity] = last_port_;
         ++sent_count;
         return Status::kOk;
     }
@@ -89,12 +88,16 @@ public:
 
     /// Queues a datagram for the client's next receive().
     void deliver(std::span<const uint8_t> bytes) {
+        if (bytes.size() > sizeof(Datagram::bytes)) {
+            return;
+        }
         Datagram& slot = inbox[inbox_count++ % kCapacity];
         std::memcpy(slot.bytes.data(), bytes.data(), bytes.size());
         slot.size = bytes.size();
     }
 
-    const Datagram& last_sent() const { return sent[sent_count - 1]; }
+    const Datagram& last_sent() const { return sent[(sent_count - 1) % kCapacity]; }
+    uint16_t last_sent_port() const { return sent_ports[(sent_count - 1) % kCapacity]; }
     bool receive_off() const { return receive_off_; }
 
     Datagram sent[kCapacity];

@@ -140,7 +140,13 @@ int main(int argc, char** argv) {
     while (client.registration_state() != lwm2m::RegistrationState::kDeregistered &&
            clock.monotonic_ms() < give_up_ms) {
         client.step();
-        const uint64_t left = give_up_ms - clock.monotonic_ms();
+        // Stop once the De-register completed, and before the unsigned time left wraps.
+        const uint64_t now = clock.monotonic_ms();
+        if (client.registration_state() == lwm2m::RegistrationState::kDeregistered ||
+            now >= give_up_ms) {
+            break;
+        }
+        const uint64_t left = give_up_ms - now;
         uint32_t wait = client.time_until_next_step_ms();
         wait = wait > left ? static_cast<uint32_t>(left) : wait;
         wait_for_event(transport, wait, unblocked);

@@ -16,8 +16,8 @@ public:
     /// empty span. The view stays valid until the next store() or clear().
     std::span<const uint8_t> find(uint16_t message_id, uint64_t now_ms);
 
-    /// Stores `response` for `message_id` until `now_ms + lifetime_ms`, evicting
-    /// the oldest entries to make room.
+    /// Stores `response` for `message_id` until `now_ms + lifetime_ms`, rounded
+    /// up to a whole second, evicting the oldest entries to make room.
     /// NOTE: a response longer than LWM2M_RESPONSE_CACHE_SIZE is not cached, so
     /// a retransmission of its request is processed again.
     void store(uint16_t message_id, std::span<const uint8_t> response, uint64_t now_ms,
@@ -34,7 +34,7 @@ private:
         uint16_t length;
     };
 
-    void drop_oldest();
+    void remove(uint8_t index);
     void drop_expired(uint64_t now_ms);
     size_t used_bytes() const;
 

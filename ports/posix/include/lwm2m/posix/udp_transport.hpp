@@ -10,7 +10,7 @@ namespace lwm2m::posix {
 /// socket to it after a Queue Mode sleep.
 ///
 /// NOTE: connect() resolves host names with getaddrinfo(), which blocks until
-/// the resolver answers. Literal addresses never block.
+/// resolution completes. Literal addresses never block.
 class UdpTransport final : public net::Transport {
 public:
     /// `family` restricts name resolution to IPv4 or IPv6; kUnspecified takes

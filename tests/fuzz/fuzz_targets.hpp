@@ -1,0 +1,20 @@
+// Entry points of the fuzz targets, shared by the libFuzzer executables and by
+// the unit test that replays the seed corpus in an ordinary build. Each one
+// aborts when it finds a broken invariant.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace lwm2m::fuzz {
+
+/// Decodes `input` and, if that succeeds, encodes the message again and checks
+/// that the fields and the bytes are unchanged.
+void run_coap_decode(std::span<const uint8_t> input);
+
+/// Decodes `input` and, if it is a request, serves it through dm::parse_path()
+/// and dm::handle_request(), then through core::handle_server_request() twice
+/// to exercise the response cache.
+void run_request(std::span<const uint8_t> input);
+
+}  // namespace lwm2m::fuzz

@@ -1,0 +1,609 @@
+// The data model: path parsing and Read, Write, Execute, Delete and Discover on
+// /0/0, /1/0 and /3/0.
+#include "dm/data_model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <initializer_list>
+#include <string>
+
+namespace lwm2m::dm {
+namespace {
+
+using coap::DecodeResult;
+using coap::Message;
+using coap::MessageWriter;
+using coap::Type;
+namespace code = coap::code;
+namespace option = coap::option;
+namespace format = coap::format;
+
+constexpr const char* kManufacturer = "Example Devices Ltd";
+
+class FakeClock final : public Clock {
+  public:
+    uint64_t monotonic_ms() override { return monotonic_ms_; }
+    int64_t real_time_s() override { return real_time_s_; }
+
+    uint64_t monotonic_ms_ = 5000;
+    int64_t real_time_s_ = 1'700'000'000;
+};
+
+void configure(detail::ClientData& data) {
+    data.config.short_server_id = 101;
+    data.config.device.manufacturer = kManufacturer;
+    data.config.device.model_number = "M-1";
+    data.config.device.serial_number = "0042";
+    data.config.device.firmware_version = "1.0.0";
+    data.server.lifetime_s = 86400;
+    data.server.binding[0] = 'U';
+}
+
+// Builds a request with MessageWriter, decodes it as the client does, and
+// serves it through parse_path() and handle_request(). Options must be added
+// in ascending number order: Uri-Path, Content-Format, Accept.
+class Exchange {
+  public:
+    explicit Exchange(uint8_t method) : request_writer_(request_bytes_) {
+        const uint8_t token[] = {0xca, 0xfe};
+        request_writer_.header(Type::kConfirmable, method, 0x2001, token);
+    }
+    // The writer and the decoded views point into this object's own buffers.
+    Exchange(const Exchange&) = delete;
+    Exchange& operator=(const Exchange&) = delete;
+
+    Exchange& path(std::initializer_list<const char*> segments) {
+        for (const char* segment : segments) {
+            request_writer_.add_option(option::kUriPath, segment);
+        }
+        return *this;
+    }
+
+    Exchange& uint_option(uint16_t number, uint32_t value) {
+        request_writer_.add_uint_option(number, value);
+        return *this;
+    }
+
+    Exchange& payload(const char* text) {
+        request_writer_.append_payload(text);
+        return *this;
+    }
+
+    // Returns false if the request has no valid LwM2M path.
+    bool parse() {
+        EXPECT_FALSE(request_writer_.overflow());
+        EXPECT_EQ(coap::decode(request_writer_.bytes(), request_), DecodeResult::kOk);
+        return parse_path(request_, path_);
+    }
+
+    // Serves the request and returns the response code, or 0 if the path is invalid.
+    uint8_t serve(detail::ClientData& data, Clock& clock) {
+        if (!parse()) {
+            ADD_FAILURE() << "parse_path() rejected the request path";
+            return 0;
+        }
+        MessageWriter writer(response_bytes_);
+        writer.header(Type::kAcknowledgement, code::kEmpty, request_.message_id,
+                      request_.token_view());
+        const uint8_t response_code = handle_request(request_, path_, data, clock, writer);
+        writer.set_code(response_code);
+        EXPECT_FALSE(writer.overflow());
+        EXPECT_EQ(coap::decode(writer.bytes(), response_), DecodeResult::kOk);
+        return response_code;
+    }
+
+    const Path& parsed_path() const { return path_; }
+    const Message& response() const { return response_; }
+
+    std::string response_payload() const {
+        return {reinterpret_cast<const char*>(response_.payload.data()), response_.payload.size()};
+    }
+
+    // Returns the response's Content-Format, or -1 if it has none.
+    int64_t response_format() const {
+        uint32_t value = 0;
+        if (!response_.find_uint(option::kContentFormat, value)) {
+            return -1;
+        }
+        return value;
+    }
+
+  private:
+    std::array<uint8_t, 256> request_bytes_{};
+    std::array<uint8_t, 1024> response_bytes_{};
+    MessageWriter request_writer_;
+    Message request_;
+    Message response_;
+    Path path_;
+};
+
+struct DataModel {
+    DataModel() { configure(data); }
+
+    detail::ClientData data;
+    FakeClock clock;
+};
+
+// ---------------------------------------------------------------------------
+// parse_path
+// ---------------------------------------------------------------------------
+
+TEST(Unit, PathOfFourSegments) {
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "11", "0"});
+
+    ASSERT_TRUE(exchange.parse());
+
+    const Path& path = exchange.parsed_path();
+    ASSERT_EQ(path.length, 4);
+    EXPECT_EQ(path.ids[0], 3);
+    EXPECT_EQ(path.ids[1], 0);
+    EXPECT_EQ(path.ids[2], 11);
+    EXPECT_EQ(path.ids[3], 0);
+}
+
+TEST(Unit, PathRootHasNoSegments) {
+    Exchange exchange(code::kGet);
+
+    ASSERT_TRUE(exchange.parse());
+
+    EXPECT_EQ(exchange.parsed_path().length, 0);
+}
+
+TEST(Unit, PathLargestIdAccepted) {
+    Exchange exchange(code::kGet);
+    exchange.path({"65534"});
+
+    ASSERT_TRUE(exchange.parse());
+
+    EXPECT_EQ(exchange.parsed_path().ids[0], 65534);
+}
+
+TEST(Unit, PathNonNumericSegmentRejected) {
+    const char* const segments[] = {"a", "3a", "-1", "+3", " 3", "3.0", ""};
+    for (const char* segment : segments) {
+        SCOPED_TRACE(segment);
+        Exchange exchange(code::kGet);
+        exchange.path({"3", segment});
+
+        EXPECT_FALSE(exchange.parse());
+    }
+}
+
+TEST(Unit, PathFiveSegmentsRejected) {
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "11", "0", "0"});
+
+    EXPECT_FALSE(exchange.parse());
+}
+
+TEST(Unit, PathReservedIdRejected) {
+    // 65535 is reserved, so no object, instance or resource has that ID.
+    const char* const segments[] = {"65535", "65536", "4294967296", "99999999999"};
+    for (const char* segment : segments) {
+        SCOPED_TRACE(segment);
+        Exchange exchange(code::kGet);
+        exchange.path({"3", segment});
+
+        EXPECT_FALSE(exchange.parse());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Read
+// ---------------------------------------------------------------------------
+
+TEST(Unit, ReadManufacturerAsText) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "0"});
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+
+    EXPECT_EQ(exchange.response_format(), format::kTextPlain);
+    EXPECT_EQ(exchange.response_payload(), kManufacturer);
+}
+
+TEST(Unit, ReadDeviceStrings) {
+    struct ReadCase {
+        const char* resource;
+        std::string expected;
+    };
+    const ReadCase cases[] = {
+        {"1", "M-1"}, {"2", "0042"}, {"3", "1.0.0"}, {"13", "1700000000"}, {"16", "U"},
+    };
+    for (const ReadCase& test : cases) {
+        SCOPED_TRACE(test.resource);
+        DataModel model;
+        Exchange exchange(code::kGet);
+        exchange.path({"3", "0", test.resource});
+
+        ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+        EXPECT_EQ(exchange.response_payload(), test.expected);
+    }
+}
+
+TEST(Unit, ReadCurrentTimeBeforeEpoch) {
+    DataModel model;
+    model.clock.real_time_s_ = -5;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "13"});
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+
+    EXPECT_EQ(exchange.response_payload(), "-5");
+}
+
+TEST(Unit, ReadServerResources) {
+    struct ReadCase {
+        const char* resource;
+        std::string expected;
+    };
+    const ReadCase cases[] = {
+        {"0", "101"},
+        {"1", "86400"},
+        {"6", "1"},
+        {"7", "U"},
+    };
+    for (const ReadCase& test : cases) {
+        SCOPED_TRACE(test.resource);
+        DataModel model;
+        Exchange exchange(code::kGet);
+        exchange.path({"1", "0", test.resource});
+
+        ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+        EXPECT_EQ(exchange.response_format(), format::kTextPlain);
+        EXPECT_EQ(exchange.response_payload(), test.expected);
+    }
+}
+
+TEST(Unit, ReadMultipleResourceNotAcceptable) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "11"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotAcceptable);
+}
+
+TEST(Unit, ReadResourceInstance) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "11", "0"});
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+
+    EXPECT_EQ(exchange.response_format(), format::kTextPlain);
+    EXPECT_EQ(exchange.response_payload(), "0");
+}
+
+TEST(Unit, ReadMissingResourceInstance) {
+    DataModel model;
+    Exchange on_multiple(code::kGet);
+    on_multiple.path({"3", "0", "11", "1"});
+    Exchange on_single(code::kGet);
+    on_single.path({"3", "0", "0", "0"});
+
+    EXPECT_EQ(on_multiple.serve(model.data, model.clock), code::kNotFound);
+    EXPECT_EQ(on_single.serve(model.data, model.clock), code::kNotFound);
+}
+
+TEST(Unit, ReadMissingInstanceNotFound) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "1", "0"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotFound);
+}
+
+TEST(Unit, ReadMissingResourceNotFound) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "5"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotFound);
+}
+
+TEST(Unit, ReadMissingObjectNotFound) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"4"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotFound);
+}
+
+TEST(Unit, ReadSecurityUnauthorized) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"0", "0", "0"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kUnauthorized);
+}
+
+TEST(Unit, ReadWithTlvAcceptNotAcceptable) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "0"}).uint_option(option::kAccept, format::kLwm2mTlv);
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotAcceptable);
+}
+
+TEST(Unit, ReadWithTextAcceptServed) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "0"}).uint_option(option::kAccept, format::kTextPlain);
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+
+    EXPECT_EQ(exchange.response_payload(), kManufacturer);
+}
+
+TEST(Unit, ReadInstanceNotAcceptable) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotAcceptable);
+}
+
+TEST(Unit, ReadRootMethodNotAllowed) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
+}
+
+TEST(Unit, ReadExecutableMethodNotAllowed) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"1", "0", "8"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
+}
+
+// ---------------------------------------------------------------------------
+// Write
+// ---------------------------------------------------------------------------
+
+TEST(Unit, WriteLifetimeChanged) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"1", "0", "1"})
+        .uint_option(option::kContentFormat, format::kTextPlain)
+        .payload("30");
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
+
+    EXPECT_EQ(model.data.server.lifetime_s, 30u);
+    EXPECT_NE(model.data.changed_parameters & detail::changed::kLifetime, 0);
+    EXPECT_TRUE(exchange.response().payload.empty());
+}
+
+TEST(Unit, WriteLifetimeWithoutContentFormat) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"1", "0", "1"}).payload("4294967295");
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
+
+    EXPECT_EQ(model.data.server.lifetime_s, 4294967295u);
+}
+
+TEST(Unit, WriteSameLifetimeNotFlagged) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"1", "0", "1"}).payload("86400");
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
+
+    EXPECT_EQ(model.data.changed_parameters & detail::changed::kLifetime, 0);
+}
+
+TEST(Unit, WriteInvalidLifetimeBadRequest) {
+    const char* const payloads[] = {"abc", "0", "-1", "1.5", "4294967296", "12345678901", " 30"};
+    for (const char* payload : payloads) {
+        SCOPED_TRACE(payload);
+        DataModel model;
+        Exchange exchange(code::kPut);
+        exchange.path({"1", "0", "1"}).payload(payload);
+
+        EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest);
+        EXPECT_EQ(model.data.server.lifetime_s, 86400u);
+        EXPECT_EQ(model.data.changed_parameters, 0);
+    }
+}
+
+TEST(Unit, WriteEmptyLifetimeBadRequest) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"1", "0", "1"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest);
+}
+
+TEST(Unit, WriteOpaqueUnsupportedFormat) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"1", "0", "1"})
+        .uint_option(option::kContentFormat, format::kOpaque)
+        .payload("30");
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kUnsupportedContentFormat);
+    EXPECT_EQ(model.data.server.lifetime_s, 86400u);
+}
+
+TEST(Unit, WriteNotificationStoring) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"1", "0", "6"}).payload("0");
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
+
+    EXPECT_FALSE(model.data.server.notification_storing);
+}
+
+TEST(Unit, WriteNotificationStoringTwoRejected) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"1", "0", "6"}).payload("2");
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest);
+    EXPECT_TRUE(model.data.server.notification_storing);
+}
+
+TEST(Unit, WriteBindingOnlyUdp) {
+    DataModel model;
+    Exchange udp(code::kPut);
+    udp.path({"1", "0", "7"}).payload("U");
+    Exchange sms(code::kPut);
+    sms.path({"1", "0", "7"}).payload("S");
+
+    EXPECT_EQ(udp.serve(model.data, model.clock), code::kChanged);
+    EXPECT_EQ(sms.serve(model.data, model.clock), code::kBadRequest);
+}
+
+TEST(Unit, WriteReadOnlyMethodNotAllowed) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"3", "0", "0"}).payload("Other");
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
+    EXPECT_STREQ(model.data.config.device.manufacturer, kManufacturer);
+}
+
+TEST(Unit, WriteObjectMethodNotAllowed) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"1"}).payload("30");
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
+}
+
+// ---------------------------------------------------------------------------
+// Execute and Delete
+// ---------------------------------------------------------------------------
+
+TEST(Unit, ExecuteUpdateTrigger) {
+    DataModel model;
+    Exchange exchange(code::kPost);
+    exchange.path({"1", "0", "8"});
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
+
+    EXPECT_TRUE(model.data.update_requested);
+    EXPECT_FALSE(model.data.reboot_requested);
+}
+
+TEST(Unit, ExecuteReboot) {
+    DataModel model;
+    Exchange exchange(code::kPost);
+    exchange.path({"3", "0", "4"});
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
+
+    EXPECT_TRUE(model.data.reboot_requested);
+    EXPECT_FALSE(model.data.update_requested);
+}
+
+TEST(Unit, ExecuteReadableMethodNotAllowed) {
+    DataModel model;
+    Exchange exchange(code::kPost);
+    exchange.path({"3", "0", "0"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
+    EXPECT_FALSE(model.data.reboot_requested);
+}
+
+TEST(Unit, ExecuteResourceInstanceNotAllowed) {
+    DataModel model;
+    Exchange exchange(code::kPost);
+    exchange.path({"1", "0", "8", "0"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
+    EXPECT_FALSE(model.data.update_requested);
+}
+
+TEST(Unit, DeleteInstanceMethodNotAllowed) {
+    DataModel model;
+    Exchange exchange(code::kDelete);
+    exchange.path({"3", "0"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
+}
+
+TEST(Unit, FetchMethodNotAllowed) {
+    DataModel model;
+    Exchange exchange(code::kFetch);
+    exchange.path({"3", "0", "0"});
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
+}
+
+// ---------------------------------------------------------------------------
+// Discover
+// ---------------------------------------------------------------------------
+
+TEST(Unit, DiscoverDeviceInstanceLinks) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0"}).uint_option(option::kAccept, format::kLinkFormat);
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+
+    EXPECT_EQ(exchange.response_format(), format::kLinkFormat);
+    const std::string links = exchange.response_payload();
+    EXPECT_EQ(links.rfind("</3/0>,", 0), 0u) << links;
+    EXPECT_NE(links.find(",</3/0/0>,"), std::string::npos) << links;
+    EXPECT_NE(links.find(",</3/0/4>,"), std::string::npos) << links;
+    EXPECT_NE(links.find(",</3/0/11>;dim=1,"), std::string::npos) << links;
+    EXPECT_NE(links.find(",</3/0/16>"), std::string::npos) << links;
+    EXPECT_EQ(links.find("</1/"), std::string::npos) << links;
+    EXPECT_EQ(links.find("</3>"), std::string::npos) << links;
+}
+
+TEST(Unit, DiscoverDeviceObjectLinks) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3"}).uint_option(option::kAccept, format::kLinkFormat);
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+
+    const std::string links = exchange.response_payload();
+    EXPECT_EQ(links.rfind("</3>,</3/0>,</3/0/0>,", 0), 0u) << links;
+}
+
+TEST(Unit, DiscoverServerResourceLink) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"1", "0", "1"}).uint_option(option::kAccept, format::kLinkFormat);
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+
+    EXPECT_EQ(exchange.response_payload(), "</1/0/1>");
+}
+
+TEST(Unit, DiscoverResourceInstanceBadRequest) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "11", "0"}).uint_option(option::kAccept, format::kLinkFormat);
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest);
+}
+
+TEST(Unit, RegistrationLinksLeaveOutSecurity) {
+    std::array<uint8_t, 64> buffer{};
+    MessageWriter writer(buffer);
+    writer.header(Type::kConfirmable, code::kPost, 1, {});
+
+    write_registration_links(writer);
+
+    Message message;
+    ASSERT_EQ(coap::decode(writer.bytes(), message), DecodeResult::kOk);
+    const std::string links(reinterpret_cast<const char*>(message.payload.data()),
+                            message.payload.size());
+    EXPECT_EQ(links, "</1/0>,</3/0>");
+}
+
+}  // namespace
+}  // namespace lwm2m::dm
