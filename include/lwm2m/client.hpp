@@ -40,7 +40,8 @@ public:
     void request_update();
 
     /// Starts De-register; step() completes it. Ends in kDeregistered, also if
-    /// the server does not answer after all retransmissions.
+    /// the server does not answer after all retransmissions. A Register in
+    /// flight is completed first, and De-register follows only if it succeeded.
     void deregister();
 
     RegistrationState registration_state() const;

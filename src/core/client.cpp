@@ -124,12 +124,11 @@ void Client::deregister() {
     switch (data_.state) {
         case RegistrationState::kRegistered:
         case RegistrationState::kNotRegistered:
-            data_.deregister_requested = true;
-            return;
         case RegistrationState::kRegistering:
-            // Give up the Register in flight; nothing is registered yet.
-            data_.pending = {};
-            data_.state = RegistrationState::kDeregistered;
+            // A Register in flight may already have created a registration on
+            // the server, so its outcome decides: De-register after a success,
+            // nothing after a failure.
+            data_.deregister_requested = true;
             return;
         default:
             return;

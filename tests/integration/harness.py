@@ -24,7 +24,7 @@ STEP_TIMEOUT_S = 5.0
 STOP_TIMEOUT_S = 5.0
 
 # Default time a stopped client waits for the De-register response. It is below
-# STOP_TIMEOUT_S, so a client whose server does not answer exits before it gets SIGKILL.
+# STOP_TIMEOUT_S, so a client whose server does not respond exits before it gets SIGKILL.
 CLIENT_DEREGISTER_TIMEOUT_S = 2
 
 # Manufacturer of the demo client: config.device.manufacturer in tools/lwm2m-client/main.cpp.
@@ -207,7 +207,8 @@ class ServerProcess:
     def send_command(self, line):
         """Write one command line to the server and return the id its events will carry.
 
-        The server numbers every non-blank command line from 1 in input order.
+        The server numbers its command lines from 1 in input order, skipping blank lines and
+        `#` comments, so `line` must be a command.
         """
         command_id = self._next_command_id
         self._next_command_id += 1
@@ -238,8 +239,8 @@ class ServerProcess:
     def describe(self):
         """Format the last events and stderr lines for an assertion message."""
         events = "\n".join(self.stdout.lines()[-TAIL_LINES:])
-        errors = "\n".join(self.stderr.lines()[-TAIL_LINES:])
-        return f"--- server events ---\n{events}\n--- server stderr ---\n{errors}"
+        stderr_lines = "\n".join(self.stderr.lines()[-TAIL_LINES:])
+        return f"--- server events ---\n{events}\n--- server stderr ---\n{stderr_lines}"
 
     def stop(self):
         """Stop the server and return its exit status."""
@@ -412,13 +413,16 @@ class IntegrationTest(unittest.TestCase):
         client = self.start_client(f"coap://127.0.0.1:{server.port}", endpoint, client_args)
         register = server.wait_event("register", STEP_TIMEOUT_S, endpoint=endpoint)
         self.assertIsNotNone(
-            register, f"no register event from {endpoint} within {STEP_TIMEOUT_S} s\n" + self.describe()
+            register,
+            f"no register event from {endpoint} within {STEP_TIMEOUT_S} s\n" + self.describe(),
         )
 
         # The server logs the event before the client has the response, and a test that
         # signals the client in between would meet a Register still in flight.
         registered = client.wait_for_log(r"\[reg\] registered at ", STEP_TIMEOUT_S)
-        self.assertIsNotNone(registered, f"{endpoint} did not log its registration\n" + self.describe())
+        self.assertIsNotNone(
+            registered, f"{endpoint} did not log its registration\n" + self.describe()
+        )
         return server, client, register
 
     def describe(self):

@@ -6,9 +6,9 @@ import unittest
 
 from harness import STEP_TIMEOUT_S, IntegrationTest, socket_descriptors
 
-# A 6 s lifetime makes the client send an Update every 3 s (half the lifetime, because
-# the lifetime is shorter than twice MAX_TRANSMIT_WAIT), and after 0.5 s without an
-# exchange it goes offline, so each cycle has about 2.5 s offline.
+# A lifetime shorter than twice MAX_TRANSMIT_WAIT makes the client send an Update every
+# half lifetime, here every 3 s. It goes offline 0.5 s after each exchange, so each cycle
+# has about 2.5 s offline.
 LIFETIME_S = 6
 QUEUE_ARGS = ["--queue-mode", "--queue-timeout", "0.5", "--lifetime", str(LIFETIME_S)]
 
@@ -25,7 +25,8 @@ class QueueModeTest(IntegrationTest):
     """Several sleep and wake-up cycles from the same local port."""
 
     def test_socket_listing_sees_socket(self):
-        # Checks the check below: a socket of this process shows up in /proc.
+        # An empty socket list in the next test proves nothing unless the listing finds a
+        # socket that is open, such as this one of the test process.
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             listed = socket_descriptors(os.getpid())
             inode = os.fstat(probe.fileno()).st_ino
@@ -39,11 +40,13 @@ class QueueModeTest(IntegrationTest):
 
         for wake_up in range(1, WAKE_UPS + 1):
             offline = client.wait_for_log(OFFLINE_PATTERN, CYCLE_TIMEOUT_S, after=offline_after)
-            self.assertIsNotNone(offline, f"no offline line before wake-up {wake_up}\n" + self.describe())
+            self.assertIsNotNone(
+                offline, f"no offline line before wake-up {wake_up}\n" + self.describe()
+            )
 
             sockets = client.socket_descriptors()
             woke = client.wait_for_log(WAKE_UP_PATTERN, 0, after=offline.index)
-            self.assertIsNone(woke, f"client woke up before the socket check\n" + self.describe())
+            self.assertIsNone(woke, "client woke up before the socket check\n" + self.describe())
             self.assertEqual(sockets, [], f"sockets open while offline before wake-up {wake_up}")
             self.assertEqual(
                 int(offline.match[1]), register_port, f"wrong last port in '{offline.text}'"
@@ -90,10 +93,12 @@ class PortFallbackTest(IntegrationTest):
         except OSError as error:
             self.fail(f"cannot take port {old_port} while the client is offline: {error}")
 
-        refused = client.wait_for_log(
+        port_warning = client.wait_for_log(
             rf"\[conn\] cannot reuse local port {old_port} ", CYCLE_TIMEOUT_S, after=offline.index
         )
-        self.assertIsNotNone(refused, "client did not report the taken port\n" + self.describe())
+        self.assertIsNotNone(
+            port_warning, "client did not report the taken port\n" + self.describe()
+        )
 
         moved = server.wait_event(
             ("update", "register"), CYCLE_TIMEOUT_S, after=register.index, endpoint="fallback"
@@ -107,9 +112,11 @@ class PortFallbackTest(IntegrationTest):
         # The client stays registered and keeps its new port from now on.
         new_port = moved["port"]
         accepted = client.wait_for_log(
-            r"\[reg\] (Update accepted|registered at)", STEP_TIMEOUT_S, after=refused.index
+            r"\[reg\] (Update accepted|registered at)", STEP_TIMEOUT_S, after=port_warning.index
         )
-        self.assertIsNotNone(accepted, "client did not log the accepted message\n" + self.describe())
+        self.assertIsNotNone(
+            accepted, "client did not log the accepted message\n" + self.describe()
+        )
 
         following = server.wait_event(
             "update", CYCLE_TIMEOUT_S, after=moved.index, endpoint="fallback"

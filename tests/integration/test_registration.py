@@ -7,8 +7,8 @@ import unittest
 import coap_message as coap
 from harness import STEP_TIMEOUT_S, IntegrationTest, RawPeer
 
-# Objects the demo client registers. The Security object (/0) must not be listed
-# (LwM2M Core 1.1, 6.2.1).
+# Objects the demo client registers. The Security object (/0) is never listed, because
+# only the LwM2M Bootstrap-Server may access it.
 EXPECTED_LINKS = "</1/0>,</3/0>"
 
 # With a lifetime this short the client sends an Update every lifetime / 2 seconds.

@@ -36,7 +36,7 @@ class RequestTest(IntegrationTest):
         self.assertEqual(response["code"], "4.05", f"wrong code: {response}")
 
     def test_read_security_object(self):
-        # The Security object belongs to the Bootstrap-Server (LwM2M Core 1.1, E.1).
+        # Only the LwM2M Bootstrap-Server may access the Security object.
         response = self.request("read requests /0/0/0")
         self.assertEqual(response["code"], "4.01", f"wrong code: {response}")
 

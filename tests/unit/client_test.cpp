@@ -544,6 +544,29 @@ TEST_F(ClientTest, DeregisterSendsDelete) {
     EXPECT_EQ(transport_.state(), net::TransportState::kClosed);
 }
 
+TEST_F(ClientTest, DeregisterDuringRegisterWaitsForIt) {
+    configure();
+    client_.step();
+    client_.deregister();
+    client_.step();
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kRegistering);
+    respond(code::kCreated, {"rd", "7"});
+    client_.step();
+    const Message request = last_sent();
+    EXPECT_EQ(request.code, code::kDelete);
+    EXPECT_EQ(options_of(request, option::kUriPath), (std::vector<std::string>{"rd", "7"}));
+}
+
+TEST_F(ClientTest, DeregisterAfterFailedRegisterEnds) {
+    configure();
+    client_.step();
+    client_.deregister();
+    respond(code::kForbidden);
+    client_.step();
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kDeregistered);
+    EXPECT_EQ(transport_.sent_count, 1u);
+}
+
 TEST_F(ClientTest, DeregisterWhileOfflineWakesFirst) {
     config_.queue_mode = true;
     config_.queue_timeout_ms = 1000;
