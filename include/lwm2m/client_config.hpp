@@ -9,6 +9,8 @@ namespace lwm2m {
 enum class Lwm2mVersion : uint8_t { k1_0, k1_1, k1_2 };
 
 /// CoAP transmission parameters (RFC 7252, 4.8). The defaults are the RFC's.
+/// configure() accepts ACK_TIMEOUT up to 300 s, ACK_RANDOM_FACTOR 1.0 to 4.0
+/// and MAX_RETRANSMIT up to 8, which keeps every timeout within 32 bits.
 struct CoapTransmission {
     uint32_t ack_timeout_ms = 2000;
     /// ACK_RANDOM_FACTOR in percent: 150 means 1.5.

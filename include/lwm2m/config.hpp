@@ -28,7 +28,8 @@
 #endif
 
 /// Options a received message may carry; a request with more gets 4.00 Bad
-/// Request. RAM cost: 8 bytes each on the stack while a message is handled.
+/// Request. RAM cost: 12 bytes each on the stack of a 32-bit MCU (24 on a
+/// 64-bit host) while a message is handled.
 #ifndef LWM2M_MAX_OPTIONS
 #define LWM2M_MAX_OPTIONS 16
 #endif

@@ -19,6 +19,19 @@ bool copy_string(const char* text, std::span<char> out) {
     return true;
 }
 
+// Upper bounds on the CoAP parameters keep every timeout, doubled
+// MAX_RETRANSMIT times, within 32 bits: 300 s * 4 * 2^8 < 2^32 ms.
+constexpr uint32_t kMaxAckTimeoutMs = 300000;
+constexpr uint16_t kMaxAckRandomFactorPercent = 400;
+constexpr uint8_t kMaxRetransmit = 8;
+
+// Treats a missing Device string as empty, so that Read never sees nullptr.
+void replace_null(const char*& text) {
+    if (text == nullptr) {
+        text = "";
+    }
+}
+
 }  // namespace
 
 Client::Client(net::Transport& transport, Clock& clock, Random& random)
@@ -32,8 +45,10 @@ Status Client::configure(const ClientConfig& config) {
     }
     if (config.endpoint_name == nullptr || config.endpoint_name[0] == '\0' ||
         config.lifetime_s == 0 || config.short_server_id == 0 || config.short_server_id == 65535 ||
-        config.coap.ack_timeout_ms == 0 || config.coap.ack_random_factor_percent < 100 ||
-        config.coap.max_retransmit > 20 || config.retry.retry_count == 0 ||
+        config.coap.ack_timeout_ms == 0 || config.coap.ack_timeout_ms > kMaxAckTimeoutMs ||
+        config.coap.ack_random_factor_percent < 100 ||
+        config.coap.ack_random_factor_percent > kMaxAckRandomFactorPercent ||
+        config.coap.max_retransmit > kMaxRetransmit || config.retry.retry_count == 0 ||
         config.retry.sequence_retry_count == 0) {
         return Status::kInvalidArgument;
     }
@@ -47,6 +62,9 @@ Status Client::configure(const ClientConfig& config) {
     if (!copy_string(config.endpoint_name, data.endpoint_name)) {
         return Status::kNoSpace;
     }
+    if (data.state != RegistrationState::kUnconfigured) {
+        (void)transport_.cleanup();  // reconfiguring: start from a fresh transport
+    }
     const Status created = transport_.create();
     if (created != Status::kOk) {
         LWM2M_LOG_ERROR("transport create failed: %s", to_string(created));
@@ -54,6 +72,10 @@ Status Client::configure(const ClientConfig& config) {
     }
 
     data.config = config;
+    replace_null(data.config.device.manufacturer);
+    replace_null(data.config.device.model_number);
+    replace_null(data.config.device.serial_number);
+    replace_null(data.config.device.firmware_version);
     data.config.endpoint_name = data.endpoint_name;
     data.config.server_uri = nullptr;
     data.port = port;
@@ -69,6 +91,8 @@ Status Client::configure(const ClientConfig& config) {
     data.deregister_requested = false;
     data.reboot_requested = false;
     data.offline = false;
+    data.connect_started_ms = 0;
+    data.registered_lifetime_s = 0;
     data.response_cache.clear();
     data.next_message_id = static_cast<uint16_t>(random_.next_u32());
     data.retry_at_ms = clock_.monotonic_ms();

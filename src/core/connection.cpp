@@ -10,6 +10,8 @@ namespace {
 
 using detail::PendingRequest;
 
+constexpr uint32_t kConnectPollMs = 100;
+
 // Opens a socket on the port used before the sleep, so that the server and any
 // NAT on the way still map this client to the same address. Falls back to a
 // new port if that fails; the Update that follows moves the registration there.
@@ -25,6 +27,23 @@ void rebind_last_port(Context& ctx) {
     if (ctx.transport.state() != net::TransportState::kClosed) {
         (void)ctx.transport.close();
     }
+}
+
+// Polls a connect() that is in progress (a modem attaching, for example) every
+// kConnectPollMs instead of on every step, and gives up after MAX_TRANSMIT_WAIT.
+Status wait_for_connect(Context& ctx, Status status) {
+    detail::ClientData& data = ctx.data;
+    if (data.connect_started_ms == 0) {
+        data.connect_started_ms = ctx.now_ms;
+    } else if (ctx.now_ms - data.connect_started_ms >= max_transmit_wait_ms(data.config.coap)) {
+        LWM2M_LOG_WARNING("connect to %s:%u still in progress after %lu ms, giving up", data.host,
+                          data.port, static_cast<unsigned long>(ctx.now_ms - data.connect_started_ms));
+        data.connect_started_ms = 0;
+        (void)ctx.transport.close();
+        return Status::kTimeout;
+    }
+    data.retry_at_ms = ctx.now_ms + kConnectPollMs;
+    return status;
 }
 
 }  // namespace
@@ -44,6 +63,10 @@ Status ensure_online(Context& ctx) {
         rebind_last_port(ctx);
     }
     const Status status = ctx.transport.connect(data.host, data.port);
+    if (status == Status::kInProgress || status == Status::kWouldBlock) {
+        return wait_for_connect(ctx, status);
+    }
+    data.connect_started_ms = 0;
     if (status != Status::kOk) {
         return status;
     }

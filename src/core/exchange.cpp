@@ -141,7 +141,15 @@ void handle_datagram(Context& ctx, std::span<const uint8_t> datagram) {
         case coap::DecodeResult::kTooManyOptions:
             if (message.is_request()) {
                 handle_server_request(ctx, message, true);
-            } else if (message.type == Type::kConfirmable) {
+                return;
+            }
+            // The dropped options may include Location-Path segments, so the
+            // response cannot be used: fail the request instead of waiting.
+            if (ctx.data.pending.kind != PendingRequest::Kind::kNone &&
+                token_matches(message, ctx.data.pending)) {
+                fail_pending_request(ctx, "answered with more options than LWM2M_MAX_OPTIONS");
+            }
+            if (message.type == Type::kConfirmable) {
                 send_empty(ctx, Type::kReset, message.message_id);
             }
             return;
@@ -191,8 +199,9 @@ uint16_t next_message_id(Context& ctx) { return ctx.data.next_message_id++; }
 bool send_datagram(Context& ctx, std::span<const uint8_t> datagram) {
     const Status status = ctx.transport.send(std::as_bytes(datagram));
     if (status != Status::kOk) {
-        LWM2M_LOG_WARNING("send of %u bytes failed: %s", static_cast<unsigned>(datagram.size()),
-                          to_string(status));
+        // The transport logs its own errors; a lost datagram is retransmitted.
+        LWM2M_LOG_DEBUG("send of %u bytes failed: %s", static_cast<unsigned>(datagram.size()),
+                        to_string(status));
         return false;
     }
     return true;

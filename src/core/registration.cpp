@@ -106,7 +106,7 @@ bool store_location(detail::ClientData& data, const Message& response) {
 // Time from sending a Register or Update to sending the next Update, so that
 // it arrives before the lifetime ends even after all CoAP retransmissions.
 uint64_t update_interval_ms(const detail::ClientData& data) {
-    const uint64_t lifetime_ms = uint64_t{data.server.lifetime_s} * 1000;
+    const uint64_t lifetime_ms = uint64_t{data.registered_lifetime_s} * 1000;
     const uint64_t margin_ms = max_transmit_wait_ms(data.config.coap);
     // A lifetime shorter than twice MAX_TRANSMIT_WAIT leaves no room for the
     // full margin, so such clients update at half the lifetime.
@@ -123,6 +123,7 @@ void begin_request(Context& ctx, PendingRequest::Kind kind) {
     }
     pending.timeout_ms = initial_ack_timeout_ms(ctx);
     pending.sent_ms = ctx.now_ms;
+    pending.lifetime_s = ctx.data.server.lifetime_s;
     pending.deadline_ms = ctx.now_ms + pending.timeout_ms;
 }
 
@@ -139,10 +140,18 @@ bool send_pending(Context& ctx) {
     return true;
 }
 
+void finish_deregister(Context& ctx);
+
 void schedule_register_retry(Context& ctx) {
     detail::ClientData& data = ctx.data;
     const RegistrationRetry& retry = data.config.retry;
     data.state = RegistrationState::kNotRegistered;
+    if (data.deregister_requested) {
+        // The application is stopping the client: no further attempts.
+        data.deregister_requested = false;
+        finish_deregister(ctx);
+        return;
+    }
     if (data.register_attempts < retry.retry_count) {
         // LwM2M Core 1.1, 6.2.1.1: wait Communication Retry Timer * 2^(attempt - 1).
         uint8_t exponent = data.register_attempts - 1;
@@ -156,7 +165,9 @@ void schedule_register_retry(Context& ctx) {
     }
     ++data.register_sequences;
     data.register_attempts = 0;
-    if (data.register_sequences < retry.sequence_retry_count) {
+    // The Server object's resource 19: MAX_VALUE means no further sequence.
+    if (data.register_sequences < retry.sequence_retry_count &&
+        retry.sequence_delay_s != UINT32_MAX) {
         data.retry_at_ms = ctx.now_ms + uint64_t{retry.sequence_delay_s} * 1000;
         LWM2M_LOG_WARNING("Register sequence %u of %u failed, next sequence in %lu s",
                           data.register_sequences, retry.sequence_retry_count,
@@ -164,6 +175,7 @@ void schedule_register_retry(Context& ctx) {
         return;
     }
     data.state = RegistrationState::kFailed;
+    (void)ctx.transport.close();
     LWM2M_LOG_ERROR("registration failed after %u sequences, giving up", data.register_sequences);
 }
 
@@ -203,8 +215,13 @@ void on_register_response(Context& ctx, const Message& response) {
     data.state = RegistrationState::kRegistered;
     data.register_attempts = 0;
     data.register_sequences = 0;
-    data.changed_parameters = 0;
     data.update_requested = false;
+    data.registered_lifetime_s = data.pending.lifetime_s;
+    // A lifetime written while the Register was in flight still needs an Update.
+    data.changed_parameters = data.server.lifetime_s == data.pending.lifetime_s
+                                  ? 0
+                                  : detail::changed::kLifetime;
+    data.registration_expiry_ms = data.pending.sent_ms + uint64_t{data.registered_lifetime_s} * 1000;
     data.next_update_ms = data.pending.sent_ms + update_interval_ms(data);
     LWM2M_LOG_INFO("registered at %s, lifetime %lu s, local port %u", data.location,
                    static_cast<unsigned long>(data.server.lifetime_s), ctx.transport.local_port());
@@ -223,11 +240,21 @@ void on_update_response(Context& ctx, const Message& response) {
         register_again(ctx, reason);
         return;
     }
-    data.changed_parameters &= static_cast<uint8_t>(~data.pending.update_parameters);
-    data.next_update_ms = data.pending.sent_ms + update_interval_ms(data);
+    const PendingRequest& sent = data.pending;
+    if ((sent.update_parameters & detail::changed::kLifetime) != 0) {
+        data.registered_lifetime_s = sent.lifetime_s;
+    }
+    uint8_t delivered = sent.update_parameters;
+    if (data.server.lifetime_s != sent.lifetime_s) {
+        // Written again while the Update was in flight: the next Update sends it.
+        delivered &= static_cast<uint8_t>(~detail::changed::kLifetime);
+    }
+    data.changed_parameters &= static_cast<uint8_t>(~delivered);
+    data.registration_expiry_ms = sent.sent_ms + uint64_t{data.registered_lifetime_s} * 1000;
+    data.next_update_ms = sent.sent_ms + update_interval_ms(data);
+    const uint64_t wait_ms = data.next_update_ms > ctx.now_ms ? data.next_update_ms - ctx.now_ms : 0;
     LWM2M_LOG_INFO("Update accepted, local port %u, next Update in %lu s",
-                   ctx.transport.local_port(),
-                   static_cast<unsigned long>((data.next_update_ms - ctx.now_ms) / 1000));
+                   ctx.transport.local_port(), static_cast<unsigned long>(wait_ms / 1000));
 }
 
 }  // namespace
@@ -244,7 +271,7 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
             char endpoint_query[LWM2M_MAX_URI_LENGTH + 4] = "ep=";
             std::strncat(endpoint_query, data.endpoint_name, LWM2M_MAX_URI_LENGTH);
             writer.add_option(option::kUriQuery, endpoint_query);
-            write_lifetime_query(writer, data.server.lifetime_s);
+            write_lifetime_query(writer, pending.lifetime_s);
             char version_query[12] = "lwm2m=";
             std::strncat(version_query, version_text(data.config.version), 3);
             writer.add_option(option::kUriQuery, version_query);
@@ -259,7 +286,7 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
             writer.header(Type::kConfirmable, code::kPost, pending.message_id, pending.token);
             write_location_path(writer, data.location);
             if ((pending.update_parameters & detail::changed::kLifetime) != 0) {
-                write_lifetime_query(writer, data.server.lifetime_s);
+                write_lifetime_query(writer, pending.lifetime_s);
             }
             if ((pending.update_parameters & detail::changed::kBinding) != 0) {
                 write_binding_query(writer, data);
@@ -308,7 +335,17 @@ void start_update(Context& ctx) {
         return;
     }
     if (online != Status::kOk) {
-        register_again(ctx, "impossible, no connection");
+        // The server keeps the registration until it expires, so retry the
+        // Update while there is time; register again only after that.
+        const uint64_t retry_at = ctx.now_ms + uint64_t{data.config.retry.retry_timer_s} * 1000;
+        if (retry_at < data.registration_expiry_ms) {
+            LWM2M_LOG_WARNING("cannot reach %s:%u for the Update (%s), retrying in %lu s",
+                              data.host, data.port, to_string(online),
+                              static_cast<unsigned long>(data.config.retry.retry_timer_s));
+            data.retry_at_ms = retry_at;
+            return;
+        }
+        register_again(ctx, "impossible before the registration expires");
         return;
     }
     begin_request(ctx, PendingRequest::Kind::kUpdate);
@@ -375,12 +412,17 @@ void step_registration(Context& ctx) {
         case RegistrationState::kNotRegistered:
             if (data.deregister_requested) {
                 data.deregister_requested = false;
-                data.state = RegistrationState::kDeregistered;
+                finish_deregister(ctx);
             } else if (ctx.now_ms >= data.retry_at_ms) {
                 start_register(ctx);
             }
             return;
         case RegistrationState::kRegistered:
+            // retry_at_ms holds back a new attempt while a connect is in
+            // progress or after the connection failed.
+            if (ctx.now_ms < data.retry_at_ms) {
+                return;
+            }
             if (data.deregister_requested) {
                 start_deregister(ctx);
             } else if (data.update_requested || data.changed_parameters != 0 ||
@@ -402,9 +444,9 @@ uint64_t next_registration_event_ms(const detail::ClientData& data) {
             return data.deregister_requested ? 0 : data.retry_at_ms;
         case RegistrationState::kRegistered:
             if (data.deregister_requested || data.update_requested || data.changed_parameters != 0) {
-                return 0;
+                return data.retry_at_ms;
             }
-            return data.next_update_ms;
+            return data.next_update_ms > data.retry_at_ms ? data.next_update_ms : data.retry_at_ms;
         default:
             return UINT64_MAX;
     }

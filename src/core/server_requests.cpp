@@ -17,8 +17,15 @@ namespace option = coap::option;
 // Returns the error code for an option the client cannot honour, or 0 if the
 // request's options are acceptable (RFC 7252, 5.4.1 and 5.7.2).
 uint8_t check_request_options(const Message& request) {
+    int accept_count = 0;
     for (uint8_t i = 0; i < request.option_count; ++i) {
         const uint16_t number = request.options[i].number;
+        // RFC 7252, 5.4.3 and 5.4.5: a critical option with a length outside its
+        // range, or repeated though not repeatable, counts as unrecognized.
+        if (number == option::kAccept &&
+            (request.options[i].value.size() > 2 || ++accept_count > 1)) {
+            return code::kBadOption;
+        }
         switch (number) {
             case option::kProxyUri:
             case option::kProxyScheme:
@@ -97,6 +104,13 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         // Options beyond LWM2M_MAX_OPTIONS were dropped while decoding, and the
         // path may be among them.
         response_code = code::kBadRequest;
+    }
+    if (response_code == code::kBadOption && !confirmable) {
+        // RFC 7252, 5.4.1: a NON with an unrecognized critical option is
+        // rejected (4.3), which for a NON means it is ignored.
+        LWM2M_LOG_WARNING("NON request %u rejected: unsupported critical option",
+                          request.message_id);
+        return;
     }
     if (response_code == 0 && !dm::parse_path(request, path)) {
         response_code = code::kNotFound;

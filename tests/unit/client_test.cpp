@@ -147,7 +147,6 @@ TEST_F(ClientTest, RegisterWireBytes) {
         0xff,                                             // payload marker
         '<', '/', '1', '/', '0', '>', ',', '<', '/', '3', '/', '0', '>',
     };
-    const Message request = last_sent();
     const std::span<const uint8_t> bytes = transport_.last_sent().view();
     ASSERT_EQ(bytes.size(), sizeof(expected));
     EXPECT_EQ(std::vector<uint8_t>(bytes.begin(), bytes.end()),
@@ -413,7 +412,7 @@ TEST_F(ClientTest, DisallowedOperationIs405) {
 
 TEST_F(ClientTest, DuplicateRequestGetsCachedResponse) {
     register_client();
-    const Message first = server_request(code::kGet, {"3", "0", "0"}, 0x300);
+    (void)server_request(code::kGet, {"3", "0", "0"}, 0x300);
     const std::vector<uint8_t> first_bytes(transport_.last_sent().view().begin(),
                                            transport_.last_sent().view().end());
     config_.device.manufacturer = "changed";  // not seen by the client: it copied the config
@@ -577,6 +576,130 @@ TEST_F(ClientTest, DeregisterWhileOfflineWakesFirst) {
     client_.step();
     EXPECT_EQ(transport_.reuse_calls, 1);
     EXPECT_EQ(last_sent().code, code::kDelete);
+}
+
+TEST_F(ClientTest, LifetimeWrittenDuringUpdateIsSentNext) {
+    register_client();
+    client_.request_update();
+    client_.step();
+    const std::vector<uint8_t> first(transport_.last_sent().view().begin(),
+                                     transport_.last_sent().view().end());
+
+    // The server writes a new lifetime while the Update is unanswered.
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    const uint8_t token[] = {1};
+    writer.header(Type::kConfirmable, code::kPut, 0x500, token);
+    writer.add_option(option::kUriPath, "1");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "1");
+    writer.append_payload("900");
+    transport_.deliver(writer.bytes());
+    client_.step();
+
+    // The retransmission is byte-identical to the first copy.
+    advance(2000);
+    const std::vector<uint8_t> retransmitted(transport_.last_sent().view().begin(),
+                                             transport_.last_sent().view().end());
+    EXPECT_EQ(retransmitted, first);
+
+    respond(code::kChanged);
+    client_.step();
+    EXPECT_EQ(options_of(last_sent(), option::kUriQuery), std::vector<std::string>{"lt=900"});
+}
+
+TEST_F(ClientTest, ReconfigureAfterFailure) {
+    config_.retry.retry_count = 1;
+    configure();
+    client_.step();
+    respond(code::kForbidden);
+    ASSERT_EQ(client_.registration_state(), RegistrationState::kFailed);
+    EXPECT_EQ(transport_.state(), net::TransportState::kClosed);
+    EXPECT_EQ(client_.configure(config_), Status::kOk);
+    client_.step();
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kRegistering);
+}
+
+TEST_F(ClientTest, NullDeviceStringReadsEmpty) {
+    config_.device.manufacturer = nullptr;
+    register_client();
+    const Message reply = server_request(code::kGet, {"3", "0", "0"}, 0x600);
+    EXPECT_EQ(reply.code, code::kContent);
+    EXPECT_TRUE(reply.payload.empty());
+}
+
+TEST_F(ClientTest, ConfigureRejectsExtremeCoapParameters) {
+    config_.coap.ack_timeout_ms = UINT32_MAX;
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+    config_.coap.ack_timeout_ms = 2000;
+    config_.coap.max_retransmit = 20;
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+    config_.coap.max_retransmit = 4;
+    config_.coap.ack_random_factor_percent = 99;
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+}
+
+TEST_F(ClientTest, ConnectInProgressIsPolled) {
+    transport_.connect_result = Status::kInProgress;
+    configure();
+    client_.step();
+    EXPECT_EQ(transport_.connect_calls, 1);
+    EXPECT_EQ(client_.time_until_next_step_ms(), 100u);
+    client_.step();
+    EXPECT_EQ(transport_.connect_calls, 1);
+
+    // After MAX_TRANSMIT_WAIT in progress, the attempt counts as failed.
+    const uint64_t start_ms = clock_.now_ms;
+    for (int i = 0; i < 2000 && client_.time_until_next_step_ms() <= 100; ++i) {
+        advance(100);
+    }
+    EXPECT_EQ(clock_.now_ms - start_ms, 93000u);
+    EXPECT_EQ(transport_.connect_calls, 931);
+    EXPECT_EQ(client_.time_until_next_step_ms(), 60000u);
+}
+
+TEST_F(ClientTest, DeregisterDuringLastAttemptEnds) {
+    config_.retry.retry_count = 1;
+    configure();
+    client_.step();
+    client_.deregister();
+    respond(code::kForbidden);
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kDeregistered);
+}
+
+TEST_F(ClientTest, ResponseWithTooManyOptionsFails) {
+    configure();
+    client_.step();
+    const Message request = last_sent();
+    uint8_t buffer[256];
+    MessageWriter writer(buffer);
+    writer.header(Type::kAcknowledgement, code::kCreated, request.message_id,
+                  request.token_view());
+    for (int i = 0; i < LWM2M_MAX_OPTIONS + 1; ++i) {
+        writer.add_option(option::kLocationPath, "a");
+    }
+    transport_.deliver(writer.bytes());
+    client_.step();
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kNotRegistered);
+}
+
+TEST_F(ClientTest, UpdateRetriedWhenConnectFails) {
+    config_.queue_mode = true;
+    config_.queue_timeout_ms = 1000;
+    config_.retry.retry_timer_s = 10;
+    register_client();
+    advance(1000);
+    ASSERT_TRUE(client_.is_offline());
+
+    transport_.connect_result = Status::kNetworkError;
+    client_.request_update();
+    client_.step();
+    // The registration is kept and the Update tried again after the retry timer.
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kRegistered);
+    EXPECT_EQ(client_.time_until_next_step_ms(), 10000u);
+    transport_.connect_result = Status::kOk;
+    advance(10000);
+    EXPECT_EQ(options_of(last_sent(), option::kUriPath), (std::vector<std::string>{"rd", "5a"}));
 }
 
 TEST_F(ClientTest, IdleClientHasNoWorkUntilUpdate) {

@@ -10,6 +10,18 @@
 
 namespace lwm2m::detail {
 
+static_assert(LWM2M_TOKEN_LENGTH >= 1 && LWM2M_TOKEN_LENGTH <= 8,
+              "LWM2M_TOKEN_LENGTH must be 1 to 8 bytes (RFC 7252, 5.3.1)");
+static_assert(LWM2M_MAX_OPTIONS >= 8 && LWM2M_MAX_OPTIONS <= 255,
+              "LWM2M_MAX_OPTIONS must be 8 to 255");
+static_assert(LWM2M_RESPONSE_CACHE_ENTRIES >= 1 && LWM2M_RESPONSE_CACHE_ENTRIES <= 255,
+              "LWM2M_RESPONSE_CACHE_ENTRIES must be 1 to 255");
+static_assert(LWM2M_RESPONSE_CACHE_SIZE <= 65535, "LWM2M_RESPONSE_CACHE_SIZE must be below 64 KiB");
+static_assert(LWM2M_MAX_LOCATION_SEGMENTS >= 1 && LWM2M_MAX_LOCATION_SEGMENTS <= 255,
+              "LWM2M_MAX_LOCATION_SEGMENTS must be 1 to 255");
+static_assert(LWM2M_IN_BUFFER_SIZE >= 64 && LWM2M_OUT_BUFFER_SIZE >= 64,
+              "message buffers below 64 bytes cannot hold a Register");
+
 /// Values of the Server object instance (/1/0) that the server may write.
 struct ServerObject {
     uint32_t lifetime_s = 0;
@@ -42,6 +54,9 @@ struct PendingRequest {
     uint64_t deadline_ms = 0;
     /// When the first copy was sent; the lifetime counts from here.
     uint64_t sent_ms = 0;
+    /// Lifetime carried by this Register or Update, so that retransmissions
+    /// carry the same value even if the server writes a new one meanwhile.
+    uint32_t lifetime_s = 0;
 };
 
 struct ClientData {
@@ -57,6 +72,12 @@ struct ClientData {
     char location[LWM2M_LOCATION_PATH_SIZE] = {};
 
     uint64_t next_update_ms = 0;
+    /// Lifetime the server has accepted in the last Register or Update.
+    uint32_t registered_lifetime_s = 0;
+    /// When the server drops the registration unless an Update reaches it.
+    uint64_t registration_expiry_ms = 0;
+    /// When the current connect() first returned kInProgress; 0 if none is.
+    uint64_t connect_started_ms = 0;
     uint64_t retry_at_ms = 0;
     uint64_t last_exchange_ms = 0;
     /// Register attempts made in the current sequence, and sequences started.

@@ -125,6 +125,11 @@ Status UdpTransport::send(std::span<const std::byte> datagram) {
     if (sent < 0 && errno == EMSGSIZE) {
         return Status::kMessageTooLarge;
     }
+    if (sent < 0 && errno == ECONNREFUSED) {
+        // An ICMP port-unreachable for an earlier datagram; this one was not sent.
+        LWM2M_LOG_DEBUG("server port unreachable (ICMP), datagram not sent");
+        return Status::kNetworkError;
+    }
     LWM2M_LOG_WARNING("send failed: %s", sent < 0 ? std::strerror(errno) : "short write");
     return Status::kNetworkError;
 }
