@@ -150,12 +150,29 @@ void MessageWriter::header(Type type, uint8_t code, uint16_t message_id,
 }
 
 void MessageWriter::add_option(uint16_t number, std::span<const uint8_t> value) {
-    if (number < last_option_ || has_payload_) {
+    if (put_option_header(number, value.size())) {
+        put(value);
+    }
+}
+
+void MessageWriter::add_option(uint16_t number, const char* prefix, const char* text) {
+    const size_t prefix_length = std::strlen(prefix);
+    const size_t text_length = std::strlen(text);
+    if (put_option_header(number, prefix_length + text_length)) {
+        put({reinterpret_cast<const uint8_t*>(prefix), prefix_length});
+        put({reinterpret_cast<const uint8_t*>(text), text_length});
+    }
+}
+
+// Writes the delta and length of an option; returns false, writing nothing,
+// if the option cannot be added.
+bool MessageWriter::put_option_header(uint16_t number, size_t value_length) {
+    if (number < last_option_ || has_payload_ || value_length > 0xffff + 269u) {
         overflow_ = true;  // a programming error; the message is unusable either way
-        return;
+        return false;
     }
     const uint32_t delta = number - last_option_;
-    const uint32_t length = static_cast<uint32_t>(value.size());
+    const uint32_t length = static_cast<uint32_t>(value_length);
     last_option_ = number;
 
     // Each field takes a nibble below 13, or 13 plus one byte, or 14 plus two bytes.
@@ -170,14 +187,10 @@ void MessageWriter::add_option(uint16_t number, std::span<const uint8_t> value) 
             put(static_cast<uint8_t>(field - 13));
         }
     };
-    if (length > 0xffff + 269u) {
-        overflow_ = true;
-        return;
-    }
     put(static_cast<uint8_t>((nibble(delta) << 4) | nibble(length)));
     put_extension(delta);
     put_extension(length);
-    put(value);
+    return !overflow_;
 }
 
 void MessageWriter::add_option(uint16_t number, const char* text) {

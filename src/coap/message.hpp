@@ -69,6 +69,9 @@ public:
     /// Appends an option. Numbers must not decrease from one call to the next.
     void add_option(uint16_t number, std::span<const uint8_t> value);
     void add_option(uint16_t number, const char* text);
+    /// Appends an option whose value is `prefix` followed by `text`, such as
+    /// the Uri-Query "ep=" + endpoint name.
+    void add_option(uint16_t number, const char* prefix, const char* text);
     /// Appends an option in the shortest unsigned-integer form (0 is empty).
     void add_uint_option(uint16_t number, uint32_t value);
 
@@ -93,6 +96,7 @@ public:
 private:
     void put(uint8_t byte);
     void put(std::span<const uint8_t> bytes);
+    bool put_option_header(uint16_t number, size_t length);
 
     std::span<uint8_t> buffer_;
     size_t size_ = 0;

@@ -27,7 +27,10 @@ uint32_t max_transmit_wait_ms(const CoapTransmission& coap);
 uint32_t exchange_lifetime_ms(const CoapTransmission& coap);
 uint16_t next_message_id(Context& ctx);
 void send_empty(Context& ctx, coap::Type type, uint16_t message_id);
-bool send_datagram(Context& ctx, std::span<const uint8_t> datagram);
+Status send_datagram(Context& ctx, std::span<const uint8_t> datagram);
+/// Sends the pending request's bytes; if the transport would block, marks the
+/// request unsent so that check_retransmission() sends it again shortly.
+void send_pending_bytes(Context& ctx, std::span<const uint8_t> bytes);
 void receive_datagrams(Context& ctx);
 void check_retransmission(Context& ctx);
 

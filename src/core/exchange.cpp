@@ -21,6 +21,9 @@ constexpr int kMaxDatagramsPerStep = 8;
 // RFC 7252, 4.8.2: MAX_LATENCY is 100 s.
 constexpr uint32_t kMaxLatencyMs = 100000;
 
+// Delay before sending again a request the transport could not take.
+constexpr uint32_t kSendRetryMs = 100;
+
 bool token_matches(const Message& message, const PendingRequest& pending) {
     return message.token_length == sizeof(pending.token) &&
            std::memcmp(message.token, pending.token, sizeof(pending.token)) == 0;
@@ -196,15 +199,32 @@ uint32_t exchange_lifetime_ms(const CoapTransmission& coap) {
 
 uint16_t next_message_id(Context& ctx) { return ctx.data.next_message_id++; }
 
-bool send_datagram(Context& ctx, std::span<const uint8_t> datagram) {
+Status send_datagram(Context& ctx, std::span<const uint8_t> datagram) {
     const Status status = ctx.transport.send(std::as_bytes(datagram));
     if (status != Status::kOk) {
-        // The transport logs its own errors; a lost datagram is retransmitted.
+        // The transport logs its own errors. A response that is not sent is
+        // sent from the response cache when the server retransmits its request.
         LWM2M_LOG_DEBUG("send of %u bytes failed: %s", static_cast<unsigned>(datagram.size()),
                         to_string(status));
-        return false;
     }
-    return true;
+    return status;
+}
+
+void send_pending_bytes(Context& ctx, std::span<const uint8_t> bytes) {
+    PendingRequest& pending = ctx.data.pending;
+    if (bytes.empty()) {
+        fail_pending_request(ctx, "does not fit the out buffer");
+        return;
+    }
+    const Status status = send_datagram(ctx, bytes);
+    if (status == Status::kWouldBlock || status == Status::kInProgress) {
+        pending.unsent = true;
+        pending.deadline_ms = ctx.now_ms + kSendRetryMs;
+        return;
+    }
+    // Any other failure counts as a lost datagram, which the timer retransmits.
+    pending.unsent = false;
+    pending.deadline_ms = ctx.now_ms + pending.timeout_ms;
 }
 
 void send_empty(Context& ctx, Type type, uint16_t message_id) {
@@ -242,6 +262,10 @@ void check_retransmission(Context& ctx) {
     if (pending.kind == PendingRequest::Kind::kNone || ctx.now_ms < pending.deadline_ms) {
         return;
     }
+    if (pending.unsent) {
+        send_pending_bytes(ctx, encode_pending_request(ctx));
+        return;
+    }
     if (pending.acknowledged || pending.retransmissions >= ctx.data.config.coap.max_retransmit) {
         fail_pending_request(ctx, "timed out");
         return;
@@ -249,13 +273,10 @@ void check_retransmission(Context& ctx) {
     // RFC 7252, 4.2: retransmit with the timeout doubled each time.
     ++pending.retransmissions;
     pending.timeout_ms *= 2;
-    pending.deadline_ms = ctx.now_ms + pending.timeout_ms;
-    LWM2M_LOG_DEBUG("retransmission %u of message %u, next timeout %lu ms", pending.retransmissions,
-                    pending.message_id, static_cast<unsigned long>(pending.timeout_ms));
-    const std::span<const uint8_t> bytes = encode_pending_request(ctx);
-    if (!bytes.empty()) {
-        (void)send_datagram(ctx, bytes);
-    }
+    LWM2M_LOG_INFO("no response to message %u, retransmission %u of %u, next timeout %lu ms",
+                   pending.message_id, pending.retransmissions, ctx.data.config.coap.max_retransmit,
+                   static_cast<unsigned long>(pending.timeout_ms));
+    send_pending_bytes(ctx, encode_pending_request(ctx));
 }
 
 }  // namespace lwm2m::core

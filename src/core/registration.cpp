@@ -40,15 +40,13 @@ const char* version_text(Lwm2mVersion version) {
     return "1.1";
 }
 
-// Binding as sent in `b`: LwM2M 1.0 marks Queue Mode with a Q in the binding,
-// 1.1 and later with a separate Q parameter.
+// Binding as sent in `b`: LwM2M 1.0 marks Queue Mode with a Q after the
+// binding, 1.1 and later with a separate Q parameter. Only the UDP binding
+// exists so far, so the 1.0 form is always "UQ".
 void write_binding_query(MessageWriter& writer, const detail::ClientData& data) {
-    char query[8] = "b=";
-    std::strncat(query, data.server.binding, 3);
-    if (data.config.version == Lwm2mVersion::k1_0 && data.config.queue_mode) {
-        std::strcat(query, "Q");
-    }
-    writer.add_option(option::kUriQuery, query);
+    const bool queue_in_binding =
+        data.config.version == Lwm2mVersion::k1_0 && data.config.queue_mode;
+    writer.add_option(option::kUriQuery, "b=", queue_in_binding ? "UQ" : data.server.binding);
 }
 
 void write_lifetime_query(MessageWriter& writer, uint32_t lifetime_s) {
@@ -135,8 +133,7 @@ bool send_pending(Context& ctx) {
         return false;
     }
     ctx.data.last_exchange_ms = ctx.now_ms;
-    // A failed send is retried by the retransmission timer like a lost datagram.
-    (void)send_datagram(ctx, bytes);
+    send_pending_bytes(ctx, bytes);
     return true;
 }
 
@@ -268,13 +265,9 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
             writer.header(Type::kConfirmable, code::kPost, pending.message_id, pending.token);
             writer.add_option(option::kUriPath, "rd");
             writer.add_uint_option(option::kContentFormat, coap::format::kLinkFormat);
-            char endpoint_query[LWM2M_MAX_URI_LENGTH + 4] = "ep=";
-            std::strncat(endpoint_query, data.endpoint_name, LWM2M_MAX_URI_LENGTH);
-            writer.add_option(option::kUriQuery, endpoint_query);
+            writer.add_option(option::kUriQuery, "ep=", data.endpoint_name);
             write_lifetime_query(writer, pending.lifetime_s);
-            char version_query[12] = "lwm2m=";
-            std::strncat(version_query, version_text(data.config.version), 3);
-            writer.add_option(option::kUriQuery, version_query);
+            writer.add_option(option::kUriQuery, "lwm2m=", version_text(data.config.version));
             write_binding_query(writer, data);
             if (data.config.queue_mode && data.config.version != Lwm2mVersion::k1_0) {
                 writer.add_option(option::kUriQuery, "Q");

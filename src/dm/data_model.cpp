@@ -200,8 +200,8 @@ void append_link(MessageWriter& out, bool first, uint16_t object, int instance, 
     out.append_payload(">");
 }
 
-// Discover (LwM2M Core, 6.3.3): the object, its instance and its resources,
-// with dim= on multiple resources, from the level of the request path down.
+// Discover: the object, its instance and its resources, with dim= on multiple
+// resources, from the level of the request path down.
 uint8_t discover(const Path& path, MessageWriter& out) {
     out.add_uint_option(coap::option::kContentFormat, coap::format::kLinkFormat);
     const uint16_t object = path.ids[0];
@@ -221,8 +221,11 @@ uint8_t discover(const Path& path, MessageWriter& out) {
         append_link(out, first, object, 0, info.id, -1);
         first = false;
         if (info.multiple) {
+            // Resource instances are listed only when the request targets the resource.
             out.append_payload(";dim=1");
-            append_link(out, false, object, 0, info.id, 0);
+            if (path.length == 3) {
+                append_link(out, false, object, 0, info.id, 0);
+            }
         }
     }
     return code::kContent;

@@ -702,6 +702,21 @@ TEST_F(ClientTest, UpdateRetriedWhenConnectFails) {
     EXPECT_EQ(options_of(last_sent(), option::kUriPath), (std::vector<std::string>{"rd", "5a"}));
 }
 
+TEST_F(ClientTest, BlockedSendIsRetriedSoon) {
+    transport_.send_result = Status::kWouldBlock;
+    configure();
+    client_.step();
+    EXPECT_EQ(transport_.sent_count, 0u);
+    EXPECT_EQ(client_.time_until_next_step_ms(), 100u);
+
+    transport_.send_result = Status::kOk;
+    advance(100);
+    ASSERT_EQ(transport_.sent_count, 1u);
+    // The first copy went out now, so the ACK timer starts now.
+    EXPECT_EQ(client_.time_until_next_step_ms(), 2000u);
+    EXPECT_EQ(last_sent().code, code::kPost);
+}
+
 TEST_F(ClientTest, IdleClientHasNoWorkUntilUpdate) {
     register_client();
     const uint32_t wait = client_.time_until_next_step_ms();

@@ -43,6 +43,9 @@ public:
         if (state_ != net::TransportState::kConnected) {
             return Status::kInvalidState;
         }
+        if (send_result != Status::kOk) {
+            return send_result;
+        }
         receive_off_ = false;
         // The last kCapacity datagrams are kept, in a ring.
         Datagram& slot = sent[sent_count % kCapacity];
@@ -113,6 +116,7 @@ public:
     uint16_t next_ephemeral_port = 40000;
     Status connect_result = Status::kOk;
     Status reuse_result = Status::kOk;
+    Status send_result = Status::kOk;
 
 private:
     net::TransportState state_ = net::TransportState::kClosed;

@@ -48,6 +48,9 @@ struct PendingRequest {
     uint8_t retransmissions = 0;
     /// An empty ACK arrived: the response will come separately (RFC 7252, 5.2.2).
     bool acknowledged = false;
+    /// The transport returned kWouldBlock; the copy is sent again at deadline_ms,
+    /// and the retransmission timer starts only once it has gone out.
+    bool unsent = false;
     uint16_t message_id = 0;
     uint8_t token[LWM2M_TOKEN_LENGTH] = {};
     uint32_t timeout_ms = 0;
