@@ -23,17 +23,21 @@ public:
     Client& operator=(const Client&) = delete;
 
     /// Validates and copies `config`; the client registers on the next step().
+    /// Allowed before the first registration and again in kDeregistered or
+    /// kFailed, which starts over with a fresh transport (cleanup(), create()).
     /// Errors: kInvalidArgument (missing endpoint name, a URI that is not
-    /// coap://host[:port], zero lifetime), kNoSpace (a string longer than
-    /// LWM2M_MAX_URI_LENGTH), kInvalidState (called while registered).
+    /// coap://host[:port], zero lifetime, CoAP parameters out of range),
+    /// kNoSpace (endpoint name or host longer than LWM2M_MAX_URI_LENGTH),
+    /// kInvalidState (called while registering or registered).
     Status configure(const ClientConfig& config);
 
     /// Does all work that is due: receives and answers requests, retransmits,
     /// registers, updates and handles Queue Mode. Never blocks.
     void step();
 
-    /// Milliseconds until step() has timed work to do; 0 means now. While the
-    /// transport is connected, a received datagram also needs a step().
+    /// Milliseconds until step() has timed work to do; 0 means now, and
+    /// UINT32_MAX means no timed work (clamp it before passing it to poll()).
+    /// While the transport is connected, a received datagram also needs a step().
     uint32_t time_until_next_step_ms() const;
 
     /// Sends an Update as soon as possible, waking the connection in Queue Mode.

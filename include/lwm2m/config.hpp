@@ -1,6 +1,8 @@
-// Build-time capacities of the library. Override any of them with a -D flag or
-// by defining it before this header is included; every value is fixed at build
-// time because the library never allocates from the heap.
+// Build-time capacities of the library, fixed at build time because the
+// library never allocates from the heap. Override them with the CMake cache
+// variables of the same name (cmake -DLWM2M_IN_BUFFER_SIZE=512), which reach
+// the library and the application alike. Defining one in application code
+// only would give the two different sizes of lwm2m::Client.
 #pragma once
 
 /// Size of the buffer that receives one datagram. RAM cost: this many bytes in

@@ -48,19 +48,23 @@ public:
     /// longer than `buffer` and has been discarded), kInvalidState, kNetworkError.
     virtual Result<size_t> receive(std::span<std::byte> buffer) = 0;
 
-    /// Stops sending and receiving but keeps the socket until close().
+    /// Stops sending and receiving but keeps the socket until close(). The
+    /// client does not call it; it is for applications that stop the link.
     virtual Status shutdown() = 0;
 
     /// Closes the socket; the state becomes kClosed. The last local port stays
     /// recorded for reuse_last_port().
     virtual Status close() = 0;
 
-    /// Releases everything create() prepared, closing the socket if needed.
+    /// Releases everything: closes the socket if needed and forgets the
+    /// recorded local port. The client calls it before configuring again.
     virtual Status cleanup() = 0;
 
     virtual TransportState state() const = 0;
 
     /// Largest datagram payload send() accepts, in bytes.
+    /// NOTE: the client does not read it yet; messages are bounded by
+    /// LWM2M_OUT_BUFFER_SIZE.
     virtual size_t inner_mtu() const = 0;
 
     /// Local port of the current socket, or of the last one if none is open;

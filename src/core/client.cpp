@@ -25,6 +25,33 @@ constexpr uint32_t kMaxAckTimeoutMs = 300000;
 constexpr uint16_t kMaxAckRandomFactorPercent = 400;
 constexpr uint8_t kMaxRetransmit = 8;
 
+// Returns a description of the first invalid setting, or nullptr.
+const char* find_invalid_setting(const ClientConfig& config) {
+    if (config.endpoint_name == nullptr || config.endpoint_name[0] == '\0') {
+        return "endpoint name missing";
+    }
+    if (config.lifetime_s == 0) {
+        return "lifetime is 0";
+    }
+    if (config.short_server_id == 0 || config.short_server_id == 65535) {
+        return "Short Server ID must be 1 to 65534";
+    }
+    if (config.coap.ack_timeout_ms == 0 || config.coap.ack_timeout_ms > kMaxAckTimeoutMs) {
+        return "ACK_TIMEOUT must be 1 ms to 300 s";
+    }
+    if (config.coap.ack_random_factor_percent < 100 ||
+        config.coap.ack_random_factor_percent > kMaxAckRandomFactorPercent) {
+        return "ACK_RANDOM_FACTOR must be 100 to 400 percent";
+    }
+    if (config.coap.max_retransmit > kMaxRetransmit) {
+        return "MAX_RETRANSMIT must be 0 to 8";
+    }
+    if (config.retry.retry_count == 0 || config.retry.sequence_retry_count == 0) {
+        return "retry counts must be at least 1";
+    }
+    return nullptr;
+}
+
 // Treats a missing Device string as empty, so that Read never sees nullptr.
 void replace_null(const char*& text) {
     if (text == nullptr) {
@@ -43,23 +70,26 @@ Status Client::configure(const ClientConfig& config) {
         data.state != RegistrationState::kDeregistered && data.state != RegistrationState::kFailed) {
         return Status::kInvalidState;
     }
-    if (config.endpoint_name == nullptr || config.endpoint_name[0] == '\0' ||
-        config.lifetime_s == 0 || config.short_server_id == 0 || config.short_server_id == 65535 ||
-        config.coap.ack_timeout_ms == 0 || config.coap.ack_timeout_ms > kMaxAckTimeoutMs ||
-        config.coap.ack_random_factor_percent < 100 ||
-        config.coap.ack_random_factor_percent > kMaxAckRandomFactorPercent ||
-        config.coap.max_retransmit > kMaxRetransmit || config.retry.retry_count == 0 ||
-        config.retry.sequence_retry_count == 0) {
+    const char* invalid = find_invalid_setting(config);
+    if (invalid != nullptr) {
+        LWM2M_LOG_ERROR("invalid configuration: %s", invalid);
         return Status::kInvalidArgument;
     }
     uint16_t port = 0;
     const Status uri_status = core::parse_server_uri(config.server_uri, data.host, port);
+    if (uri_status == Status::kNoSpace) {
+        LWM2M_LOG_ERROR("invalid server URI: host longer than %u characters",
+                        LWM2M_MAX_URI_LENGTH);
+        return uri_status;
+    }
     if (uri_status != Status::kOk) {
-        LWM2M_LOG_ERROR("invalid server URI '%s': expected coap://host[:port]",
+        LWM2M_LOG_ERROR("invalid server URI '%.60s': expected coap://host[:port]",
                         config.server_uri == nullptr ? "" : config.server_uri);
         return uri_status;
     }
     if (!copy_string(config.endpoint_name, data.endpoint_name)) {
+        LWM2M_LOG_ERROR("invalid endpoint name: longer than %u characters",
+                        LWM2M_MAX_URI_LENGTH);
         return Status::kNoSpace;
     }
     if (data.state != RegistrationState::kUnconfigured) {

@@ -59,7 +59,9 @@ Status ensure_online(Context& ctx) {
         }
         return Status::kOk;
     }
-    if (state == net::TransportState::kClosed && ctx.transport.local_port() != 0) {
+    // A connect() still in progress is repeated as it is, without a new bind.
+    if (state == net::TransportState::kClosed && ctx.transport.local_port() != 0 &&
+        data.connect_started_ms == 0) {
         rebind_last_port(ctx);
     }
     const Status status = ctx.transport.connect(data.host, data.port);

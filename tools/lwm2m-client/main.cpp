@@ -27,6 +27,11 @@ struct Options {
     std::string log_level = "info";
     std::string family = "any";
     uint32_t deregister_timeout_s = 10;
+    // Unsigned int rather than the config's uint8_t, which CLI11 shows as a character.
+    unsigned retry_count = 5;
+    uint32_t retry_timer_s = 60;
+    unsigned sequence_retry_count = 1;
+    uint32_t sequence_delay_s = 86400;
 };
 
 // Waits for the socket or the next timer, whichever comes first; a stop signal
@@ -73,6 +78,21 @@ int main(int argc, char** argv) {
     app.add_option("--deregister-timeout", options.deregister_timeout_s,
                    "Seconds to wait for the De-register response on SIGINT or SIGTERM")
         ->capture_default_str();
+    app.add_option("--retry-count", options.retry_count,
+                   "Register attempts in one sequence (Communication Retry Count)")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 255u));
+    app.add_option("--retry-timer", options.retry_timer_s,
+                   "Seconds before the second Register attempt, doubled before each further "
+                   "one (Communication Retry Timer)")
+        ->capture_default_str();
+    app.add_option("--sequence-retry-count", options.sequence_retry_count,
+                   "Register sequences before giving up (Communication Sequence Retry Count)")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 255u));
+    app.add_option("--sequence-delay", options.sequence_delay_s,
+                   "Seconds between two Register sequences (Communication Sequence Delay Timer)")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     const std::map<std::string, lwm2m::LogLevel> levels = {
@@ -103,6 +123,10 @@ int main(int argc, char** argv) {
     config.version = versions.at(options.version);
     config.queue_mode = options.queue_mode;
     config.queue_timeout_ms = static_cast<uint32_t>(options.queue_timeout_s * 1000);
+    config.retry.retry_count = static_cast<uint8_t>(options.retry_count);
+    config.retry.retry_timer_s = options.retry_timer_s;
+    config.retry.sequence_retry_count = static_cast<uint8_t>(options.sequence_retry_count);
+    config.retry.sequence_delay_s = options.sequence_delay_s;
     config.device.manufacturer = "lwm2m-cpp";
     config.device.model_number = "demo-client";
     config.device.serial_number = "0001";
@@ -134,7 +158,8 @@ int main(int argc, char** argv) {
         wait_for_event(transport, client.time_until_next_step_ms(), unblocked);
     }
 
-    std::fprintf(stderr, "received signal %d, de-registering\n", static_cast<int>(g_stop_signal));
+    std::fprintf(stderr, "received signal %d, stopping (De-register if registered)\n",
+                 static_cast<int>(g_stop_signal));
     client.deregister();
     const uint64_t give_up_ms = clock.monotonic_ms() + options.deregister_timeout_s * 1000ull;
     while (client.registration_state() != lwm2m::RegistrationState::kDeregistered &&
@@ -151,5 +176,10 @@ int main(int argc, char** argv) {
         wait = wait > left ? static_cast<uint32_t>(left) : wait;
         wait_for_event(transport, wait, unblocked);
     }
-    return client.registration_state() == lwm2m::RegistrationState::kDeregistered ? 0 : 1;
+    if (client.registration_state() != lwm2m::RegistrationState::kDeregistered) {
+        std::fprintf(stderr, "error: no De-register confirmation after %u s, exiting\n",
+                     options.deregister_timeout_s);
+        return 1;
+    }
+    return 0;
 }
