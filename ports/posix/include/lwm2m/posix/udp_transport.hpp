@@ -9,6 +9,11 @@ namespace lwm2m::posix {
 /// successful connect() is recorded, so that reuse_last_port() can bind the next
 /// socket to it after a Queue Mode sleep.
 ///
+/// Sockets set SO_REUSEADDR, so that the last port can be bound again at
+/// once. NOTE: on Linux this also lets reuse_last_port() share the port with
+/// another socket that set SO_REUSEADDR too; only a socket without it makes
+/// the port count as taken (kAddressInUse).
+///
 /// NOTE: connect() resolves host names with getaddrinfo(), which blocks until
 /// resolution completes. Literal addresses never block.
 class UdpTransport final : public net::Transport {
