@@ -13,8 +13,8 @@
 
 namespace lwm2m {
 
-/// An LwM2M client with one server account. Never allocates, never blocks and
-/// is not thread-safe: call every member from one thread.
+/// An LwM2M client with one server account. Never allocates, and never blocks
+/// unless a port does. Not thread-safe: call every member from one thread.
 class Client {
 public:
     /// The references must outlive the client.
@@ -31,7 +31,7 @@ public:
     /// kInvalidState (called while registering or registered).
     Status configure(const ClientConfig& config);
 
-    /// Does all work that is due: receives and answers requests, retransmits,
+    /// Does all work that is due: receives requests and sends the responses, retransmits,
     /// registers, updates and handles Queue Mode. Never blocks.
     void step();
 
@@ -44,7 +44,7 @@ public:
     void request_update();
 
     /// Starts De-register; step() completes it. Ends in kDeregistered, also if
-    /// the server does not answer after all retransmissions. A Register in
+    /// the server does not respond after all retransmissions. A Register in
     /// flight is completed first, and De-register follows only if it succeeded.
     void deregister();
 

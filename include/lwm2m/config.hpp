@@ -17,8 +17,8 @@
 #define LWM2M_OUT_BUFFER_SIZE 1200
 #endif
 
-/// Bytes kept for cached responses, which answer retransmitted requests for
-/// EXCHANGE_LIFETIME without processing them again. RAM cost: this many bytes
+/// Bytes kept for cached responses, which are sent again to retransmitted requests
+/// for EXCHANGE_LIFETIME without processing them again. RAM cost: this many bytes
 /// plus 8 bytes for each entry slot (LWM2M_RESPONSE_CACHE_ENTRIES).
 #ifndef LWM2M_RESPONSE_CACHE_SIZE
 #define LWM2M_RESPONSE_CACHE_SIZE 256
@@ -48,7 +48,7 @@
 #endif
 
 /// Length of the tokens the client generates, 1 to 8 bytes. Shorter tokens save
-/// bytes on air; RFC 7252, 5.3.1 asks for at least 32 random bits on the internet.
+/// bytes on air; RFC 7252, 5.3.1 recommends at least 32 random bits on the internet.
 #ifndef LWM2M_TOKEN_LENGTH
 #define LWM2M_TOKEN_LENGTH 4
 #endif

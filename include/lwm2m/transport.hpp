@@ -56,7 +56,7 @@ public:
     /// recorded for reuse_last_port().
     virtual Status close() = 0;
 
-    /// Releases everything: closes the socket if needed and forgets the
+    /// Releases everything: closes the socket if needed and clears the
     /// recorded local port. The client calls it before configuring again.
     virtual Status cleanup() = 0;
 

@@ -52,7 +52,7 @@ const char* find_invalid_setting(const ClientConfig& config) {
     return nullptr;
 }
 
-// Treats a missing Device string as empty, so that Read never sees nullptr.
+// Treats a missing Device string as empty, so that Read never reads a null pointer.
 void replace_null(const char*& text) {
     if (text == nullptr) {
         text = "";

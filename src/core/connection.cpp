@@ -59,11 +59,13 @@ Status ensure_online(Context& ctx) {
         }
         return Status::kOk;
     }
+
     // A connect() still in progress is repeated as it is, without a new bind.
     if (state == net::TransportState::kClosed && ctx.transport.local_port() != 0 &&
         data.connect_started_ms == 0) {
         rebind_last_port(ctx);
     }
+
     const Status status = ctx.transport.connect(data.host, data.port);
     if (status == Status::kInProgress || status == Status::kWouldBlock) {
         return wait_for_connect(ctx, status);
@@ -72,6 +74,7 @@ Status ensure_online(Context& ctx) {
     if (status != Status::kOk) {
         return status;
     }
+
     data.last_exchange_ms = ctx.now_ms;
     if (data.offline) {
         data.offline = false;

@@ -36,7 +36,7 @@ void check_retransmission(Context& ctx);
 
 // server_requests.cpp: requests from the LwM2M server.
 /// `options_truncated` is true when the request had more options than
-/// LWM2M_MAX_OPTIONS; it is then answered with 4.00.
+/// LWM2M_MAX_OPTIONS; it then gets 4.00.
 void handle_server_request(Context& ctx, const coap::Message& request, bool options_truncated);
 
 // registration.cpp: Register, Update, De-register (LwM2M Core, 6.2).

@@ -64,7 +64,7 @@ void handle_empty(Context& ctx, const Message& message) {
         pending.kind != PendingRequest::Kind::kNone && message.message_id == pending.message_id;
     switch (message.type) {
         case Type::kConfirmable:
-            // RFC 7252, 4.3: an empty CON ("CoAP ping") is answered with RST.
+            // RFC 7252, 4.3: an empty CON ("CoAP ping") is rejected with RST.
             send_empty(ctx, Type::kReset, message.message_id);
             return;
         case Type::kAcknowledgement:

@@ -149,6 +149,7 @@ void schedule_register_retry(Context& ctx) {
         finish_deregister(ctx);
         return;
     }
+
     if (data.register_attempts < retry.retry_count) {
         // LwM2M Core 1.1, 6.2.1.1: wait Communication Retry Timer * 2^(attempt - 1).
         uint8_t exponent = data.register_attempts - 1;
@@ -160,6 +161,7 @@ void schedule_register_retry(Context& ctx) {
                           static_cast<unsigned long>(delay_ms / 1000));
         return;
     }
+
     ++data.register_sequences;
     data.register_attempts = 0;
     // The Server object's resource 19: MAX_VALUE means no further sequence.
@@ -171,6 +173,7 @@ void schedule_register_retry(Context& ctx) {
                           static_cast<unsigned long>(retry.sequence_delay_s));
         return;
     }
+
     data.state = RegistrationState::kFailed;
     (void)ctx.transport.close();
     LWM2M_LOG_ERROR("registration failed after %u sequences, giving up", data.register_sequences);

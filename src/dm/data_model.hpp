@@ -10,8 +10,8 @@
 
 namespace lwm2m::dm {
 
-/// Object, instance, resource and resource-instance IDs; `length` says how many
-/// are present (0 is the root path).
+/// Object, instance, resource and resource-instance IDs; `length` is the number
+/// of IDs present (0 is the root path).
 struct Path {
     uint16_t ids[4] = {};
     uint8_t length = 0;
