@@ -134,6 +134,33 @@ void serve_with_data_model(const Message& request) {
     check(response.code == response_code, "response code not written");
 }
 
+// Returns true if `request` has a critical option the client does not
+// support, or an Accept that is repeated or longer than 2 bytes.
+bool has_unsupported_critical_option(const Message& request) {
+    int accept_count = 0;
+    for (uint8_t i = 0; i < request.option_count; ++i) {
+        const coap::Option& option = request.options[i];
+        switch (option.number) {
+            case coap::option::kAccept:
+                if (option.value.size() > 2 || ++accept_count > 1) {
+                    return true;
+                }
+                continue;
+            case coap::option::kUriHost:
+            case coap::option::kUriPort:
+            case coap::option::kUriPath:
+            case coap::option::kUriQuery:
+            case coap::option::kBlock2:
+                continue;
+            default:
+                if (coap::option::is_critical(option.number)) {
+                    return true;
+                }
+        }
+    }
+    return false;
+}
+
 // Serves `request` as the client does, then once more as a retransmission.
 void serve_with_client(const Message& request, bool options_truncated) {
     static detail::ClientData data;
@@ -147,6 +174,12 @@ void serve_with_client(const Message& request, bool options_truncated) {
     core::handle_server_request(ctx, request, options_truncated);
     if (request.type == Type::kAcknowledgement || request.type == Type::kReset) {
         check(transport.sent_count() == 0, "request in an ACK or RST was answered");
+        return;
+    }
+    if (request.type == Type::kNonConfirmable && transport.sent_count() == 0) {
+        // RFC 7252, 5.4.1: a NON with a critical option the client does not
+        // support is rejected, which for a NON means no reply at all.
+        check(has_unsupported_critical_option(request), "NON request dropped without reason");
         return;
     }
     check(transport.sent_count() == 1, "request not answered exactly once");
