@@ -57,6 +57,12 @@ std::span<const uint8_t> ResponseCache::find(uint16_t message_id, uint64_t now_m
 void ResponseCache::store(uint16_t message_id, std::span<const uint8_t> response, uint64_t now_ms,
                           uint32_t lifetime_ms) {
     drop_expired(now_ms);
+    for (uint8_t i = 0; i < count_; ++i) {
+        if (entries_[i].message_id == message_id) {
+            remove(i);  // replaced by the response to the newer request
+            break;
+        }
+    }
     if (response.size() > sizeof(data_)) {
         return;
     }

@@ -1,5 +1,7 @@
 // Requests from the LwM2M server: duplicate detection, option checks and the
 // response, piggybacked on the ACK for a CON and sent as a NON for a NON.
+#include <cstring>
+
 #include "core/context.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
@@ -51,6 +53,20 @@ uint8_t check_request_options(const Message& request) {
     return 0;
 }
 
+// Returns true if `response` was built for a request of the same type and
+// token as `request`. A message ID reused for a different request (which RFC
+// 7252, 4.4 forbids within EXCHANGE_LIFETIME) is then not taken as a duplicate.
+bool is_response_to(std::span<const uint8_t> response, const Message& request) {
+    const Type expected_type =
+        request.type == Type::kConfirmable ? Type::kAcknowledgement : Type::kNonConfirmable;
+    const uint8_t token_length = response[0] & 0x0f;
+    if (static_cast<Type>((response[0] >> 4) & 0x03) != expected_type ||
+        token_length != request.token_length || response.size() < 4u + token_length) {
+        return false;
+    }
+    return std::memcmp(response.data() + 4, request.token, token_length) == 0;
+}
+
 void log_request(const Message& request, const dm::Path& path, uint8_t response_code) {
     static constexpr const char* kMethods[] = {"?", "GET", "POST", "PUT", "DELETE", "FETCH",
                                                "PATCH", "iPATCH"};
@@ -85,7 +101,7 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
 
     // RFC 7252, 4.5: a duplicate gets the cached response and is not processed.
     const std::span<const uint8_t> cached = data.response_cache.find(request.message_id, ctx.now_ms);
-    if (!cached.empty()) {
+    if (!cached.empty() && is_response_to(cached, request)) {
         LWM2M_LOG_DEBUG("duplicate request %u, response sent again", request.message_id);
         if (request.type == Type::kConfirmable) {
             (void)send_datagram(ctx, cached);

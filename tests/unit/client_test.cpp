@@ -423,6 +423,26 @@ TEST_F(ClientTest, DuplicateRequestGetsCachedResponse) {
     EXPECT_EQ(second.message_id, 0x300);
 }
 
+TEST_F(ClientTest, ReusedMessageIdIsNotDuplicate) {
+    register_client();
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    const uint8_t non_token[] = {0x11};
+    writer.header(Type::kNonConfirmable, code::kGet, 0x700, non_token);
+    writer.add_option(option::kUriPath, "3");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "0");
+    transport_.deliver(writer.bytes());
+    client_.step();
+    EXPECT_EQ(last_sent().type, Type::kNonConfirmable);
+
+    // A CON with the same message ID but another token is a new request.
+    const Message reply = server_request(code::kGet, {"3", "0", "0"}, 0x700);
+    EXPECT_EQ(reply.type, Type::kAcknowledgement);
+    EXPECT_EQ(reply.message_id, 0x700);
+    EXPECT_EQ(reply.token_length, 2);
+}
+
 TEST_F(ClientTest, DuplicateExecuteRunsOnce) {
     int reboots = 0;
     config_.device.reboot = [](void* context) { ++*static_cast<int*>(context); };

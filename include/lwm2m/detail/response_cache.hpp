@@ -18,8 +18,10 @@ public:
 
     /// Stores `response` for `message_id` until `now_ms + lifetime_ms`, rounded
     /// up to a whole second, evicting the oldest entries to make room.
-    /// NOTE: a response longer than LWM2M_RESPONSE_CACHE_SIZE is not cached, so
-    /// a retransmission of its request is processed again.
+    /// An older entry for the same message ID is replaced.
+    /// NOTE: a response longer than LWM2M_RESPONSE_CACHE_SIZE is not cached, and
+    /// only the last LWM2M_RESPONSE_CACHE_ENTRIES responses are kept, so a
+    /// retransmission arriving after that many newer requests is processed again.
     void store(uint16_t message_id, std::span<const uint8_t> response, uint64_t now_ms,
                uint32_t lifetime_ms);
 
