@@ -1,0 +1,67 @@
+// The interface every content format implements: encoders that write records
+// into a PayloadSink, and decoders that read records from a complete payload.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "io/payload_sink.hpp"
+#include "lwm2m/status.hpp"
+#include "lwm2m/value.hpp"
+
+namespace lwm2m::io {
+
+/// One value to encode. `path` is absolute and always names a resource or a
+/// resource instance (length 3 or 4).
+struct OutputRecord {
+    Path path;
+    Value value;
+    /// Seconds since 1970 for formats with time (SenML); 0 means none.
+    int64_t timestamp_s = 0;
+};
+
+/// The records of one response, in ascending path order. An encoder may read
+/// them more than once and in any order (TLV needs container lengths first).
+/// The byte views of a record stay valid until the next call of `get`.
+struct RecordSource {
+    size_t count = 0;
+    const void* context = nullptr;
+    /// Fills `record` with record `index` (< count); returns false on an
+    /// internal failure, which the encoder reports as Status::kInvalidState.
+    bool (*get)(const void* context, size_t index, OutputRecord& record) = nullptr;
+};
+
+/// Encodes every record of `source` as the payload of a response to a request
+/// on `request_path`. Errors: kInvalidArgument (a format that carries one value
+/// got a number of records other than one, or a value it cannot carry),
+/// kInvalidState (the source failed). Writing past the sink's window is not an
+/// error: the caller checks PayloadSink::overflowed().
+using EncodeFunction = Status (*)(const Path& request_path, const RecordSource& source,
+                                  PayloadSink& sink);
+
+/// Reads records from a complete payload. The paths are absolute; a format
+/// that carries no path (text/plain, opaque, CBOR) reports the request path.
+///
+/// Usage: while next_entry(path) returns kOk, call read_value() with the data
+/// type of the resource at `path` (looked up in the data model), at most once.
+class Decoder {
+public:
+    /// Moves to the next entry. Returns kOk, kNotFound at the end of the
+    /// payload, or kMalformed. After kMalformed, further calls return kMalformed.
+    virtual Status next_entry(Path& path) = 0;
+
+    /// Converts the current entry's value to `type`. A float resource accepts
+    /// any numeric encoding; an integer resource a float with no fraction.
+    /// Byte views point into the payload. Errors: kMalformed (the encoding is
+    /// invalid or does not fit `type`), kInvalidState (no current entry).
+    virtual Status read_value(DataType type, Value& value) = 0;
+
+    /// Timestamp of the current entry in seconds since 1970, or 0 (SenML only).
+    virtual int64_t timestamp_s() const { return 0; }
+
+protected:
+    ~Decoder() = default;
+};
+
+}  // namespace lwm2m::io
