@@ -10,6 +10,8 @@
 #include "lwm2m/transport.hpp"
 #include "lwm2m/client_config.hpp"
 #include "lwm2m/detail/client_data.hpp"
+#include "lwm2m/object.hpp"
+#include "lwm2m/value.hpp"
 
 namespace lwm2m {
 
@@ -39,6 +41,22 @@ public:
     /// UINT32_MAX means no timed work (clamp it before passing it to poll()).
     /// While the transport is connected, a received datagram also needs a step().
     uint32_t time_until_next_step_ms() const;
+
+    /// Adds an application object; it must outlive the client. If the client is
+    /// registered, an Update with the new object list follows. Errors:
+    /// kNoSpace (LWM2M_MAX_OBJECTS reached), kInvalidArgument (an object with
+    /// that ID is already there; Security, Server and Device are built in).
+    Status add_object(Object& object);
+
+    /// Removes an application object added with add_object(). Error: kNotFound.
+    Status remove_object(uint16_t object_id);
+
+    /// Tells the client that instances of `object_id` were created or deleted
+    /// by the application, so the next Update carries the new object list.
+    void instances_changed(uint16_t object_id);
+
+    /// Tells the client that the value at `path` changed, for observations.
+    void value_changed(const Path& path);
 
     /// Sends an Update as soon as possible, waking the connection in Queue Mode.
     void request_update();

@@ -39,9 +39,16 @@ struct DeviceInfo {
     const char* model_number = "";
     const char* serial_number = "";
     const char* firmware_version = "";
+    const char* device_type = "";
+    const char* hardware_version = "";
+    const char* software_version = "";
     /// Called after the response to Execute /3/0/4 (Reboot) has been sent.
     void (*reboot)(void* context) = nullptr;
     void* reboot_context = nullptr;
+    /// Called after the response to Execute /3/0/5 (Factory Reset) has been
+    /// sent; nullptr makes Factory Reset answer 4.05.
+    void (*factory_reset)(void* context) = nullptr;
+    void* factory_reset_context = nullptr;
 };
 
 struct ClientConfig {

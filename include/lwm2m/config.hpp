@@ -58,6 +58,12 @@
 #define LWM2M_MAX_URI_LENGTH 96
 #endif
 
+/// Objects a client can hold, the built-in Security, Server and Device
+/// objects included. RAM cost: one pointer each in the Client object.
+#ifndef LWM2M_MAX_OBJECTS
+#define LWM2M_MAX_OBJECTS 8
+#endif
+
 /// Log messages below this level are removed at compile time and cost no flash:
 /// 0 trace, 1 debug, 2 info, 3 warning, 4 error, 5 off.
 #ifndef LWM2M_LOG_LEVEL

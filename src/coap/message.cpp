@@ -131,7 +131,8 @@ void MessageWriter::put(std::span<const uint8_t> bytes) {
         return;
     }
     if (!bytes.empty()) {
-        std::memcpy(buffer_.data() + size_, bytes.data(), bytes.size());
+        // memmove: a caller may append bytes it encoded in place in the buffer.
+        std::memmove(buffer_.data() + size_, bytes.data(), bytes.size());
     }
     size_ += bytes.size();
 }

@@ -90,6 +90,16 @@ public:
     }
 
     bool overflow() const { return overflow_; }
+
+    /// Bytes left in the buffer.
+    size_t remaining() const { return buffer_.size() - size_; }
+
+    /// The free part of the buffer from `skip` bytes after the current end,
+    /// where a payload can be encoded in place before append_payload() takes
+    /// it (skip 1 leaves room for the payload marker).
+    std::span<uint8_t> free_space(size_t skip) const {
+        return skip >= remaining() ? std::span<uint8_t>() : buffer_.subspan(size_ + skip);
+    }
     size_t size() const { return size_; }
     std::span<const uint8_t> bytes() const { return buffer_.first(size_); }
 

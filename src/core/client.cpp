@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/context.hpp"
+#include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
 
 LWM2M_LOG_MODULE("client");
@@ -62,7 +63,64 @@ void replace_null(const char*& text) {
 }  // namespace
 
 Client::Client(net::Transport& transport, Clock& clock, Random& random)
-    : transport_(transport), clock_(clock), random_(random) {}
+    : transport_(transport), clock_(clock), random_(random) {
+    dm::register_builtin_objects(data_, clock_);
+}
+
+Status Client::add_object(Object& object) {
+    detail::ClientData& data = data_;
+    if (data.object_count == LWM2M_MAX_OBJECTS) {
+        LWM2M_LOG_ERROR("cannot add object %u: LWM2M_MAX_OBJECTS (%u) reached", object.id(),
+                        LWM2M_MAX_OBJECTS);
+        return Status::kNoSpace;
+    }
+    // Keep the list sorted by object ID, so that payloads list objects in order.
+    uint8_t position = data.object_count;
+    for (uint8_t i = 0; i < data.object_count; ++i) {
+        if (data.objects[i]->id() == object.id()) {
+            return Status::kInvalidArgument;
+        }
+        if (data.objects[i]->id() > object.id() && position == data.object_count) {
+            position = i;
+        }
+    }
+    for (uint8_t i = data.object_count; i > position; --i) {
+        data.objects[i] = data.objects[i - 1];
+    }
+    data.objects[position] = &object;
+    ++data.object_count;
+    instances_changed(object.id());
+    return Status::kOk;
+}
+
+Status Client::remove_object(uint16_t object_id) {
+    detail::ClientData& data = data_;
+    for (uint8_t i = 3; i < data.object_count; ++i) {
+        if (data.objects[i]->id() != object_id) {
+            continue;
+        }
+        for (uint8_t j = i; j + 1 < data.object_count; ++j) {
+            data.objects[j] = data.objects[j + 1];
+        }
+        --data.object_count;
+        instances_changed(object_id);
+        return Status::kOk;
+    }
+    return Status::kNotFound;
+}
+
+void Client::instances_changed(uint16_t object_id) {
+    if (data_.state == RegistrationState::kRegistered ||
+        data_.state == RegistrationState::kRegistering) {
+        LWM2M_LOG_DEBUG("instances of object %u changed: the next Update lists them", object_id);
+        data_.changed_parameters |= detail::changed::kObjects;
+    }
+}
+
+void Client::value_changed(const Path& path) {
+    // NOTE: no observations exist yet, so a change has no one to notify.
+    (void)path;
+}
 
 Status Client::configure(const ClientConfig& config) {
     detail::ClientData& data = data_;
@@ -87,6 +145,11 @@ Status Client::configure(const ClientConfig& config) {
                         config.server_uri == nullptr ? "" : config.server_uri);
         return uri_status;
     }
+    if (!copy_string(config.server_uri, data.server_uri)) {
+        LWM2M_LOG_ERROR("invalid server URI: longer than %u characters",
+                        static_cast<unsigned>(sizeof(data.server_uri) - 1));
+        return Status::kNoSpace;
+    }
     if (!copy_string(config.endpoint_name, data.endpoint_name)) {
         LWM2M_LOG_ERROR("invalid endpoint name: longer than %u characters",
                         LWM2M_MAX_URI_LENGTH);
@@ -107,7 +170,7 @@ Status Client::configure(const ClientConfig& config) {
     replace_null(data.config.device.serial_number);
     replace_null(data.config.device.firmware_version);
     data.config.endpoint_name = data.endpoint_name;
-    data.config.server_uri = nullptr;
+    data.config.server_uri = data.server_uri;
     data.port = port;
     data.server = {};
     data.server.lifetime_s = config.lifetime_s;
@@ -120,6 +183,9 @@ Status Client::configure(const ClientConfig& config) {
     data.update_requested = false;
     data.deregister_requested = false;
     data.reboot_requested = false;
+    data.factory_reset_requested = false;
+    data.disable_requested = false;
+    data.device = {};
     data.offline = false;
     data.connect_started_ms = 0;
     data.registered_lifetime_s = 0;
@@ -139,11 +205,17 @@ void Client::step() {
     }
     core::Context ctx{transport_, clock_, random_, data_, clock_.monotonic_ms()};
     core::receive_datagrams(ctx);
+    // The callbacks run after the response to the Execute has been sent.
+    const DeviceInfo& device = data_.config.device;
     if (data_.reboot_requested) {
         data_.reboot_requested = false;
-        if (data_.config.device.reboot != nullptr) {
-            data_.config.device.reboot(data_.config.device.reboot_context);
+        if (device.reboot != nullptr) {
+            device.reboot(device.reboot_context);
         }
+    }
+    if (data_.factory_reset_requested) {
+        data_.factory_reset_requested = false;
+        device.factory_reset(device.factory_reset_context);
     }
     core::check_retransmission(ctx);
     core::step_registration(ctx);
@@ -157,7 +229,7 @@ uint32_t Client::time_until_next_step_ms() const {
     uint64_t next = core::next_registration_event_ms(data_);
     const uint64_t queue_deadline = core::queue_mode_deadline_ms(data_);
     next = queue_deadline < next ? queue_deadline : next;
-    if (data_.reboot_requested) {
+    if (data_.reboot_requested || data_.factory_reset_requested) {
         next = 0;
     }
     const uint64_t now = clock_.monotonic_ms();

@@ -191,9 +191,21 @@ void register_again(Context& ctx, const char* reason) {
 }
 
 void finish_deregister(Context& ctx) {
-    ctx.data.state = RegistrationState::kDeregistered;
-    ctx.data.location[0] = '\0';
+    detail::ClientData& data = ctx.data;
+    data.location[0] = '\0';
     (void)ctx.transport.close();
+    if (data.disable_requested) {
+        // Execute Disable (/1/0/4): register again after the Disable Timeout.
+        data.disable_requested = false;
+        data.state = RegistrationState::kNotRegistered;
+        data.register_attempts = 0;
+        data.register_sequences = 0;
+        data.retry_at_ms = ctx.now_ms + uint64_t{data.server.disable_timeout_s} * 1000;
+        LWM2M_LOG_INFO("disabled: de-registered, registering again in %lu s",
+                       static_cast<unsigned long>(data.server.disable_timeout_s));
+        return;
+    }
+    data.state = RegistrationState::kDeregistered;
     LWM2M_LOG_INFO("de-registered, socket closed");
 }
 
@@ -275,19 +287,27 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
             if (data.config.queue_mode && data.config.version != Lwm2mVersion::k1_0) {
                 writer.add_option(option::kUriQuery, "Q");
             }
-            dm::write_registration_links(writer);
+            dm::write_registration_links(data, writer);
             break;
         }
-        case PendingRequest::Kind::kUpdate:
+        case PendingRequest::Kind::kUpdate: {
             writer.header(Type::kConfirmable, code::kPost, pending.message_id, pending.token);
             write_location_path(writer, data.location);
+            const bool with_links = (pending.update_parameters & detail::changed::kObjects) != 0;
+            if (with_links) {
+                writer.add_uint_option(option::kContentFormat, coap::format::kLinkFormat);
+            }
             if ((pending.update_parameters & detail::changed::kLifetime) != 0) {
                 write_lifetime_query(writer, pending.lifetime_s);
             }
             if ((pending.update_parameters & detail::changed::kBinding) != 0) {
                 write_binding_query(writer, data);
             }
+            if (with_links) {
+                dm::write_registration_links(data, writer);
+            }
             break;
+        }
         case PendingRequest::Kind::kDeregister:
             writer.header(Type::kConfirmable, code::kDelete, pending.message_id, pending.token);
             write_location_path(writer, data.location);
@@ -419,7 +439,7 @@ void step_registration(Context& ctx) {
             if (ctx.now_ms < data.retry_at_ms) {
                 return;
             }
-            if (data.deregister_requested) {
+            if (data.deregister_requested || data.disable_requested) {
                 start_deregister(ctx);
             } else if (data.update_requested || data.changed_parameters != 0 ||
                        ctx.now_ms >= data.next_update_ms) {
@@ -439,7 +459,8 @@ uint64_t next_registration_event_ms(const detail::ClientData& data) {
         case RegistrationState::kNotRegistered:
             return data.deregister_requested ? 0 : data.retry_at_ms;
         case RegistrationState::kRegistered:
-            if (data.deregister_requested || data.update_requested || data.changed_parameters != 0) {
+            if (data.deregister_requested || data.disable_requested || data.update_requested ||
+                data.changed_parameters != 0) {
                 return data.retry_at_ms;
             }
             return data.next_update_ms > data.retry_at_ms ? data.next_update_ms : data.retry_at_ms;

@@ -1,7 +1,8 @@
+// Dispatch of server requests to the registered objects, Execute, Delete,
+// Discover, and the registration payload.
 #include "dm/data_model.hpp"
 
-#include <cstring>
-
+#include "dm/operations.hpp"
 #include "lwm2m/log.hpp"
 
 LWM2M_LOG_MODULE("dm");
@@ -11,105 +12,9 @@ namespace {
 
 using coap::MessageWriter;
 namespace code = coap::code;
+namespace option = coap::option;
 
 constexpr uint16_t kSecurityObject = 0;
-constexpr uint16_t kServerObject = 1;
-constexpr uint16_t kDeviceObject = 3;
-
-constexpr uint8_t kRead = 1;
-constexpr uint8_t kWrite = 2;
-constexpr uint8_t kExecute = 4;
-
-struct ResourceInfo {
-    uint16_t object;
-    uint16_t id;
-    uint8_t operations;
-    bool multiple;
-};
-
-// Resources of the built-in instances /1/0 and /3/0, in ascending order.
-// NOTE: Current Time (/3/0/13) is read-only here, and the Server object has
-// only the resources the client uses so far.
-constexpr ResourceInfo kResources[] = {
-    {kServerObject, 0, kRead, false},            // Short Server ID
-    {kServerObject, 1, kRead | kWrite, false},   // Lifetime
-    {kServerObject, 6, kRead | kWrite, false},   // Notification Storing When Disabled or Offline
-    {kServerObject, 7, kRead | kWrite, false},   // Binding
-    {kServerObject, 8, kExecute, false},         // Registration Update Trigger
-    {kDeviceObject, 0, kRead, false},            // Manufacturer
-    {kDeviceObject, 1, kRead, false},            // Model Number
-    {kDeviceObject, 2, kRead, false},            // Serial Number
-    {kDeviceObject, 3, kRead, false},            // Firmware Version
-    {kDeviceObject, 4, kExecute, false},         // Reboot
-    {kDeviceObject, 11, kRead, true},            // Error Code, one instance: 0 (no error)
-    {kDeviceObject, 13, kRead, false},           // Current Time
-    {kDeviceObject, 16, kRead, false},           // Supported Binding and Modes
-};
-
-const ResourceInfo* find_resource(uint16_t object, uint16_t id) {
-    for (const ResourceInfo& info : kResources) {
-        if (info.object == object && info.id == id) {
-            return &info;
-        }
-    }
-    return nullptr;
-}
-
-bool object_exists(uint16_t object) {
-    return object == kSecurityObject || object == kServerObject || object == kDeviceObject;
-}
-
-bool accepts(const coap::Message& request, uint16_t format) {
-    uint32_t accept = 0;
-    if (request.find(coap::option::kAccept) == nullptr) {
-        return true;
-    }
-    return request.find_uint(coap::option::kAccept, accept, 2) && accept == format;
-}
-
-// Writes one resource value in text/plain (LwM2M Core, 7.3.1).
-void write_text_value(const ResourceInfo& info, const detail::ClientData& data, Clock& clock,
-                      MessageWriter& out) {
-    const DeviceInfo& device = data.config.device;
-    if (info.object == kServerObject) {
-        switch (info.id) {
-            case 0: out.append_payload_uint(data.config.short_server_id); return;
-            case 1: out.append_payload_uint(data.server.lifetime_s); return;
-            case 6: out.append_payload(data.server.notification_storing ? "1" : "0"); return;
-            case 7: out.append_payload(data.server.binding); return;
-        }
-        return;
-    }
-    switch (info.id) {
-        case 0: out.append_payload(device.manufacturer); return;
-        case 1: out.append_payload(device.model_number); return;
-        case 2: out.append_payload(device.serial_number); return;
-        case 3: out.append_payload(device.firmware_version); return;
-        case 11: out.append_payload("0"); return;
-        case 13: out.append_payload_int(clock.real_time_s()); return;
-        case 16: out.append_payload("U"); return;
-    }
-}
-
-uint8_t read(const coap::Message& request, const Path& path, const ResourceInfo& info,
-             detail::ClientData& data, Clock& clock, MessageWriter& out) {
-    if ((info.operations & kRead) == 0) {
-        return code::kMethodNotAllowed;
-    }
-    if (info.multiple && path.length == 3) {
-        // A multiple resource needs a hierarchical format; only text/plain exists so far.
-        return code::kNotAcceptable;
-    }
-    if (path.length == 4 && (!info.multiple || path.ids[3] != 0)) {
-        return code::kNotFound;
-    }
-    if (!accepts(request, coap::format::kTextPlain)) {
-        return code::kNotAcceptable;
-    }
-    out.add_uint_option(coap::option::kContentFormat, coap::format::kTextPlain);
-    write_text_value(info, data, clock, out);
-    return code::kContent;
-}
 
 bool parse_uint(std::span<const uint8_t> text, uint32_t& value) {
     if (text.empty() || text.size() > 10) {
@@ -129,119 +34,203 @@ bool parse_uint(std::span<const uint8_t> text, uint32_t& value) {
     return true;
 }
 
-uint8_t write(const coap::Message& request, const Path& path, const ResourceInfo& info,
-              detail::ClientData& data) {
-    if ((info.operations & kWrite) == 0 || path.length != 3) {
+// LwM2M Core 1.1, 5.4.5: arguments are "d" or "d='text'" items separated by
+// commas, where d is one digit and the text has no quote.
+bool valid_execute_arguments(std::span<const uint8_t> arguments) {
+    size_t i = 0;
+    while (i < arguments.size()) {
+        if (arguments[i] < '0' || arguments[i] > '9') {
+            return false;
+        }
+        ++i;
+        if (i < arguments.size() && arguments[i] == '=') {
+            if (i + 1 >= arguments.size() || arguments[i + 1] != '\'') {
+                return false;
+            }
+            i += 2;
+            while (i < arguments.size() && arguments[i] != '\'') {
+                ++i;
+            }
+            if (i == arguments.size()) {
+                return false;
+            }
+            ++i;
+        }
+        if (i < arguments.size()) {
+            if (arguments[i] != ',' || i + 1 == arguments.size()) {
+                return false;
+            }
+            ++i;
+        }
+    }
+    return true;
+}
+
+uint8_t execute(const coap::Message& request, const Path& path, Object& object) {
+    const ResourceDefinition* resource = object.find_resource(path.ids[2]);
+    if (path.length != 3 || !allows(resource->operations, Operations::kExecute)) {
         return code::kMethodNotAllowed;
     }
-    uint32_t format = coap::format::kTextPlain;
-    if (request.find(coap::option::kContentFormat) != nullptr &&
-        !request.find_uint(coap::option::kContentFormat, format, 2)) {
+    if (!valid_execute_arguments(request.payload)) {
         return code::kBadRequest;
     }
-    if (format != coap::format::kTextPlain) {
-        return code::kUnsupportedContentFormat;
-    }
-    const std::span<const uint8_t> text = request.payload;
-    uint32_t number = 0;
-    switch (info.id) {
-        case 1:
-            if (!parse_uint(text, number) || number == 0) {
-                return code::kBadRequest;
-            }
-            if (number != data.server.lifetime_s) {
-                data.server.lifetime_s = number;
-                data.changed_parameters |= detail::changed::kLifetime;
-            }
-            LWM2M_LOG_INFO("lifetime set to %lu s", static_cast<unsigned long>(number));
-            return code::kChanged;
-        case 6:
-            if (!parse_uint(text, number) || number > 1) {
-                return code::kBadRequest;
-            }
-            data.server.notification_storing = number == 1;
-            return code::kChanged;
-        case 7:
-            // Only the UDP binding exists so far.
-            if (text.size() != 1 || text[0] != 'U') {
-                return code::kBadRequest;
-            }
-            return code::kChanged;
-    }
-    return code::kMethodNotAllowed;
+    const Status status = object.execute(path.ids[1], path.ids[2], request.payload);
+    return status == Status::kOk ? code::kChanged : to_response_code(status);
 }
 
-uint8_t execute(const Path& path, const ResourceInfo& info, detail::ClientData& data) {
-    if ((info.operations & kExecute) == 0 || path.length != 3) {
+uint8_t delete_instance(const Path& path, Object& object, detail::ClientData& data) {
+    if (path.length != 2) {
         return code::kMethodNotAllowed;
     }
-    if (info.object == kServerObject) {
-        LWM2M_LOG_INFO("Registration Update Trigger executed");
-        data.update_requested = true;
-    } else {
-        LWM2M_LOG_INFO("Reboot executed");
-        data.reboot_requested = true;
+    const Status status = object.delete_instance(path.ids[1]);
+    if (status != Status::kOk) {
+        return to_response_code(status);
     }
-    return code::kChanged;
+    data.changed_parameters |= detail::changed::kObjects;
+    return code::kDeleted;
 }
 
-void append_link(MessageWriter& out, bool first, uint16_t object, int instance, int resource,
-                 int resource_instance) {
+void append_link(MessageWriter& out, bool first, const Path& path) {
     out.append_payload(first ? "</" : ",</");
-    out.append_payload_uint(object);
-    const int ids[] = {instance, resource, resource_instance};
-    for (int id : ids) {
-        if (id < 0) {
-            break;
+    for (uint8_t i = 0; i < path.length; ++i) {
+        if (i > 0) {
+            out.append_payload("/");
         }
-        out.append_payload("/");
-        out.append_payload_uint(static_cast<unsigned>(id));
+        out.append_payload_uint(path.ids[i]);
     }
     out.append_payload(">");
 }
 
-// Discover: the object, its instance and its resources, with dim= on multiple
-// resources, from the level of the request path down.
-uint8_t discover(const Path& path, MessageWriter& out) {
-    out.add_uint_option(coap::option::kContentFormat, coap::format::kLinkFormat);
-    const uint16_t object = path.ids[0];
+// Checks that the object instance, resource and resource instance named by
+// `path` exist; returns 0 if they do, else the response code.
+uint8_t check_target(const Path& path, const Object& object) {
+    if (path.length < 2) {
+        return 0;
+    }
+    if (!has_instance(object, path.ids[1])) {
+        return code::kNotFound;
+    }
+    if (path.length < 3) {
+        return 0;
+    }
+    const ResourceDefinition* resource = object.find_resource(path.ids[2]);
+    if (resource == nullptr || !object.has_resource(path.ids[1], path.ids[2])) {
+        return code::kNotFound;
+    }
+    if (path.length < 4) {
+        return 0;
+    }
+    if (!resource->multiple) {
+        return code::kNotFound;
+    }
+    for (int32_t item = object.next_resource_instance(path.ids[1], path.ids[2], -1); item >= 0;
+         item = object.next_resource_instance(path.ids[1], path.ids[2], item)) {
+        if (item == path.ids[3]) {
+            return 0;
+        }
+    }
+    return code::kNotFound;
+}
+
+}  // namespace
+
+uint8_t to_response_code(Status status) {
+    switch (status) {
+        case Status::kOk: return code::kContent;
+        case Status::kNotFound: return code::kNotFound;
+        case Status::kUnsupported: return code::kMethodNotAllowed;
+        case Status::kInvalidArgument:
+        case Status::kMalformed: return code::kBadRequest;
+        case Status::kNoSpace: return code::kRequestEntityTooLarge;
+        default: return code::kInternalServerError;
+    }
+}
+
+Object* find_object(detail::ClientData& data, uint16_t object_id) {
+    for (uint8_t i = 0; i < data.object_count; ++i) {
+        if (data.objects[i]->id() == object_id) {
+            return data.objects[i];
+        }
+    }
+    return nullptr;
+}
+
+bool has_instance(const Object& object, uint16_t instance_id) {
+    for (int32_t instance = object.next_instance(-1); instance >= 0;
+         instance = object.next_instance(instance)) {
+        if (instance == instance_id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+uint8_t discover(const Path& path, Object& object, MessageWriter& response) {
+    if (path.length > 3) {
+        return code::kBadRequest;
+    }
+    response.add_uint_option(option::kContentFormat, coap::format::kLinkFormat);
     bool first = true;
     if (path.length == 1) {
-        append_link(out, first, object, -1, -1, -1);
+        append_link(response, first, Path::object(object.id()));
         first = false;
+        if (object.version() != nullptr) {
+            response.append_payload(";ver=");
+            response.append_payload(object.version());
+        }
     }
-    if (path.length <= 2) {
-        append_link(out, first, object, 0, -1, -1);
-        first = false;
-    }
-    for (const ResourceInfo& info : kResources) {
-        if (info.object != object || (path.length == 3 && info.id != path.ids[2])) {
+    for (int32_t instance = object.next_instance(-1); instance >= 0;
+         instance = object.next_instance(instance)) {
+        const uint16_t instance_id = static_cast<uint16_t>(instance);
+        if (path.length >= 2 && path.ids[1] != instance_id) {
             continue;
         }
-        append_link(out, first, object, 0, info.id, -1);
-        first = false;
-        if (info.multiple) {
+        if (path.length <= 2) {
+            append_link(response, first, Path::instance(object.id(), instance_id));
+            first = false;
+        }
+        for (const ResourceDefinition& resource : object.resources()) {
+            if ((path.length == 3 && path.ids[2] != resource.id) ||
+                !object.has_resource(instance_id, resource.id)) {
+                continue;
+            }
+            append_link(response, first, Path::resource(object.id(), instance_id, resource.id));
+            first = false;
+            if (!resource.multiple) {
+                continue;
+            }
+            int count = 0;
+            for (int32_t item = object.next_resource_instance(instance_id, resource.id, -1);
+                 item >= 0; item = object.next_resource_instance(instance_id, resource.id, item)) {
+                ++count;
+            }
+            response.append_payload(";dim=");
+            response.append_payload_uint(static_cast<unsigned>(count));
             // Resource instances are listed only when the request targets the resource.
-            out.append_payload(";dim=1");
-            if (path.length == 3) {
-                append_link(out, false, object, 0, info.id, 0);
+            if (path.length != 3) {
+                continue;
+            }
+            for (int32_t item = object.next_resource_instance(instance_id, resource.id, -1);
+                 item >= 0; item = object.next_resource_instance(instance_id, resource.id, item)) {
+                append_link(response, false,
+                            Path::resource_instance(object.id(), instance_id, resource.id,
+                                                    static_cast<uint16_t>(item)));
             }
         }
     }
     return code::kContent;
 }
 
-}  // namespace
-
 bool parse_path(const coap::Message& request, Path& path) {
     path.length = 0;
     for (uint8_t i = 0; i < request.option_count; ++i) {
-        const coap::Option& option = request.options[i];
-        if (option.number != coap::option::kUriPath) {
+        const coap::Option& uri_path = request.options[i];
+        if (uri_path.number != option::kUriPath) {
             continue;
         }
         uint32_t id = 0;
-        if (path.length == 4 || !parse_uint(option.value, id) || id >= 65535) {
+        if (path.length == 4 || !parse_uint(uri_path.value, id) || id >= 65535) {
+            path.length = 0;
             return false;
         }
         path.ids[path.length++] = static_cast<uint16_t>(id);
@@ -251,65 +240,91 @@ bool parse_path(const coap::Message& request, Path& path) {
 
 uint8_t handle_request(const coap::Message& request, const Path& path, detail::ClientData& data,
                        Clock& clock, MessageWriter& response) {
+    (void)clock;
     if (path.length == 0) {
         return code::kMethodNotAllowed;
     }
-    const uint16_t object = path.ids[0];
-    if (!object_exists(object)) {
+    Object* object = find_object(data, path.ids[0]);
+    if (object == nullptr) {
         return code::kNotFound;
     }
     // The Security object is reserved to the Bootstrap-Server (LwM2M Core, E.1).
-    if (object == kSecurityObject) {
+    if (object->id() == kSecurityObject) {
         return code::kUnauthorized;
     }
-    if (path.length >= 2 && path.ids[1] != 0) {
-        return code::kNotFound;
-    }
-    const ResourceInfo* info = nullptr;
-    if (path.length >= 3) {
-        info = find_resource(object, path.ids[2]);
-        if (info == nullptr) {
-            return code::kNotFound;
+    const bool create_request = request.code == code::kPost && path.length == 1;
+    if (!create_request) {
+        const uint8_t missing = check_target(path, *object);
+        if (missing != 0) {
+            return missing;
         }
     }
 
     uint32_t accept = 0;
-    const bool wants_links = request.find_uint(coap::option::kAccept, accept, 2) &&
+    const bool wants_links = request.find_uint(option::kAccept, accept, 2) &&
                              accept == coap::format::kLinkFormat;
     switch (request.code) {
         case code::kGet:
-            if (wants_links) {
-                return path.length <= 3 ? discover(path, response) : code::kBadRequest;
-            }
-            if (info == nullptr) {
-                // Object and instance reads need a hierarchical format (TLV, SenML),
-                // and only text/plain exists so far.
-                return code::kNotAcceptable;
-            }
-            return read(request, path, *info, data, clock, response);
+            return wants_links ? discover(path, *object, response)
+                               : read(request, path, *object, data, response);
         case code::kPut:
-            if (info == nullptr) {
-                return path.length == 1 ? code::kMethodNotAllowed
-                                        : code::kUnsupportedContentFormat;
+            if (request.payload.empty() && request.find(option::kUriQuery) != nullptr) {
+                // NOTE: Write-Attributes arrives with Observe and notifications.
+                return code::kMethodNotAllowed;
             }
-            return write(request, path, *info, data);
+            return write(request, path, *object, true);
         case code::kPost:
-            if (info == nullptr) {
-                // Create on /1 and /3 (single instances) and partial Write on an
-                // instance (needs a hierarchical format) are not possible here.
-                return path.length == 1 ? code::kMethodNotAllowed
-                                        : code::kUnsupportedContentFormat;
+            if (path.length == 1) {
+                const uint8_t result = create(request, path, *object, data, response);
+                if (result == code::kCreated) {
+                    data.changed_parameters |= detail::changed::kObjects;
+                }
+                return result;
             }
-            return execute(path, *info, data);
+            if (path.length == 2) {
+                return write(request, path, *object, false);
+            }
+            return execute(request, path, *object);
         case code::kDelete:
-            return code::kMethodNotAllowed;
+            return delete_instance(path, *object, data);
         default:
             return code::kMethodNotAllowed;
     }
 }
 
-void write_registration_links(MessageWriter& payload) {
-    payload.append_payload("</1/0>,</3/0>");
+void register_builtin_objects(detail::ClientData& data, Clock& clock) {
+    data.security_object.bind(&data);
+    data.server_object.bind(&data);
+    data.device_object.bind(&data, &clock);
+    data.objects[0] = &data.security_object;
+    data.objects[1] = &data.server_object;
+    data.objects[2] = &data.device_object;
+    data.object_count = 3;
+}
+
+void write_registration_links(const detail::ClientData& data, MessageWriter& payload) {
+    bool first = true;
+    for (uint8_t i = 0; i < data.object_count; ++i) {
+        const Object& object = *data.objects[i];
+        if (object.id() == kSecurityObject) {
+            continue;
+        }
+        const int32_t first_instance = object.next_instance(-1);
+        // An object with a version, or without instances, is listed on its own.
+        if (object.version() != nullptr || first_instance < 0) {
+            append_link(payload, first, Path::object(object.id()));
+            first = false;
+            if (object.version() != nullptr) {
+                payload.append_payload(";ver=");
+                payload.append_payload(object.version());
+            }
+        }
+        for (int32_t instance = first_instance; instance >= 0;
+             instance = object.next_instance(instance)) {
+            append_link(payload, first, Path::instance(object.id(), static_cast<uint16_t>(instance)));
+            first = false;
+        }
+    }
 }
 
 }  // namespace lwm2m::dm

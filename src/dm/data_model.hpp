@@ -7,15 +7,11 @@
 #include "coap/message.hpp"
 #include "lwm2m/detail/client_data.hpp"
 #include "lwm2m/platform.hpp"
+#include "lwm2m/value.hpp"
 
 namespace lwm2m::dm {
 
-/// Object, instance, resource and resource-instance IDs; `length` is the number
-/// of IDs present (0 is the root path).
-struct Path {
-    uint16_t ids[4] = {};
-    uint8_t length = 0;
-};
+using lwm2m::Path;
 
 /// Reads the Uri-Path options of `request` as an LwM2M path. Returns false for
 /// a segment that is not a decimal ID below 65535, or for more than 4 segments.
@@ -26,8 +22,13 @@ bool parse_path(const coap::Message& request, Path& path);
 uint8_t handle_request(const coap::Message& request, const Path& path, detail::ClientData& data,
                        Clock& clock, coap::MessageWriter& response);
 
-/// Appends the Register payload: the object instances in CoRE link-format.
-/// The Security object is left out, as LwM2M Core 1.1, 6.2.1 requires.
-void write_registration_links(coap::MessageWriter& payload);
+/// Binds the Security, Server and Device objects of `data` and makes them the
+/// first three registered objects.
+void register_builtin_objects(detail::ClientData& data, Clock& clock);
+
+/// Appends the Register payload: the objects and their instances in CoRE
+/// link-format, with the object version where it is not 1.0. The Security
+/// object is left out, as LwM2M Core 1.1, 6.2.1 requires.
+void write_registration_links(const detail::ClientData& data, coap::MessageWriter& payload);
 
 }  // namespace lwm2m::dm

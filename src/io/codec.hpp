@@ -46,7 +46,7 @@ using EncodeFunction = Status (*)(const Path& request_path, const RecordSource& 
 /// Usage: while next_entry(path) returns kOk, call read_value() with the data
 /// type of the resource at `path` (looked up in the data model), at most once.
 class Decoder {
-public:
+  public:
     /// Moves to the next entry. Returns kOk, kNotFound at the end of the
     /// payload, or kMalformed. After kMalformed, further calls return kMalformed.
     virtual Status next_entry(Path& path) = 0;
@@ -60,7 +60,7 @@ public:
     /// Timestamp of the current entry in seconds since 1970, or 0 (SenML only).
     virtual int64_t timestamp_s() const { return 0; }
 
-protected:
+  protected:
     ~Decoder() = default;
 };
 

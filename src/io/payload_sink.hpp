@@ -12,7 +12,7 @@
 namespace lwm2m::io {
 
 class PayloadSink {
-public:
+  public:
     /// Keeps the bytes of the stream from `skip` on, up to `window.size()` of them.
     explicit PayloadSink(std::span<uint8_t> window, size_t skip = 0)
         : window_(window), skip_(skip) {}
@@ -31,7 +31,7 @@ public:
     /// True once the stream has gone past the end of the window.
     bool overflowed() const { return total_ > skip_ + window_.size(); }
 
-private:
+  private:
     std::span<uint8_t> window_;
     size_t skip_;
     size_t total_ = 0;

@@ -7,9 +7,13 @@ import unittest
 import coap_message as coap
 from harness import STEP_TIMEOUT_S, IntegrationTest, RawPeer
 
-# Objects the demo client registers. The Security object (/0) is never listed, because
-# only the LwM2M Bootstrap-Server may access it.
-EXPECTED_LINKS = "</1/0>,</3/0>"
+# Objects the demo client registers (Server, Device, Connectivity Monitoring and a
+# temperature sensor), with the version of objects that are not 1.0. The
+# Security object (/0) is never listed, because only the LwM2M Bootstrap-Server may
+# access it.
+EXPECTED_LINKS = (
+    "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>,</4>;ver=1.1,</4/0>,</3303>;ver=1.1,</3303/0>"
+)
 
 # With a lifetime this short the client sends an Update every lifetime / 2 seconds.
 SHORT_LIFETIME_S = 4

@@ -126,7 +126,7 @@ TEST_F(ClientTest, RegisterCarriesParametersAndLinks) {
     ASSERT_TRUE(request.find_uint(option::kContentFormat, format));
     EXPECT_EQ(format, coap::format::kLinkFormat);
     const std::string payload(request.payload.begin(), request.payload.end());
-    EXPECT_EQ(payload, "</1/0>,</3/0>");
+    EXPECT_EQ(payload, "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>");
 }
 
 TEST_F(ClientTest, RegisterWireBytes) {
@@ -145,7 +145,10 @@ TEST_F(ClientTest, RegisterWireBytes) {
         0x09, 'l', 'w', 'm', '2', 'm', '=', '1', '.', '1',  // Uri-Query: length 9
         0x03, 'b', '=', 'U',                              // Uri-Query: length 3
         0xff,                                             // payload marker
-        '<', '/', '1', '/', '0', '>', ',', '<', '/', '3', '/', '0', '>',
+        '<', '/', '1', '>', ';', 'v', 'e', 'r', '=', '1', '.', '1', ',',  // </1>;ver=1.1,
+        '<', '/', '1', '/', '0', '>', ',',                               // </1/0>,
+        '<', '/', '3', '>', ';', 'v', 'e', 'r', '=', '1', '.', '1', ',',  // </3>;ver=1.1,
+        '<', '/', '3', '/', '0', '>',                                    // </3/0>
     };
     const std::span<const uint8_t> bytes = transport_.last_sent().view();
     ASSERT_EQ(bytes.size(), sizeof(expected));
@@ -735,6 +738,67 @@ TEST_F(ClientTest, BlockedSendIsRetriedSoon) {
     // The first copy went out now, so the ACK timer starts now.
     EXPECT_EQ(client_.time_until_next_step_ms(), 2000u);
     EXPECT_EQ(last_sent().code, code::kPost);
+}
+
+// A temperature sensor (object 3303) with one instance and one readable value.
+class TemperatureObject final : public Object {
+public:
+    TemperatureObject() : Object(3303, kResources) {}
+
+    Status read(uint16_t, uint16_t resource_id, uint16_t, Value& value) override {
+        if (resource_id != 5700) {
+            return Status::kNotFound;
+        }
+        value = Value::make_float(21.5);
+        return Status::kOk;
+    }
+
+private:
+    static constexpr ResourceDefinition kResources[] = {
+        {5700, Operations::kRead, DataType::kFloat, false, true},  // Sensor Value
+    };
+};
+
+TEST_F(ClientTest, AddedObjectIsSentInUpdate) {
+    register_client();
+    static TemperatureObject temperature;
+    ASSERT_EQ(client_.add_object(temperature), Status::kOk);
+    client_.step();
+
+    const Message update = last_sent();
+    EXPECT_EQ(options_of(update, option::kUriPath), (std::vector<std::string>{"rd", "5a"}));
+    uint32_t format = 0;
+    ASSERT_TRUE(update.find_uint(option::kContentFormat, format));
+    EXPECT_EQ(format, coap::format::kLinkFormat);
+    EXPECT_EQ(std::string(update.payload.begin(), update.payload.end()),
+              "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>,</3303/0>");
+
+    respond(code::kChanged);
+    client_.request_update();
+    client_.step();
+    EXPECT_TRUE(last_sent().payload.empty());
+    EXPECT_EQ(client_.add_object(temperature), Status::kInvalidArgument);
+}
+
+TEST_F(ClientTest, DisableDeregistersForTimeout) {
+    register_client();
+    uint8_t buffer[32];
+    MessageWriter writer(buffer);
+    writer.header(Type::kConfirmable, code::kPost, 0x800, {});
+    writer.add_option(option::kUriPath, "1");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "4");
+    const size_t before = transport_.sent_count;
+    transport_.deliver(writer.bytes());
+    client_.step();
+    // The ACK for the Execute, then the De-register in the same step.
+    ASSERT_EQ(transport_.sent_count, before + 2);
+    EXPECT_EQ(sent(before).code, code::kChanged);
+    EXPECT_EQ(last_sent().code, code::kDelete);
+    respond(code::kDeleted);
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kNotRegistered);
+    // Disable Timeout defaults to 86400 s.
+    EXPECT_EQ(client_.time_until_next_step_ms(), 86400000u);
 }
 
 TEST_F(ClientTest, IdleClientHasNoWorkUntilUpdate) {

@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <cstring>
 #include <initializer_list>
+#include <map>
 #include <string>
 
 namespace lwm2m::dm {
@@ -120,7 +123,10 @@ class Exchange {
 };
 
 struct DataModel {
-    DataModel() { configure(data); }
+    DataModel() {
+        configure(data);
+        register_builtin_objects(data, clock);
+    }
 
     detail::ClientData data;
     FakeClock clock;
@@ -259,10 +265,10 @@ TEST(Unit, ReadServerResources) {
     }
 }
 
-TEST(Unit, ReadMultipleResourceNotAcceptable) {
+TEST(Unit, ReadMultipleResourceAsTextNotAcceptable) {
     DataModel model;
     Exchange exchange(code::kGet);
-    exchange.path({"3", "0", "11"});
+    exchange.path({"3", "0", "11"}).uint_option(option::kAccept, format::kTextPlain);
 
     EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotAcceptable);
 }
@@ -321,12 +327,20 @@ TEST(Unit, ReadSecurityUnauthorized) {
     EXPECT_EQ(exchange.serve(model.data, model.clock), code::kUnauthorized);
 }
 
-TEST(Unit, ReadWithTlvAcceptNotAcceptable) {
+TEST(Unit, ReadWithTlvAccept) {
     DataModel model;
     Exchange exchange(code::kGet);
     exchange.path({"3", "0", "0"}).uint_option(option::kAccept, format::kLwm2mTlv);
 
-    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotAcceptable);
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+    EXPECT_EQ(exchange.response_format(), format::kLwm2mTlv);
+    std::string expected = {
+        '\xc8',  // resource with value, 8-bit ID, 8-bit length
+        '\x00',  // resource ID 0
+        '\x13',  // length 19
+    };
+    expected += kManufacturer;
+    EXPECT_EQ(exchange.response_payload(), expected);
 }
 
 TEST(Unit, ReadWithTextAcceptServed) {
@@ -339,12 +353,44 @@ TEST(Unit, ReadWithTextAcceptServed) {
     EXPECT_EQ(exchange.response_payload(), kManufacturer);
 }
 
-TEST(Unit, ReadInstanceNotAcceptable) {
+TEST(Unit, ReadInstanceDefaultsToSenmlCbor) {
     DataModel model;
     Exchange exchange(code::kGet);
     exchange.path({"3", "0"});
 
-    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotAcceptable);
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+    EXPECT_EQ(exchange.response_format(), format::kSenmlCbor);
+}
+
+TEST(Unit, ReadInstanceAsSenmlJson) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0"}).uint_option(option::kAccept, format::kSenmlJson);
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+    EXPECT_EQ(exchange.response_format(), format::kSenmlJson);
+    // nlohmann-json parses the payload independently of the library.
+    const nlohmann::json records = nlohmann::json::parse(exchange.response_payload());
+    ASSERT_TRUE(records.is_array());
+    std::string base_name;
+    std::map<std::string, nlohmann::json> values;
+    for (const nlohmann::json& record : records) {
+        if (record.contains("bn")) {
+            base_name = record["bn"].get<std::string>();
+        }
+        const std::string name = base_name + record.value("n", std::string());
+        for (const char* key : {"v", "vs", "vb"}) {
+            if (record.contains(key)) {
+                values[name] = record[key];
+            }
+        }
+    }
+    EXPECT_EQ(values["/3/0/0"], kManufacturer);
+    EXPECT_EQ(values["/3/0/1"], "M-1");
+    EXPECT_EQ(values["/3/0/11/0"], 0);
+    EXPECT_EQ(values["/3/0/13"], 1'700'000'000);
+    EXPECT_EQ(values["/3/0/16"], "U");
+    EXPECT_EQ(values.count("/3/0/4"), 0u) << "an executable resource was read";
 }
 
 TEST(Unit, ReadRootMethodNotAllowed) {
@@ -422,14 +468,15 @@ TEST(Unit, WriteEmptyLifetimeBadRequest) {
     EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest);
 }
 
-TEST(Unit, WriteOpaqueUnsupportedFormat) {
+TEST(Unit, WriteOpaqueToIntegerRejected) {
     DataModel model;
     Exchange exchange(code::kPut);
     exchange.path({"1", "0", "1"})
         .uint_option(option::kContentFormat, format::kOpaque)
         .payload("30");
 
-    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kUnsupportedContentFormat);
+    // Opaque carries only opaque resources; the lifetime is an integer.
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest);
     EXPECT_EQ(model.data.server.lifetime_s, 86400u);
 }
 
@@ -515,12 +562,12 @@ TEST(Unit, ExecuteReadableMethodNotAllowed) {
     EXPECT_FALSE(model.data.reboot_requested);
 }
 
-TEST(Unit, ExecuteResourceInstanceNotAllowed) {
+TEST(Unit, ExecuteResourceInstanceNotFound) {
     DataModel model;
     Exchange exchange(code::kPost);
     exchange.path({"1", "0", "8", "0"});
 
-    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotFound);
     EXPECT_FALSE(model.data.update_requested);
 }
 
@@ -570,7 +617,8 @@ TEST(Unit, DiscoverDeviceObjectLinks) {
     ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
 
     const std::string links = exchange.response_payload();
-    EXPECT_EQ(links.rfind("</3>,</3/0>,</3/0/0>,", 0), 0u) << links;
+    EXPECT_EQ(links.rfind("</3>;ver=1.1,</3/0>,</3/0/0>,", 0), 0u) << links;
+    EXPECT_NE(links.find("</3/0/11>;dim=1,"), std::string::npos) << links;
 }
 
 TEST(Unit, DiscoverServerResourceLink) {
@@ -592,17 +640,20 @@ TEST(Unit, DiscoverResourceInstanceBadRequest) {
 }
 
 TEST(Unit, RegistrationLinksLeaveOutSecurity) {
-    std::array<uint8_t, 64> buffer{};
+    std::array<uint8_t, 96> buffer{};
     MessageWriter writer(buffer);
     writer.header(Type::kConfirmable, code::kPost, 1, {});
 
-    write_registration_links(writer);
+    detail::ClientData data;
+    FakeClock clock;
+    register_builtin_objects(data, clock);
+    write_registration_links(data, writer);
 
     Message message;
     ASSERT_EQ(coap::decode(writer.bytes(), message), DecodeResult::kOk);
     const std::string links(reinterpret_cast<const char*>(message.payload.data()),
                             message.payload.size());
-    EXPECT_EQ(links, "</1/0>,</3/0>");
+    EXPECT_EQ(links, "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>");
 }
 
 }  // namespace

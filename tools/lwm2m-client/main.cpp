@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "demo_objects.hpp"
 #include "lwm2m/client.hpp"
 #include "lwm2m/posix/platform.hpp"
 #include "lwm2m/posix/udp_transport.hpp"
@@ -132,6 +133,13 @@ int main(int argc, char** argv) {
     config.device.serial_number = "0001";
     config.device.firmware_version = "0.1.0";
     config.device.reboot = on_reboot;
+    static demo::TemperatureSensor temperature(clock);
+    static demo::ConnectivityMonitoring connectivity;
+    if (client.add_object(temperature) != lwm2m::Status::kOk ||
+        client.add_object(connectivity) != lwm2m::Status::kOk) {
+        std::fprintf(stderr, "error: cannot add the demo objects (LWM2M_MAX_OBJECTS too small)\n");
+        return 2;
+    }
     const lwm2m::Status configured = client.configure(config);
     if (configured != lwm2m::Status::kOk) {
         std::fprintf(stderr, "error: invalid configuration: %s\n", lwm2m::to_string(configured));

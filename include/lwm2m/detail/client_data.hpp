@@ -6,6 +6,7 @@
 
 #include "lwm2m/client_config.hpp"
 #include "lwm2m/config.hpp"
+#include "lwm2m/detail/builtin_objects.hpp"
 #include "lwm2m/detail/response_cache.hpp"
 
 namespace lwm2m::detail {
@@ -25,9 +26,28 @@ static_assert(LWM2M_IN_BUFFER_SIZE >= 64 && LWM2M_OUT_BUFFER_SIZE >= 64,
 /// Values of the Server object instance (/1/0) that the server may write.
 struct ServerObject {
     uint32_t lifetime_s = 0;
+    /// Default Minimum and Maximum Period (resources 2 and 3); 0 means unset.
+    uint32_t default_pmin_s = 0;
+    uint32_t default_pmax_s = 0;
+    /// Disable Timeout (resource 5): how long Execute Disable keeps the client off.
+    uint32_t disable_timeout_s = 86400;
     bool notification_storing = true;
+    bool mute_send = false;
     /// Binding as sent in `b`, for example "U".
     char binding[4] = {};
+};
+
+/// Values of the Device object instance (/3/0) that the server may write or
+/// that change at run time.
+struct DeviceObject {
+    /// Added to the clock's real time for Current Time (/3/0/13) after a write.
+    int64_t time_offset_s = 0;
+    /// UTC Offset (/3/0/14) and Timezone (/3/0/15), NUL-terminated.
+    char utc_offset[8] = {};
+    char timezone[32] = {};
+    /// Error Code (/3/0/11): 0 means no error.
+    uint8_t error_codes[4] = {};
+    uint8_t error_code_count = 0;
 };
 
 /// Registration parameters that changed since the last successful Register or
@@ -35,6 +55,8 @@ struct ServerObject {
 namespace changed {
 inline constexpr uint8_t kLifetime = 1 << 0;
 inline constexpr uint8_t kBinding = 1 << 1;
+/// Objects or object instances were added or removed: the links go along.
+inline constexpr uint8_t kObjects = 1 << 2;
 }  // namespace changed
 
 /// The one confirmable request the client has in flight (NSTART = 1).
@@ -66,8 +88,11 @@ struct ClientData {
     ClientConfig config;
     char endpoint_name[LWM2M_MAX_URI_LENGTH + 1] = {};
     char host[LWM2M_MAX_URI_LENGTH + 1] = {};
+    /// The server URI as configured; "coap://", a port and brackets add to the host.
+    char server_uri[LWM2M_MAX_URI_LENGTH + 16] = {};
     uint16_t port = 0;
     ServerObject server;
+    DeviceObject device;
 
     RegistrationState state = RegistrationState::kUnconfigured;
     PendingRequest pending;
@@ -90,10 +115,20 @@ struct ClientData {
     bool update_requested = false;
     bool deregister_requested = false;
     bool reboot_requested = false;
+    bool factory_reset_requested = false;
+    /// Execute /1/0/4: De-register, stay off for the Disable Timeout, register again.
+    bool disable_requested = false;
     bool offline = false;
     bool have_separate_response = false;
     uint16_t separate_response_message_id = 0;
     uint16_t next_message_id = 0;
+
+    SecurityObjectHandler security_object;
+    ServerObjectHandler server_object;
+    DeviceObjectHandler device_object;
+    /// Registered objects, the built-in ones first, in ascending ID order.
+    Object* objects[LWM2M_MAX_OBJECTS] = {};
+    uint8_t object_count = 0;
 
     ResponseCache response_cache;
     uint8_t in_buffer[LWM2M_IN_BUFFER_SIZE] = {};

@@ -1,0 +1,74 @@
+#include "dm/formats.hpp"
+
+#include <new>
+
+#include "coap/constants.hpp"
+
+namespace lwm2m::dm {
+namespace {
+
+namespace format = coap::format;
+
+// LwM2M 1.0 numbers of TLV and JSON, which servers still send (LwM2M Core
+// 1.1, appendix: "application/vnd.oma.lwm2m+tlv" was 1542).
+constexpr uint16_t kLegacyTlv = 1542;
+
+template <typename DecoderType>
+io::Decoder* construct(std::span<const uint8_t> payload, const Path& path,
+                       DecoderStorage& storage) {
+    static_assert(sizeof(DecoderType) <= sizeof(storage.bytes),
+                  "DecoderStorage is too small for this decoder");
+    static_assert(alignof(DecoderType) <= 8, "DecoderStorage is not aligned for this decoder");
+    return new (storage.bytes) DecoderType(payload, path);
+}
+
+}  // namespace
+
+io::EncodeFunction find_encoder(uint16_t content_format) {
+    switch (content_format) {
+        case format::kTextPlain: return io::encode_text_plain;
+        case format::kOpaque: return io::encode_opaque;
+        case format::kCbor: return io::encode_cbor;
+        case format::kSenmlJson: return io::encode_senml_json;
+        case format::kSenmlCbor: return io::encode_senml_cbor;
+        case format::kLwm2mTlv:
+        case kLegacyTlv: return io::encode_tlv;
+        default: return nullptr;
+    }
+}
+
+bool is_single_value_format(uint16_t content_format) {
+    return content_format == format::kTextPlain || content_format == format::kOpaque ||
+           content_format == format::kCbor;
+}
+
+uint16_t default_read_format(Lwm2mVersion version, bool single_value, DataType type) {
+    if (single_value) {
+        return type == DataType::kOpaque ? format::kOpaque : format::kTextPlain;
+    }
+    // LwM2M 1.0 servers know TLV; 1.1 and later prefer SenML CBOR.
+    return version == Lwm2mVersion::k1_0 ? format::kLwm2mTlv : format::kSenmlCbor;
+}
+
+io::Decoder* make_decoder(uint16_t content_format, std::span<const uint8_t> payload,
+                          const Path& request_path, DecoderStorage& storage) {
+    switch (content_format) {
+        case format::kTextPlain:
+            return construct<io::TextPlainDecoder>(payload, request_path, storage);
+        case format::kOpaque:
+            return construct<io::OpaqueDecoder>(payload, request_path, storage);
+        case format::kCbor:
+            return construct<io::CborValueDecoder>(payload, request_path, storage);
+        case format::kSenmlJson:
+            return construct<io::SenmlJsonDecoder>(payload, request_path, storage);
+        case format::kSenmlCbor:
+            return construct<io::SenmlCborDecoder>(payload, request_path, storage);
+        case format::kLwm2mTlv:
+        case kLegacyTlv:
+            return construct<io::TlvDecoder>(payload, request_path, storage);
+        default:
+            return nullptr;
+    }
+}
+
+}  // namespace lwm2m::dm

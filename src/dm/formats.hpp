@@ -1,0 +1,48 @@
+// Choice of content format for each operation, and the table of encoders and
+// decoders the client is built with.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <algorithm>
+
+#include "io/cbor_value.hpp"
+#include "io/codec.hpp"
+#include "io/opaque.hpp"
+#include "io/senml_cbor.hpp"
+#include "io/senml_json.hpp"
+#include "io/text_plain.hpp"
+#include "io/tlv.hpp"
+#include "lwm2m/client_config.hpp"
+
+namespace lwm2m::dm {
+
+/// Returns the encoder for Content-Format `format`, or nullptr if the client
+/// cannot produce it.
+io::EncodeFunction find_encoder(uint16_t format);
+
+/// True for formats that carry exactly one value (text/plain, opaque, CBOR).
+bool is_single_value_format(uint16_t format);
+
+/// Format of a Read response when the request has no Accept option: text/plain
+/// (opaque for an opaque resource) for one value, otherwise the hierarchical
+/// format preferred for `version`.
+uint16_t default_read_format(Lwm2mVersion version, bool single_value, DataType type);
+
+/// Storage for one decoder of any format; decoders never allocate. It lives on
+/// the stack while a Write or Create is handled.
+struct DecoderStorage {
+    alignas(8) unsigned char bytes[std::max({sizeof(io::TextPlainDecoder), sizeof(io::OpaqueDecoder),
+                                             sizeof(io::CborValueDecoder),
+                                             sizeof(io::SenmlJsonDecoder),
+                                             sizeof(io::SenmlCborDecoder), sizeof(io::TlvDecoder)})];
+};
+
+/// Constructs in `storage` a decoder of `payload` in Content-Format `format`,
+/// or returns nullptr if the client cannot read that format.
+io::Decoder* make_decoder(uint16_t format, std::span<const uint8_t> payload,
+                          const Path& request_path, DecoderStorage& storage);
+
+}  // namespace lwm2m::dm

@@ -1,0 +1,103 @@
+// LwM2M TLV content format (Content-Format 11542; LwM2M 1.0 servers may
+// send the pre-registration code 1542, which decodes the same way).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "io/codec.hpp"
+#include "io/payload_sink.hpp"
+#include "lwm2m/status.hpp"
+#include "lwm2m/value.hpp"
+
+namespace lwm2m::io {
+
+/// Encodes the records of `source` as TLV (matches EncodeFunction).
+///
+/// The request path selects the outer TLVs: an object (length 1) gives one
+/// Object Instance TLV per instance, an object instance (length 2) gives
+/// Resource TLVs, a resource (length 3) gives one Resource TLV or one
+/// Multiple Resource TLV when the records are resource instances, and a
+/// resource instance (length 4) gives one Resource Instance TLV. A request on
+/// a resource with no records gives an empty Multiple Resource TLV, because
+/// only a multiple resource can have no value.
+///
+/// Every container length is computed from the records before the container
+/// is written, so each record is read up to three times; nothing is buffered.
+/// Errors: kInvalidArgument (root request path; a record outside the request
+/// path, not of length 3 or 4, out of ascending order, mixing a resource value
+/// with resource instances, or with a value longer than the 24-bit TLV length
+/// field allows), kInvalidState (the source failed).
+[[nodiscard]] Status encode_tlv(const Path& request_path, const RecordSource& source,
+                                PayloadSink& sink);
+
+/// Reads a TLV payload received with a request on `request_path`.
+///
+/// next_entry() returns every resource with a value and every resource
+/// instance, with its absolute path. The outer TLVs must match the request
+/// path: Object Instance TLVs for an object; Resource or Multiple Resource
+/// TLVs for an object instance, or one Object Instance TLV with the same
+/// instance ID; one Resource or Multiple Resource TLV with the requested
+/// resource ID for a resource; one Resource Instance TLV with the requested
+/// ID for a resource instance. Anything else is kMalformed.
+///
+/// A Multiple Resource TLV with no instances is returned as one entry with the
+/// resource path (length 3): empty_multiple_resource() is then true and
+/// read_value() returns kOk with a Value of type kNone for any requested type.
+///
+/// read_value() follows the TLV forms of LwM2M Core appendix C: integer,
+/// unsigned integer and time in 1, 2, 4 or 8 bytes; float in 4 or 8 bytes;
+/// boolean in 1 byte holding 0 or 1; objlnk in 4 bytes; string, opaque and
+/// corelnk as the bytes themselves (not checked for UTF-8); none as no bytes.
+/// TLV carries no type, so an integer resource reads the bytes as two's
+/// complement and a float resource reads them as IEEE 754. Byte views point
+/// into the payload, which must outlive the decoder.
+class TlvDecoder final : public Decoder {
+  public:
+    TlvDecoder(std::span<const uint8_t> payload, const Path& request_path);
+
+    Status next_entry(Path& path) override;
+    Status read_value(DataType type, Value& value) override;
+
+    /// True if the current entry is a Multiple Resource TLV with no instances.
+    bool empty_multiple_resource() const { return has_entry_ && empty_multiple_; }
+
+  private:
+    struct Header {
+        uint8_t kind = 0;
+        uint16_t id = 0;
+        size_t value_begin = 0;
+        size_t value_end = 0;
+    };
+
+    Status read_header(size_t limit, Header& header) const;
+    Status read_top_level(Header& header, Path& path);
+    Status read_in_instance(const Header& header, Path& path);
+    Status open_multiple_resource(const Header& header, Path& path);
+    Status yield_leaf(const Header& header, uint16_t leaf_id, Path& path);
+    Status fail();
+
+    std::span<const uint8_t> payload_;
+    Path request_path_;
+    size_t offset_ = 0;
+    size_t top_level_count_ = 0;
+    // An instance request whose resources came in an Object Instance TLV.
+    bool instance_wrapped_ = false;
+
+    // Open containers: at most an Object Instance TLV and, inside it or at
+    // the top level, a Multiple Resource TLV.
+    bool in_instance_ = false;
+    size_t instance_end_ = 0;
+    bool in_multiple_ = false;
+    size_t multiple_end_ = 0;
+    // The path of the innermost open container (instance or resource IDs).
+    Path container_path_;
+
+    bool has_entry_ = false;
+    bool empty_multiple_ = false;
+    bool malformed_ = false;
+    std::span<const uint8_t> value_;
+};
+
+}  // namespace lwm2m::io

@@ -1,0 +1,121 @@
+#include "demo_objects.hpp"
+
+#include <cmath>
+#include <cstring>
+
+namespace demo {
+namespace {
+
+using lwm2m::DataType;
+using lwm2m::Operations;
+using lwm2m::ResourceDefinition;
+using lwm2m::Status;
+using lwm2m::Value;
+
+lwm2m::Value text(const char* value) {
+    return Value::make_bytes(DataType::kString,
+                             {reinterpret_cast<const uint8_t*>(value), std::strlen(value)});
+}
+
+// IPSO Temperature 3303 resources.
+constexpr ResourceDefinition kTemperatureResources[] = {
+    {5601, Operations::kRead, DataType::kFloat},                // Min Measured Value
+    {5602, Operations::kRead, DataType::kFloat},                // Max Measured Value
+    {5603, Operations::kRead, DataType::kFloat},                // Min Range Value
+    {5604, Operations::kRead, DataType::kFloat},                // Max Range Value
+    {5605, Operations::kExecute, DataType::kNone},              // Reset Min and Max Measured Values
+    {5700, Operations::kRead, DataType::kFloat, false, true},   // Sensor Value
+    {5701, Operations::kRead, DataType::kString},               // Sensor Units
+    {5750, Operations::kReadWrite, DataType::kString},          // Application Type
+};
+
+// Connectivity Monitoring 4 resources.
+constexpr ResourceDefinition kConnectivityResources[] = {
+    {0, Operations::kRead, DataType::kInteger, false, true},    // Network Bearer
+    {1, Operations::kRead, DataType::kInteger, true, true},     // Available Network Bearer
+    {2, Operations::kRead, DataType::kInteger, false, true},    // Radio Signal Strength
+    {3, Operations::kRead, DataType::kInteger},                 // Link Quality
+    {4, Operations::kRead, DataType::kString, true, true},      // IP Addresses
+    {8, Operations::kRead, DataType::kInteger},                 // Cell ID
+};
+
+constexpr double kPi = 3.14159265358979323846;
+
+}  // namespace
+
+TemperatureSensor::TemperatureSensor(lwm2m::Clock& clock)
+    : Object(3303, kTemperatureResources, "1.1"), clock_(clock) {
+    (void)update();
+}
+
+bool TemperatureSensor::update() {
+    // One full swing of ±3 °C every 10 minutes, rounded to 0.1 °C.
+    const double seconds = static_cast<double>(clock_.monotonic_ms()) / 1000.0;
+    value_ = std::round((21.0 + 3.0 * std::sin(2.0 * kPi * seconds / 600.0)) * 10.0) / 10.0;
+    min_ = value_ < min_ ? value_ : min_;
+    max_ = value_ > max_ ? value_ : max_;
+    if (std::fabs(value_ - reported_) < 0.1) {
+        return false;
+    }
+    reported_ = value_;
+    return true;
+}
+
+Status TemperatureSensor::read(uint16_t, uint16_t resource_id, uint16_t, Value& value) {
+    (void)update();
+    switch (resource_id) {
+        case 5601: value = Value::make_float(min_); return Status::kOk;
+        case 5602: value = Value::make_float(max_); return Status::kOk;
+        case 5603: value = Value::make_float(-40.0); return Status::kOk;
+        case 5604: value = Value::make_float(85.0); return Status::kOk;
+        case 5700: value = Value::make_float(value_); return Status::kOk;
+        case 5701: value = text("Cel"); return Status::kOk;
+        case 5750: value = text(application_type_); return Status::kOk;
+    }
+    return Status::kNotFound;
+}
+
+Status TemperatureSensor::write(uint16_t, uint16_t resource_id, uint16_t, const Value& value) {
+    if (resource_id != 5750 || value.bytes.size() >= sizeof(application_type_)) {
+        return resource_id == 5750 ? Status::kInvalidArgument : Status::kUnsupported;
+    }
+    std::memcpy(application_type_, value.bytes.data(), value.bytes.size());
+    application_type_[value.bytes.size()] = '\0';
+    return Status::kOk;
+}
+
+Status TemperatureSensor::execute(uint16_t, uint16_t resource_id, std::span<const uint8_t>) {
+    if (resource_id != 5605) {
+        return Status::kUnsupported;
+    }
+    min_ = value_;
+    max_ = value_;
+    return Status::kOk;
+}
+
+ConnectivityMonitoring::ConnectivityMonitoring() : Object(4, kConnectivityResources, "1.1") {}
+
+int32_t ConnectivityMonitoring::next_resource_instance(uint16_t, uint16_t resource_id,
+                                                       int32_t after) const {
+    // Available Network Bearer lists two bearers; IP Addresses one address.
+    const int32_t count = resource_id == 1 ? 2 : (resource_id == 4 ? 1 : 0);
+    return after + 1 < count ? after + 1 : -1;
+}
+
+Status ConnectivityMonitoring::read(uint16_t, uint16_t resource_id, uint16_t resource_instance_id,
+                                    Value& value) {
+    switch (resource_id) {
+        case 0: value = Value::make_integer(41); return Status::kOk;  // 41: Ethernet
+        case 1:
+            // 41: Ethernet, 42: DSL (LwM2M object 4, Network Bearer values).
+            value = Value::make_integer(resource_instance_id == 0 ? 41 : 42);
+            return Status::kOk;
+        case 2: value = Value::make_integer(-60); return Status::kOk;
+        case 3: value = Value::make_integer(100); return Status::kOk;
+        case 4: value = text("127.0.0.1"); return Status::kOk;
+        case 8: value = Value::make_integer(0); return Status::kOk;
+    }
+    return Status::kNotFound;
+}
+
+}  // namespace demo
