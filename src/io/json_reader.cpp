@@ -6,8 +6,12 @@
 namespace lwm2m::io {
 namespace {
 
-bool is_whitespace(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+bool is_whitespace(uint8_t c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+bool is_digit(uint8_t c) {
+    return c >= '0' && c <= '9';
+}
 
 int hex_value(uint8_t c) {
     if (is_digit(c)) {
@@ -22,7 +26,7 @@ int hex_value(uint8_t c) {
     return -1;
 }
 
-// Reads the 4 hex digits at `at`; returns -1 if they are not all there.
+// Reads the 4 hex digits at `at`, or returns -1 if they are not all there.
 int32_t read_hex4(std::span<const uint8_t> text, size_t at) {
     if (at + 4 > text.size()) {
         return -1;
@@ -213,7 +217,9 @@ Status JsonReader::push(bool is_object) {
     return Status::kOk;
 }
 
-void JsonReader::finish_value() { expect_ = depth_ == 0 ? Expect::kDone : Expect::kCommaOrEnd; }
+void JsonReader::finish_value() {
+    expect_ = depth_ == 0 ? Expect::kDone : Expect::kCommaOrEnd;
+}
 
 Status JsonReader::read_literal(const char* literal) {
     const size_t length = std::strlen(literal);
@@ -279,7 +285,7 @@ Status JsonReader::read_string() {
     return Status::kMalformed;
 }
 
-// Checks RFC 8259 number syntax: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+// Checks the RFC 8259 number syntax, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
 Status JsonReader::read_number() {
     const size_t begin = position_;
     auto at = [&](size_t i) -> int { return i < text_.size() ? text_[i] : -1; };
@@ -341,52 +347,8 @@ Status JsonReader::skip_value() {
 // ---------------------------------------------------------------------------
 // Strings
 
-bool JsonStringDecoder::next(uint8_t& byte) {
-    if (pending_next_ < pending_count_) {
-        byte = pending_[pending_next_++];
-        return true;
-    }
-    if (position_ >= text_.size()) {
-        return false;
-    }
-    const uint8_t c = text_[position_];
-    if (c != '\\') {
-        ++position_;
-        byte = c;
-        return true;
-    }
-    const uint8_t escaped = text_[position_ + 1];
-    position_ += 2;
-    switch (escaped) {
-        case 'b':
-            byte = '\b';
-            return true;
-        case 'f':
-            byte = '\f';
-            return true;
-        case 'n':
-            byte = '\n';
-            return true;
-        case 'r':
-            byte = '\r';
-            return true;
-        case 't':
-            byte = '\t';
-            return true;
-        case 'u':
-            break;
-        default:  // '"', '\\' and '/' stand for themselves.
-            byte = escaped;
-            return true;
-    }
-    uint32_t code_point = static_cast<uint32_t>(read_hex4(text_, position_));
-    position_ += 4;
-    if (code_point >= 0xD800 && code_point <= 0xDBFF) {
-        const uint32_t low = static_cast<uint32_t>(read_hex4(text_, position_ + 2));
-        position_ += 6;
-        code_point = 0x10000 + ((code_point - 0xD800) << 10) + (low - 0xDC00);
-    }
-    // Encode the code point as UTF-8 (RFC 3629, section 3).
+// Stores the UTF-8 form of `code_point` (RFC 3629, section 3) in pending_.
+void JsonStringDecoder::encode_utf8(uint32_t code_point) {
     pending_next_ = 0;
     if (code_point < 0x80) {
         pending_count_ = 1;
@@ -405,6 +367,56 @@ bool JsonStringDecoder::next(uint8_t& byte) {
         const unsigned shift = 6u * (pending_count_ - 1u - i);
         pending_[i] = static_cast<uint8_t>(0x80 | ((code_point >> shift) & 0x3F));
     }
+}
+
+bool JsonStringDecoder::next(uint8_t& byte) {
+    if (pending_next_ < pending_count_) {
+        byte = pending_[pending_next_++];
+        return true;
+    }
+    if (position_ >= text_.size()) {
+        return false;
+    }
+    const uint8_t c = text_[position_];
+    if (c != '\\') {
+        ++position_;
+        byte = c;
+        return true;
+    }
+    const uint8_t escaped = text_[position_ + 1];
+    position_ += 2;
+
+    switch (escaped) {
+        case 'b':
+            byte = '\b';
+            return true;
+        case 'f':
+            byte = '\f';
+            return true;
+        case 'n':
+            byte = '\n';
+            return true;
+        case 'r':
+            byte = '\r';
+            return true;
+        case 't':
+            byte = '\t';
+            return true;
+        case 'u':
+            break;
+        default:  // '"', '\\' and '/' decode to the same character.
+            byte = escaped;
+            return true;
+    }
+
+    uint32_t code_point = static_cast<uint32_t>(read_hex4(text_, position_));
+    position_ += 4;
+    if (code_point >= 0xD800 && code_point <= 0xDBFF) {
+        const uint32_t low = static_cast<uint32_t>(read_hex4(text_, position_ + 2));
+        position_ += 6;
+        code_point = 0x10000 + ((code_point - 0xD800) << 10) + (low - 0xDC00);
+    }
+    encode_utf8(code_point);
     byte = pending_[pending_next_++];
     return true;
 }
@@ -509,13 +521,13 @@ namespace {
 // decimal point: value = 0.d1 d2 d3 ... x 10^point, with d1 != 0 unless every
 // digit is zero.
 class DecimalDigits {
-public:
+  public:
     explicit DecimalDigits(std::span<const uint8_t> number) : text_(number) { scan(); }
 
     bool negative() const { return negative_; }
     bool is_zero() const { return significant_count_ == 0; }
     int64_t point() const { return point_; }
-    /// Digits up to the last nonzero one; later digits are all zero.
+    /// Number of digits up to the last nonzero one. Later digits are all zero.
     size_t significant_count() const { return significant_count_; }
 
     /// Returns significant digit `index` (0-based), or 0 past the end.
@@ -534,7 +546,7 @@ public:
         return static_cast<uint8_t>(text_[cursor_position_] - '0');
     }
 
-private:
+  private:
     // Position of the next digit at or after `position`, stepping over '.'.
     size_t next_digit_position(size_t position) const {
         if (position < text_.size() && text_[position] == '.') {
@@ -613,7 +625,8 @@ void DecimalDigits::scan() {
     point_ = (integer_digits > 0 ? integer_digits : -leading_fraction_zeros) + exponent;
 }
 
-// Converts to a magnitude; false for a fraction or a magnitude above 2^64 - 1.
+// Converts to a magnitude. Returns false for a fraction or a magnitude above
+// 2^64 - 1.
 bool to_magnitude(DecimalDigits& digits, uint64_t& magnitude) {
     magnitude = 0;
     if (digits.is_zero()) {
@@ -648,7 +661,8 @@ bool json_number_to_int64(std::span<const uint8_t> number, int64_t& value) {
     if (magnitude > limit) {
         return false;
     }
-    value = digits.negative() ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
+    value =
+        digits.negative() ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
     return true;
 }
 
@@ -663,10 +677,10 @@ bool json_number_to_uint64(std::span<const uint8_t> number, uint64_t& value) {
 namespace {
 
 // Unsigned integer of fixed capacity for exact decimal/binary conversion.
-// 40 words hold 1280 bits; the largest value the conversions below form is
+// 40 words hold 1280 bits, and the largest value the conversions below form is
 // below 2^1140 (a 54-bit mantissa times 10^325, or 2^1077 times 10^18).
 class BigUint {
-public:
+  public:
     static constexpr size_t kWords = 40;
 
     explicit BigUint(uint64_t value = 0) { set(value); }
@@ -782,7 +796,7 @@ public:
 
     bool overflowed() const { return overflow_; }
 
-private:
+  private:
     void append(uint32_t word) {
         if (size_ == kWords) {
             overflow_ = true;
@@ -805,8 +819,8 @@ private:
 // Compares |number| with mantissa x 2^exponent: -1, 0 or 1.
 int compare_decimal(DecimalDigits& digits, uint64_t mantissa, int64_t exponent) {
     // numerator / denominator = (mantissa x 2^exponent) / 10^point, and the
-    // number / 10^point is 0.d1 d2 d3 ...; generate the decimal digits of the
-    // fraction and compare them with the number's.
+    // number / 10^point is 0.d1 d2 d3 ... The loop generates the decimal
+    // digits of the fraction and compares them with the number's.
     BigUint numerator(mantissa);
     BigUint denominator(1);
     numerator.shift_left(exponent);
@@ -885,8 +899,8 @@ double approximate(DecimalDigits& digits) {
 bool json_number_to_double(std::span<const uint8_t> number, double& value) {
     DecimalDigits digits(number);
     const double sign = digits.negative() ? -1.0 : 1.0;
-    // 0.d x 10^-324 is below half the smallest subnormal (2^-1075 > 2.4e-324);
-    // 0.d x 10^310 is at least 10^309, above DBL_MAX (1.8e308).
+    // 0.d x 10^-324 is below half the smallest subnormal (2^-1075 > 2.4e-324),
+    // and 0.d x 10^310 is at least 10^309, above DBL_MAX (1.8e308).
     if (digits.is_zero() || digits.point() < -324) {
         value = sign * 0.0;
         return true;
@@ -982,7 +996,7 @@ size_t shortest_digits(uint64_t bits, uint8_t (&digits)[20], int64_t& point) {
     decompose(bits, mantissa, exponent, narrow_gap_below);
     const bool even = (mantissa & 1) == 0;
 
-    // value = r / s; the halfway points to the neighbours are r +- m / s.
+    // value = r / s, and the halfway points to the neighbours are (r +- m) / s.
     const uint64_t gap_scale = narrow_gap_below ? 2 : 1;
     BigUint r(mantissa * 2 * gap_scale);
     BigUint s(2 * gap_scale);
@@ -1041,7 +1055,7 @@ size_t shortest_digits(uint64_t bits, uint8_t (&digits)[20], int64_t& point) {
             continue;
         }
         if (low_ok && high_ok) {
-            // Both neighbours' digit strings read back; take the nearer one.
+            // Both neighbours' digit strings read back, so take the nearer one.
             BigUint twice = r;
             twice.add(r);
             const int order = twice.compare(s);
@@ -1094,7 +1108,10 @@ size_t format_double(double value, char (&output)[kJsonNumberMaxLength]) {
 
     // Mantissa lengths of the plain forms "ddd00", "dd.dd" and "0.00ddd".
     const int64_t n = static_cast<int64_t>(count);
-    const int64_t plain_length = point > 0 ? (point >= n ? point : n + 1) : 2 - point + n;
+    int64_t plain_length = 2 - point + n;
+    if (point > 0) {
+        plain_length = point >= n ? point : n + 1;
+    }
     if (plain_length < 19) {
         if (point <= 0) {
             output[length++] = '0';

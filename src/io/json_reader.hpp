@@ -94,6 +94,8 @@ class JsonStringDecoder {
     bool next(uint8_t& byte);
 
   private:
+    void encode_utf8(uint32_t code_point);
+
     std::span<const uint8_t> text_;
     size_t position_ = 0;
     uint8_t pending_[4] = {};
@@ -144,7 +146,8 @@ inline constexpr size_t kJsonNumberMaxLength = 32;
 /// as exactly `value`, which must be finite. Plain notation while the
 /// mantissa stays under 19 characters, exponent notation ("1.5e-7") after
 /// that, as RFC 8428, section 5 recommends. Returns the length.
-/// Uses about 800 bytes of stack for big-integer arithmetic.
+/// Uses about 1.2 KB of stack for big-integer arithmetic (arm-none-eabi-gcc
+/// 12.2, -Os, Cortex-M4); json_number_to_double() about 0.5 KB.
 size_t format_double(double value, char (&output)[kJsonNumberMaxLength]);
 
 size_t format_int64(int64_t value, char (&output)[kJsonNumberMaxLength]);

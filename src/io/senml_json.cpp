@@ -130,8 +130,7 @@ Status write_value(PayloadSink& sink, const Value& value) {
 
 }  // namespace
 
-Status encode_senml_json(const Path& request_path, const RecordSource& source,
-                         PayloadSink& sink) {
+Status encode_senml_json(const Path& request_path, const RecordSource& source, PayloadSink& sink) {
     sink.write('[');
     uint8_t base_length = request_path.length;
     for (size_t i = 0; i < source.count; ++i) {
@@ -178,7 +177,6 @@ Status encode_senml_json(const Path& request_path, const RecordSource& source,
     return Status::kOk;
 }
 
-
 // ---------------------------------------------------------------------------
 // Decoder
 
@@ -200,14 +198,14 @@ constexpr int64_t kSenmlVersion = 10;
 // RFC 8428, section 4.5.3: times below 2^28 are relative to "now".
 constexpr double kRelativeTimeLimit = 268435456.0;
 
-// Largest ID of an object, instance, resource or resource instance; 65535 is
-// reserved.
+// Largest ID of an object, instance, resource or resource instance in a path,
+// because LwM2M reserves 65535.
 constexpr uint32_t kMaxPathId = 65534;
 
 // Parses "/o[/i[/r[/ri]]]" from the decoded bytes of the base name followed
 // by those of the name.
 class PathParser {
-public:
+  public:
     bool feed(uint8_t c) {
         if (c == '/') {
             if (expect_digit_) {
@@ -241,7 +239,7 @@ public:
         return true;
     }
 
-private:
+  private:
     Path path_;
     uint32_t id_ = 0;
     bool started_ = false;
@@ -269,8 +267,8 @@ bool ends_with_underscore(std::span<const uint8_t> escaped) {
     return last == '_';
 }
 
-// Parses the "object:instance" text of an object link; IDs up to 65535, as
-// 65535:65535 is the null link.
+// Parses the "object:instance" text of an object link. Each ID may take the
+// whole uint16 range, 65535 included.
 bool parse_objlnk(std::span<const uint8_t> escaped, Objlnk& link) {
     JsonStringDecoder decoder(escaped);
     uint32_t ids[2] = {};
@@ -349,7 +347,6 @@ Status SenmlJsonDecoder::next_entry(Path& path) {
 
 Status SenmlJsonDecoder::read_record(Path& path) {
     name_ = {};
-    has_name_ = false;
     time_ = 0;
     value_field_ = ValueField::kNone;
     uint32_t seen = 0;
@@ -401,8 +398,8 @@ Status SenmlJsonDecoder::read_field(std::span<const uint8_t> key, uint32_t& seen
         // RFC 8428, section 4.4: unknown labels ending in '_' must be understood.
         return ends_with_underscore(key) ? Status::kMalformed : reader_.skip_value();
     }
-    // NOTE: a base value would have to be added to every number that follows,
-    // in the type of each resource; LwM2M does not use it, so it is rejected.
+    // NOTE: a base value would have to be added to every later number in the
+    // type of each resource. LwM2M does not use it, so it is rejected.
     if (field->bit == 0 || (seen & field->bit) != 0) {
         return Status::kMalformed;
     }
@@ -423,7 +420,6 @@ Status SenmlJsonDecoder::read_field(std::span<const uint8_t> key, uint32_t& seen
                 return Status::kMalformed;
             }
             (field->bit == kBaseNameBit ? base_name_ : name_) = text;
-            has_name_ = has_name_ || field->bit == kNameBit;
             return Status::kOk;
         case kBaseTimeBit:
         case kTimeBit: {
@@ -438,7 +434,7 @@ Status SenmlJsonDecoder::read_field(std::span<const uint8_t> key, uint32_t& seen
             int64_t version = 0;
             const bool valid = is_number && json_number_to_int64(text, version);
             return valid && version > 0 && version <= kSenmlVersion ? Status::kOk
-                                                                      : Status::kMalformed;
+                                                                    : Status::kMalformed;
         }
         default:
             break;

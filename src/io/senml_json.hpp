@@ -33,10 +33,10 @@ Status encode_senml_json(const Path& request_path, const RecordSource& source, P
 /// whose read_value() returns a Value of type kNone.
 ///
 /// Rejected as kMalformed: fields whose label ends with '_' (RFC 8428,
-/// section 4.4), "bver" above 10, "bv" (base values are not supported), a
-/// field repeated in one record, more than one value field, a name that is
-/// not a path "/o[/i[/r[/ri]]]" with IDs up to 65534, a path outside the
-/// request path, and a value on a path shorter than a resource. Other
+/// section 4.4), "bver" above 10, and "bv" (base values are not supported).
+/// Also a field repeated in one record, more than one value field, a name
+/// that is not a path "/o[/i[/r[/ri]]]" with IDs up to 65534, a path outside
+/// the request path, and a value on a path shorter than a resource. Other
 /// unknown fields are skipped.
 ///
 /// Strings without escapes are returned as views into the payload. Strings
@@ -81,7 +81,6 @@ class SenmlJsonDecoder final : public Decoder {
 
     // The current record.
     std::span<const uint8_t> name_;
-    bool has_name_ = false;
     double time_ = 0;
     ValueField value_field_ = ValueField::kNone;
     std::span<const uint8_t> value_text_;

@@ -8,8 +8,8 @@ namespace {
 
 // Unsigned integer of up to kWords 32-bit words, for exact decimal and binary
 // conversions of doubles. An operation whose result does not fit sets
-// overflowed(); the sizes below are chosen so that this never happens for a
-// double, and the callers treat it as a failure anyway.
+// overflowed(). The sizes below leave room for every double, and the callers
+// still treat an overflow as a failure.
 template <size_t kWords>
 class BigUint {
   public:
@@ -243,12 +243,11 @@ bool shortest_digits(double value, ShortestDigits& out) {
         ++k;
     }
     for (int step = 0; step < 4; ++step) {
-        FormatInteger scaled_s = s;
         FormatInteger scaled_r = r;
         scaled_r.multiply(10);
         FormatInteger scaled_m_plus = m_plus;
         scaled_m_plus.multiply(10);
-        if (high_reaches(scaled_r, scaled_m_plus, scaled_s, inclusive)) {
+        if (high_reaches(scaled_r, scaled_m_plus, s, inclusive)) {
             break;
         }
         r = scaled_r;
@@ -382,27 +381,30 @@ uint8_t digit_at(const NumberText& number, size_t index) {
 }
 
 // Reads the significant digits into `digits`; value = digits * 10^exponent.
-// Returns the number of digits kept.
+// Returns the number of significant digits read.
 size_t read_significand(const NumberText& number, ParseInteger& digits, int64_t& exponent) {
     const size_t total = number.integer_digits.size() + number.fraction_digits.size();
     exponent = number.exponent - static_cast<int64_t>(number.fraction_digits.size());
     digits.set(0);
-    size_t kept = 0;
+
+    size_t digit_count = 0;
     bool sticky = false;
     uint32_t chunk = 0;
     unsigned chunk_size = 0;
     for (size_t i = 0; i < total; ++i) {
         const uint8_t digit = digit_at(number, i);
-        if (kept == 0 && digit == 0) {
+        if (digit_count == 0 && digit == 0) {
             continue;
         }
-        if (kept == kMaxDigits) {
+
+        if (digit_count == kMaxDigits) {
             sticky = sticky || digit != 0;
             ++exponent;
             continue;
         }
+
         chunk = chunk * 10 + digit;
-        ++kept;
+        ++digit_count;
         if (++chunk_size == 9) {
             digits.multiply_power10(chunk_size);
             digits.add(chunk);
@@ -410,17 +412,18 @@ size_t read_significand(const NumberText& number, ParseInteger& digits, int64_t&
             chunk_size = 0;
         }
     }
+
     if (sticky) {
         // Any digit between 1 and 9 keeps the value on the same side of every
         // rounding boundary, because a boundary has at most 767 digits.
         chunk = chunk * 10 + 1;
         ++chunk_size;
-        ++kept;
+        ++digit_count;
         --exponent;
     }
     digits.multiply_power10(chunk_size);
     digits.add(chunk);
-    return kept;
+    return digit_count;
 }
 
 double make_double(bool negative, uint64_t bits) {
@@ -468,14 +471,14 @@ bool round_to_double(uint64_t quotient, bool sticky, int64_t exponent, bool nega
 bool parse_double(const NumberText& number, double& out) {
     ParseInteger numerator;
     int64_t exponent = 0;
-    const size_t kept = read_significand(number, numerator, exponent);
+    const size_t digit_count = read_significand(number, numerator, exponent);
     if (numerator.is_zero()) {
         out = make_double(number.negative, 0);
         return true;
     }
-    // value < 10^(kept + exponent): above 10^309 it overflows, below 10^-324
+    // value < 10^(digit_count + exponent): above 10^309 it overflows, below 10^-324
     // it is under half the smallest subnormal (4.9e-324).
-    const int64_t magnitude = static_cast<int64_t>(kept) + exponent;
+    const int64_t magnitude = static_cast<int64_t>(digit_count) + exponent;
     if (magnitude > 309) {
         return false;
     }

@@ -15,11 +15,12 @@ namespace lwm2m::io {
 
 /// Encodes the one record of `source` as text (matches EncodeFunction).
 ///
-/// Integer, unsigned integer and time are written in decimal; float in plain
-/// decimal notation with the fewest significant digits that read back to the
-/// same double (never an exponent, so 1e-7 is "0.0000001"); boolean as "0" or
-/// "1"; objlnk as "objectID:instanceID"; string and corelnk as their bytes;
-/// opaque in base64 with padding (RFC 4648, section 4); none as nothing.
+/// Integer, unsigned integer and time are written in decimal. A float is
+/// written in plain decimal notation with the fewest significant digits that
+/// read back to the same double, and never with an exponent (1e-7 is
+/// "0.0000001"). A boolean is "0" or "1", an objlnk "objectID:instanceID",
+/// string and corelnk are their bytes, opaque is base64 with padding
+/// (RFC 4648, section 4), and none is empty.
 /// Errors: kInvalidArgument (not exactly one record, a record path other than
 /// the request path, a NaN or infinite float, or an unknown type),
 /// kInvalidState (the source failed).
@@ -31,19 +32,20 @@ namespace lwm2m::io {
 /// read_value() is strict. Numbers are an optional '-', digits, an optional
 /// fraction and an optional exponent ("-12.5e-3"), with no spaces or '+'
 /// sign. Integer, unsigned integer and time resources accept any such number
-/// that has an integer value in range ("5.0", "1e3"); float resources read the
-/// nearest double and reject values beyond the double range. Booleans are "0"
-/// or "1"; objlnk is two decimal IDs up to 65535 joined by ':'; string and
-/// corelnk must be valid UTF-8; none must be empty. Byte views of string and
-/// corelnk point into the payload.
+/// with an integer value in range, such as "5.0" or "1e3". Float resources
+/// read the nearest double and reject values beyond the double range.
+/// Booleans are "0" or "1", and objlnk is two decimal IDs up to 65535 joined
+/// by ':'. String and corelnk must be valid UTF-8 and are views into the
+/// payload. None must be empty.
 ///
 /// Opaque values are base64 with padding, decoded into `opaque_buffer`, which
-/// must outlive the returned view; a buffer of payload.size() * 3 / 4 bytes is
+/// must outlive the returned view. A buffer of payload.size() * 3 / 4 bytes is
 /// always large enough. Reading an opaque value that does not fit returns
 /// kMessageTooLarge.
 ///
-/// The float reader uses about 0.8 KiB of stack and the float writer in
-/// encode_text_plain() about 0.7 KiB, for their fixed-size big integers.
+/// The float conversions keep fixed-size big integers on the stack: an
+/// estimate from their sizes is 0.8 KiB for reading a float and 1.3 KiB for
+/// writing one in encode_text_plain().
 class TextPlainDecoder final : public Decoder {
   public:
     TextPlainDecoder(std::span<const uint8_t> payload, const Path& request_path,

@@ -6,9 +6,9 @@
 namespace lwm2m::io {
 namespace {
 
-// Type byte fields, LwM2M Core 1.1 section "TLV": bits 7-6 the type of
-// Identifier, bit 5 a 16-bit Identifier, bits 4-3 the size of the Length
-// field (0 to 3 bytes), bits 2-0 the Length when there is no Length field.
+// Type byte fields (LwM2M Core 1.1, section "TLV"). Bits 7-6 are the type of
+// Identifier and bit 5 marks a 16-bit Identifier. Bits 4-3 are the size of the
+// Length field (0 to 3 bytes), and bits 2-0 the Length when there is none.
 constexpr uint8_t kObjectInstance = 0x00;
 constexpr uint8_t kResourceInstance = 0x40;
 constexpr uint8_t kMultipleResource = 0x80;
@@ -91,7 +91,7 @@ size_t unsigned_size(uint64_t value) {
     return value <= 0xFFFFFFFF ? 4 : 8;
 }
 
-// True if binary32 holds `value` exactly. The range test comes first because
+// True if binary32 represents `value` exactly. The range test comes first because
 // converting a finite double beyond the float range is undefined behaviour.
 bool fits_binary32(double value) {
     if (value != value) {
@@ -343,8 +343,9 @@ class TlvEncoder {
         return Status::kOk;
     }
 
-    // Writes the resources of records [begin, end) that lie below `parent`,
-    // or only measures them when `write` is false.
+    // Writes the resource TLVs of the records from `begin` on that lie below
+    // `parent`, or only measures them when `write` is false. Sets `end` to the
+    // index after the last of those records.
     Status visit_resources(const Path& parent, size_t begin, bool write, size_t& end,
                            size_t& content_size) {
         content_size = 0;

@@ -15,20 +15,22 @@ namespace lwm2m::io {
 
 /// Encodes the records of `source` as TLV (matches EncodeFunction).
 ///
-/// The request path selects the outer TLVs: an object (length 1) gives one
-/// Object Instance TLV per instance, an object instance (length 2) gives
-/// Resource TLVs, a resource (length 3) gives one Resource TLV or one
-/// Multiple Resource TLV when the records are resource instances, and a
-/// resource instance (length 4) gives one Resource Instance TLV. A request on
+/// The request path selects the outer TLVs. An object (length 1) gives one
+/// Object Instance TLV per instance, and an object instance (length 2) gives
+/// Resource TLVs. A resource (length 3) gives one Resource TLV, or one
+/// Multiple Resource TLV when the records are resource instances. A resource
+/// instance (length 4) gives one Resource Instance TLV. A request on
 /// a resource with no records gives an empty Multiple Resource TLV, because
 /// only a multiple resource can have no value.
 ///
 /// Every container length is computed from the records before the container
-/// is written, so each record is read up to three times; nothing is buffered.
-/// Errors: kInvalidArgument (root request path; a record outside the request
-/// path, not of length 3 or 4, out of ascending order, mixing a resource value
-/// with resource instances, or with a value longer than the 24-bit TLV length
-/// field allows), kInvalidState (the source failed).
+/// is written, so nothing is buffered but each record is read several times
+/// (at most 9 times for a request on an object).
+/// Errors: kInvalidState when the source fails. kInvalidArgument for a root
+/// request path, and for a record that is outside the request path, not of
+/// length 3 or 4, or out of ascending order. kInvalidArgument also for a
+/// resource value mixed with its own instances, and for a value or container
+/// too long for the 24-bit TLV Length field.
 [[nodiscard]] Status encode_tlv(const Path& request_path, const RecordSource& source,
                                 PayloadSink& sink);
 
@@ -36,20 +38,21 @@ namespace lwm2m::io {
 ///
 /// next_entry() returns every resource with a value and every resource
 /// instance, with its absolute path. The outer TLVs must match the request
-/// path: Object Instance TLVs for an object; Resource or Multiple Resource
-/// TLVs for an object instance, or one Object Instance TLV with the same
-/// instance ID; one Resource or Multiple Resource TLV with the requested
-/// resource ID for a resource; one Resource Instance TLV with the requested
-/// ID for a resource instance. Anything else is kMalformed.
+/// path, and anything else is kMalformed:
+/// - an object takes Object Instance TLVs;
+/// - an object instance takes Resource and Multiple Resource TLVs, or one
+///   Object Instance TLV with the same instance ID around them;
+/// - a resource takes one Resource or Multiple Resource TLV with its ID;
+/// - a resource instance takes one Resource Instance TLV with its ID.
 ///
 /// A Multiple Resource TLV with no instances is returned as one entry with the
 /// resource path (length 3): empty_multiple_resource() is then true and
 /// read_value() returns kOk with a Value of type kNone for any requested type.
 ///
-/// read_value() follows the TLV forms of LwM2M Core appendix C: integer,
-/// unsigned integer and time in 1, 2, 4 or 8 bytes; float in 4 or 8 bytes;
-/// boolean in 1 byte holding 0 or 1; objlnk in 4 bytes; string, opaque and
-/// corelnk as the bytes themselves (not checked for UTF-8); none as no bytes.
+/// read_value() follows the TLV forms of LwM2M Core appendix C. Integer,
+/// unsigned integer and time take 1, 2, 4 or 8 bytes, float 4 or 8 bytes,
+/// boolean 1 byte with 0 or 1, and objlnk 4 bytes. String, opaque and corelnk
+/// are the bytes themselves, not checked for UTF-8, and none is no bytes.
 /// TLV carries no type, so an integer resource reads the bytes as two's
 /// complement and a float resource reads them as IEEE 754. Byte views point
 /// into the payload, which must outlive the decoder.

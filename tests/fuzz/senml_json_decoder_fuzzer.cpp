@@ -41,17 +41,16 @@ bool inside(std::span<const uint8_t> part, std::span<const uint8_t> whole) {
 }
 
 constexpr DataType kAllTypes[] = {
-    DataType::kNone,   DataType::kInteger, DataType::kUnsignedInteger, DataType::kFloat,
-    DataType::kBoolean, DataType::kString, DataType::kOpaque,          DataType::kTime,
-    DataType::kObjlnk, DataType::kCorelnk,
+    DataType::kNone,    DataType::kInteger, DataType::kUnsignedInteger, DataType::kFloat,
+    DataType::kBoolean, DataType::kString,  DataType::kOpaque,          DataType::kTime,
+    DataType::kObjlnk,  DataType::kCorelnk,
 };
 
 // The type each entry is re-encoded with: the first that reads, in an order
 // that prefers the types that keep the most information.
 constexpr DataType kPreferredTypes[] = {
-    DataType::kBoolean, DataType::kObjlnk,  DataType::kOpaque,
-    DataType::kString,  DataType::kInteger, DataType::kUnsignedInteger,
-    DataType::kFloat,
+    DataType::kBoolean, DataType::kObjlnk,          DataType::kOpaque, DataType::kString,
+    DataType::kInteger, DataType::kUnsignedInteger, DataType::kFloat,
 };
 
 constexpr size_t kMaxEntries = 256;

@@ -4,8 +4,8 @@
 //
 // Every entry is read with every data type, and each value view must lie in
 // the payload. When the whole payload decodes, the entries are encoded again
-// with encode_tlv() and decoded again, and the values must be unchanged; a
-// second encoding must give the same bytes as the first.
+// with encode_tlv() and decoded again, and the values must be unchanged. A
+// second encoding must then give the same bytes as the first.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

@@ -12,7 +12,8 @@ from harness import STEP_TIMEOUT_S, IntegrationTest, RawPeer
 # Security object (/0) is never listed, because only the LwM2M Bootstrap-Server may
 # access it.
 EXPECTED_LINKS = (
-    "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>,</4>;ver=1.1,</4/0>,</3303>;ver=1.1,</3303/0>"
+    "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>,</4>;ver=1.1,</4/0>,</19/0>,"
+    "</3303>;ver=1.1,</3303/0>"
 )
 
 # With a lifetime this short the client sends an Update every lifetime / 2 seconds.

@@ -54,7 +54,8 @@ Value string_value(const char* text, DataType type = DataType::kString) {
 }
 
 // Encodes into a buffer large enough for every test payload.
-std::string encode(const Path& request_path, const Records& records, Status expected = Status::kOk) {
+std::string encode(const Path& request_path, const Records& records,
+                   Status expected = Status::kOk) {
     std::vector<uint8_t> window(4096);
     PayloadSink sink(window);
     EXPECT_EQ(encode_senml_json(request_path, records.source(), sink), expected);
@@ -95,10 +96,11 @@ Status decode(const std::string& payload, const Path& request_path, TypeOf type_
 
 Status decode_as(const std::string& payload, DataType type, std::vector<Entry>& entries,
                  const Path& request_path = Path()) {
-    return decode(payload, request_path, [type](const Path&) { return type; }, entries);
+    return decode(
+        payload, request_path, [type](const Path&) { return type; }, entries);
 }
 
-// Decodes a single-record payload as `type`; returns the status of read_value.
+// Decodes a single-record payload as `type` and returns the first error, or kOk.
 Status decode_one(const std::string& payload, DataType type, Value& value, std::string& bytes) {
     std::vector<Entry> entries;
     const Status status = decode_as(payload, type, entries);
@@ -154,8 +156,7 @@ TEST(SenmlJson, EncodesRootRequestWithSlashBaseName) {
     records.records = {record(Path::resource(3, 0, 9), Value::make_integer(87)),
                        record(Path::resource(1, 0, 1), Value::make_integer(300))};
 
-    EXPECT_EQ(encode(Path(), records),
-              R"([{"bn":"/","n":"3/0/9","v":87},{"n":"1/0/1","v":300}])");
+    EXPECT_EQ(encode(Path(), records), R"([{"bn":"/","n":"3/0/9","v":87},{"n":"1/0/1","v":300}])");
 }
 
 TEST(SenmlJson, EncodesEveryValueField) {
@@ -207,7 +208,8 @@ TEST(SenmlJson, EncodesIntegerLimitsExactly) {
 
 TEST(SenmlJson, EncodesEscapedStrings) {
     Records records;
-    records.records = {record(Path::resource(3, 0, 0), string_value("a\"b\\c\n\x01\x1f/\x7f\xc3\xa9"))};
+    records.records = {
+        record(Path::resource(3, 0, 0), string_value("a\"b\\c\n\x01\x1f/\x7f\xc3\xa9"))};
 
     EXPECT_EQ(encode(Path::resource(3, 0, 0), records),
               R"([{"bn":"/3/0/","n":"0","vs":"a\"b\\c\u000a\u0001\u001f/)"
@@ -271,8 +273,8 @@ TEST(SenmlJson, StreamsThroughSmallWindowAtAnyOffset) {
     const std::string whole = encode(Path::instance(3, 0), records);
     ASSERT_GT(whole.size(), 100u);
 
-    const size_t offsets[] = {0, 1, 7, 15, 16, 17, 31, 64, 100, whole.size() - 16,
-                              whole.size() - 1, whole.size()};
+    const size_t offsets[] = {
+        0, 1, 7, 15, 16, 17, 31, 64, 100, whole.size() - 16, whole.size() - 1, whole.size()};
     for (size_t offset : offsets) {
         SCOPED_TRACE(offset);
         uint8_t window[16];
@@ -298,10 +300,9 @@ TEST(SenmlJson, StreamsThroughSmallWindowAtAnyOffset) {
 // Decoder
 
 TEST(SenmlJson, DecodesObjectInstanceWrite) {
-    const std::string payload =
-        R"([{"bn":"/3/0/","n":"0","vs":"Open Mobile Alliance"},)"
-        R"({"n":"6/0","v":1},{"n":"6/1","v":5},{"n":"9","v":100},)"
-        R"({"n":"13","v":1367491215},{"n":"14","vs":"+02:00"}])";
+    const std::string payload = R"([{"bn":"/3/0/","n":"0","vs":"Open Mobile Alliance"},)"
+                                R"({"n":"6/0","v":1},{"n":"6/1","v":5},{"n":"9","v":100},)"
+                                R"({"n":"13","v":1367491215},{"n":"14","vs":"+02:00"}])";
     std::vector<Entry> entries;
     const auto type_of = [](const Path& path) {
         return path.ids[2] == 0 || path.ids[2] == 14 ? DataType::kString : DataType::kInteger;
@@ -344,15 +345,15 @@ TEST(SenmlJson, DecodesRfc8428DataValueExample) {
     // RFC 8428, 5.1.5: "aGkgCg" is "hi \n" (base64url, no padding).
     Value value;
     std::string bytes;
-    ASSERT_EQ(decode_one(R"([{"bn":"/3/0/","n":"1","vd":"aGkgCg"}])", DataType::kOpaque, value,
-                         bytes),
-              Status::kOk);
+    ASSERT_EQ(
+        decode_one(R"([{"bn":"/3/0/","n":"1","vd":"aGkgCg"}])", DataType::kOpaque, value, bytes),
+        Status::kOk);
     EXPECT_EQ(value.type, DataType::kOpaque);
     EXPECT_EQ(bytes, "hi \n");
 }
 
 TEST(SenmlJson, ResolvesRfc8428RelativeTimes) {
-    // RFC 8428, 5.1.2: a base time in the first record; later times relative
+    // RFC 8428, 5.1.2: a base time in the first record and later times relative
     // to it. The sum is absolute (at least 2^28), so "now" does not apply.
     const std::string payload =
         R"([{"bn":"/3303/0/","bt":1.276020076001e+09,"n":"5700","v":120.1},)"
@@ -370,14 +371,14 @@ TEST(SenmlJson, ResolvesRfc8428RelativeTimes) {
 }
 
 TEST(SenmlJson, ResolvesTimesBelow2Pow28AgainstNow) {
-    const std::string payload =
-        R"([{"bn":"/1/0/","n":"1","v":1,"t":-10},{"n":"1","v":2,"t":0.5},)"
-        R"({"n":"1","v":3,"t":268435456},{"n":"1","v":4}])";
+    const std::string payload = R"([{"bn":"/1/0/","n":"1","v":1,"t":-10},{"n":"1","v":2,"t":0.5},)"
+                                R"({"n":"1","v":3,"t":268435456},{"n":"1","v":4}])";
     std::vector<Entry> entries;
 
-    ASSERT_EQ(decode(payload, Path(), [](const Path&) { return DataType::kInteger; }, entries,
-                     1700000000),
-              Status::kNotFound);
+    ASSERT_EQ(
+        decode(
+            payload, Path(), [](const Path&) { return DataType::kInteger; }, entries, 1700000000),
+        Status::kNotFound);
 
     ASSERT_EQ(entries.size(), 4u);
     EXPECT_EQ(entries[0].timestamp_s, 1699999990);  // 10 s before now
@@ -395,8 +396,9 @@ TEST(SenmlJson, KeepsRelativeTimeWithoutClock) {
 }
 
 TEST(SenmlJson, InheritsBaseNameUntilChanged) {
-    const std::string payload = R"([{"bn":"/3/0/","n":"1","v":1},{"n":"2","v":2},)"
-                                R"({"bn":"/4/0/","n":"3","v":3},{"n":"4","v":4},{"bn":"/5/0/1","v":5}])";
+    const std::string payload =
+        R"([{"bn":"/3/0/","n":"1","v":1},{"n":"2","v":2},)"
+        R"({"bn":"/4/0/","n":"3","v":3},{"n":"4","v":4},{"bn":"/5/0/1","v":5}])";
     std::vector<Entry> entries;
 
     ASSERT_EQ(decode_as(payload, DataType::kInteger, entries), Status::kNotFound);
@@ -409,8 +411,9 @@ TEST(SenmlJson, InheritsBaseNameUntilChanged) {
 }
 
 TEST(SenmlJson, AcceptsAnyLayoutAndFieldOrder) {
-    const std::string payload = " \n[ \t{ \"v\" : 5 , \"n\" :\"1\",\r\"bn\":\"/3/0/\" } ,\n"
-                                "{\"vs\":\"x\",\"n\":\"\\u0032\"}]\n ";
+    const std::string payload =
+        " \n[ \t{ \"v\" : 5 , \"n\" :\"1\",\r\"bn\":\"/3/0/\" } ,\n"
+        "{\"vs\":\"x\",\"n\":\"\\u0032\"}]\n ";
     std::vector<Entry> entries;
     const auto type_of = [](const Path& path) {
         return path.ids[2] == 1 ? DataType::kInteger : DataType::kString;
@@ -428,9 +431,9 @@ TEST(SenmlJson, AcceptsAnyLayoutAndFieldOrder) {
 TEST(SenmlJson, AcceptsEscapedKeys) {
     Value value;
     std::string bytes;
-    ASSERT_EQ(decode_one(R"([{"\u0062n":"/3/0/","n":"1","\u0076":7}])", DataType::kInteger, value,
-                         bytes),
-              Status::kOk);
+    ASSERT_EQ(
+        decode_one(R"([{"\u0062n":"/3/0/","n":"1","\u0076":7}])", DataType::kInteger, value, bytes),
+        Status::kOk);
     EXPECT_EQ(value.integer, 7);
 }
 
@@ -555,12 +558,12 @@ TEST(SenmlJson, DecodesBase64Variants) {
         {"/+8", Status::kOk, "\xff\xef"},   // standard alphabet
         {"/+8=", Status::kOk, "\xff\xef"},  // with padding
         {"aGkgCg==", Status::kOk, "hi \n"},
-        {"aGkgCg=", Status::kMalformed, ""},   // padding to a length of 7
-        {"aGkgC", Status::kMalformed, ""},     // length 4n + 1
-        {"aGkgCh", Status::kMalformed, ""},    // nonzero unused bits
-        {"aG=kgCg", Status::kMalformed, ""},   // data after padding
-        {"aGkg Cg", Status::kMalformed, ""},   // space
-        {"aGkgCg===", Status::kMalformed, ""}, // too much padding
+        {"aGkgCg=", Status::kMalformed, ""},    // padding to a length of 7
+        {"aGkgC", Status::kMalformed, ""},      // length 4n + 1
+        {"aGkgCh", Status::kMalformed, ""},     // nonzero unused bits
+        {"aG=kgCg", Status::kMalformed, ""},    // data after padding
+        {"aGkg Cg", Status::kMalformed, ""},    // space
+        {"aGkgCg===", Status::kMalformed, ""},  // too much padding
     };
     for (const Case& c : cases) {
         SCOPED_TRACE(c.text);
@@ -577,9 +580,9 @@ TEST(SenmlJson, DecodesBase64Variants) {
 TEST(SenmlJson, DecodesObjlnk) {
     Value value;
     std::string bytes;
-    ASSERT_EQ(decode_one(R"([{"bn":"/3/0/1","vlo":"65535:65535"}])", DataType::kObjlnk, value,
-                         bytes),
-              Status::kOk);
+    ASSERT_EQ(
+        decode_one(R"([{"bn":"/3/0/1","vlo":"65535:65535"}])", DataType::kObjlnk, value, bytes),
+        Status::kOk);
     EXPECT_EQ(value.objlnk.object_id, 65535);
     EXPECT_EQ(value.objlnk.instance_id, 65535);
     const char* invalid[] = {"", ":", "1:", ":1", "1:2:3", "65536:0", "a:1", "1;2"};
@@ -596,10 +599,10 @@ TEST(SenmlJson, RejectsValueOfWrongType) {
         DataType type;
     };
     const Case cases[] = {
-        {R"("v":1)", DataType::kBoolean},       {R"("v":1)", DataType::kString},
-        {R"("vb":true)", DataType::kInteger},   {R"("vs":"1")", DataType::kInteger},
-        {R"("vs":"1:2")", DataType::kObjlnk},   {R"("vd":"AA")", DataType::kString},
-        {R"("vlo":"1:2")", DataType::kOpaque},  {R"("v":1)", DataType::kNone},
+        {R"("v":1)", DataType::kBoolean},      {R"("v":1)", DataType::kString},
+        {R"("vb":true)", DataType::kInteger},  {R"("vs":"1")", DataType::kInteger},
+        {R"("vs":"1:2")", DataType::kObjlnk},  {R"("vd":"AA")", DataType::kString},
+        {R"("vlo":"1:2")", DataType::kOpaque}, {R"("v":1)", DataType::kNone},
     };
     for (const Case& c : cases) {
         SCOPED_TRACE(c.field);
@@ -612,52 +615,52 @@ TEST(SenmlJson, RejectsValueOfWrongType) {
 
 TEST(SenmlJson, RejectsMalformedPayloads) {
     const char* payloads[] = {
-        "",                                          // empty
-        "[",                                         // truncated
-        R"([{"bn":"/3/0/1","v":1})",                 // unterminated array
-        R"([{"bn":"/3/0/1","v":1}]])",               // trailing garbage
-        R"([{"bn":"/3/0/1","v":1}] x)",              // trailing garbage after space
-        R"([{"bn":"/3/0/1","v":1},])",               // trailing comma
-        R"([{"bn":"/3/0/1","v":1,}])",               // trailing comma in object
-        R"({"bn":"/3/0/1","v":1})",                  // not an array
-        R"([1])",                                    // record not an object
-        R"([{"bn":"/3/0/1" "v":1}])",                // missing comma
-        R"([{"bn" "/3/0/1"}])",                      // missing colon
-        R"([{"bn":"/3/0/1","v":01}])",               // leading zero
-        R"([{"bn":"/3/0/1","v":1.}])",               // no fraction digits
-        R"([{"bn":"/3/0/1","v":+1}])",               // plus sign
-        R"([{"bn":"/3/0/1","v":NaN}])",              // not JSON
-        R"([{"bn":"/3/0/1","v":Infinity}])",         // not JSON
-        R"([{"bn":"/3/0/1","v":"1"}])",              // string where a number belongs
-        R"([{"bn":"/3/0/1","vb":1}])",               // number where a boolean belongs
-        R"([{"bn":"/3/0/1","vs":1}])",               // number where a string belongs
-        R"([{"bn":3,"v":1}])",                       // base name not a string
-        R"([{"bn":"/3/0/1","t":"1","v":1}])",        // time not a number
-        R"([{"bn":"/3/0/1","v":1,"vs":"a"}])",       // two value fields
-        R"([{"bn":"/3/0/1","v":1,"v":2}])",          // repeated field
-        R"([{"bn":"/3/0/","bn":"/3/0/","n":"1"}])",  // repeated base name
-        R"([{"bn":"/3/0/1","v":1,"x_":1}])",         // must-understand field
-        R"([{"bn":"/3/0/1","v":1,"bv":1}])",         // base value
-        R"([{"bn":"/3/0/1","v":1,"bver":11}])",      // newer version
-        R"([{"bn":"3/0/1","v":1}])",                 // no leading slash
-        R"([{"bn":"/3/0/1/","v":1}])",               // trailing slash
-        R"([{"bn":"/3//1","v":1}])",                 // empty ID
-        R"([{"bn":"/3/0/65535","v":1}])",            // reserved ID
-        R"([{"bn":"/3/0/1/2/3","v":1}])",            // five IDs
-        R"([{"bn":"/3/0","v":1}])",                  // value on an instance
-        R"([{"bn":"/3/x/1","v":1}])",                // not a number
-        R"([{"n":"1","v":1}])",                      // relative name without base
-        R"([{"v":1}])",                              // no name
-        R"([{"bn":"/3/0/1","vs":"\x"}])",            // bad escape
-        R"([{"bn":"/3/0/1","vs":"\ud800"}])",        // lone high surrogate
-        R"([{"bn":"/3/0/1","vs":"\udc00"}])",        // lone low surrogate
-        R"([{"bn":"/3/0/1","vs":"\u12"}])",          // short \u escape
-        "[{\"bn\":\"/3/0/1\",\"vs\":\"\x01\"}]",     // raw control character
-        "[{\"bn\":\"/3/0/1\",\"vs\":\"\xff\"}]",     // invalid UTF-8
-        "[{\"bn\":\"/3/0/1\",\"vs\":\"\xc3\"}]",     // truncated UTF-8
-        "[{\"bn\":\"/3/0/1\",\"vs\":\"\xe0\x80\xaf\"}]",  // overlong UTF-8
-        R"([{"bn":"/3/0/1","vs":"abc)",              // unterminated string
-        R"([{"bn":"/3/0/1","vb":tru}])",             // truncated literal
+        "",                                                  // empty
+        "[",                                                 // truncated
+        R"([{"bn":"/3/0/1","v":1})",                         // unterminated array
+        R"([{"bn":"/3/0/1","v":1}]])",                       // trailing garbage
+        R"([{"bn":"/3/0/1","v":1}] x)",                      // trailing garbage after space
+        R"([{"bn":"/3/0/1","v":1},])",                       // trailing comma
+        R"([{"bn":"/3/0/1","v":1,}])",                       // trailing comma in object
+        R"({"bn":"/3/0/1","v":1})",                          // not an array
+        R"([1])",                                            // record not an object
+        R"([{"bn":"/3/0/1" "v":1}])",                        // missing comma
+        R"([{"bn" "/3/0/1"}])",                              // missing colon
+        R"([{"bn":"/3/0/1","v":01}])",                       // leading zero
+        R"([{"bn":"/3/0/1","v":1.}])",                       // no fraction digits
+        R"([{"bn":"/3/0/1","v":+1}])",                       // plus sign
+        R"([{"bn":"/3/0/1","v":NaN}])",                      // not JSON
+        R"([{"bn":"/3/0/1","v":Infinity}])",                 // not JSON
+        R"([{"bn":"/3/0/1","v":"1"}])",                      // string where a number belongs
+        R"([{"bn":"/3/0/1","vb":1}])",                       // number where a boolean belongs
+        R"([{"bn":"/3/0/1","vs":1}])",                       // number where a string belongs
+        R"([{"bn":3,"v":1}])",                               // base name not a string
+        R"([{"bn":"/3/0/1","t":"1","v":1}])",                // time not a number
+        R"([{"bn":"/3/0/1","v":1,"vs":"a"}])",               // two value fields
+        R"([{"bn":"/3/0/1","v":1,"v":2}])",                  // repeated field
+        R"([{"bn":"/3/0/","bn":"/3/0/","n":"1"}])",          // repeated base name
+        R"([{"bn":"/3/0/1","v":1,"x_":1}])",                 // must-understand field
+        R"([{"bn":"/3/0/1","v":1,"bv":1}])",                 // base value
+        R"([{"bn":"/3/0/1","v":1,"bver":11}])",              // newer version
+        R"([{"bn":"3/0/1","v":1}])",                         // no leading slash
+        R"([{"bn":"/3/0/1/","v":1}])",                       // trailing slash
+        R"([{"bn":"/3//1","v":1}])",                         // empty ID
+        R"([{"bn":"/3/0/65535","v":1}])",                    // reserved ID
+        R"([{"bn":"/3/0/1/2/3","v":1}])",                    // five IDs
+        R"([{"bn":"/3/0","v":1}])",                          // value on an instance
+        R"([{"bn":"/3/x/1","v":1}])",                        // not a number
+        R"([{"n":"1","v":1}])",                              // relative name without base
+        R"([{"v":1}])",                                      // no name
+        R"([{"bn":"/3/0/1","vs":"\x"}])",                    // bad escape
+        R"([{"bn":"/3/0/1","vs":"\ud800"}])",                // lone high surrogate
+        R"([{"bn":"/3/0/1","vs":"\udc00"}])",                // lone low surrogate
+        R"([{"bn":"/3/0/1","vs":"\u12"}])",                  // short \u escape
+        "[{\"bn\":\"/3/0/1\",\"vs\":\"\x01\"}]",             // raw control character
+        "[{\"bn\":\"/3/0/1\",\"vs\":\"\xff\"}]",             // invalid UTF-8
+        "[{\"bn\":\"/3/0/1\",\"vs\":\"\xc3\"}]",             // truncated UTF-8
+        "[{\"bn\":\"/3/0/1\",\"vs\":\"\xe0\x80\xaf\"}]",     // overlong UTF-8
+        R"([{"bn":"/3/0/1","vs":"abc)",                      // unterminated string
+        R"([{"bn":"/3/0/1","vb":tru}])",                     // truncated literal
         R"([{"bn":"/3/0/1","v":1,"x":[[[[[[[[1]]]]]]]]}])",  // nesting too deep
     };
     for (const char* payload : payloads) {
@@ -732,8 +735,9 @@ TEST(SenmlJson, RoundTripsEveryType) {
     const std::string payload = encode(Path::instance(9, 0), records);
     std::vector<Entry> entries;
 
-    ASSERT_EQ(decode(payload, Path::instance(9, 0),
-                     [&](const Path& path) { return types[path.ids[2]]; }, entries),
+    ASSERT_EQ(decode(
+                  payload, Path::instance(9, 0),
+                  [&](const Path& path) { return types[path.ids[2]]; }, entries),
               Status::kNotFound);
 
     ASSERT_EQ(entries.size(), records.records.size());
@@ -793,9 +797,36 @@ TEST(SenmlJson, ParsesHalfwayCasesLikeStrtod) {
         "1.00000000000000011102230246251565404236316680908203125000000000001",
         "1.00000000000000011102230246251565404236316680908203124999999999999",
         // 2^-1074 / 2, the halfway point below the smallest subnormal.
-        "2.4703282292062327208828439643411068618252990130716238221279284125033775363510437593264991818081799618989828234772285886546332835517796989819938739800539093906315035659515570226392290858392449105184435931802849936536152500319370457678249219365623669863658480757001585769269903706311928279558551332927834338409351978015531246597263579574622766465272827220056374006485499977096599470454020828166226237857393450736339007967761930577506740176324673600968951340535537458516661134223766678604162159680461914467291840300530057530849048765391711386591646239524912623653881879636239373280423891018672348497668235089863388587925628302755995657524455507255189313690836254779186948667994968324049705821028513185451396213837722826145437693412532098591327667236328125",
-        "2.4703282292062327208828439643411068618252990130716238221279284125033775363510437593264991818081799618989828234772285886546332835517796989819938739800539093906315035659515570226392290858392449105184435931802849936536152500319370457678249219365623669863658480757001585769269903706311928279558551332927834338409351978015531246597263579574622766465272827220056374006485499977096599470454020828166226237857393450736339007967761930577506740176324673600968951340535537458516661134223766678604162159680461914467291840300530057530849048765391711386591646239524912623653881879636239373280423891018672348497668235089863388587925628302755995657524455507255189313690836254779186948667994968324049705821028513185451396213837722826145437693412532098591327667236328125e-324",
-        "2.4703282292062327208828439643411068618252990130716238221279284125033775363510437593264991818081799618989828234772285886546332835517796989819938739800539093906315035659515570226392290858392449105184435931802849936536152500319370457678249219365623669863658480757001585769269903706311928279558551332927834338409351978015531246597263579574622766465272827220056374006485499977096599470454020828166226237857393450736339007967761930577506740176324673600968951340535537458516661134223766678604162159680461914467291840300530057530849048765391711386591646239524912623653881879636239373280423891018672348497668235089863388587925628302755995657524455507255189313690836254779186948667994968324049705821028513185451396213837722826145437693412532098591327667236328126e-324",
+        "2."
+        "470328229206232720882843964341106861825299013071623822127928412503377536351043759326499181"
+        "808179961898982823477228588654633283551779698981993873980053909390631503565951557022639229"
+        "085839244910518443593180284993653615250031937045767824921936562366986365848075700158576926"
+        "990370631192827955855133292783433840935197801553124659726357957462276646527282722005637400"
+        "648549997709659947045402082816622623785739345073633900796776193057750674017632467360096895"
+        "134053553745851666113422376667860416215968046191446729184030053005753084904876539171138659"
+        "164623952491262365388187963623937328042389101867234849766823508986338858792562830275599565"
+        "752445550725518931369083625477918694866799496832404970582102851318545139621383772282614543"
+        "7693412532098591327667236328125",
+        "2."
+        "470328229206232720882843964341106861825299013071623822127928412503377536351043759326499181"
+        "808179961898982823477228588654633283551779698981993873980053909390631503565951557022639229"
+        "085839244910518443593180284993653615250031937045767824921936562366986365848075700158576926"
+        "990370631192827955855133292783433840935197801553124659726357957462276646527282722005637400"
+        "648549997709659947045402082816622623785739345073633900796776193057750674017632467360096895"
+        "134053553745851666113422376667860416215968046191446729184030053005753084904876539171138659"
+        "164623952491262365388187963623937328042389101867234849766823508986338858792562830275599565"
+        "752445550725518931369083625477918694866799496832404970582102851318545139621383772282614543"
+        "7693412532098591327667236328125e-324",
+        "2."
+        "470328229206232720882843964341106861825299013071623822127928412503377536351043759326499181"
+        "808179961898982823477228588654633283551779698981993873980053909390631503565951557022639229"
+        "085839244910518443593180284993653615250031937045767824921936562366986365848075700158576926"
+        "990370631192827955855133292783433840935197801553124659726357957462276646527282722005637400"
+        "648549997709659947045402082816622623785739345073633900796776193057750674017632467360096895"
+        "134053553745851666113422376667860416215968046191446729184030053005753084904876539171138659"
+        "164623952491262365388187963623937328042389101867234849766823508986338858792562830275599565"
+        "752445550725518931369083625477918694866799496832404970582102851318545139621383772282614543"
+        "7693412532098591327667236328126e-324",
         "1.7976931348623158079e308",  // just below the rounding limit to infinity
         "2.2250738585072011e-308",    // largest subnormal region
         "9007199254740993",
@@ -824,7 +855,8 @@ TEST(SenmlJson, FloatsRoundTripAgainstStrtod) {
         if (i % 4 == 1) {
             bits &= 0x800FFFFFFFFFFFFFull;  // subnormals
         } else if (i % 4 == 2) {
-            bits = (bits & 0x800FFFFFFFFFFFFFull) | (static_cast<uint64_t>(1023 + i % 60 - 30) << 52);
+            bits =
+                (bits & 0x800FFFFFFFFFFFFFull) | (static_cast<uint64_t>(1023 + i % 60 - 30) << 52);
         }
         double value = 0;
         std::memcpy(&value, &bits, sizeof value);
@@ -900,11 +932,13 @@ TEST(SenmlJson, EncoderOutputParsesWithNlohmann) {
                 uint64_t bits = random();
                 double value = 0;
                 std::memcpy(&value, &bits, sizeof value);
-                records.records.push_back(record(path, Value::make_float(std::isfinite(value) ? value : 0.5)));
+                records.records.push_back(
+                    record(path, Value::make_float(std::isfinite(value) ? value : 0.5)));
                 break;
             }
             case 1:
-                records.records.push_back(record(path, Value::make_integer(static_cast<int64_t>(random()))));
+                records.records.push_back(
+                    record(path, Value::make_integer(static_cast<int64_t>(random()))));
                 break;
             case 2:
                 records.records.push_back(record(path, Value::make_unsigned(random())));
@@ -920,7 +954,8 @@ TEST(SenmlJson, EncoderOutputParsesWithNlohmann) {
                 break;
             }
             default:
-                records.records.push_back(record(path, Value::make_boolean(random() % 2 == 0), 1700000000 + i));
+                records.records.push_back(
+                    record(path, Value::make_boolean(random() % 2 == 0), 1700000000 + i));
                 break;
         }
     }
@@ -987,8 +1022,8 @@ TEST(SenmlJson, DecodesNlohmannOutput) {
         }
         pack.push_back(item);
     }
-    // nlohmann::json objects sort their keys, so "bn" < "n" < "v" < "vs"; an
-    // ordered_json copy writes "v"/"vs" first to vary the order as well.
+    // nlohmann::json objects sort their keys ("bn" < "n" < "v" < "vs"), so an
+    // ordered_json copy writes "v" or "vs" first to vary the order as well.
     nlohmann::ordered_json reversed = nlohmann::ordered_json::array();
     for (const auto& item : pack) {
         nlohmann::ordered_json copy;
@@ -997,17 +1032,18 @@ TEST(SenmlJson, DecodesNlohmannOutput) {
         }
         reversed.push_back(copy);
     }
-    const std::string layouts[] = {pack.dump(), pack.dump(4), reversed.dump(), reversed.dump(1, '\t'),
-                                   pack.dump(-1, ' ', true)};
+    const std::string layouts[] = {pack.dump(), pack.dump(4), reversed.dump(),
+                                   reversed.dump(1, '\t'), pack.dump(-1, ' ', true)};
 
     for (const std::string& payload : layouts) {
         SCOPED_TRACE(payload.substr(0, 80));
         std::vector<Entry> entries;
-        ASSERT_EQ(decode(payload, Path::instance(3, 0),
-                         [](const Path& path) {
-                             return path.ids[2] % 2 == 0 ? DataType::kFloat : DataType::kString;
-                         },
-                         entries),
+        ASSERT_EQ(decode(
+                      payload, Path::instance(3, 0),
+                      [](const Path& path) {
+                          return path.ids[2] % 2 == 0 ? DataType::kFloat : DataType::kString;
+                      },
+                      entries),
                   Status::kNotFound);
         ASSERT_EQ(entries.size(), 40u);
         for (size_t i = 0; i < entries.size(); ++i) {

@@ -39,6 +39,11 @@ constexpr ResourceDefinition kConnectivityResources[] = {
     {8, Operations::kRead, DataType::kInteger},                 // Cell ID
 };
 
+// Binary App Data Container 19 resources.
+constexpr ResourceDefinition kAppDataResources[] = {
+    {0, Operations::kReadWrite, DataType::kOpaque, true, true},  // Data
+};
+
 constexpr double kPi = 3.14159265358979323846;
 
 }  // namespace
@@ -116,6 +121,37 @@ Status ConnectivityMonitoring::read(uint16_t, uint16_t resource_id, uint16_t res
         case 8: value = Value::make_integer(0); return Status::kOk;
     }
     return Status::kNotFound;
+}
+
+AppDataContainer::AppDataContainer() : Object(19, kAppDataResources) {
+    // A pattern that a reader can check: byte i is i modulo 251.
+    for (size_t i = 0; i < kDataSize; ++i) {
+        data_[i] = static_cast<uint8_t>(i % 251);
+    }
+}
+
+int32_t AppDataContainer::next_resource_instance(uint16_t, uint16_t resource_id,
+                                                 int32_t after) const {
+    return resource_id == 0 && after < 0 ? 0 : -1;
+}
+
+Status AppDataContainer::read(uint16_t, uint16_t resource_id, uint16_t resource_instance_id,
+                              Value& value) {
+    if (resource_id != 0 || resource_instance_id != 0) {
+        return Status::kNotFound;
+    }
+    value = Value::make_bytes(DataType::kOpaque, {data_, size_});
+    return Status::kOk;
+}
+
+Status AppDataContainer::write(uint16_t, uint16_t resource_id, uint16_t resource_instance_id,
+                               const Value& value) {
+    if (resource_id != 0 || resource_instance_id != 0 || value.bytes.size() > kDataSize) {
+        return Status::kInvalidArgument;
+    }
+    std::memcpy(data_, value.bytes.data(), value.bytes.size());
+    size_ = value.bytes.size();
+    return Status::kOk;
 }
 
 }  // namespace demo

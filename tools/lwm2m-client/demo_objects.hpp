@@ -2,6 +2,7 @@
 // and Connectivity Monitoring (4). They use only the public data model API.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "lwm2m/object.hpp"
@@ -44,6 +45,26 @@ public:
                                    int32_t after) const override;
     lwm2m::Status read(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
                        lwm2m::Value& value) override;
+};
+
+/// Binary App Data Container (19), one instance whose Data resource (0) has
+/// one 5000-byte opaque value: large enough that a Read of it needs Block2.
+class AppDataContainer final : public lwm2m::Object {
+public:
+    static constexpr size_t kDataSize = 5000;
+
+    AppDataContainer();
+
+    int32_t next_resource_instance(uint16_t instance_id, uint16_t resource_id,
+                                   int32_t after) const override;
+    lwm2m::Status read(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
+                       lwm2m::Value& value) override;
+    lwm2m::Status write(uint16_t instance_id, uint16_t resource_id,
+                        uint16_t resource_instance_id, const lwm2m::Value& value) override;
+
+private:
+    uint8_t data_[kDataSize] = {};
+    size_t size_ = kDataSize;
 };
 
 }  // namespace demo

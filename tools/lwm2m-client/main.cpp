@@ -135,8 +135,10 @@ int main(int argc, char** argv) {
     config.device.reboot = on_reboot;
     static demo::TemperatureSensor temperature(clock);
     static demo::ConnectivityMonitoring connectivity;
+    static demo::AppDataContainer app_data;
     if (client.add_object(temperature) != lwm2m::Status::kOk ||
-        client.add_object(connectivity) != lwm2m::Status::kOk) {
+        client.add_object(connectivity) != lwm2m::Status::kOk ||
+        client.add_object(app_data) != lwm2m::Status::kOk) {
         std::fprintf(stderr, "error: cannot add the demo objects (LWM2M_MAX_OBJECTS too small)\n");
         return 2;
     }
