@@ -7,10 +7,10 @@ import unittest
 import coap_message as coap
 from harness import STEP_TIMEOUT_S, IntegrationTest, RawPeer
 
-# Objects the demo client registers (Server, Device, Connectivity Monitoring and a
-# temperature sensor), with the version of objects that are not 1.0. The
-# Security object (/0) is never listed, because only the LwM2M Bootstrap-Server may
-# access it.
+# Objects the demo client registers (Server, Device, Connectivity Monitoring, an app
+# data container and a temperature sensor), with the version of objects that are not
+# 1.0. The Security object (/0) is never listed, because only the LwM2M
+# Bootstrap-Server may access it.
 EXPECTED_LINKS = (
     "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>,</4>;ver=1.1,</4/0>,</19/0>,"
     "</3303>;ver=1.1,</3303/0>"
