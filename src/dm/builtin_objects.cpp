@@ -200,6 +200,17 @@ Status ServerObjectHandler::execute(uint16_t, uint16_t resource_id, std::span<co
     return Status::kUnsupported;
 }
 
+Status ServerObjectHandler::begin_transaction() {
+    saved_ = {data_->server, data_->config.retry, data_->changed_parameters};
+    return Status::kOk;
+}
+
+void ServerObjectHandler::rollback_transaction() {
+    data_->server = saved_.server;
+    data_->config.retry = saved_.retry;
+    data_->changed_parameters = saved_.changed_parameters;
+}
+
 DeviceObjectHandler::DeviceObjectHandler() : Object(3, kDeviceResources, "1.1") {}
 
 bool DeviceObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
@@ -285,5 +296,12 @@ Status DeviceObjectHandler::execute(uint16_t, uint16_t resource_id, std::span<co
     }
     return Status::kUnsupported;
 }
+
+Status DeviceObjectHandler::begin_transaction() {
+    saved_ = data_->device;
+    return Status::kOk;
+}
+
+void DeviceObjectHandler::rollback_transaction() { data_->device = saved_; }
 
 }  // namespace lwm2m::detail

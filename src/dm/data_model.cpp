@@ -242,6 +242,13 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
                        Clock& clock, MessageWriter& response) {
     (void)clock;
     if (path.length == 0) {
+        // Read-Composite and Write-Composite address the root path.
+        if (request.code == code::kFetch) {
+            return read_composite(request, data, response);
+        }
+        if (request.code == code::kIPatch) {
+            return write_composite(request, data);
+        }
         return code::kMethodNotAllowed;
     }
     Object* object = find_object(data, path.ids[0]);

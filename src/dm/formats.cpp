@@ -60,7 +60,8 @@ io::Decoder* make_decoder(uint16_t content_format, std::span<const uint8_t> payl
         case format::kCbor:
             return construct<io::CborValueDecoder>(payload, request_path, storage);
         case format::kSenmlJson:
-            return construct<io::SenmlJsonDecoder>(payload, request_path, storage);
+            return new (storage.bytes)
+                io::SenmlJsonDecoder(payload, request_path, std::span<uint8_t>(storage.scratch));
         case format::kSenmlCbor:
             return construct<io::SenmlCborDecoder>(payload, request_path, storage);
         case format::kLwm2mTlv:

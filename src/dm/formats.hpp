@@ -38,6 +38,8 @@ struct DecoderStorage {
                                              sizeof(io::CborValueDecoder),
                                              sizeof(io::SenmlJsonDecoder),
                                              sizeof(io::SenmlCborDecoder), sizeof(io::TlvDecoder)})];
+    /// Room for SenML JSON strings with escapes and "vd" values once decoded.
+    uint8_t scratch[256];
 };
 
 /// Constructs in `storage` a decoder of `payload` in Content-Format `format`,

@@ -11,6 +11,9 @@
 
 namespace lwm2m::dm {
 
+/// Paths one Read-Composite request may name.
+inline constexpr uint8_t kMaxCompositePaths = 8;
+
 /// Maps a Status from an object callback to a CoAP response code.
 uint8_t to_response_code(Status status);
 
@@ -22,6 +25,12 @@ bool has_instance(const Object& object, uint16_t instance_id);
 
 uint8_t read(const coap::Message& request, const Path& path, Object& object,
              detail::ClientData& data, coap::MessageWriter& response);
+/// Read-Composite: FETCH on "/" with the paths in SenML (LwM2M Core 1.1, 6.3.8).
+uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
+                       coap::MessageWriter& response);
+/// Write-Composite: iPATCH on "/" with values for several objects, applied
+/// atomically across them.
+uint8_t write_composite(const coap::Message& request, detail::ClientData& data);
 uint8_t discover(const Path& path, Object& object, coap::MessageWriter& response);
 /// Write: replace (PUT) or partial update (POST on an instance).
 uint8_t write(const coap::Message& request, const Path& path, Object& object, bool replace);

@@ -7,22 +7,26 @@
 namespace lwm2m::dm {
 namespace {
 
+using coap::MessageWriter;
 namespace code = coap::code;
 namespace option = coap::option;
 
-// Walks the readable values under `path` in ascending path order.
+// Walks the readable values under one or more targets, each in ascending
+// path order (Read names one target, Read-Composite several).
 struct ReadSource {
-    Object* object;
-    Path path;
+    struct Target {
+        Object* object;
+        Path path;
+    };
+    Target targets[kMaxCompositePaths];
+    uint8_t target_count = 0;
     mutable Status error = Status::kOk;
 };
 
-// Calls `visit(record)` for each readable value under `source.path`; stops and
-// returns false when visit() returns false or a read fails.
+// Calls `visit(record)` for each readable value under `path` of `object`;
+// stops and returns false when visit() returns false or a read fails.
 template <typename Visit>
-bool for_each_value(const ReadSource& source, Visit&& visit) {
-    Object& object = *source.object;
-    const Path& path = source.path;
+bool for_each_value_of(Object& object, const Path& path, Status& error, Visit&& visit) {
     for (int32_t instance = object.next_instance(-1); instance >= 0;
          instance = object.next_instance(instance)) {
         const uint16_t instance_id = static_cast<uint16_t>(instance);
@@ -38,9 +42,8 @@ bool for_each_value(const ReadSource& source, Visit&& visit) {
             io::OutputRecord record;
             if (!resource.multiple) {
                 record.path = Path::resource(object.id(), instance_id, resource.id);
-                source.error = object.read(instance_id, resource.id, kNoResourceInstance,
-                                           record.value);
-                if (source.error != Status::kOk || !visit(record)) {
+                error = object.read(instance_id, resource.id, kNoResourceInstance, record.value);
+                if (error != Status::kOk || !visit(record)) {
                     return false;
                 }
                 continue;
@@ -51,12 +54,24 @@ bool for_each_value(const ReadSource& source, Visit&& visit) {
                 if (path.length == 4 && path.ids[3] != item_id) {
                     continue;
                 }
-                record.path = Path::resource_instance(object.id(), instance_id, resource.id, item_id);
-                source.error = object.read(instance_id, resource.id, item_id, record.value);
-                if (source.error != Status::kOk || !visit(record)) {
+                record.path =
+                    Path::resource_instance(object.id(), instance_id, resource.id, item_id);
+                error = object.read(instance_id, resource.id, item_id, record.value);
+                if (error != Status::kOk || !visit(record)) {
                     return false;
                 }
             }
+        }
+    }
+    return true;
+}
+
+template <typename Visit>
+bool for_each_value(const ReadSource& source, Visit&& visit) {
+    for (uint8_t i = 0; i < source.target_count; ++i) {
+        const ReadSource::Target& target = source.targets[i];
+        if (!for_each_value_of(*target.object, target.path, source.error, visit)) {
+            return false;
         }
     }
     return true;
@@ -91,33 +106,10 @@ uint32_t block_value(uint32_t number, bool more, uint8_t size_exponent) {
     return (number << 4) | (more ? 0x08u : 0u) | size_exponent;
 }
 
-}  // namespace
-
-uint8_t read(const coap::Message& request, const Path& path, Object& object,
-             detail::ClientData& data, coap::MessageWriter& response) {
-    ReadSource source{&object, path};
-    const size_t count = count_values(source);
-    if (source.error != Status::kOk) {
-        return to_response_code(source.error);
-    }
-    const ResourceDefinition* resource =
-        path.length >= 3 ? object.find_resource(path.ids[2]) : nullptr;
-    if (resource != nullptr && !allows(resource->operations, Operations::kRead)) {
-        return code::kMethodNotAllowed;
-    }
-    const bool single_value = path.length == 4 || (resource != nullptr && !resource->multiple);
-
-    uint32_t format = 0;
-    if (request.find(option::kAccept) != nullptr) {
-        if (!request.find_uint(option::kAccept, format, 2)) {
-            return code::kBadOption;
-        }
-    } else {
-        format = default_read_format(data.config.version, single_value,
-                                     resource != nullptr ? resource->type : DataType::kNone);
-    }
-    const io::EncodeFunction encode = find_encoder(static_cast<uint16_t>(format));
-    if (encode == nullptr || (is_single_value_format(format) && (!single_value || count != 1))) {
+uint8_t respond_with_records(const coap::Message& request, const Path& path, uint16_t format,
+                             const ReadSource& source, size_t count, MessageWriter& response) {
+    const io::EncodeFunction encode = find_encoder(format);
+    if (encode == nullptr) {
         return code::kNotAcceptable;
     }
 
@@ -126,16 +118,14 @@ uint8_t read(const coap::Message& request, const Path& path, Object& object,
     io::PayloadSink measure({}, 0);
     Status status = encode(path, records, measure);
     if (status != Status::kOk) {
-        return status == Status::kInvalidArgument ? code::kNotAcceptable
-                                                  : to_response_code(source.error == Status::kOk
-                                                                         ? status
-                                                                         : source.error);
+        return status == Status::kInvalidArgument
+                   ? code::kNotAcceptable
+                   : to_response_code(source.error == Status::kOk ? status : source.error);
     }
     const size_t total = measure.total();
 
-    // Room for the payload: the out buffer minus the header and token, the
-    // Content-Format, Block2 and Size2 options (at most 3 + 4 + 5 bytes) and
-    // the payload marker.
+    // Room for the payload: what is left after the Content-Format, Block2 and
+    // Size2 options (at most 3 + 4 + 5 bytes) and the payload marker.
     constexpr size_t kOptionsAndMarker = 13;
     if (response.remaining() <= kOptionsAndMarker + 16) {
         return code::kInternalServerError;
@@ -178,6 +168,88 @@ uint8_t read(const coap::Message& request, const Path& path, Object& object,
     status = encode(path, records, sink);
     response.append_payload(sink.kept());
     return status == Status::kOk ? code::kContent : code::kInternalServerError;
+}
+
+}  // namespace
+
+uint8_t read(const coap::Message& request, const Path& path, Object& object,
+             detail::ClientData& data, MessageWriter& response) {
+    ReadSource source;
+    source.targets[0] = {&object, path};
+    source.target_count = 1;
+    const size_t count = count_values(source);
+    if (source.error != Status::kOk) {
+        return to_response_code(source.error);
+    }
+    const ResourceDefinition* resource =
+        path.length >= 3 ? object.find_resource(path.ids[2]) : nullptr;
+    if (resource != nullptr && !allows(resource->operations, Operations::kRead)) {
+        return code::kMethodNotAllowed;
+    }
+    const bool single_value = path.length == 4 || (resource != nullptr && !resource->multiple);
+
+    uint32_t format = 0;
+    if (request.find(option::kAccept) != nullptr) {
+        if (!request.find_uint(option::kAccept, format, 2)) {
+            return code::kBadOption;
+        }
+    } else {
+        format = default_read_format(data.config.version, single_value,
+                                     resource != nullptr ? resource->type : DataType::kNone);
+    }
+    if (is_single_value_format(format) && (!single_value || count != 1)) {
+        return code::kNotAcceptable;
+    }
+    return respond_with_records(request, path, static_cast<uint16_t>(format), source, count,
+                                response);
+}
+
+uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
+                       MessageWriter& response) {
+    uint32_t request_format = 0;
+    if (!request.find_uint(option::kContentFormat, request_format, 2)) {
+        return code::kBadRequest;
+    }
+    if (request_format != coap::format::kSenmlJson &&
+        request_format != coap::format::kSenmlCbor) {
+        return code::kUnsupportedContentFormat;
+    }
+    uint32_t format = request_format;
+    if (request.find(option::kAccept) != nullptr &&
+        (!request.find_uint(option::kAccept, format, 2) ||
+         (format != coap::format::kSenmlJson && format != coap::format::kSenmlCbor))) {
+        return code::kNotAcceptable;
+    }
+
+    // LwM2M Core 1.1, 6.3.8: paths that do not exist are left out of the answer.
+    DecoderStorage storage;
+    io::Decoder* decoder = make_decoder(static_cast<uint16_t>(request_format), request.payload,
+                                        Path{}, storage);
+    ReadSource source;
+    Path path;
+    Status next = Status::kOk;
+    while ((next = decoder->next_entry(path)) == Status::kOk) {
+        Object* object = path.length > 0 ? find_object(data, path.ids[0]) : nullptr;
+        if (object == nullptr || object->id() == 0) {
+            continue;
+        }
+        if (source.target_count == kMaxCompositePaths) {
+            return code::kRequestEntityTooLarge;
+        }
+        source.targets[source.target_count++] = {object, path};
+    }
+    if (next != Status::kNotFound) {
+        return code::kBadRequest;
+    }
+    const size_t count = count_values(source);
+    if (source.error != Status::kOk && source.error != Status::kNotFound) {
+        return to_response_code(source.error);
+    }
+    if (count == 0) {
+        return code::kNotFound;
+    }
+    return respond_with_records(request, Path{}, static_cast<uint16_t>(format), source, count,
+                                response);
 }
 
 }  // namespace lwm2m::dm

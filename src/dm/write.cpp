@@ -186,4 +186,104 @@ uint8_t create(const coap::Message& request, const Path& path, Object& object,
     return result;
 }
 
+namespace {
+
+// Objects in one Write-Composite transaction.
+struct CompositeTransaction {
+    Object* objects[LWM2M_MAX_OBJECTS] = {};
+    uint8_t count = 0;
+
+    // Begins a transaction on `object` the first time it is touched.
+    Status join(Object& object) {
+        for (uint8_t i = 0; i < count; ++i) {
+            if (objects[i] == &object) {
+                return Status::kOk;
+            }
+        }
+        const Status begun = object.begin_transaction();
+        if (begun == Status::kOk) {
+            objects[count++] = &object;
+        }
+        return begun;
+    }
+
+    uint8_t finish(uint8_t result) {
+        for (uint8_t i = 0; i < count && coap::code_class(result) == 2; ++i) {
+            const Status valid = objects[i]->validate_transaction();
+            if (valid != Status::kOk) {
+                result = to_response_code(valid);
+            }
+        }
+        for (uint8_t i = 0; i < count; ++i) {
+            if (coap::code_class(result) == 2) {
+                objects[i]->commit_transaction();
+            } else {
+                objects[i]->rollback_transaction();
+            }
+        }
+        return result;
+    }
+};
+
+uint8_t apply_composite(io::Decoder& decoder, detail::ClientData& data,
+                        CompositeTransaction& transaction) {
+    Path path;
+    Status next = Status::kOk;
+    int entries = 0;
+    while ((next = decoder.next_entry(path)) == Status::kOk) {
+        ++entries;
+        Object* object = path.length >= 3 ? find_object(data, path.ids[0]) : nullptr;
+        if (object == nullptr || !has_instance(*object, path.ids[1])) {
+            return code::kNotFound;
+        }
+        if (object->id() == 0) {
+            return code::kUnauthorized;
+        }
+        const ResourceDefinition* resource = object->find_resource(path.ids[2]);
+        if (resource == nullptr) {
+            return code::kNotFound;
+        }
+        if (!allows(resource->operations, Operations::kWrite)) {
+            return code::kMethodNotAllowed;
+        }
+        if ((path.length == 4) != resource->multiple) {
+            return code::kBadRequest;
+        }
+        Value value;
+        if (decoder.read_value(resource->type, value) != Status::kOk) {
+            return code::kBadRequest;
+        }
+        const Status joined = transaction.join(*object);
+        if (joined != Status::kOk) {
+            return to_response_code(joined);
+        }
+        const uint16_t item = path.length == 4 ? path.ids[3] : kNoResourceInstance;
+        const Status written = object->write(path.ids[1], path.ids[2], item, value);
+        if (written != Status::kOk) {
+            return to_response_code(written);
+        }
+    }
+    if (next != Status::kNotFound || entries == 0) {
+        return code::kBadRequest;
+    }
+    return code::kChanged;
+}
+
+}  // namespace
+
+uint8_t write_composite(const coap::Message& request, detail::ClientData& data) {
+    uint32_t format = 0;
+    if (!request.find_uint(option::kContentFormat, format, 2)) {
+        return code::kBadRequest;
+    }
+    if (format != coap::format::kSenmlJson && format != coap::format::kSenmlCbor) {
+        return code::kUnsupportedContentFormat;
+    }
+    DecoderStorage storage;
+    io::Decoder* decoder =
+        make_decoder(static_cast<uint16_t>(format), request.payload, Path{}, storage);
+    CompositeTransaction transaction;
+    return transaction.finish(apply_composite(*decoder, data, transaction));
+}
+
 }  // namespace lwm2m::dm

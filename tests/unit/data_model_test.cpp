@@ -656,5 +656,80 @@ TEST(Unit, RegistrationLinksLeaveOutSecurity) {
     EXPECT_EQ(links, "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>");
 }
 
+// ---------------------------------------------------------------------------
+// Read-Composite and Write-Composite
+
+TEST(Unit, ReadCompositeTwoPaths) {
+    DataModel model;
+    Exchange exchange(code::kFetch);
+    exchange.uint_option(option::kContentFormat, format::kSenmlJson)
+        .payload(R"([{"n":"/3/0/0"},{"n":"/1/0/1"},{"n":"/77/0/1"}])");
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+    EXPECT_EQ(exchange.response_format(), format::kSenmlJson);
+    const nlohmann::json records = nlohmann::json::parse(exchange.response_payload());
+    std::string base_name;
+    std::map<std::string, nlohmann::json> values;
+    for (const nlohmann::json& record : records) {
+        base_name = record.value("bn", base_name);
+        const std::string name = base_name + record.value("n", std::string());
+        values[name] = record.contains("v") ? record["v"] : record["vs"];
+    }
+    EXPECT_EQ(values.size(), 2u) << exchange.response_payload();
+    EXPECT_EQ(values["/3/0/0"], kManufacturer);
+    EXPECT_EQ(values["/1/0/1"], 86400);
+}
+
+TEST(Unit, ReadCompositeNothingFound) {
+    DataModel model;
+    Exchange exchange(code::kFetch);
+    exchange.uint_option(option::kContentFormat, format::kSenmlJson)
+        .payload(R"([{"n":"/77/0/1"}])");
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotFound);
+}
+
+TEST(Unit, WriteCompositeAppliesAll) {
+    DataModel model;
+    Exchange exchange(code::kIPatch);
+    exchange.uint_option(option::kContentFormat, format::kSenmlJson)
+        .payload(R"([{"n":"/1/0/1","v":120},{"n":"/3/0/14","vs":"+01:00"}])");
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
+    EXPECT_EQ(model.data.server.lifetime_s, 120u);
+    EXPECT_STREQ(model.data.device.utc_offset, "+01:00");
+}
+
+TEST(Unit, WriteCompositeRollsBackAll) {
+    DataModel model;
+    Exchange exchange(code::kIPatch);
+    exchange.uint_option(option::kContentFormat, format::kSenmlJson)
+        .payload(R"([{"n":"/1/0/1","v":120},{"n":"/3/0/0","vs":"x"}])");
+
+    // The manufacturer is read-only, so nothing of the request is applied.
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
+    EXPECT_EQ(model.data.server.lifetime_s, 86400u);
+    EXPECT_EQ(model.data.changed_parameters, 0);
+}
+
+TEST(Unit, WriteCompositeUnsupportedFormat) {
+    DataModel model;
+    Exchange exchange(code::kIPatch);
+    exchange.uint_option(option::kContentFormat, format::kLwm2mTlv).payload("x");
+
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kUnsupportedContentFormat);
+}
+
+TEST(Unit, WriteStringWithEscapes) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"3", "0", "15"})
+        .uint_option(option::kContentFormat, format::kSenmlJson)
+        .payload(R"([{"bn":"/3/0/15","vs":"Europe\/Berlin"}])");
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
+    EXPECT_STREQ(model.data.device.timezone, "Europe/Berlin");
+}
+
 }  // namespace
 }  // namespace lwm2m::dm

@@ -23,33 +23,6 @@ static_assert(LWM2M_MAX_LOCATION_SEGMENTS >= 1 && LWM2M_MAX_LOCATION_SEGMENTS <=
 static_assert(LWM2M_IN_BUFFER_SIZE >= 64 && LWM2M_OUT_BUFFER_SIZE >= 64,
               "message buffers below 64 bytes cannot hold a Register");
 
-/// Values of the Server object instance (/1/0) that the server may write.
-struct ServerObject {
-    uint32_t lifetime_s = 0;
-    /// Default Minimum and Maximum Period (resources 2 and 3); 0 means unset.
-    uint32_t default_pmin_s = 0;
-    uint32_t default_pmax_s = 0;
-    /// Disable Timeout (resource 5): how long Execute Disable keeps the client off.
-    uint32_t disable_timeout_s = 86400;
-    bool notification_storing = true;
-    bool mute_send = false;
-    /// Binding as sent in `b`, for example "U".
-    char binding[4] = {};
-};
-
-/// Values of the Device object instance (/3/0) that the server may write or
-/// that change at run time.
-struct DeviceObject {
-    /// Added to the clock's real time for Current Time (/3/0/13) after a write.
-    int64_t time_offset_s = 0;
-    /// UTC Offset (/3/0/14) and Timezone (/3/0/15), NUL-terminated.
-    char utc_offset[8] = {};
-    char timezone[32] = {};
-    /// Error Code (/3/0/11): 0 means no error.
-    uint8_t error_codes[4] = {};
-    uint8_t error_code_count = 0;
-};
-
 /// Registration parameters that changed since the last successful Register or
 /// Update, so the next Update carries only these (LwM2M Core, 6.2.2).
 namespace changed {
