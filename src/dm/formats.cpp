@@ -54,7 +54,9 @@ io::Decoder* make_decoder(uint16_t content_format, std::span<const uint8_t> payl
                           const Path& request_path, DecoderStorage& storage) {
     switch (content_format) {
         case format::kTextPlain:
-            return construct<io::TextPlainDecoder>(payload, request_path, storage);
+            // The scratch buffer takes base64-decoded opaque values.
+            return new (storage.bytes)
+                io::TextPlainDecoder(payload, request_path, std::span<uint8_t>(storage.scratch));
         case format::kOpaque:
             return construct<io::OpaqueDecoder>(payload, request_path, storage);
         case format::kCbor:

@@ -38,7 +38,9 @@ struct DecoderStorage {
                                              sizeof(io::CborValueDecoder),
                                              sizeof(io::SenmlJsonDecoder),
                                              sizeof(io::SenmlCborDecoder), sizeof(io::TlvDecoder)})];
-    /// Room for SenML JSON strings with escapes and "vd" values once decoded.
+    /// Room for decoded values that are not views into the payload: SenML JSON
+    /// strings with escapes, "vd" values and base64 opaque values in text/plain.
+    /// NOTE: longer values are rejected (4.13) until Block1 streams them.
     uint8_t scratch[256];
 };
 

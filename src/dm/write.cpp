@@ -48,8 +48,10 @@ uint8_t apply_entries(io::Decoder& decoder, const Path& target, Object& object, 
             return code::kBadRequest;
         }
         Value value;
-        if (decoder.read_value(resource->type, value) != Status::kOk) {
-            return code::kBadRequest;
+        const Status decoded = decoder.read_value(resource->type, value);
+        if (decoded != Status::kOk) {
+            return decoded == Status::kMessageTooLarge ? code::kRequestEntityTooLarge
+                                                       : code::kBadRequest;
         }
         // Replacing a multiple resource removes the instances not written.
         if (replace && resource->multiple &&
@@ -250,8 +252,10 @@ uint8_t apply_composite(io::Decoder& decoder, detail::ClientData& data,
             return code::kBadRequest;
         }
         Value value;
-        if (decoder.read_value(resource->type, value) != Status::kOk) {
-            return code::kBadRequest;
+        const Status decoded = decoder.read_value(resource->type, value);
+        if (decoded != Status::kOk) {
+            return decoded == Status::kMessageTooLarge ? code::kRequestEntityTooLarge
+                                                       : code::kBadRequest;
         }
         const Status joined = transaction.join(*object);
         if (joined != Status::kOk) {

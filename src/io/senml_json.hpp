@@ -34,10 +34,10 @@ Status encode_senml_json(const Path& request_path, const RecordSource& source, P
 ///
 /// Rejected as kMalformed: fields whose label ends with '_' (RFC 8428,
 /// section 4.4), "bver" above 10, and "bv" (base values are not supported).
-/// Also a field repeated in one record, more than one value field, a name
-/// that is not a path "/o[/i[/r[/ri]]]" with IDs up to 65534, a path outside
-/// the request path, and a value on a path shorter than a resource. Other
-/// unknown fields are skipped.
+/// Also rejected: a field repeated in one record and more than one value
+/// field. So are a name that is not a path "/o[/i[/r[/ri]]]" with IDs up to
+/// 65534, a path outside the request path, and a value on a path shorter
+/// than a resource. Other unknown fields are skipped.
 ///
 /// Strings without escapes are returned as views into the payload. Strings
 /// with escapes and every "vd" value are decoded into `scratch`; those views
