@@ -2,6 +2,9 @@
 // Discover, and the registration payload.
 #include "dm/data_model.hpp"
 
+#include <cstring>
+
+#include "dm/attributes.hpp"
 #include "dm/operations.hpp"
 #include "lwm2m/log.hpp"
 
@@ -165,37 +168,66 @@ bool has_instance(const Object& object, uint16_t instance_id) {
     return false;
 }
 
-uint8_t discover(const Path& path, Object& object, MessageWriter& response) {
-    if (path.length > 3) {
+namespace {
+
+// Reads the "depth" Uri-Query of a Discover (LwM2M 1.2): how many levels below
+// the request path to list. Without it: resources for an object or instance,
+// resource instances for a resource. Returns false for an invalid value.
+bool discover_depth(const coap::Message& request, const Path& path, uint8_t& depth) {
+    depth = path.length == 1 ? 2 : 1;
+    for (uint8_t i = 0; i < request.option_count; ++i) {
+        const coap::Option& query = request.options[i];
+        if (query.number != option::kUriQuery || query.value.size() != 7 ||
+            std::memcmp(query.value.data(), "depth=", 6) != 0) {
+            continue;
+        }
+        const uint8_t digit = query.value[6];
+        if (digit < '0' || digit > '3') {
+            return false;
+        }
+        depth = static_cast<uint8_t>(digit - '0');
+    }
+    return true;
+}
+
+}  // namespace
+
+uint8_t discover(const coap::Message& request, const Path& path, Object& object,
+                 const detail::ClientData& data, MessageWriter& response) {
+    uint8_t depth = 0;
+    if (path.length > 3 || !discover_depth(request, path, depth)) {
         return code::kBadRequest;
     }
+    const uint8_t deepest = static_cast<uint8_t>(path.length + depth);
     response.add_uint_option(option::kContentFormat, coap::format::kLinkFormat);
     bool first = true;
-    if (path.length == 1) {
-        append_link(response, first, Path::object(object.id()));
+    auto link = [&](const Path& target) {
+        append_link(response, first, target);
         first = false;
+        append_attributes(data, target, response);
+    };
+    if (path.length == 1) {
+        link(Path::object(object.id()));
         if (object.version() != nullptr) {
             response.append_payload(";ver=");
             response.append_payload(object.version());
         }
     }
-    for (int32_t instance = object.next_instance(-1); instance >= 0;
+    for (int32_t instance = object.next_instance(-1); instance >= 0 && deepest >= 2;
          instance = object.next_instance(instance)) {
         const uint16_t instance_id = static_cast<uint16_t>(instance);
         if (path.length >= 2 && path.ids[1] != instance_id) {
             continue;
         }
         if (path.length <= 2) {
-            append_link(response, first, Path::instance(object.id(), instance_id));
-            first = false;
+            link(Path::instance(object.id(), instance_id));
         }
         for (const ResourceDefinition& resource : object.resources()) {
-            if ((path.length == 3 && path.ids[2] != resource.id) ||
+            if (deepest < 3 || (path.length == 3 && path.ids[2] != resource.id) ||
                 !object.has_resource(instance_id, resource.id)) {
                 continue;
             }
-            append_link(response, first, Path::resource(object.id(), instance_id, resource.id));
-            first = false;
+            link(Path::resource(object.id(), instance_id, resource.id));
             if (!resource.multiple) {
                 continue;
             }
@@ -206,15 +238,13 @@ uint8_t discover(const Path& path, Object& object, MessageWriter& response) {
             }
             response.append_payload(";dim=");
             response.append_payload_uint(static_cast<unsigned>(count));
-            // Resource instances are listed only when the request targets the resource.
-            if (path.length != 3) {
+            if (deepest < 4) {
                 continue;
             }
             for (int32_t item = object.next_resource_instance(instance_id, resource.id, -1);
                  item >= 0; item = object.next_resource_instance(instance_id, resource.id, item)) {
-                append_link(response, false,
-                            Path::resource_instance(object.id(), instance_id, resource.id,
-                                                    static_cast<uint16_t>(item)));
+                link(Path::resource_instance(object.id(), instance_id, resource.id,
+                                             static_cast<uint16_t>(item)));
             }
         }
     }
@@ -272,12 +302,11 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
                              accept == coap::format::kLinkFormat;
     switch (request.code) {
         case code::kGet:
-            return wants_links ? discover(path, *object, response)
+            return wants_links ? discover(request, path, *object, data, response)
                                : read(request, path, *object, data, response);
         case code::kPut:
             if (request.payload.empty() && request.find(option::kUriQuery) != nullptr) {
-                // NOTE: Write-Attributes arrives with Observe and notifications.
-                return code::kMethodNotAllowed;
+                return write_attributes(request, path, *object, data);
             }
             return write(request, path, *object, true);
         case code::kPost:

@@ -31,7 +31,9 @@ uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
 /// Write-Composite: iPATCH on "/" with values for several objects, applied
 /// atomically across them.
 uint8_t write_composite(const coap::Message& request, detail::ClientData& data);
-uint8_t discover(const Path& path, Object& object, coap::MessageWriter& response);
+/// Discover: links with attributes, to the depth the request asks (LwM2M 1.2).
+uint8_t discover(const coap::Message& request, const Path& path, Object& object,
+                 const detail::ClientData& data, coap::MessageWriter& response);
 /// Write: replace (PUT) or partial update (POST on an instance).
 uint8_t write(const coap::Message& request, const Path& path, Object& object, bool replace);
 uint8_t create(const coap::Message& request, const Path& path, Object& object,

@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace lwm2m::dm {
 namespace {
@@ -61,6 +62,11 @@ class Exchange {
         for (const char* segment : segments) {
             request_writer_.add_option(option::kUriPath, segment);
         }
+        return *this;
+    }
+
+    Exchange& query(const char* text) {
+        request_writer_.add_option(option::kUriQuery, text);
         return *this;
     }
 
@@ -729,6 +735,80 @@ TEST(Unit, WriteStringWithEscapes) {
 
     ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
     EXPECT_STREQ(model.data.device.timezone, "Europe/Berlin");
+}
+
+// ---------------------------------------------------------------------------
+// Write-Attributes and Discover with attributes
+
+TEST(Unit, WriteAttributesShownInDiscover) {
+    DataModel model;
+    Exchange write(code::kPut);
+    write.path({"1", "0", "1"}).query("pmin=10").query("pmax=60").query("gt=50.5");
+    ASSERT_EQ(write.serve(model.data, model.clock), code::kChanged);
+
+    Exchange discover(code::kGet);
+    discover.path({"1", "0"}).uint_option(option::kAccept, format::kLinkFormat);
+    ASSERT_EQ(discover.serve(model.data, model.clock), code::kContent);
+    EXPECT_NE(discover.response_payload().find("</1/0/1>;pmin=10;pmax=60;gt=50.5,"),
+              std::string::npos)
+        << discover.response_payload();
+}
+
+TEST(Unit, WriteAttributesClearWithoutValue) {
+    DataModel model;
+    Exchange set(code::kPut);
+    set.path({"3", "0"}).query("pmin=5");
+    ASSERT_EQ(set.serve(model.data, model.clock), code::kChanged);
+    EXPECT_EQ(model.data.attribute_count, 1);
+
+    Exchange clear(code::kPut);
+    clear.path({"3", "0"}).query("pmin");
+    ASSERT_EQ(clear.serve(model.data, model.clock), code::kChanged);
+    EXPECT_EQ(model.data.attribute_count, 0);
+}
+
+TEST(Unit, WriteAttributesRejectsBadCombinations) {
+    const std::vector<std::vector<const char*>> invalid = {
+        {"gt=10", "lt=20"},            // lt must be below gt
+        {"gt=10", "lt=5", "st=3"},     // lt + 2 * st must be below gt
+        {"epmin=20", "epmax=10"},      // epmin above epmax
+        {"pmin=-1"},                   // negative period
+        {"color=red"},                 // unknown attribute
+        {"st=-1"},                     // negative step
+    };
+    for (const auto& queries : invalid) {
+        DataModel model;
+        Exchange exchange(code::kPut);
+        exchange.path({"1", "0", "1"});
+        for (const char* query : queries) {
+            exchange.query(query);
+        }
+        EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest) << queries[0];
+        EXPECT_EQ(model.data.attribute_count, 0) << queries[0];
+    }
+}
+
+TEST(Unit, WriteAttributesGtOnlyOnNumbers) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"3", "0", "0"}).query("gt=1");
+    EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest);
+}
+
+TEST(Unit, DiscoverDepthZeroListsObjectOnly) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3"}).query("depth=0").uint_option(option::kAccept, format::kLinkFormat);
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+    EXPECT_EQ(exchange.response_payload(), "</3>;ver=1.1");
+}
+
+TEST(Unit, DiscoverResourceListsInstances) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "11"}).uint_option(option::kAccept, format::kLinkFormat);
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+    EXPECT_EQ(exchange.response_payload(), "</3/0/11>;dim=1,</3/0/11/0>");
 }
 
 }  // namespace

@@ -32,6 +32,30 @@ inline constexpr uint8_t kBinding = 1 << 1;
 inline constexpr uint8_t kObjects = 1 << 2;
 }  // namespace changed
 
+/// Notification attributes of one path (LwM2M Core 1.1, 5.1.2).
+struct AttributeSet {
+    enum Flag : uint8_t {
+        kPmin = 1 << 0,
+        kPmax = 1 << 1,
+        kGreaterThan = 1 << 2,
+        kLessThan = 1 << 3,
+        kStep = 1 << 4,
+        kEpmin = 1 << 5,
+        kEpmax = 1 << 6,
+    };
+
+    Path path;
+    /// Which of the values below are set.
+    uint8_t flags = 0;
+    uint32_t pmin_s = 0;
+    uint32_t pmax_s = 0;
+    uint32_t epmin_s = 0;
+    uint32_t epmax_s = 0;
+    double greater_than = 0;
+    double less_than = 0;
+    double step = 0;
+};
+
 /// The one confirmable request the client has in flight (NSTART = 1).
 struct PendingRequest {
     enum class Kind : uint8_t { kNone, kRegister, kUpdate, kDeregister };
@@ -102,6 +126,9 @@ struct ClientData {
     /// Registered objects, the built-in ones first, in ascending ID order.
     Object* objects[LWM2M_MAX_OBJECTS] = {};
     uint8_t object_count = 0;
+
+    AttributeSet attributes[LWM2M_MAX_ATTRIBUTES] = {};
+    uint8_t attribute_count = 0;
 
     ResponseCache response_cache;
     uint8_t in_buffer[LWM2M_IN_BUFFER_SIZE] = {};
