@@ -14,6 +14,8 @@ namespace lwm2m::io {
 
 /// One value to encode. `path` is absolute and always names a resource or a
 /// resource instance (length 3 or 4).
+/// NOTE: a multiple resource without instances cannot be expressed, so a
+/// TLV Read of its object or instance leaves it out.
 struct OutputRecord {
     Path path;
     Value value;
@@ -51,13 +53,19 @@ class Decoder {
     /// payload, or kMalformed. After kMalformed, further calls return kMalformed.
     virtual Status next_entry(Path& path) = 0;
 
-    /// Converts the current entry's value to `type`. A float resource accepts
-    /// any numeric encoding; an integer resource a float with no fraction.
-    /// Byte views point into the payload. Errors: kMalformed (the encoding is
-    /// invalid or does not fit `type`), kInvalidState (no current entry).
+    /// Converts the current entry's value to `type`. In typed formats (SenML,
+    /// CBOR) a float resource accepts any numeric encoding and an integer
+    /// resource a float with no fraction; untyped formats (TLV, text/plain)
+    /// read the bytes as `type`. Byte views point into the payload or into a
+    /// scratch buffer of the decoder's (escaped strings, base64), valid until
+    /// the next call. Errors: kMalformed (the encoding is invalid or does not
+    /// fit `type`), kMessageTooLarge (the decoded value does not fit the
+    /// scratch buffer), kInvalidState (no current entry).
     virtual Status read_value(DataType type, Value& value) = 0;
 
     /// Timestamp of the current entry in seconds since 1970, or 0 (SenML only).
+    /// Relative times (below 2^28) come back relative when the decoder was
+    /// given no clock.
     virtual int64_t timestamp_s() const { return 0; }
 
   protected:
