@@ -1,7 +1,8 @@
 #include "io/cbor_reader.hpp"
 
-#include <cmath>
 #include <cstring>
+
+#include "io/json_reader.hpp"
 
 namespace lwm2m::io::cbor {
 namespace {
@@ -15,6 +16,26 @@ bool is_container(ItemType type) {
 
 bool is_string(ItemType type) {
     return type == ItemType::kByteString || type == ItemType::kTextString;
+}
+
+// Writes an integer item in decimal into `out` (at least 21 bytes); returns
+// the length. A negative item is -1 - argument, which needs 65 bits when the
+// argument is the largest uint64.
+size_t write_integer(const Item& item, char* out) {
+    char digits[kJsonNumberMaxLength];
+    if (item.type == ItemType::kUnsigned) {
+        const size_t length = format_uint64(item.argument, digits);
+        std::memcpy(out, digits, length);
+        return length;
+    }
+    if (item.argument == UINT64_MAX) {
+        std::memcpy(out, "-18446744073709551616", 21);
+        return 21;
+    }
+    const size_t length = format_uint64(item.argument + 1, digits);
+    out[0] = '-';
+    std::memcpy(out + 1, digits, length);
+    return length + 1;
 }
 
 }  // namespace
@@ -428,19 +449,32 @@ Status CborReader::read_number(const Item& item, uint64_t tag, Number& number) {
 
     // Decimal fraction: [exponent, mantissa], value = mantissa × 10^exponent.
     // NOTE: a bignum mantissa (tags 2 and 3) is rejected as kMalformed.
-    double parts[2] = {};
-    for (double& part : parts) {
+    // The value is converted through its decimal text "<mantissa>e<exponent>",
+    // which json_number_to_double() rounds correctly (std::pow would not, and
+    // costs about 3 kB of flash on Cortex-M4).
+    char text[2 * 21 + 2];
+    size_t length = 0;
+    size_t exponent_end = 0;
+    for (int part = 0; part < 2; ++part) {
         bool more = false;
         Item element;
         if (has_next(more) != Status::kOk || !more || read(element) != Status::kOk) {
             return fail();
         }
-        if (element.type == ItemType::kUnsigned) {
-            part = static_cast<double>(element.argument);
-        } else if (element.type == ItemType::kNegative) {
-            part = -1.0 - static_cast<double>(element.argument);
-        } else {
+        if (element.type != ItemType::kUnsigned && element.type != ItemType::kNegative) {
             return fail();
+        }
+        if (part == 1) {
+            // The mantissa goes first in the text; move the exponent after it.
+            char exponent[21];
+            std::memcpy(exponent, text, exponent_end);
+            length = 0;
+            length += write_integer(element, text + length);
+            text[length++] = 'e';
+            std::memcpy(text + length, exponent, exponent_end);
+            length += exponent_end;
+        } else {
+            exponent_end = write_integer(element, text);
         }
     }
     bool more = false;
@@ -448,7 +482,10 @@ Status CborReader::read_number(const Item& item, uint64_t tag, Number& number) {
         return fail();
     }
     number.kind = Number::Kind::kFloat;
-    number.floating = parts[1] * std::pow(10.0, parts[0]);
+    if (!json_number_to_double({reinterpret_cast<const uint8_t*>(text), length},
+                               number.floating)) {
+        return fail();
+    }
     return Status::kOk;
 }
 

@@ -396,8 +396,30 @@ TEST(CborReader, DecimalFraction) {
     EXPECT_EQ(tag, cbor::kTagDecimalFraction);
     cbor::Number number;
     ASSERT_EQ(reader.read_number(item, tag, number), Status::kOk);
-    EXPECT_DOUBLE_EQ(cbor::to_double(number), 273.15);
+    // Correctly rounded: the same double as the literal.
+    EXPECT_EQ(cbor::to_double(number), 273.15);
     EXPECT_TRUE(reader.at_end());
+}
+
+TEST(CborReader, DecimalFractionExtremes) {
+    const struct {
+        const char* hex;
+        double expected;
+    } cases[] = {
+        {"c4822020", -0.1},                                    // 4([-1, -1])
+        {"c482003bffffffffffffffff", -18446744073709551616.0},  // mantissa -2^64
+        {"c4821901001b000000000000000a", 1e257},               // 4([256, 10])
+    };
+    for (const auto& test : cases) {
+        const Bytes input = from_hex(test.hex);
+        CborReader reader(input);
+        Item item;
+        uint64_t tag = 0;
+        ASSERT_EQ(reader.read_untagged(item, tag), Status::kOk) << test.hex;
+        cbor::Number number;
+        ASSERT_EQ(reader.read_number(item, tag, number), Status::kOk) << test.hex;
+        EXPECT_EQ(cbor::to_double(number), test.expected) << test.hex;
+    }
 }
 
 TEST(CborFormat, EncodesEachType) {
