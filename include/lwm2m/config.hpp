@@ -70,6 +70,14 @@
 #define LWM2M_MAX_ATTRIBUTES 8
 #endif
 
+/// Bytes a request sent in Block1 blocks (RFC 7959) may have in all; the
+/// blocks are assembled here and the request is served when the last one
+/// arrives. 0 turns Block1 off: such requests get 4.13 with Size1.
+/// RAM cost: this many bytes plus 16 in the Client object.
+#ifndef LWM2M_BLOCK1_BUFFER_SIZE
+#define LWM2M_BLOCK1_BUFFER_SIZE 0
+#endif
+
 /// Log messages below this level are removed at compile time and cost no flash:
 /// 0 trace, 1 debug, 2 info, 3 warning, 4 error, 5 off.
 #ifndef LWM2M_LOG_LEVEL

@@ -90,6 +90,7 @@ public:
     }
 
     bool overflow() const { return overflow_; }
+    bool has_payload() const { return has_payload_; }
 
     /// Bytes left in the buffer.
     size_t remaining() const { return buffer_.size() - size_; }

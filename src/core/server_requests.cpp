@@ -2,6 +2,7 @@
 // response, piggybacked on the ACK for a CON and sent as a NON for a NON.
 #include <cstring>
 
+#include "core/block1.hpp"
 #include "core/context.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
@@ -37,13 +38,14 @@ uint8_t check_request_options(const Message& request) {
             case option::kUriPath:
             case option::kUriQuery:
             case option::kAccept:
+            case option::kBlock1:
             case option::kBlock2:
                 continue;
             default:
                 break;
         }
-        // NOTE: Block1 and the conditional options If-Match and If-None-Match
-        // are critical and not implemented yet, so they get 4.02 as well.
+        // NOTE: the conditional options If-Match and If-None-Match are critical
+        // and not implemented yet, so they get 4.02 as well.
         if (option::is_critical(number)) {
             LWM2M_LOG_WARNING("request %u has unsupported critical option %u", request.message_id,
                               number);
@@ -132,7 +134,21 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         response_code = code::kNotFound;
     }
     if (response_code == 0) {
-        response_code = dm::handle_request(request, path, data, ctx.clock, response);
+        const Block1Result block1 = handle_block1(ctx, request, response);
+        switch (block1.outcome) {
+            case Block1Outcome::kNone:
+                response_code = dm::handle_request(request, path, data, ctx.clock, response);
+                break;
+            case Block1Outcome::kComplete:
+                response_code =
+                    dm::handle_request(block1.assembled, path, data, ctx.clock, response);
+                add_final_block1_option(block1, response);
+                break;
+            case Block1Outcome::kContinue:
+            case Block1Outcome::kFailed:
+                response_code = block1.response_code;
+                break;
+        }
     }
     if (response.overflow()) {
         LWM2M_LOG_ERROR("response to %u does not fit the %u-byte out buffer", request.message_id,

@@ -29,11 +29,17 @@ LWM2M_TLV = 11542
 # LwM2M TLV
 # ---------------------------------------------------------------------------------------------
 
-# Bits 7-6 of the TLV type byte: what the identifier names.
+# Kinds of TLV, from bits 7-6 of the type byte.
 TLV_OBJECT_INSTANCE = 0
 TLV_RESOURCE_INSTANCE = 1
 TLV_MULTIPLE_RESOURCE = 2
 TLV_RESOURCE = 3
+
+# Kinds of TLV that contain other TLVs, and the kinds each may contain.
+_TLV_CHILD_KINDS = {
+    TLV_OBJECT_INSTANCE: (TLV_RESOURCE, TLV_MULTIPLE_RESOURCE),
+    TLV_MULTIPLE_RESOURCE: (TLV_RESOURCE_INSTANCE,),
+}
 
 TlvEntry = collections.namedtuple("TlvEntry", ["kind", "identifier", "value", "children"])
 TlvEntry.__doc__ = (
@@ -52,9 +58,9 @@ def parse_tlv(data):
     return entries
 
 
-def _read_big_endian(data, position, size, what):
+def _read_big_endian(data, position, size, field):
     if position + size > len(data):
-        raise ValueError(f"TLV {what} at byte {position} runs past the end of {len(data)} bytes")
+        raise ValueError(f"TLV {field} at byte {position} runs past the end of {len(data)} bytes")
     return int.from_bytes(data[position : position + size], "big"), position + size
 
 
@@ -83,17 +89,14 @@ def _parse_tlv_entry(data, position):
     position += length
 
     children = []
-    if kind in (TLV_OBJECT_INSTANCE, TLV_MULTIPLE_RESOURCE):
+    if kind in _TLV_CHILD_KINDS:
         children = parse_tlv(value)
-        expected = TLV_RESOURCE_INSTANCE if kind == TLV_MULTIPLE_RESOURCE else None
         for child in children:
-            if expected is not None and child.kind != expected:
-                raise ValueError(f"multiple resource {identifier} contains a TLV of kind {child.kind}")
-            if kind == TLV_OBJECT_INSTANCE and child.kind not in (
-                TLV_RESOURCE,
-                TLV_MULTIPLE_RESOURCE,
-            ):
-                raise ValueError(f"object instance {identifier} contains a TLV of kind {child.kind}")
+            if child.kind not in _TLV_CHILD_KINDS[kind]:
+                raise ValueError(
+                    f"TLV of kind {kind} with identifier {identifier} contains a TLV of "
+                    f"kind {child.kind}"
+                )
     return TlvEntry(kind, identifier, value, children), position
 
 
@@ -143,16 +146,21 @@ def encode_tlv(kind, identifier, value):
         raise ValueError(f"TLV value of {len(value)} bytes is longer than 24 bits can state")
 
     type_byte = kind << 6
-    identifier_bytes = identifier.to_bytes(1, "big")
+    identifier_size = 1
     if identifier > 0xFF:
         type_byte |= 0x20
-        identifier_bytes = identifier.to_bytes(2, "big")
+        identifier_size = 2
+    identifier_bytes = identifier.to_bytes(identifier_size, "big")
 
     length_bytes = b""
     if len(value) < 8:
         type_byte |= len(value)
     else:
-        length_size = 1 if len(value) <= 0xFF else (2 if len(value) <= 0xFFFF else 3)
+        length_size = 3
+        if len(value) <= 0xFF:
+            length_size = 1
+        elif len(value) <= 0xFFFF:
+            length_size = 2
         type_byte |= length_size << 3
         length_bytes = len(value).to_bytes(length_size, "big")
     return bytes([type_byte]) + identifier_bytes + length_bytes + bytes(value)
@@ -201,7 +209,7 @@ def _take(data, position, size):
 
 
 def _decode_argument(data, position, additional):
-    """Return the argument that `additional` (the low 5 bits) announces, and the next position."""
+    """Return the argument that `additional` (the low 5 bits) encodes, and the next position."""
     if additional < 24:
         return additional, position
     sizes = {24: 1, 25: 2, 26: 4, 27: 8}
@@ -332,7 +340,7 @@ def encode_cbor(value):
 # SenML
 # ---------------------------------------------------------------------------------------------
 
-# SenML CBOR labels (RFC 8428) and the JSON labels they stand for.
+# SenML CBOR labels (RFC 8428) and the JSON labels that they replace.
 SENML_CBOR_LABELS = {
     -3: "bt",
     -2: "bn",
@@ -379,7 +387,9 @@ def resolve_senml(records, data_is_text):
 
         fields = [field for field in _SENML_VALUE_FIELDS if field in record]
         if len(fields) != 1:
-            raise ValueError(f"SenML record {index} ({name}) has value fields {fields}, expected one")
+            raise ValueError(
+                f"SenML record {index} ({name}) has value fields {fields}, expected one"
+            )
         field = fields[0]
         value = _senml_value(field, record[field], data_is_text, index)
         resolved.append(SenmlRecord(name, field, value))
@@ -391,7 +401,7 @@ def _expect_type(value, expected, label, index):
     if isinstance(value, bool) and expected is not bool:
         raise ValueError(f'SenML record {index}: "{label}" is a boolean')
     if not isinstance(value, expected):
-        raise ValueError(f'SenML record {index}: "{label}" is {value!r}')
+        raise ValueError(f'SenML record {index}: "{label}" has the invalid value {value!r}')
     return value
 
 
@@ -410,9 +420,11 @@ def _senml_value(field, value, data_is_text, index):
 def decode_base64url(text):
     """Decode base64url text without padding (RFC 4648), strictly."""
     if "=" in text or "+" in text or "/" in text:
-        raise ValueError(f"base64url text contains padding or a standard-alphabet character: {text!r}")
+        raise ValueError(
+            f"base64url text contains padding or a standard-alphabet character: {text!r}"
+        )
     if len(text) % 4 == 1:
-        raise ValueError(f"base64url text of {len(text)} characters has an impossible length")
+        raise ValueError(f"base64url text of {len(text)} characters has an invalid length")
     padded = text + "=" * (-len(text) % 4)
     try:
         return base64.b64decode(padded, altchars=b"-_", validate=True)

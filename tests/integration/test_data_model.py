@@ -184,7 +184,7 @@ class HierarchicalReadTest(DataModelTest):
         self.check_demo_values(self.read_demo_instances(fmt.LWM2M_TLV, fmt.LWM2M_TLV))
 
     def test_default_format_senml_cbor(self):
-        # LwM2M 1.1 clients answer a Read without Accept in SenML CBOR.
+        # An LwM2M 1.1 client returns SenML CBOR for a Read without Accept.
         self.check_demo_values(self.read_demo_instances(None, fmt.SENML_CBOR))
 
     def test_float_senml_cbor(self):
@@ -264,7 +264,7 @@ class ResourceReadTest(DataModelTest):
 
 
 class LargeReadTest(DataModelTest):
-    """Read of the 5000-byte Data resource, larger than the client's 1200-byte out buffer.
+    """Read of the 5000-byte Data resource, larger than the client's out buffer.
 
     The client sends the response in Block2 blocks, and the server's libcoap reassembles
     them before it prints the response event.
@@ -282,7 +282,8 @@ class LargeReadTest(DataModelTest):
         self.assertEqual(response["content_format"], fmt.OCTET_STREAM, f"format: {response}")
         self.assert_app_data(payload_bytes(response), "opaque /19/0/0/0")
 
-        # A payload of 5000 bytes cannot leave a 1200-byte buffer in one response.
+        # The out buffer, LWM2M_OUT_BUFFER_SIZE, is 1200 bytes by default, so a payload of
+        # 5000 bytes takes more than one response.
         pattern = r"\[req\] GET /19/0/0/0 \(message \d+\) -> 2\.05"
         first = self.client.wait_for_log(pattern, STEP_TIMEOUT_S)
         self.assertIsNotNone(first, "client logged no GET /19/0/0/0\n" + self.describe())
@@ -331,6 +332,17 @@ class WriteTest(DataModelTest):
         values = self.read_values(APPLICATION_TYPE, fmt.SENML_JSON, fmt.SENML_JSON)
         self.assertEqual(values, {APPLICATION_TYPE: "json-text"})
 
+    def test_senml_json_escaped_string(self):
+        # json.dumps escapes the quote, backslash, line feed and U+0001, and writes "é" as
+        # \u00e9, so the client must decode both two-character and \u escapes.
+        text = 'q"b\\s\n\x01é'
+        payload = json.dumps([{"n": APPLICATION_TYPE, "vs": text}]).encode()
+        self.write_hex(APPLICATION_TYPE, payload, fmt.SENML_JSON, "2.04")
+
+        self.assertEqual(self.read_application_type(), text)
+        values = self.read_values(APPLICATION_TYPE, fmt.SENML_JSON, fmt.SENML_JSON)
+        self.assertEqual(values, {APPLICATION_TYPE: text})
+
     def test_senml_cbor(self):
         # Labels 0 (n) and 3 (vs), without a base name.
         payload = fmt.encode_cbor([{0: APPLICATION_TYPE, 3: "cbor-text"}])
@@ -348,7 +360,7 @@ class WriteTest(DataModelTest):
         self.assertEqual(values.get("/3303/0/5701"), "Cel", f"values: {values}")
 
     def test_unknown_resource_in_instance_tlv(self):
-        # LwM2M Core: a Write on an instance ignores resources the object does not define.
+        # A Write on an instance skips resources the object does not define, and succeeds.
         unknown = fmt.encode_tlv(fmt.TLV_RESOURCE, UNKNOWN_RESOURCE_ID, fmt.encode_tlv_integer(7))
         known = fmt.encode_tlv(fmt.TLV_RESOURCE, APPLICATION_TYPE_ID, b"after-unknown")
         self.write_hex("/3303/0", unknown + known, fmt.LWM2M_TLV, "2.04")
@@ -363,6 +375,16 @@ class WriteTest(DataModelTest):
         self.write_hex("/3303/0", fmt.encode_cbor(records), fmt.SENML_CBOR, "2.04", partial=True)
 
         self.assertEqual(self.read_application_type(), "cbor-after-unknown")
+
+    def test_value_outside_target(self):
+        # Sensor Units (5701) in a Write on Application Type (5750).
+        payload = json.dumps([{"n": "/3303/0/5701", "vs": "outside"}]).encode()
+        self.write_hex(APPLICATION_TYPE, payload, fmt.SENML_JSON, "4.00")
+
+        self.assertEqual(self.read_application_type(), DEFAULT_APPLICATION_TYPE)
+
+    def test_missing_instance(self):
+        self.write_hex("/3303/1/5750", b"nowhere", fmt.TEXT_PLAIN, "4.04")
 
     def test_read_only_resource(self):
         self.write_hex("/3303/0/5700", b"22.5", fmt.TEXT_PLAIN, "4.05")
@@ -395,7 +417,7 @@ class WriteTest(DataModelTest):
 
 
 class ExecuteTest(DataModelTest):
-    """Execute with and without arguments (LwM2M Core 1.1, Execute argument syntax)."""
+    """Execute without arguments, and with arguments that follow or break `d[='text'],...`."""
 
     ENDPOINT = "dm-execute"
 
@@ -528,12 +550,15 @@ class PayloadFormatsTest(unittest.TestCase):
         values = fmt.tlv_values(bytes.fromhex("0700c101ffc2020102"), "/4")
         self.assertEqual(values, {"/4/0/1": b"\xff", "/4/0/2": b"\x01\x02"})
 
-    def test_tlv_rejects_truncated(self):
+    def test_tlv_rejects_invalid(self):
+        # A value cut short, then a multiple resource that contains resources.
         with self.assertRaises(ValueError):
             fmt.tlv_values(bytes.fromhex("e5167661"), "/3303/0")
+        with self.assertRaises(ValueError):
+            fmt.tlv_values(bytes.fromhex("860bc10000c10100"), "/3/0")
 
     def test_tlv_encode(self):
-        self.assertEqual(fmt.encode_tlv(fmt.TLV_RESOURCE, 1, b"ab").hex(), "c1016162")
+        self.assertEqual(fmt.encode_tlv(fmt.TLV_RESOURCE, 1, b"ab").hex(), "c2016162")
         self.assertEqual(fmt.encode_tlv(fmt.TLV_RESOURCE, 5750, b"x" * 8).hex()[:8], "e8167608")
         self.assertEqual(fmt.encode_tlv_integer(-60).hex(), "c4")
         self.assertEqual(fmt.encode_tlv_integer(300).hex(), "012c")

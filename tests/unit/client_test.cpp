@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -800,6 +801,121 @@ TEST_F(ClientTest, DisableDeregistersForTimeout) {
     // Disable Timeout defaults to 86400 s.
     EXPECT_EQ(client_.time_until_next_step_ms(), 86400000u);
 }
+
+#if LWM2M_BLOCK1_BUFFER_SIZE >= 4096
+// An object with one writable opaque resource (/30000/0/0) of up to 4000 bytes.
+class BlobObject final : public Object {
+public:
+    BlobObject() : Object(30000, kResources) {}
+
+    Status write(uint16_t, uint16_t, uint16_t, const Value& value) override {
+        ++writes;
+        size = value.bytes.size();
+        first = size > 0 ? value.bytes[0] : 0;
+        last = size > 0 ? value.bytes[size - 1] : 0;
+        return size <= 4000 ? Status::kOk : Status::kNoSpace;
+    }
+
+    int writes = 0;
+    size_t size = 0;
+    uint8_t first = 0;
+    uint8_t last = 0;
+
+private:
+    static constexpr ResourceDefinition kResources[] = {
+        {0, Operations::kReadWrite, DataType::kOpaque, false, true},
+    };
+};
+
+class Block1Test : public ClientTest {
+protected:
+    void SetUp() override {
+        register_client();
+        ASSERT_EQ(client_.add_object(blob_), Status::kOk);
+        client_.step();
+        respond(code::kChanged);  // the Update that lists the new object
+    }
+
+    // Sends block `number` (1024-byte blocks) of a `total`-byte opaque write
+    // whose byte i is i % 251, and returns the client's reply.
+    Message send_block(uint32_t number, size_t total, uint16_t message_id) {
+        std::vector<uint8_t> buffer(1400);
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {0x42};
+        writer.header(Type::kConfirmable, code::kPut, message_id, token);
+        writer.add_option(option::kUriPath, "30000");
+        writer.add_option(option::kUriPath, "0");
+        writer.add_option(option::kUriPath, "0");
+        writer.add_uint_option(option::kContentFormat, coap::format::kOpaque);
+        const size_t offset = number * 1024;
+        const size_t length = std::min<size_t>(1024, total - offset);
+        const bool more = offset + length < total;
+        writer.add_uint_option(option::kBlock1, (number << 4) | (more ? 0x08 : 0) | 6);
+        std::vector<uint8_t> chunk(length);
+        for (size_t i = 0; i < length; ++i) {
+            chunk[i] = static_cast<uint8_t>((offset + i) % 251);
+        }
+        writer.append_payload(chunk);
+        transport_.deliver(writer.bytes());
+        client_.step();
+        return last_sent();
+    }
+
+    BlobObject blob_;
+};
+
+TEST_F(Block1Test, AssemblesBlocksThenWritesOnce) {
+    EXPECT_EQ(send_block(0, 3000, 0x900).code, code::kContinue);
+    EXPECT_EQ(send_block(1, 3000, 0x901).code, code::kContinue);
+    EXPECT_EQ(blob_.writes, 0);
+    const Message last = send_block(2, 3000, 0x902);
+    EXPECT_EQ(last.code, code::kChanged);
+    uint32_t block = 0;
+    ASSERT_TRUE(last.find_uint(option::kBlock1, block));
+    EXPECT_EQ(block, (2u << 4) | 6);
+    EXPECT_EQ(blob_.writes, 1);
+    EXPECT_EQ(blob_.size, 3000u);
+    EXPECT_EQ(blob_.last, 2999 % 251);
+}
+
+TEST_F(Block1Test, MissingBlockIs408) {
+    EXPECT_EQ(send_block(0, 3000, 0x910).code, code::kContinue);
+    EXPECT_EQ(send_block(2, 3000, 0x911).code, code::kRequestEntityIncomplete);
+    EXPECT_EQ(blob_.writes, 0);
+}
+
+TEST_F(Block1Test, RepeatedBlockStoredOnce) {
+    EXPECT_EQ(send_block(0, 2048 + 10, 0x920).code, code::kContinue);
+    // The same block again under a new message ID, as after a lost ACK.
+    EXPECT_EQ(send_block(0, 2048 + 10, 0x921).code, code::kContinue);
+    EXPECT_EQ(send_block(1, 2048 + 10, 0x922).code, code::kContinue);
+    EXPECT_EQ(send_block(2, 2048 + 10, 0x923).code, code::kChanged);
+    EXPECT_EQ(blob_.size, 2058u);
+}
+
+TEST_F(Block1Test, NewFirstBlockRestarts) {
+    EXPECT_EQ(send_block(0, 3000, 0x930).code, code::kContinue);
+    EXPECT_EQ(send_block(0, 1500, 0x931).code, code::kContinue);
+    EXPECT_EQ(send_block(1, 1500, 0x932).code, code::kChanged);
+    EXPECT_EQ(blob_.size, 1500u);
+}
+
+TEST_F(Block1Test, TooLargeIs413WithSize1) {
+    const size_t total = LWM2M_BLOCK1_BUFFER_SIZE + 1024;
+    Message reply;
+    for (uint32_t number = 0; number * 1024 < total; ++number) {
+        reply = send_block(number, total, static_cast<uint16_t>(0x940 + number));
+        if (reply.code != code::kContinue) {
+            break;
+        }
+    }
+    EXPECT_EQ(reply.code, code::kRequestEntityTooLarge);
+    uint32_t size1 = 0;
+    ASSERT_TRUE(reply.find_uint(option::kSize1, size1));
+    EXPECT_EQ(size1, static_cast<uint32_t>(LWM2M_BLOCK1_BUFFER_SIZE));
+    EXPECT_EQ(blob_.writes, 0);
+}
+#endif
 
 TEST_F(ClientTest, IdleClientHasNoWorkUntilUpdate) {
     register_client();

@@ -56,6 +56,20 @@ struct AttributeSet {
     double step = 0;
 };
 
+/// A request arriving in Block1 blocks (RFC 7959, 2.5), assembled in order.
+struct Block1Transfer {
+    /// Identifies the request: method and a hash of its Uri-Path and
+    /// Content-Format, so a block of another request does not join.
+    uint32_t key = 0;
+    uint32_t next_number = 0;
+    uint32_t size = 0;
+    uint8_t size_exponent = 0;
+    bool active = false;
+#if LWM2M_BLOCK1_BUFFER_SIZE > 0
+    uint8_t buffer[LWM2M_BLOCK1_BUFFER_SIZE] = {};
+#endif
+};
+
 /// The one confirmable request the client has in flight (NSTART = 1).
 struct PendingRequest {
     enum class Kind : uint8_t { kNone, kRegister, kUpdate, kDeregister };
@@ -129,6 +143,8 @@ struct ClientData {
 
     AttributeSet attributes[LWM2M_MAX_ATTRIBUTES] = {};
     uint8_t attribute_count = 0;
+
+    Block1Transfer block1;
 
     ResponseCache response_cache;
     uint8_t in_buffer[LWM2M_IN_BUFFER_SIZE] = {};
