@@ -367,7 +367,7 @@ class WriteTest(DataModelTest):
 
         self.assertEqual(self.read_application_type(), "after-unknown")
 
-    def test_unknown_resource_in_partial_update_senml_cbor(self):
+    def test_partial_unknown_resource_cbor(self):
         records = [
             {-2: "/3303/0/", 0: str(UNKNOWN_RESOURCE_ID), 2: 1.5},
             {0: str(APPLICATION_TYPE_ID), 3: "cbor-after-unknown"},
