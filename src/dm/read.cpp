@@ -197,7 +197,7 @@ uint8_t read(const coap::Message& request, const Path& path, Object& object,
         format = default_read_format(data.config.version, single_value,
                                      resource != nullptr ? resource->type : DataType::kNone);
     }
-    if (is_single_value_format(format) && (!single_value || count != 1)) {
+    if (is_single_value_format(static_cast<uint16_t>(format)) && (!single_value || count != 1)) {
         return code::kNotAcceptable;
     }
     return respond_with_records(request, path, static_cast<uint16_t>(format), source, count,
