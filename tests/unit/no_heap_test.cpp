@@ -115,6 +115,27 @@ TEST(NoHeap, ClientSessionAllocatesNothing) {
         }
         transport.deliver(writer.bytes());
     };
+    // A Read of /3/0 in `format`, and a SenML JSON Write of the timezone.
+    auto server_read_instance = [&](uint16_t message_id, uint16_t format) {
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {8};
+        writer.header(Type::kConfirmable, code::kGet, message_id, token);
+        writer.add_option(option::kUriPath, "3");
+        writer.add_option(option::kUriPath, "0");
+        writer.add_uint_option(option::kAccept, format);
+        transport.deliver(writer.bytes());
+    };
+    auto server_write_timezone = [&](uint16_t message_id) {
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {9};
+        writer.header(Type::kConfirmable, code::kPut, message_id, token);
+        writer.add_option(option::kUriPath, "3");
+        writer.add_option(option::kUriPath, "0");
+        writer.add_option(option::kUriPath, "15");
+        writer.add_uint_option(option::kContentFormat, coap::format::kSenmlJson);
+        writer.append_payload(R"([{"bn":"/3/0/15","vs":"Europe\/Oslo"}])");
+        transport.deliver(writer.bytes());
+    };
     auto server_get = [&](uint16_t message_id, const char* resource) {
         MessageWriter writer(buffer);
         const uint8_t token[] = {7};
@@ -134,6 +155,13 @@ TEST(NoHeap, ClientSessionAllocatesNothing) {
         server_get(1, "0");  // duplicate
         server_get(2, "13");
         server_get(3, "99");
+        client.step();
+        for (uint16_t format : {coap::format::kLwm2mTlv, coap::format::kSenmlJson,
+                                coap::format::kSenmlCbor}) {
+            server_read_instance(static_cast<uint16_t>(10 + format % 100), format);
+            client.step();
+        }
+        server_write_timezone(20);
         const uint8_t malformed[] = {0x49, 0x01, 0x00, 0x01};
         transport.deliver(malformed);
         client.step();
@@ -154,6 +182,20 @@ TEST(NoHeap, ClientSessionAllocatesNothing) {
     EXPECT_EQ(client.registration_state(), RegistrationState::kDeregistered);
     EXPECT_GE(transport.sent_count, 8u);
     EXPECT_EQ(counted, 0);
+
+    // The reads in TLV, SenML JSON and SenML CBOR and the write were served.
+    int content = 0;
+    int changed = 0;
+    for (size_t i = 0; i < transport.sent_count && i < testing::FakeTransport::kCapacity; ++i) {
+        coap::Message message;
+        if (coap::decode(transport.sent[i].view(), message) != coap::DecodeResult::kOk) {
+            continue;
+        }
+        content += message.code == code::kContent ? 1 : 0;
+        changed += message.code == code::kChanged ? 1 : 0;
+    }
+    EXPECT_GE(content, 5);
+    EXPECT_GE(changed, 1);
 }
 
 }  // namespace
