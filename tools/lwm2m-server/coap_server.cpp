@@ -4,9 +4,11 @@
 #include <poll.h>
 #include <sys/select.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 namespace lwm2m::server {
@@ -109,6 +111,16 @@ std::optional<std::uint32_t> uint_option(const coap_pdu_t* pdu, coap_option_num_
     return coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
 }
 
+std::vector<std::uint8_t> bytes_option(const coap_pdu_t* pdu, coap_option_num_t number) {
+    coap_opt_iterator_t iterator;
+    const coap_opt_t* option = coap_check_option(pdu, number, &iterator);
+    if (option == nullptr) {
+        return {};
+    }
+    const std::uint8_t* value = coap_opt_value(option);
+    return {value, value + coap_opt_length(option)};
+}
+
 std::vector<std::string> string_options(const coap_pdu_t* pdu, coap_option_num_t number) {
     std::vector<std::string> values;
     coap_opt_iterator_t iterator;
@@ -171,6 +183,28 @@ void add_option(coap_optlist_t** options, coap_option_num_t number, const std::s
     coap_insert_optlist(options, coap_new_optlist(number, value.size(), data));
 }
 
+// SZX of a Block option for blocks of `block_size` bytes, a power of two from 16 to 1024
+// (RFC 7959, 2.2: the size is 2^(SZX + 4)).
+unsigned block_szx(std::size_t block_size) {
+    return static_cast<unsigned>(std::countr_zero(block_size)) - 4;
+}
+
+void release_payload(coap_session_t* /*session*/, void* payload) {
+    delete static_cast<std::vector<std::uint8_t>*>(payload);
+}
+
+// Hands libcoap a copy of `payload`, which it sends in Block1 blocks (RFC 7959) when the
+// request has a Block1 option or the payload does not fit in one message. libcoap frees the
+// copy when the transfer ends, and also when this call fails.
+bool add_payload(coap_session_t* session, coap_pdu_t* pdu,
+                 const std::vector<std::uint8_t>& payload) {
+    auto copy = std::make_unique<std::vector<std::uint8_t>>(payload);
+    const std::uint8_t* data = copy->data();
+    const std::size_t size = copy->size();
+    void* owner = copy.release();
+    return coap_add_data_large_request(session, pdu, size, data, release_payload, owner) != 0;
+}
+
 const char* nack_reason_text(coap_nack_reason_t reason) {
     switch (reason) {
         case COAP_NACK_TOO_MANY_RETRIES:
@@ -223,8 +257,9 @@ CoapServer::CoapServer(EventLog& log, Registry& registry, DownlinkSettings downl
         throw std::runtime_error("coap_new_context failed");
     }
     coap_set_app_data(context_, this);
-    // libcoap reassembles Block1 requests (a large Register) and Block2 responses, and the
-    // handlers see one whole body (RFC 7959).
+    // libcoap reassembles Block1 requests (a large Register) and Block2 responses, so the
+    // handlers see one whole body, and it sends large downlink payloads in Block1 blocks
+    // (RFC 7959).
     coap_context_set_block_mode(context_, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     coap_register_response_handler(context_, handle_response);
     coap_register_nack_handler(context_, handle_nack);
@@ -327,7 +362,7 @@ void CoapServer::handle_nack(coap_session_t* session, const coap_pdu_t* sent,
                              coap_nack_reason_t reason, coap_mid_t /*mid*/) {
     CoapServer& server = from_session(session);
     try {
-        server.on_nack(sent, reason);
+        server.on_nack(session, sent, reason);
     } catch (const std::exception& error) {
         server.log_.error(std::string("NACK handling failed: ") + error.what());
     }
@@ -406,11 +441,12 @@ coap_response_t CoapServer::on_response(coap_session_t* session, const coap_pdu_
     return COAP_RESPONSE_OK;
 }
 
-void CoapServer::on_nack(const coap_pdu_t* sent, coap_nack_reason_t reason) {
+void CoapServer::on_nack(const coap_session_t* session, const coap_pdu_t* sent,
+                         coap_nack_reason_t reason) {
     if (sent == nullptr) {
         return;
     }
-    auto it = exchanges_.find(token_of(sent));
+    auto it = find_exchange(session, sent);
     if (it == exchanges_.end()) {
         return;
     }
@@ -527,16 +563,21 @@ void CoapServer::send(Registration& registration, const Command& command) {
     if (request.accept) {
         add_option(&options, COAP_OPTION_ACCEPT, *request.accept);
     }
+    if (request.payload.size() > downlink_.block_size) {
+        // libcoap 4.3.1 takes the SZX of a Block1 option that the request already has as the
+        // block size of the transfer. It picks a smaller one when such a block does not fit
+        // in one message.
+        add_option(&options, COAP_OPTION_BLOCK1, block_szx(downlink_.block_size));
+    }
     const bool options_added = options == nullptr || coap_add_optlist_pdu(pdu, &options) != 0;
     coap_delete_optlist(options);
 
     const bool payload_added =
-        request.payload.empty() ||
-        coap_add_data(pdu, request.payload.size(), request.payload.data()) != 0;
+        options_added && (request.payload.empty() || add_payload(session, pdu, request.payload));
     if (!options_added || !payload_added) {
-        // NOTE: requests are not split with Block1, so a payload must fit in one message.
-        log_.error(command.name + " " + command.path + ": request does not fit in one message of " +
-                       std::to_string(coap_session_max_pdu_size(session)) + " bytes",
+        log_.error(command.name + " " + command.path +
+                       ": failed to add the options and payload to the request (message size " +
+                       std::to_string(coap_session_max_pdu_size(session)) + " bytes)",
                    command.id);
         coap_delete_pdu(pdu);
         return;
@@ -547,6 +588,8 @@ void CoapServer::send(Registration& registration, const Command& command) {
                                            static_cast<uint16_t>(ack_timeout_ms % 1000)});
     coap_session_set_max_retransmit(session, downlink_.max_retransmit);
 
+    // libcoap adds a Request-Tag when it splits the payload into blocks.
+    std::vector<std::uint8_t> request_tag = bytes_option(pdu, COAP_OPTION_RTAG);
     const coap_mid_t message_id = coap_send(session, pdu);
     if (message_id == COAP_INVALID_MID) {
         log_.error(command.name + " " + command.path + ": coap_send failed", command.id);
@@ -560,6 +603,8 @@ void CoapServer::send(Registration& registration, const Command& command) {
     exchange.path = command.path;
     exchange.token = token;
     exchange.awaiting_response = true;
+    exchange.peer = registration.peer;
+    exchange.request_tag = std::move(request_tag);
 
     Json event = log_.make("sent");
     event["id"] = command.id;
@@ -627,6 +672,26 @@ CoapServer::Exchange* CoapServer::find_observation(const std::string& endpoint,
         }
     }
     return nullptr;
+}
+
+std::map<std::vector<std::uint8_t>, CoapServer::Exchange>::iterator CoapServer::find_exchange(
+    const coap_session_t* session, const coap_pdu_t* sent) {
+    auto it = exchanges_.find(token_of(sent));
+    if (it != exchanges_.end()) {
+        return it;
+    }
+    const std::vector<std::uint8_t> request_tag = bytes_option(sent, COAP_OPTION_RTAG);
+    if (request_tag.empty()) {
+        return exchanges_.end();
+    }
+
+    const Peer peer = peer_of(session);
+    for (it = exchanges_.begin(); it != exchanges_.end(); ++it) {
+        if (it->second.request_tag == request_tag && it->second.peer == peer) {
+            break;
+        }
+    }
+    return it;
 }
 
 bool CoapServer::awaits_responses() const {

@@ -2,6 +2,7 @@
 
 #include <coap3/coap.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -31,6 +32,10 @@ struct DownlinkSettings {
     /// Seconds after a message from a Queue Mode client during which new commands for it go
     /// out at once. With 0, every command waits for the client's next message.
     double awake_time_s = 0.0;
+    /// Preferred Block1 size in bytes (RFC 7959, 2.2): a power of two from 16 to 1024. A
+    /// request payload larger than this goes out block-wise in blocks of this size, or
+    /// smaller ones when a block of this size does not fit in one message.
+    std::size_t block_size = 1024;
 };
 
 /// The libcoap side of the server: the context and its UDP endpoints, the /rd resource, and
@@ -83,6 +88,11 @@ class CoapServer {
         std::vector<std::uint8_t> token;
         bool awaiting_response = true;
         int observe_id = 0;  // id of the observe command once the observation is established
+        /// Client and Request-Tag (RFC 9175, 3.2) of a request sent in Block1 blocks. libcoap
+        /// 4.3.1 gives every block after the first a token of its own, so a NACK for one of
+        /// them is matched by these two instead.
+        Peer peer;
+        std::vector<std::uint8_t> request_tag;
     };
 
     static void handle_rd_request(coap_resource_t* resource, coap_session_t* session,
@@ -96,7 +106,7 @@ class CoapServer {
 
     void on_request(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response);
     coap_response_t on_response(coap_session_t* session, const coap_pdu_t* received);
-    void on_nack(const coap_pdu_t* sent, coap_nack_reason_t reason);
+    void on_nack(const coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason);
     void note_message_from(const coap_session_t* session);
 
     void send(Registration& registration, const Command& command);
@@ -104,6 +114,10 @@ class CoapServer {
                             Exchange& observation);
     std::vector<std::uint8_t> new_token();
     Exchange* find_observation(const std::string& endpoint, const std::string& path);
+    /// Finds the exchange of a sent request by its token, or for a Block1 block after the
+    /// first by client and Request-Tag. Returns exchanges_.end() if none matches.
+    std::map<std::vector<std::uint8_t>, Exchange>::iterator find_exchange(
+        const coap_session_t* session, const coap_pdu_t* sent);
 
     EventLog& log_;
     Registry& registry_;

@@ -214,6 +214,10 @@ int main(int argc, char** argv) {
                    "seconds after a message from a Queue Mode client during which commands "
                    "for it are sent at once instead of held (default: 0)")
         ->check(CLI::Range(0.0, 86400.0));
+    app.add_option("--block-size", options.downlink.block_size,
+                   "preferred Block1 size in bytes for downlink payloads: 16, 32, 64, 128, "
+                   "256, 512 or 1024 (default: 1024)")
+        ->check(CLI::IsMember({16, 32, 64, 128, 256, 512, 1024}));
 
     const std::map<std::string, int> levels = {
         {"emerg", LOG_EMERG},  {"alert", LOG_ALERT},   {"crit", LOG_CRIT}, {"err", LOG_ERR},
