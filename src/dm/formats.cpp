@@ -9,9 +9,12 @@ namespace {
 
 namespace format = coap::format;
 
-// LwM2M 1.0 numbers of TLV and JSON, which servers still send (LwM2M Core
-// 1.1, appendix: "application/vnd.oma.lwm2m+tlv" was 1542).
+// Content-Format numbers of LwM2M 1.0 TLV and JSON from before their IANA
+// registration, which some servers still send.
 constexpr uint16_t kLegacyTlv = 1542;
+constexpr uint16_t kLegacyJson = 1543;
+// LwM2M 1.0 JSON (application/vnd.oma.lwm2m+json): decoded, never produced.
+constexpr uint16_t kLwm2mJson = 11543;
 
 template <typename DecoderType>
 io::Decoder* construct(std::span<const uint8_t> payload, const Path& path,
@@ -33,6 +36,7 @@ io::EncodeFunction find_encoder(uint16_t content_format) {
         case format::kSenmlCbor: return io::encode_senml_cbor;
         case format::kLwm2mTlv:
         case kLegacyTlv: return io::encode_tlv;
+        case format::kLwm2mCbor: return io::encode_lwm2m_cbor;
         default: return nullptr;
     }
 }
@@ -69,6 +73,12 @@ io::Decoder* make_decoder(uint16_t content_format, std::span<const uint8_t> payl
         case format::kLwm2mTlv:
         case kLegacyTlv:
             return construct<io::TlvDecoder>(payload, request_path, storage);
+        case format::kLwm2mCbor:
+            return construct<io::Lwm2mCborDecoder>(payload, request_path, storage);
+        case kLwm2mJson:
+        case kLegacyJson:
+            return new (storage.bytes)
+                io::Lwm2mJsonDecoder(payload, request_path, std::span<uint8_t>(storage.scratch));
         default:
             return nullptr;
     }

@@ -10,6 +10,8 @@
 
 #include "io/cbor_value.hpp"
 #include "io/codec.hpp"
+#include "io/lwm2m_cbor.hpp"
+#include "io/lwm2m_json.hpp"
 #include "io/opaque.hpp"
 #include "io/senml_cbor.hpp"
 #include "io/senml_json.hpp"
@@ -37,7 +39,9 @@ struct DecoderStorage {
     alignas(8) unsigned char bytes[std::max({sizeof(io::TextPlainDecoder), sizeof(io::OpaqueDecoder),
                                              sizeof(io::CborValueDecoder),
                                              sizeof(io::SenmlJsonDecoder),
-                                             sizeof(io::SenmlCborDecoder), sizeof(io::TlvDecoder)})];
+                                             sizeof(io::SenmlCborDecoder), sizeof(io::TlvDecoder),
+                                             sizeof(io::Lwm2mCborDecoder),
+                                             sizeof(io::Lwm2mJsonDecoder)})];
     /// Room for decoded values that are not views into the payload: SenML JSON
     /// strings with escapes, "vd" values and base64 opaque values in text/plain.
     /// NOTE: longer values are rejected (4.13) until Block1 streams them.

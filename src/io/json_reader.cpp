@@ -1142,4 +1142,43 @@ size_t format_double(double value, char (&output)[kJsonNumberMaxLength]) {
     return length + exponent_length;
 }
 
+Status json_number_to_value(std::span<const uint8_t> text, DataType type, Value& value) {
+    if (type == DataType::kFloat) {
+        double number = 0;
+        if (!json_number_to_double(text, number)) {
+            return Status::kMalformed;
+        }
+        value = Value::make_float(number);
+        return Status::kOk;
+    }
+    if (type == DataType::kUnsignedInteger) {
+        uint64_t number = 0;
+        if (!json_number_to_uint64(text, number)) {
+            return Status::kMalformed;
+        }
+        value = Value::make_unsigned(number);
+        return Status::kOk;
+    }
+    int64_t number = 0;
+    if (!json_number_to_int64(text, number)) {
+        return Status::kMalformed;
+    }
+    value = type == DataType::kTime ? Value::make_time(number) : Value::make_integer(number);
+    return Status::kOk;
+}
+
+Status json_string_to_value(std::span<const uint8_t> text, DataType type,
+                            std::span<uint8_t> scratch, Value& value) {
+    if (!json_string_has_escapes(text)) {
+        value = Value::make_bytes(type, text);
+        return Status::kOk;
+    }
+    const Result<size_t> length = json_decode_string(text, scratch);
+    if (!length.ok()) {
+        return length.status();
+    }
+    value = Value::make_bytes(type, scratch.first(length.value()));
+    return Status::kOk;
+}
+
 }  // namespace lwm2m::io

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "lwm2m/status.hpp"
+#include "lwm2m/value.hpp"
 
 namespace lwm2m::io {
 
@@ -138,6 +139,17 @@ bool json_number_to_uint64(std::span<const uint8_t> number, uint64_t& value);
 /// Converts a number token to the nearest double (ties to even), for any
 /// number of digits. Returns false if the magnitude rounds above DBL_MAX.
 bool json_number_to_double(std::span<const uint8_t> number, double& value);
+
+/// Converts the JSON number `text` to a Value of `type` (float, unsigned
+/// integer, time, or integer for anything else). Returns kMalformed if the
+/// number does not fit `type` exactly.
+Status json_number_to_value(std::span<const uint8_t> text, DataType type, Value& value);
+
+/// Converts the contents of a JSON string to a Value of `type` (string or
+/// corelnk). Without escapes it views `text`; with escapes it is decoded into
+/// `scratch`. Errors: kMalformed, kMessageTooLarge (does not fit `scratch`).
+Status json_string_to_value(std::span<const uint8_t> text, DataType type,
+                            std::span<uint8_t> scratch, Value& value);
 
 /// Room that format_double() and the integer formatters need.
 inline constexpr size_t kJsonNumberMaxLength = 32;

@@ -33,8 +33,8 @@ bool precedes(const Path& a, const Path& b) {
     return a.length < b.length;
 }
 
-// Checks every record once, so that writing the maps cannot fail half way
-// through for a reason other than the source.
+// Checks every record before any byte is written, so that only a failing
+// source can stop write_map() part way.
 Status check_records(const Path& request_path, const RecordSource& source) {
     Path previous;
     for (size_t i = 0; i < source.count; ++i) {
@@ -105,7 +105,8 @@ Status write_map(const RecordSource& source, CborWriter& writer, uint8_t level, 
             }
             cbor::write_value(writer, record.value);
         } else {
-            const Status status = write_map(source, writer, static_cast<uint8_t>(level + 1), i, next);
+            const Status status =
+                write_map(source, writer, static_cast<uint8_t>(level + 1), i, next);
             if (status != Status::kOk) {
                 return status;
             }
@@ -117,8 +118,7 @@ Status write_map(const RecordSource& source, CborWriter& writer, uint8_t level, 
 
 }  // namespace
 
-Status encode_lwm2m_cbor(const Path& request_path, const RecordSource& source,
-                         PayloadSink& sink) {
+Status encode_lwm2m_cbor(const Path& request_path, const RecordSource& source, PayloadSink& sink) {
     const Status status = check_records(request_path, source);
     if (status != Status::kOk) {
         return status;

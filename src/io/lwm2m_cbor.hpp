@@ -39,10 +39,10 @@ namespace lwm2m::io {
 /// kNone, at any path length. Other values must sit on a resource or resource
 /// instance (3 or 4 IDs).
 ///
-/// Rejected as kMalformed: a payload that is not one map, a key that is
-/// neither an unsigned integer nor a non-empty array of them, an ID above
-/// 65534 (LwM2M reserves 65535), a path longer than four IDs, a value path
-/// outside the request path, and trailing bytes.
+/// Rejected as kMalformed: a payload that is not one map, and trailing
+/// bytes. So is a key that is neither an unsigned integer nor a non-empty
+/// array of them, and an ID above 65534, because LwM2M reserves 65535. So
+/// are a path longer than four IDs and a value path outside the request path.
 /// NOTE: a key repeated in one map is not detected, so its entries are
 /// reported twice.
 ///

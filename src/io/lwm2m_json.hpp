@@ -14,14 +14,15 @@ namespace lwm2m::io {
 
 /// Reads the entries of an LwM2M JSON object.
 ///
-/// The root object holds "e", the array of entries, and optionally "bn"
-/// (base name) and "bt" (base time), in any order. Each entry holds "n"
+/// The root object contains "e", the array of entries, and optionally "bn"
+/// (base name) and "bt" (base time), in any order. Each entry contains "n"
 /// (name), optionally "t" (time), and exactly one value: "v" (number), "sv"
 /// (string, or base64 for opaque resources), "bv" (boolean) or "ov" (object
 /// link "object:instance"). An entry's path is the base name followed by its
-/// name, "/3/0/" + "9", and must name a resource or resource instance
-/// within the request path. "n" may be left out when the base name is the
-/// whole path. Other fields are skipped.
+/// name, "/3/0/" + "9", with a slash put between them when neither has one
+/// ("/3/0" + "9"). It must name a resource or resource instance within the
+/// request path. "n" may be left out when the base name is the whole path,
+/// and "bn" when every name is absolute. Other fields are skipped.
 ///
 /// timestamp_s() reports bt + t rounded down, or 0 when neither is present.
 /// NOTE: times are reported as sent. A relative time (negative, meaning
@@ -30,9 +31,9 @@ namespace lwm2m::io {
 /// Rejected as kMalformed: a root that is not an object, a missing or
 /// repeated "e", a field repeated in one entry, an entry with no value or
 /// two values, a field of the wrong JSON type, an ID above 65534, and a
-/// path outside the request path or shorter than a resource. The whole
-/// payload is checked when next_entry() is first called, so an error
-/// anywhere makes that first call return kMalformed.
+/// path outside the request path or shorter than a resource. The first
+/// call of next_entry() checks the JSON syntax of the whole payload and the
+/// root fields, so an error there makes that first call return kMalformed.
 ///
 /// Strings without escapes are views into the payload. Strings with escapes
 /// and opaque values are decoded into `scratch`; those views stay valid
@@ -57,8 +58,6 @@ class Lwm2mJsonDecoder final : public Decoder {
     [[nodiscard]] Status read_field(std::span<const uint8_t> key, uint32_t& seen);
     [[nodiscard]] Status resolve_path(Path& path) const;
     [[nodiscard]] Status resolve_time();
-    [[nodiscard]] Status read_number(DataType type, Value& value) const;
-    [[nodiscard]] Status read_string(DataType type, Value& value) const;
     Status fail();
 
     std::span<const uint8_t> payload_;

@@ -499,7 +499,7 @@ Status SenmlJsonDecoder::read_value(DataType type, Value& value) {
         case DataType::kTime:
         case DataType::kUnsignedInteger:
         case DataType::kFloat:
-            return value_field_ == ValueField::kNumber ? read_number(type, value)
+            return value_field_ == ValueField::kNumber ? json_number_to_value(value_text_, type, value)
                                                        : Status::kMalformed;
         case DataType::kBoolean:
             if (value_field_ != ValueField::kBoolean) {
@@ -509,7 +509,7 @@ Status SenmlJsonDecoder::read_value(DataType type, Value& value) {
             return Status::kOk;
         case DataType::kString:
         case DataType::kCorelnk:
-            return value_field_ == ValueField::kString ? read_string(type, value)
+            return value_field_ == ValueField::kString ? json_string_to_value(value_text_, type, scratch_, value)
                                                        : Status::kMalformed;
         case DataType::kOpaque: {
             if (value_field_ != ValueField::kData) {
@@ -534,44 +534,6 @@ Status SenmlJsonDecoder::read_value(DataType type, Value& value) {
             break;
     }
     return Status::kMalformed;
-}
-
-Status SenmlJsonDecoder::read_number(DataType type, Value& value) const {
-    if (type == DataType::kFloat) {
-        double number = 0;
-        if (!json_number_to_double(value_text_, number)) {
-            return Status::kMalformed;
-        }
-        value = Value::make_float(number);
-        return Status::kOk;
-    }
-    if (type == DataType::kUnsignedInteger) {
-        uint64_t number = 0;
-        if (!json_number_to_uint64(value_text_, number)) {
-            return Status::kMalformed;
-        }
-        value = Value::make_unsigned(number);
-        return Status::kOk;
-    }
-    int64_t number = 0;
-    if (!json_number_to_int64(value_text_, number)) {
-        return Status::kMalformed;
-    }
-    value = type == DataType::kTime ? Value::make_time(number) : Value::make_integer(number);
-    return Status::kOk;
-}
-
-Status SenmlJsonDecoder::read_string(DataType type, Value& value) const {
-    if (!json_string_has_escapes(value_text_)) {
-        value = Value::make_bytes(type, value_text_);
-        return Status::kOk;
-    }
-    const Result<size_t> length = json_decode_string(value_text_, scratch_);
-    if (!length.ok()) {
-        return length.status();
-    }
-    value = Value::make_bytes(type, scratch_.first(length.value()));
-    return Status::kOk;
 }
 
 }  // namespace lwm2m::io

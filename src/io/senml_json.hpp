@@ -64,8 +64,6 @@ class SenmlJsonDecoder final : public Decoder {
     Status read_record(Path& path);
     Status read_field(std::span<const uint8_t> key, uint32_t& seen);
     Status read_value_field(const char* label, JsonToken token);
-    Status read_number(DataType type, Value& value) const;
-    Status read_string(DataType type, Value& value) const;
     Status resolve_path(Path& path) const;
     Status resolve_time();
     Status fail();

@@ -811,5 +811,35 @@ TEST(Unit, DiscoverResourceListsInstances) {
     EXPECT_EQ(exchange.response_payload(), "</3/0/11>;dim=1,</3/0/11/0>");
 }
 
+// ---------------------------------------------------------------------------
+// LwM2M CBOR and LwM2M 1.0 JSON
+
+TEST(Unit, ReadInstanceAsLwm2mCbor) {
+    DataModel model;
+    Exchange exchange(code::kGet);
+    exchange.path({"3", "0", "1"}).uint_option(option::kAccept, format::kLwm2mCbor);
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
+    EXPECT_EQ(exchange.response_format(), format::kLwm2mCbor);
+    const std::string expected = {
+        '\xa1', '\x03',  // map(1), key 3 (object)
+        '\xa1', '\x00',  // map(1), key 0 (instance)
+        '\xa1', '\x01',  // map(1), key 1 (Model Number)
+        '\x63', 'M', '-', '1',  // text(3) "M-1"
+    };
+    EXPECT_EQ(exchange.response_payload(), expected);
+}
+
+TEST(Unit, WriteLwm2mJson) {
+    DataModel model;
+    Exchange exchange(code::kPut);
+    exchange.path({"3", "0", "15"})
+        .uint_option(option::kContentFormat, 11543)
+        .payload(R"({"bn":"/3/0/","e":[{"n":"15","sv":"Asia/Tokyo"}]})");
+
+    ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
+    EXPECT_STREQ(model.data.device.timezone, "Asia/Tokyo");
+}
+
 }  // namespace
 }  // namespace lwm2m::dm
