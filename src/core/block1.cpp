@@ -39,7 +39,7 @@ Block1Result fail(uint8_t response_code) {
     return result;
 }
 
-// RFC 7959, 2.9.3: 4.13 tells the size the client can take in Size1.
+// RFC 7959, 2.9.3: 4.13 carries the size the client can take in Size1.
 Block1Result too_large(detail::Block1Transfer& transfer, coap::MessageWriter& response) {
     transfer.active = false;
     response.add_uint_option(option::kSize1, LWM2M_BLOCK1_BUFFER_SIZE);

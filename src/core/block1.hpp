@@ -18,7 +18,7 @@ enum class Block1Outcome : uint8_t {
     /// The last block arrived: serve `assembled`, then add the Block1 option
     /// with add_final_block1_option().
     kComplete,
-    /// The transfer failed: answer `response_code` (4.08, 4.13 with Size1, 4.02).
+    /// The transfer failed: respond with `response_code` (4.08, 4.13 with Size1, 4.02).
     kFailed,
 };
 

@@ -44,7 +44,7 @@ struct DecoderStorage {
                                              sizeof(io::Lwm2mJsonDecoder)})];
     /// Room for decoded values that are not views into the payload: SenML JSON
     /// strings with escapes, "vd" values and base64 opaque values in text/plain.
-    /// NOTE: longer values are rejected (4.13) until Block1 streams them.
+    /// NOTE: a decoded value longer than this is rejected with 4.13.
     uint8_t scratch[256];
 };
 

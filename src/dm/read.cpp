@@ -221,7 +221,7 @@ uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
         return code::kNotAcceptable;
     }
 
-    // LwM2M Core 1.1, 6.3.8: paths that do not exist are left out of the answer.
+    // LwM2M Core 1.1, 6.3.8: paths that do not exist are left out of the response.
     DecoderStorage storage;
     io::Decoder* decoder = make_decoder(static_cast<uint16_t>(request_format), request.payload,
                                         Path{}, storage);
