@@ -10,18 +10,6 @@ namespace {
 constexpr double kTwoPow63 = 9223372036854775808.0;
 constexpr double kTwoPow64 = 18446744073709551616.0;
 
-size_t format_id(uint16_t id, char* buffer) {
-    char digits[5];
-    size_t count = 0;
-    do {
-        digits[count++] = static_cast<char>('0' + id % 10);
-        id = static_cast<uint16_t>(id / 10);
-    } while (id != 0);
-    for (size_t i = 0; i < count; ++i) {
-        buffer[i] = digits[count - 1 - i];
-    }
-    return count;
-}
 
 bool parse_id(std::span<const uint8_t> text, uint16_t& id) {
     if (text.empty() || text.size() > 5) {
@@ -93,6 +81,19 @@ Status read_text_or_bytes(CborReader& reader, const Item& item, ItemType expecte
 }
 
 }  // namespace
+
+size_t format_id(uint16_t id, char* buffer) {
+    char digits[5];
+    size_t count = 0;
+    do {
+        digits[count++] = static_cast<char>('0' + id % 10);
+        id = static_cast<uint16_t>(id / 10);
+    } while (id != 0);
+    for (size_t i = 0; i < count; ++i) {
+        buffer[i] = digits[count - 1 - i];
+    }
+    return count;
+}
 
 bool parse_objlnk(std::span<const uint8_t> text, Objlnk& objlnk) {
     for (size_t i = 0; i < text.size(); ++i) {

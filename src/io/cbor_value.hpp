@@ -68,6 +68,10 @@ bool write_value(CborWriter& writer, const Value& value);
 /// Parses an objlnk in the text form "object:instance", each ID 0 to 65535.
 bool parse_objlnk(std::span<const uint8_t> text, Objlnk& objlnk);
 
+/// Formats an ID in decimal into `buffer` (at least 5 bytes); returns the
+/// length.
+size_t format_id(uint16_t id, char* buffer);
+
 /// Formats an objlnk as "object:instance" into `buffer` (at least 12 bytes);
 /// returns the length.
 size_t format_objlnk(const Objlnk& objlnk, char* buffer);

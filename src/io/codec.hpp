@@ -34,6 +34,29 @@ struct RecordSource {
     bool (*get)(const void* context, size_t index, OutputRecord& record) = nullptr;
 };
 
+/// The entry state of a decoder whose payload is one value at the request
+/// path (text/plain, opaque).
+class SingleEntry {
+  public:
+    /// Stores `request_path` and returns kOk on the first call, then
+    /// returns kNotFound.
+    Status next(const Path& request_path, Path& path);
+
+    /// True between the first call of next() and the second.
+    bool current() const { return current_; }
+
+  private:
+    bool started_ = false;
+    bool current_ = false;
+};
+
+/// Gets the one record of `source` for a format that carries a single value
+/// and no path (text/plain, opaque). Errors: kInvalidArgument (not exactly one
+/// record, or a record path other than `request_path`), kInvalidState (the
+/// source failed).
+[[nodiscard]] Status get_single_record(const Path& request_path, const RecordSource& source,
+                                       OutputRecord& record);
+
 /// Encodes every record of `source` as the payload of a response to a request
 /// on `request_path`. Errors: kInvalidArgument (a format that carries one value
 /// got a number of records other than one, or a value it cannot carry),

@@ -438,6 +438,63 @@ bool json_string_equals(std::span<const uint8_t> escaped, const char* literal) {
     return literal[i] == '\0';
 }
 
+uint8_t json_string_last_byte(std::span<const uint8_t> escaped) {
+    JsonStringDecoder decoder(escaped);
+    uint8_t c = 0;
+    uint8_t last = 0;
+    // Each call of next() consumes input, so the string length bounds the loop.
+    while (decoder.next(c)) {
+        last = c;
+    }
+    return last;
+}
+
+bool JsonPathParser::feed(uint8_t c) {
+    if (c == '/') {
+        if (expect_digit_) {
+            return false;  // An empty ID, as in "/3//1".
+        }
+        if (started_) {
+            if (path_.length == 4) {
+                return false;
+            }
+            path_.ids[path_.length++] = static_cast<uint16_t>(id_);
+        }
+        started_ = true;
+        expect_digit_ = true;
+        id_ = 0;
+        return true;
+    }
+    if (!started_ || c < '0' || c > '9') {
+        return false;
+    }
+    id_ = id_ * 10 + static_cast<uint32_t>(c - '0');
+    expect_digit_ = false;
+    // LwM2M reserves the ID 65535 (MAX_ID).
+    return id_ <= 65534;
+}
+
+bool JsonPathParser::feed_string(std::span<const uint8_t> escaped) {
+    JsonStringDecoder decoder(escaped);
+    uint8_t c = 0;
+    // Each call of next() consumes input, so the string length bounds the loop.
+    while (decoder.next(c)) {
+        if (!feed(c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool JsonPathParser::finish(Path& path) {
+    if (!started_ || expect_digit_ || path_.length == 4) {
+        return false;
+    }
+    path_.ids[path_.length++] = static_cast<uint16_t>(id_);
+    path = path_;
+    return true;
+}
+
 Result<size_t> json_decode_string(std::span<const uint8_t> escaped, std::span<uint8_t> output) {
     JsonStringDecoder decoder(escaped);
     uint8_t byte = 0;
@@ -983,13 +1040,11 @@ size_t format_int64(int64_t value, char (&output)[kJsonNumberMaxLength]) {
     return length + 1;
 }
 
-namespace {
-
-// Shortest digits d1..dn and point k with 0.d1..dn x 10^k reading back as
-// `bits` (positive, finite): the free-format algorithm of Steele and White
-// with the boundary cases of Burger and Dybvig, "Printing Floating-Point
-// Numbers Quickly and Accurately" (PLDI 1996), in exact integer arithmetic.
-size_t shortest_digits(uint64_t bits, uint8_t (&digits)[20], int64_t& point) {
+// The free-format algorithm of Steele and White with the boundary cases of
+// Burger and Dybvig, "Printing Floating-Point Numbers Quickly and Accurately"
+// (PLDI 1996), in exact integer arithmetic.
+size_t shortest_digits(double value, uint8_t (&digits)[kShortestDigitsMax], int64_t& point) {
+    const uint64_t bits = bits_of(value);
     uint64_t mantissa = 0;
     int64_t exponent = 0;
     bool narrow_gap_below = false;
@@ -1083,8 +1138,6 @@ size_t shortest_digits(uint64_t bits, uint8_t (&digits)[20], int64_t& point) {
     return count;
 }
 
-}  // namespace
-
 size_t format_double(double value, char (&output)[kJsonNumberMaxLength]) {
     size_t length = 0;
     uint64_t bits = bits_of(value);
@@ -1097,9 +1150,9 @@ size_t format_double(double value, char (&output)[kJsonNumberMaxLength]) {
         return length;
     }
 
-    uint8_t digits[20] = {};
+    uint8_t digits[kShortestDigitsMax] = {};
     int64_t point = 0;
-    const size_t count = shortest_digits(bits, digits, point);
+    const size_t count = shortest_digits(double_of(bits), digits, point);
     auto put_digits = [&](size_t from, size_t to) {
         for (size_t i = from; i < to; ++i) {
             output[length++] = static_cast<char>('0' + (i < count ? digits[i] : 0));
@@ -1178,6 +1231,16 @@ Status json_string_to_value(std::span<const uint8_t> text, DataType type,
         return length.status();
     }
     value = Value::make_bytes(type, scratch.first(length.value()));
+    return Status::kOk;
+}
+
+Status json_base64_to_value(std::span<const uint8_t> text, std::span<uint8_t> scratch,
+                            Value& value) {
+    const Result<size_t> length = json_decode_base64(text, scratch);
+    if (!length.ok()) {
+        return length.status();
+    }
+    value = Value::make_bytes(DataType::kOpaque, scratch.first(length.value()));
     return Status::kOk;
 }
 

@@ -1,5 +1,6 @@
 // A pull tokenizer for JSON text (RFC 8259) and the number and string
 // conversions that the JSON content formats (SenML JSON, LwM2M JSON) share.
+// text/plain uses the same decimal number conversions.
 // Fixed-size state only: nesting is limited to JsonReader::kMaxDepth.
 #pragma once
 
@@ -111,6 +112,30 @@ bool json_string_has_escapes(std::span<const uint8_t> escaped);
 /// True if the decoded string token equals the NUL-terminated `literal`.
 bool json_string_equals(std::span<const uint8_t> escaped, const char* literal);
 
+/// Returns the last decoded byte of a string token, or 0 for an empty one.
+uint8_t json_string_last_byte(std::span<const uint8_t> escaped);
+
+/// Parses an LwM2M path "/o[/i[/r[/ri]]]" fed one decoded byte at a time, so
+/// that a base name and a name can be joined without a copy. IDs are decimal
+/// and at most 65534, because LwM2M reserves 65535.
+class JsonPathParser {
+  public:
+    /// Takes the next byte; returns false once the text cannot be a path.
+    bool feed(uint8_t c);
+
+    /// Feeds the decoded bytes of a string token.
+    bool feed_string(std::span<const uint8_t> escaped);
+
+    /// Stores the path fed so far; returns false if it is incomplete.
+    bool finish(Path& path);
+
+  private:
+    Path path_;
+    uint32_t id_ = 0;
+    bool started_ = false;
+    bool expect_digit_ = false;
+};
+
 /// Decodes a string token into `output`. Returns the decoded length, or
 /// kMessageTooLarge when `output` is too small.
 [[nodiscard]] Result<size_t> json_decode_string(std::span<const uint8_t> escaped,
@@ -150,6 +175,21 @@ Status json_number_to_value(std::span<const uint8_t> text, DataType type, Value&
 /// `scratch`. Errors: kMalformed, kMessageTooLarge (does not fit `scratch`).
 Status json_string_to_value(std::span<const uint8_t> text, DataType type,
                             std::span<uint8_t> scratch, Value& value);
+
+/// Decodes the base64 text of a string token into `scratch` and stores it
+/// as an opaque Value that views `scratch`. Errors as json_decode_base64():
+/// kMessageTooLarge, kMalformed.
+Status json_base64_to_value(std::span<const uint8_t> text, std::span<uint8_t> scratch,
+                            Value& value);
+
+/// Room that shortest_digits() needs. A double needs at most 17 digits.
+inline constexpr size_t kShortestDigitsMax = 20;
+
+/// Writes the fewest decimal digits d1..dn (values 0 to 9, d1 != 0) for which
+/// 0.d1..dn x 10^point reads back as exactly `value`, which must be positive
+/// and finite. Among equally short digit strings it picks the nearest one,
+/// and ties go to an even last digit. Returns n.
+size_t shortest_digits(double value, uint8_t (&digits)[kShortestDigitsMax], int64_t& point);
 
 /// Room that format_double() and the integer formatters need.
 inline constexpr size_t kJsonNumberMaxLength = 32;

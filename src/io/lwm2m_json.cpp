@@ -12,83 +12,14 @@ constexpr uint32_t kNameBit = 1u << 0;
 constexpr uint32_t kTimeBit = 1u << 1;
 constexpr uint32_t kValueBit = 1u << 2;
 
-// LwM2M reserves the ID 65535 (MAX_ID).
-constexpr uint32_t kMaxPathId = 65534;
-
 // Maximum length of an object link text, "65535:65535".
 constexpr size_t kObjlnkMaxLength = 11;
 
-// Parses "/o/i/r[/ri]" fed one decoded byte at a time: the base name, then
-// the name.
-class PathParser {
-  public:
-    bool feed(uint8_t c) {
-        if (c == '/') {
-            if (expect_digit_) {
-                return false;  // An empty ID, as in "/3//1".
-            }
-            if (started_) {
-                if (path_.length == 4) {
-                    return false;
-                }
-                path_.ids[path_.length++] = static_cast<uint16_t>(id_);
-            }
-            started_ = true;
-            expect_digit_ = true;
-            id_ = 0;
-            return true;
-        }
-        if (!started_ || c < '0' || c > '9') {
-            return false;
-        }
-        id_ = id_ * 10 + static_cast<uint32_t>(c - '0');
-        expect_digit_ = false;
-        return id_ <= kMaxPathId;
-    }
-
-    bool finish(Path& path) {
-        if (!started_ || expect_digit_ || path_.length == 4) {
-            return false;
-        }
-        path_.ids[path_.length++] = static_cast<uint16_t>(id_);
-        path = path_;
-        return true;
-    }
-
-  private:
-    Path path_;
-    uint32_t id_ = 0;
-    bool started_ = false;
-    bool expect_digit_ = false;
-};
-
-bool feed_string(PathParser& parser, std::span<const uint8_t> escaped) {
-    JsonStringDecoder decoder(escaped);
-    uint8_t c = 0;
-    // Each call of next() consumes input, so the string length bounds the loop.
-    while (decoder.next(c)) {
-        if (!parser.feed(c)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-// First and last decoded byte of a non-empty string token.
+// First decoded byte of a non-empty string token.
 uint8_t first_byte(std::span<const uint8_t> escaped) {
     JsonStringDecoder decoder(escaped);
     uint8_t c = 0;
     return decoder.next(c) ? c : 0;
-}
-
-uint8_t last_byte(std::span<const uint8_t> escaped) {
-    JsonStringDecoder decoder(escaped);
-    uint8_t c = 0;
-    uint8_t last = 0;
-    while (decoder.next(c)) {
-        last = c;
-    }
-    return last;
 }
 
 // Reads the tokens of the array whose kArrayBegin was just read, up to and
@@ -299,10 +230,11 @@ Status Lwm2mJsonDecoder::resolve_path(Path& path) const {
     // names without the trailing slash, and concatenation would turn their
     // "/3/0" + "1" into the wrong path "/3/01".
     const bool needs_slash = !base_name_.empty() && !name_.empty() &&
-                             last_byte(base_name_) != '/' && first_byte(name_) != '/';
-    PathParser parser;
-    if (!feed_string(parser, base_name_) || (needs_slash && !parser.feed('/')) ||
-        !feed_string(parser, name_) || !parser.finish(path)) {
+                             json_string_last_byte(base_name_) != '/' &&
+                             first_byte(name_) != '/';
+    JsonPathParser parser;
+    if (!parser.feed_string(base_name_) || (needs_slash && !parser.feed('/')) ||
+        !parser.feed_string(name_) || !parser.finish(path)) {
         return Status::kMalformed;
     }
     if (path.length < 3 || !request_path_.contains(path)) {
@@ -342,17 +274,10 @@ Status Lwm2mJsonDecoder::read_value(DataType type, Value& value) {
         case DataType::kCorelnk:
             return value_field_ == ValueField::kString ? json_string_to_value(value_text_, type, scratch_, value)
                                                        : Status::kMalformed;
-        case DataType::kOpaque: {
-            if (value_field_ != ValueField::kString) {
-                return Status::kMalformed;
-            }
-            const Result<size_t> length = json_decode_base64(value_text_, scratch_);
-            if (!length.ok()) {
-                return length.status();
-            }
-            value = Value::make_bytes(type, scratch_.first(length.value()));
-            return Status::kOk;
-        }
+        case DataType::kOpaque:
+            return value_field_ == ValueField::kString
+                       ? json_base64_to_value(value_text_, scratch_, value)
+                       : Status::kMalformed;
         case DataType::kObjlnk: {
             uint8_t text[kObjlnkMaxLength];
             if (value_field_ != ValueField::kObjlnk) {

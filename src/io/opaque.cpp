@@ -3,15 +3,12 @@
 namespace lwm2m::io {
 
 Status encode_opaque(const Path& request_path, const RecordSource& source, PayloadSink& sink) {
-    if (source.count != 1) {
-        return Status::kInvalidArgument;
-    }
     OutputRecord record;
-    if (source.get == nullptr || !source.get(source.context, 0, record)) {
-        return Status::kInvalidState;
+    const Status status = get_single_record(request_path, source, record);
+    if (status != Status::kOk) {
+        return status;
     }
-    // The payload carries no path, so the value must be the requested one.
-    if (!(record.path == request_path) || record.value.type != DataType::kOpaque) {
+    if (record.value.type != DataType::kOpaque) {
         return Status::kInvalidArgument;
     }
     sink.write(record.value.bytes);
@@ -19,18 +16,11 @@ Status encode_opaque(const Path& request_path, const RecordSource& source, Paylo
 }
 
 Status OpaqueDecoder::next_entry(Path& path) {
-    if (started_) {
-        has_entry_ = false;
-        return Status::kNotFound;
-    }
-    started_ = true;
-    has_entry_ = true;
-    path = request_path_;
-    return Status::kOk;
+    return entry_.next(request_path_, path);
 }
 
 Status OpaqueDecoder::read_value(DataType type, Value& value) {
-    if (!has_entry_) {
+    if (!entry_.current()) {
         return Status::kInvalidState;
     }
     if (type != DataType::kOpaque) {

@@ -33,8 +33,7 @@ class OpaqueDecoder final : public Decoder {
   private:
     std::span<const uint8_t> payload_;
     Path request_path_;
-    bool started_ = false;
-    bool has_entry_ = false;
+    SingleEntry entry_;
 };
 
 }  // namespace lwm2m::io

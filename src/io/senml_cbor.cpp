@@ -51,16 +51,7 @@ size_t format_ids(const Path& path, uint8_t first, char* buffer) {
     size_t length = 0;
     for (uint8_t i = first; i < path.length; ++i) {
         buffer[length++] = '/';
-        uint16_t id = path.ids[i];
-        char digits[5];
-        size_t count = 0;
-        do {
-            digits[count++] = static_cast<char>('0' + id % 10);
-            id = static_cast<uint16_t>(id / 10);
-        } while (id != 0);
-        while (count > 0) {
-            buffer[length++] = digits[--count];
-        }
+        length += cbor::format_id(path.ids[i], buffer + length);
     }
     return length;
 }

@@ -198,75 +198,6 @@ constexpr int64_t kSenmlVersion = 10;
 // RFC 8428, section 4.5.3: times below 2^28 are relative to "now".
 constexpr double kRelativeTimeLimit = 268435456.0;
 
-// Largest ID of an object, instance, resource or resource instance in a path,
-// because LwM2M reserves 65535.
-constexpr uint32_t kMaxPathId = 65534;
-
-// Parses "/o[/i[/r[/ri]]]" from the decoded bytes of the base name followed
-// by those of the name.
-class PathParser {
-  public:
-    bool feed(uint8_t c) {
-        if (c == '/') {
-            if (expect_digit_) {
-                return false;
-            }
-            if (started_) {
-                if (path_.length == 4) {
-                    return false;
-                }
-                path_.ids[path_.length++] = static_cast<uint16_t>(id_);
-            }
-            started_ = true;
-            expect_digit_ = true;
-            id_ = 0;
-            return true;
-        }
-        if (!started_ || c < '0' || c > '9') {
-            return false;
-        }
-        id_ = id_ * 10 + static_cast<uint32_t>(c - '0');
-        expect_digit_ = false;
-        return id_ <= kMaxPathId;
-    }
-
-    bool finish(Path& path) {
-        if (!started_ || expect_digit_ || path_.length == 4) {
-            return false;
-        }
-        path_.ids[path_.length++] = static_cast<uint16_t>(id_);
-        path = path_;
-        return true;
-    }
-
-  private:
-    Path path_;
-    uint32_t id_ = 0;
-    bool started_ = false;
-    bool expect_digit_ = false;
-};
-
-bool feed_string(PathParser& parser, std::span<const uint8_t> escaped) {
-    JsonStringDecoder decoder(escaped);
-    uint8_t c = 0;
-    while (decoder.next(c)) {
-        if (!parser.feed(c)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool ends_with_underscore(std::span<const uint8_t> escaped) {
-    JsonStringDecoder decoder(escaped);
-    uint8_t c = 0;
-    uint8_t last = 0;
-    while (decoder.next(c)) {
-        last = c;
-    }
-    return last == '_';
-}
-
 // Parses the "object:instance" text of an object link. Each ID may take the
 // whole uint16 range, 65535 included.
 bool parse_objlnk(std::span<const uint8_t> escaped, Objlnk& link) {
@@ -396,7 +327,7 @@ Status SenmlJsonDecoder::read_field(std::span<const uint8_t> key, uint32_t& seen
     }
     if (field == nullptr) {
         // RFC 8428, section 4.4: unknown labels ending in '_' must be understood.
-        return ends_with_underscore(key) ? Status::kMalformed : reader_.skip_value();
+        return json_string_last_byte(key) == '_' ? Status::kMalformed : reader_.skip_value();
     }
     // NOTE: a base value would have to be added to every later number in the
     // type of each resource. LwM2M does not use it, so it is rejected.
@@ -463,8 +394,8 @@ Status SenmlJsonDecoder::read_value_field(const char* label, JsonToken token) {
 
 Status SenmlJsonDecoder::resolve_path(Path& path) const {
     // RFC 8428, section 4.5.1: the name is the base name followed by "n".
-    PathParser parser;
-    if (!feed_string(parser, base_name_) || !feed_string(parser, name_) || !parser.finish(path)) {
+    JsonPathParser parser;
+    if (!parser.feed_string(base_name_) || !parser.feed_string(name_) || !parser.finish(path)) {
         return Status::kMalformed;
     }
     if (value_field_ != ValueField::kNone && path.length < 3) {
@@ -511,17 +442,10 @@ Status SenmlJsonDecoder::read_value(DataType type, Value& value) {
         case DataType::kCorelnk:
             return value_field_ == ValueField::kString ? json_string_to_value(value_text_, type, scratch_, value)
                                                        : Status::kMalformed;
-        case DataType::kOpaque: {
-            if (value_field_ != ValueField::kData) {
-                return Status::kMalformed;
-            }
-            const Result<size_t> length = json_decode_base64(value_text_, scratch_);
-            if (!length.ok()) {
-                return length.status();
-            }
-            value = Value::make_bytes(type, scratch_.first(length.value()));
-            return Status::kOk;
-        }
+        case DataType::kOpaque:
+            return value_field_ == ValueField::kData
+                       ? json_base64_to_value(value_text_, scratch_, value)
+                       : Status::kMalformed;
         case DataType::kObjlnk: {
             Objlnk link;
             if (value_field_ != ValueField::kObjlnk || !parse_objlnk(value_text_, link)) {

@@ -17,7 +17,8 @@ namespace lwm2m::io {
 ///
 /// Integer, unsigned integer and time are written in decimal. A float is
 /// written in plain decimal notation with the fewest significant digits that
-/// read back to the same double, and never with an exponent (1e-7 is
+/// read back to the same double (of those, the nearest to it, as
+/// std::to_chars picks), and never with an exponent (1e-7 is
 /// "0.0000001"). A boolean is "0" or "1", an objlnk "objectID:instanceID",
 /// string and corelnk are their bytes, opaque is base64 with padding
 /// (RFC 4648, section 4), and none is empty.
@@ -43,9 +44,10 @@ namespace lwm2m::io {
 /// always large enough. Reading an opaque value that does not fit returns
 /// kMessageTooLarge.
 ///
-/// The float conversions keep fixed-size big integers on the stack: an
-/// estimate from their sizes is 0.8 KiB for reading a float and 1.3 KiB for
-/// writing one in encode_text_plain().
+/// The float conversions are those of json_reader.hpp and keep fixed-size
+/// big integers on the stack: reading a float needs about what
+/// json_number_to_double() needs, and writing one in encode_text_plain()
+/// about what format_double() needs, as stated there.
 class TextPlainDecoder final : public Decoder {
   public:
     TextPlainDecoder(std::span<const uint8_t> payload, const Path& request_path,
@@ -58,8 +60,7 @@ class TextPlainDecoder final : public Decoder {
     std::span<const uint8_t> payload_;
     Path request_path_;
     std::span<uint8_t> opaque_buffer_;
-    bool started_ = false;
-    bool has_entry_ = false;
+    SingleEntry entry_;
 };
 
 }  // namespace lwm2m::io

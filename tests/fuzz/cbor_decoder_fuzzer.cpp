@@ -2,21 +2,15 @@
 // payload must either be rejected or decode with views inside the input.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <span>
 
+#include "decoder_checks.hpp"
 #include "io/cbor_reader.hpp"
 #include "io/cbor_value.hpp"
 
 namespace {
 
-void check(bool condition, const char* reason) {
-    if (!condition) {
-        std::fprintf(stderr, "cbor_decoder_fuzzer: %s\n", reason);
-        std::abort();
-    }
-}
+using lwm2m::fuzz::check;
 
 constexpr lwm2m::DataType kTypes[] = {
     lwm2m::DataType::kInteger, lwm2m::DataType::kUnsignedInteger, lwm2m::DataType::kFloat,

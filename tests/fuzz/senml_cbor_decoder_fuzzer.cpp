@@ -2,22 +2,12 @@
 // and checks paths, value types and termination.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <span>
 
+#include "decoder_checks.hpp"
 #include "io/senml_cbor.hpp"
 
-namespace {
-
-void check(bool condition, const char* reason) {
-    if (!condition) {
-        std::fprintf(stderr, "senml_cbor_decoder_fuzzer: %s\n", reason);
-        std::abort();
-    }
-}
-
-}  // namespace
+using lwm2m::fuzz::check;
 
 // The library is built without RTTI, so UBSan's vptr check, which needs the
 // decoder's typeinfo, is turned off for this function.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "codec_test_support.hpp"
 #include "io/cbor_reader.hpp"
 #include "io/cbor_value.hpp"
 #include "io/cbor_writer.hpp"
@@ -21,15 +22,6 @@ using cbor::CborWriter;
 using cbor::Item;
 using cbor::ItemType;
 using cbor::MajorType;
-using Bytes = std::vector<uint8_t>;
-
-Bytes from_hex(const std::string& hex) {
-    Bytes bytes;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        bytes.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    }
-    return bytes;
-}
 
 template <typename Write>
 Bytes written(Write write) {
@@ -47,27 +39,12 @@ bool well_formed(const Bytes& input) {
     return reader.skip() == Status::kOk && reader.at_end();
 }
 
-struct RecordList {
-    std::vector<OutputRecord> records;
-
-    RecordSource source() const {
-        RecordSource result;
-        result.count = records.size();
-        result.context = this;
-        result.get = [](const void* context, size_t index, OutputRecord& record) {
-            record = static_cast<const RecordList*>(context)->records[index];
-            return true;
-        };
-        return result;
-    }
-};
-
 Bytes encode_one(const Value& value) {
     RecordList list{{OutputRecord{Path::resource(3, 0, 1), value}}};
-    uint8_t window[512];
-    PayloadSink sink(window);
-    EXPECT_EQ(encode_cbor(Path::resource(3, 0, 1), list.source(), sink), Status::kOk);
-    return {sink.kept().begin(), sink.kept().end()};
+    Bytes payload;
+    EXPECT_EQ(encode_to(encode_cbor, Path::resource(3, 0, 1), list.source(), payload),
+              Status::kOk);
+    return payload;
 }
 
 // Decodes a copy of `payload` that stays alive until the next call, so that
@@ -76,13 +53,7 @@ Status decode_one(const Bytes& payload, DataType type, Value& value) {
     static Bytes stored;
     stored = payload;
     CborValueDecoder decoder(stored, Path::resource(3, 0, 1));
-    Path path;
-    const Status status = decoder.next_entry(path);
-    if (status != Status::kOk) {
-        return status;
-    }
-    EXPECT_EQ(path, Path::resource(3, 0, 1));
-    return decoder.read_value(type, value);
+    return read_first_entry(decoder, Path::resource(3, 0, 1), type, value);
 }
 
 std::string text_of(const Value& value) {
@@ -553,13 +524,7 @@ TEST(CborFormat, StreamsThroughSmallWindows) {
     const Bytes whole = encode_one(value);
     RecordList list{{OutputRecord{Path::resource(3, 0, 1), value}}};
     for (size_t skip : {size_t{0}, size_t{1}, size_t{16}, size_t{95}}) {
-        SCOPED_TRACE(skip);
-        uint8_t window[16];
-        PayloadSink sink(window, skip);
-        ASSERT_EQ(encode_cbor(Path::resource(3, 0, 1), list.source(), sink), Status::kOk);
-        const size_t expected = std::min<size_t>(16, whole.size() - skip);
-        ASSERT_EQ(sink.kept().size(), expected);
-        EXPECT_TRUE(std::equal(sink.kept().begin(), sink.kept().end(), whole.begin() + skip));
+        expect_window(encode_cbor, Path::resource(3, 0, 1), list.source(), whole, skip);
     }
 }
 

@@ -19,64 +19,17 @@
 #include <string>
 #include <vector>
 
+#include "codec_test_support.hpp"
+#include "decoder_checks.hpp"
 #include "io/cbor_value.hpp"
 
 namespace lwm2m::io {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-Bytes from_hex(const std::string& hex) {
-    Bytes bytes;
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        bytes.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    }
-    return bytes;
-}
-
-Bytes text_item(const std::string& text) {
-    Bytes bytes{static_cast<uint8_t>(0x60 + text.size())};
-    bytes.insert(bytes.end(), text.begin(), text.end());
-    return bytes;
-}
-
-Bytes concat(std::initializer_list<Bytes> parts) {
-    Bytes result;
-    for (const Bytes& part : parts) {
-        result.insert(result.end(), part.begin(), part.end());
-    }
-    return result;
-}
-
-std::span<const uint8_t> view(const std::string& text) {
-    return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
-}
-
-std::string string_of(std::span<const uint8_t> bytes) {
-    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-struct RecordList {
-    std::vector<OutputRecord> records;
-
-    RecordSource source() const {
-        RecordSource result;
-        result.count = records.size();
-        result.context = this;
-        result.get = [](const void* context, size_t index, OutputRecord& record) {
-            record = static_cast<const RecordList*>(context)->records[index];
-            return true;
-        };
-        return result;
-    }
-};
-
 Bytes encode(const Path& request, const RecordList& list) {
-    std::vector<uint8_t> window(64 * 1024);
-    PayloadSink sink(window);
-    EXPECT_EQ(encode_lwm2m_cbor(request, list.source(), sink), Status::kOk);
-    EXPECT_FALSE(sink.overflowed());
-    return {sink.kept().begin(), sink.kept().end()};
+    Bytes payload;
+    EXPECT_EQ(encode_to(encode_lwm2m_cbor, request, list.source(), payload), Status::kOk);
+    return payload;
 }
 
 Status encode_status(const Path& request, const RecordSource& source) {
@@ -85,11 +38,7 @@ Status encode_status(const Path& request, const RecordSource& source) {
     return encode_lwm2m_cbor(request, source, sink);
 }
 
-struct Entry {
-    Path path;
-    Value value;
-    std::string bytes;
-};
+using Entry = DecodedEntry;
 
 // Decodes every entry, reading each value as `type_of(path)`. Returns the
 // status that ended the loop: kNotFound for a complete payload.
@@ -97,21 +46,7 @@ template <typename TypeOf>
 Status decode(const Bytes& payload, const Path& request, TypeOf type_of,
               std::vector<Entry>& entries) {
     Lwm2mCborDecoder decoder(payload, request);
-    entries.clear();
-    for (size_t i = 0; i < 10000; ++i) {
-        Entry entry;
-        const Status next = decoder.next_entry(entry.path);
-        if (next != Status::kOk) {
-            return next;
-        }
-        const Status read = decoder.read_value(type_of(entry.path), entry.value);
-        if (read != Status::kOk) {
-            return read;
-        }
-        entry.bytes = string_of(entry.value.bytes);
-        entries.push_back(entry);
-    }
-    return Status::kInvalidState;
+    return decode_entries(decoder, type_of, entries);
 }
 
 Status decode_as(const Bytes& payload, DataType type, std::vector<Entry>& entries,
@@ -125,7 +60,7 @@ const std::string kManufacturer = "Open Mobile Alliance";
 RecordList device_records() {
     return {{
         OutputRecord{Path::resource(3, 0, 0),
-                     Value::make_bytes(DataType::kString, view(kManufacturer))},
+                     Value::make_bytes(DataType::kString, bytes_of(kManufacturer))},
         OutputRecord{Path::resource_instance(3, 0, 7, 0), Value::make_integer(3800)},
         OutputRecord{Path::resource_instance(3, 0, 7, 1), Value::make_integer(5000)},
         OutputRecord{Path::resource(3, 0, 9), Value::make_integer(95)},
@@ -189,7 +124,7 @@ TEST(Lwm2mCbor, SpecServerInstanceExample) {
         OutputRecord{Path::resource(1, 0, 3), Value::make_integer(6000)},
         OutputRecord{Path::resource(1, 0, 5), Value::make_integer(86400)},
         OutputRecord{Path::resource(1, 0, 6), Value::make_boolean(true)},
-        OutputRecord{Path::resource(1, 0, 7), Value::make_bytes(DataType::kString, view(binding))},
+        OutputRecord{Path::resource(1, 0, 7), Value::make_bytes(DataType::kString, bytes_of(binding))},
     }};
     const Bytes resources = from_hex(
         "a7"            // map(7)
@@ -259,15 +194,7 @@ TEST(Lwm2mCbor, StreamsThroughSmallWindows) {
     const Bytes whole = encode(Path::instance(3, 0), list);
     for (size_t skip : {size_t{0}, size_t{1}, size_t{5}, size_t{16}, size_t{20}, whole.size() - 3,
                         whole.size()}) {
-        SCOPED_TRACE(skip);
-        uint8_t window[16];
-        PayloadSink sink(window, skip);
-        ASSERT_EQ(encode_lwm2m_cbor(Path::instance(3, 0), list.source(), sink), Status::kOk);
-        EXPECT_EQ(sink.total(), whole.size());
-        const size_t expected = std::min<size_t>(16, whole.size() - skip);
-        ASSERT_EQ(sink.kept().size(), expected);
-        EXPECT_TRUE(std::equal(sink.kept().begin(), sink.kept().end(), whole.begin() + skip));
-        EXPECT_EQ(sink.overflowed(), whole.size() > skip + 16);
+        expect_window(encode_lwm2m_cbor, Path::instance(3, 0), list.source(), whole, skip);
     }
 }
 
@@ -275,26 +202,7 @@ TEST(Lwm2mCbor, StreamsThroughSmallWindows) {
 // Round trips
 
 bool same_value(const Value& a, const Value& b) {
-    if (a.type != b.type || string_of(a.bytes) != string_of(b.bytes)) {
-        return false;
-    }
-    switch (a.type) {
-        case DataType::kInteger:
-            return a.integer == b.integer;
-        case DataType::kTime:
-            return a.time == b.time;
-        case DataType::kUnsignedInteger:
-            return a.unsigned_integer == b.unsigned_integer;
-        case DataType::kFloat:
-            return std::memcmp(&a.floating, &b.floating, sizeof a.floating) == 0;
-        case DataType::kBoolean:
-            return a.boolean == b.boolean;
-        case DataType::kObjlnk:
-            return a.objlnk.object_id == b.objlnk.object_id &&
-                   a.objlnk.instance_id == b.objlnk.instance_id;
-        default:
-            return true;
-    }
+    return fuzz::same_value(a, b, fuzz::NanMatch::kSameBits);
 }
 
 const std::string kOpaque("\x00\x01\xfe\xff", 4);
@@ -313,12 +221,12 @@ RecordList every_type_records() {
         OutputRecord{Path::resource(5, 0, 7), Value::make_float(0.1f)},
         OutputRecord{Path::resource(5, 0, 8), Value::make_boolean(false)},
         OutputRecord{Path::resource(5, 0, 9),
-                     Value::make_bytes(DataType::kString, view(kShortText))},
-        OutputRecord{Path::resource(5, 0, 10), Value::make_bytes(DataType::kOpaque, view(kOpaque))},
+                     Value::make_bytes(DataType::kString, bytes_of(kShortText))},
+        OutputRecord{Path::resource(5, 0, 10), Value::make_bytes(DataType::kOpaque, bytes_of(kOpaque))},
         OutputRecord{Path::resource(5, 0, 11), Value::make_time(1700000000)},
         OutputRecord{Path::resource(5, 0, 12), Value::make_time(-5)},
         OutputRecord{Path::resource(5, 0, 13), Value::make_objlnk(65535, 0)},
-        OutputRecord{Path::resource(5, 0, 14), Value::make_bytes(DataType::kCorelnk, view(kLink))},
+        OutputRecord{Path::resource(5, 0, 14), Value::make_bytes(DataType::kCorelnk, bytes_of(kLink))},
         OutputRecord{Path::resource(5, 0, 15), Value::make_bytes(DataType::kString, {})},
         OutputRecord{Path::resource_instance(5, 65534, 16, 65534), Value::make_boolean(true)},
     }};
@@ -731,7 +639,7 @@ RecordList random_records(std::mt19937& random, std::vector<std::string>& storag
         Value value = types.records[pick].value;
         if (!value.bytes.empty() || value.type == DataType::kString) {
             storage.push_back(std::string(random() % 30, static_cast<char>('a' + pick)));
-            value.bytes = view(storage.back());
+            value.bytes = bytes_of(storage.back());
         }
         list.records.push_back(OutputRecord{path, value});
     }
@@ -919,32 +827,13 @@ TEST(Lwm2mCbor, DecodesNlohmannValues) {
 // The fuzz seeds are valid payloads: each decodes to its end, every entry
 // with one of the data types.
 TEST(Lwm2mCbor, FuzzSeedsDecodeCompletely) {
-    const std::filesystem::path directory =
-        std::filesystem::path(LWM2M_FUZZ_CORPUS_DIR).parent_path() / "lwm2m_cbor_decoder";
-    size_t seed_count = 0;
-    for (const auto& file : std::filesystem::directory_iterator(directory)) {
-        SCOPED_TRACE(file.path().filename().string());
-        std::ifstream stream(file.path(), std::ios::binary);
-        const std::vector<uint8_t> input{std::istreambuf_iterator<char>(stream),
-                                         std::istreambuf_iterator<char>()};
-        Lwm2mCborDecoder decoder(input, Path{});
-        Path path;
-        Status status = Status::kOk;
-        for (size_t i = 0; i <= input.size() && (status = decoder.next_entry(path)) == Status::kOk;
-             ++i) {
-            bool read = false;
-            for (DataType type :
-                 {DataType::kBoolean, DataType::kObjlnk, DataType::kOpaque, DataType::kString,
-                  DataType::kInteger, DataType::kUnsignedInteger, DataType::kFloat}) {
-                Value value;
-                read = read || decoder.read_value(type, value) == Status::kOk;
-            }
-            EXPECT_TRUE(read);
-        }
-        EXPECT_EQ(status, Status::kNotFound);
-        ++seed_count;
+    const std::vector<FuzzSeed> seeds = fuzz_seeds("lwm2m_cbor_decoder");
+    for (const FuzzSeed& seed : seeds) {
+        SCOPED_TRACE(seed.file_name);
+        Lwm2mCborDecoder decoder(seed.bytes, Path{});
+        EXPECT_EQ(decode_with_any_type(decoder, seed.bytes.size()), Status::kNotFound);
     }
-    EXPECT_GE(seed_count, 5u);
+    EXPECT_GE(seeds.size(), 5u);
 }
 
 }  // namespace

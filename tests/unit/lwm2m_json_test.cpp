@@ -16,23 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "codec_test_support.hpp"
+
 namespace lwm2m::io {
 namespace {
 
-std::span<const uint8_t> bytes_of(const std::string& text) {
-    return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
-}
-
-std::string string_of(std::span<const uint8_t> bytes) {
-    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-struct Entry {
-    Path path;
-    Value value;
-    std::string bytes;
-    int64_t timestamp_s = 0;
-};
+using Entry = DecodedEntry;
 
 // Decodes every entry, reading each value as `type_of(path)`. Returns the
 // status that ended the loop: kNotFound for a complete payload.
@@ -41,22 +30,7 @@ Status decode(const std::string& payload, const Path& request, TypeOf type_of,
               std::vector<Entry>& entries, size_t scratch_size = 256) {
     std::vector<uint8_t> scratch(scratch_size);
     Lwm2mJsonDecoder decoder(bytes_of(payload), request, scratch);
-    entries.clear();
-    for (int i = 0; i < 10000; ++i) {
-        Entry entry;
-        const Status next = decoder.next_entry(entry.path);
-        if (next != Status::kOk) {
-            return next;
-        }
-        const Status read = decoder.read_value(type_of(entry.path), entry.value);
-        if (read != Status::kOk) {
-            return read;
-        }
-        entry.bytes = string_of(entry.value.bytes);
-        entry.timestamp_s = decoder.timestamp_s();
-        entries.push_back(entry);
-    }
-    return Status::kInvalidState;
+    return decode_entries(decoder, type_of, entries);
 }
 
 Status decode_as(const std::string& payload, DataType type, std::vector<Entry>& entries,
@@ -471,33 +445,14 @@ TEST(Lwm2mJson, DecodesNlohmannPayloads) {
 // The fuzz seeds are valid payloads: each decodes to its end, every entry
 // with one of the data types.
 TEST(Lwm2mJson, FuzzSeedsDecodeCompletely) {
-    const std::filesystem::path directory =
-        std::filesystem::path(LWM2M_FUZZ_CORPUS_DIR).parent_path() / "lwm2m_json_decoder";
-    size_t seed_count = 0;
-    for (const auto& file : std::filesystem::directory_iterator(directory)) {
-        SCOPED_TRACE(file.path().filename().string());
-        std::ifstream stream(file.path(), std::ios::binary);
-        const std::vector<uint8_t> input{std::istreambuf_iterator<char>(stream),
-                                         std::istreambuf_iterator<char>()};
+    const std::vector<FuzzSeed> seeds = fuzz_seeds("lwm2m_json_decoder");
+    for (const FuzzSeed& seed : seeds) {
+        SCOPED_TRACE(seed.file_name);
         std::vector<uint8_t> scratch(1024);
-        Lwm2mJsonDecoder decoder(input, Path{}, scratch);
-        Path path;
-        Status status = Status::kOk;
-        for (size_t i = 0; i <= input.size() && (status = decoder.next_entry(path)) == Status::kOk;
-             ++i) {
-            bool read = false;
-            for (DataType type :
-                 {DataType::kBoolean, DataType::kObjlnk, DataType::kOpaque, DataType::kString,
-                  DataType::kInteger, DataType::kUnsignedInteger, DataType::kFloat}) {
-                Value value;
-                read = read || decoder.read_value(type, value) == Status::kOk;
-            }
-            EXPECT_TRUE(read);
-        }
-        EXPECT_EQ(status, Status::kNotFound);
-        ++seed_count;
+        Lwm2mJsonDecoder decoder(seed.bytes, Path{}, scratch);
+        EXPECT_EQ(decode_with_any_type(decoder, seed.bytes.size()), Status::kNotFound);
     }
-    EXPECT_GE(seed_count, 5u);
+    EXPECT_GE(seeds.size(), 5u);
 }
 
 }  // namespace

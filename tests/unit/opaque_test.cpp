@@ -5,32 +5,12 @@
 
 #include <vector>
 
+#include "codec_test_support.hpp"
+
 namespace lwm2m::io {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
 const Path kPath = Path::resource(5, 0, 0);
-
-struct OneRecord {
-    OutputRecord record;
-    Bytes storage;
-    size_t count = 1;
-    bool fail = false;
-
-    RecordSource source() const {
-        RecordSource result;
-        result.count = count;
-        result.context = this;
-        result.get = [](const void* context, size_t, OutputRecord& out) {
-            const auto* self = static_cast<const OneRecord*>(context);
-            out = self->record;
-            out.value.bytes = self->storage;
-            return !self->fail;
-        };
-        return result;
-    }
-};
 
 OneRecord opaque_record(const Bytes& bytes) {
     return {{kPath, Value::make_bytes(DataType::kOpaque, {})}, bytes};
@@ -80,14 +60,7 @@ TEST(Opaque, EncoderStreamsThroughSmallWindows) {
     }
     const OneRecord record = opaque_record(bytes);
     for (size_t start : {size_t{0}, size_t{3}}) {
-        Bytes joined(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(start));
-        for (size_t skip = start; skip < bytes.size(); skip += 16) {
-            uint8_t window[16];
-            PayloadSink sink(window, skip);
-            ASSERT_EQ(encode_opaque(kPath, record.source(), sink), Status::kOk);
-            joined.insert(joined.end(), sink.kept().begin(), sink.kept().end());
-        }
-        EXPECT_EQ(joined, bytes);
+        EXPECT_EQ(join_windows(encode_opaque, kPath, record.source(), bytes, start), bytes);
     }
 }
 

@@ -14,32 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "codec_test_support.hpp"
+
 namespace lwm2m::io {
 namespace {
-
-std::span<const uint8_t> bytes_of(const std::string& text) {
-    return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
-}
-
-std::string string_of(std::span<const uint8_t> bytes) {
-    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-// A RecordSource over a vector of records.
-struct Records {
-    std::vector<OutputRecord> records;
-
-    RecordSource source() const {
-        RecordSource source;
-        source.count = records.size();
-        source.context = this;
-        source.get = [](const void* context, size_t index, OutputRecord& record) {
-            record = static_cast<const Records*>(context)->records[index];
-            return true;
-        };
-        return source;
-    }
-};
 
 OutputRecord record(Path path, Value value, int64_t timestamp_s = 0) {
     OutputRecord result;
@@ -54,22 +32,14 @@ Value string_value(const char* text, DataType type = DataType::kString) {
 }
 
 // Encodes into a buffer large enough for every test payload.
-std::string encode(const Path& request_path, const Records& records,
+std::string encode(const Path& request_path, const RecordList& records,
                    Status expected = Status::kOk) {
-    std::vector<uint8_t> window(4096);
-    PayloadSink sink(window);
-    EXPECT_EQ(encode_senml_json(request_path, records.source(), sink), expected);
-    EXPECT_FALSE(sink.overflowed());
-    return string_of(sink.kept());
+    Bytes payload;
+    EXPECT_EQ(encode_to(encode_senml_json, request_path, records.source(), payload), expected);
+    return string_of(payload);
 }
 
-// One decoded entry, its value read with the type given to decode().
-struct Entry {
-    Path path;
-    Value value;
-    std::string bytes;
-    int64_t timestamp_s = 0;
-};
+using Entry = DecodedEntry;
 
 // Decodes every entry, reading each value as `type_of(path)`. Returns the
 // status that ended the loop (kNotFound for a complete payload).
@@ -78,20 +48,7 @@ Status decode(const std::string& payload, const Path& request_path, TypeOf type_
               std::vector<Entry>& entries, int64_t now_s = 0) {
     uint8_t scratch[256];
     SenmlJsonDecoder decoder(bytes_of(payload), request_path, scratch, now_s);
-    Path path;
-    Status status = Status::kOk;
-    for (int i = 0; i < 1000 && (status = decoder.next_entry(path)) == Status::kOk; ++i) {
-        Entry entry;
-        entry.path = path;
-        const Status read = decoder.read_value(type_of(path), entry.value);
-        if (read != Status::kOk) {
-            return read;
-        }
-        entry.bytes = string_of(entry.value.bytes);
-        entry.timestamp_s = decoder.timestamp_s();
-        entries.push_back(entry);
-    }
-    return status;
+    return decode_entries(decoder, type_of, entries);
 }
 
 Status decode_as(const std::string& payload, DataType type, std::vector<Entry>& entries,
@@ -125,7 +82,7 @@ Status first_status(const std::string& payload, const Path& request_path = Path(
 // Encoder wire format
 
 TEST(SenmlJson, EncodesObjectInstanceRead) {
-    Records records;
+    RecordList records;
     records.records = {
         record(Path::resource(3, 0, 0), string_value("Open Mobile Alliance")),
         record(Path::resource_instance(3, 0, 6, 0), Value::make_integer(1)),
@@ -145,14 +102,14 @@ TEST(SenmlJson, EncodesObjectInstanceRead) {
 }
 
 TEST(SenmlJson, EncodesSingleResourceWithParentBaseName) {
-    Records records;
+    RecordList records;
     records.records = {record(Path::resource(3, 0, 9), Value::make_integer(87))};
 
     EXPECT_EQ(encode(Path::resource(3, 0, 9), records), R"([{"bn":"/3/0/","n":"9","v":87}])");
 }
 
 TEST(SenmlJson, EncodesRootRequestWithSlashBaseName) {
-    Records records;
+    RecordList records;
     records.records = {record(Path::resource(3, 0, 9), Value::make_integer(87)),
                        record(Path::resource(1, 0, 1), Value::make_integer(300))};
 
@@ -161,7 +118,7 @@ TEST(SenmlJson, EncodesRootRequestWithSlashBaseName) {
 
 TEST(SenmlJson, EncodesEveryValueField) {
     const uint8_t opaque[] = {'h', 'i', ' ', '\n'};
-    Records records;
+    RecordList records;
     records.records = {
         record(Path::resource(5, 0, 0), Value::make_bytes(DataType::kOpaque, opaque)),
         record(Path::resource(5, 0, 1), Value::make_boolean(true)),
@@ -183,7 +140,7 @@ TEST(SenmlJson, EncodesEveryValueField) {
 }
 
 TEST(SenmlJson, EncodesTimestampOnlyWhenSet) {
-    Records records;
+    RecordList records;
     records.records = {record(Path::resource(3303, 0, 5700), Value::make_float(18.5), 1700000000),
                        record(Path::resource(3303, 0, 5701), string_value("Cel"))};
 
@@ -193,7 +150,7 @@ TEST(SenmlJson, EncodesTimestampOnlyWhenSet) {
 }
 
 TEST(SenmlJson, EncodesIntegerLimitsExactly) {
-    Records records;
+    RecordList records;
     records.records = {
         record(Path::resource(1, 0, 0), Value::make_integer(std::numeric_limits<int64_t>::min())),
         record(Path::resource(1, 0, 1), Value::make_integer(std::numeric_limits<int64_t>::max())),
@@ -207,7 +164,7 @@ TEST(SenmlJson, EncodesIntegerLimitsExactly) {
 }
 
 TEST(SenmlJson, EncodesEscapedStrings) {
-    Records records;
+    RecordList records;
     records.records = {
         record(Path::resource(3, 0, 0), string_value("a\"b\\c\n\x01\x1f/\x7f\xc3\xa9"))};
 
@@ -221,7 +178,7 @@ TEST(SenmlJson, EncoderRejectsInvalidValues) {
     const char* invalid_utf8[] = {"\xff", "\xc3", "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80"};
     for (const char* text : invalid_utf8) {
         SCOPED_TRACE(text);
-        Records records;
+        RecordList records;
         records.records = {record(Path::resource(3, 0, 0), string_value(text))};
         encode(Path(), records, Status::kInvalidArgument);
     }
@@ -229,14 +186,14 @@ TEST(SenmlJson, EncoderRejectsInvalidValues) {
                                  std::numeric_limits<double>::infinity(),
                                  -std::numeric_limits<double>::infinity()};
     for (double value : not_finite) {
-        Records records;
+        RecordList records;
         records.records = {record(Path::resource(3, 0, 0), Value::make_float(value))};
         encode(Path(), records, Status::kInvalidArgument);
     }
 }
 
 TEST(SenmlJson, EncoderRejectsRecordsOutsideRequestPath) {
-    Records records;
+    RecordList records;
     records.records = {record(Path::resource(3, 1, 0), Value::make_integer(1))};
     encode(Path::instance(3, 0), records, Status::kInvalidArgument);
 
@@ -254,7 +211,7 @@ TEST(SenmlJson, EncoderReportsSourceFailure) {
 }
 
 TEST(SenmlJson, EncodesEmptySourceAsEmptyArray) {
-    EXPECT_EQ(encode(Path::instance(3, 0), Records()), "[]");
+    EXPECT_EQ(encode(Path::instance(3, 0), RecordList()), "[]");
 }
 
 // ---------------------------------------------------------------------------
@@ -262,7 +219,7 @@ TEST(SenmlJson, EncodesEmptySourceAsEmptyArray) {
 
 TEST(SenmlJson, StreamsThroughSmallWindowAtAnyOffset) {
     static const std::string opaque = "abcdefg";
-    Records records;
+    RecordList records;
     records.records = {
         record(Path::resource(3, 0, 0), string_value("Open \"Mobile\" Alliance\n")),
         record(Path::resource(3, 0, 1), Value::make_float(3.141592653589793)),
@@ -275,25 +232,16 @@ TEST(SenmlJson, StreamsThroughSmallWindowAtAnyOffset) {
 
     const size_t offsets[] = {
         0, 1, 7, 15, 16, 17, 31, 64, 100, whole.size() - 16, whole.size() - 1, whole.size()};
+    const Bytes whole_bytes(whole.begin(), whole.end());
     for (size_t offset : offsets) {
-        SCOPED_TRACE(offset);
-        uint8_t window[16];
-        PayloadSink sink(window, offset);
-        ASSERT_EQ(encode_senml_json(Path::instance(3, 0), records.source(), sink), Status::kOk);
-        EXPECT_EQ(sink.total(), whole.size());
-        EXPECT_EQ(string_of(sink.kept()), whole.substr(offset, 16));
-        EXPECT_EQ(sink.overflowed(), offset + 16 < whole.size());
+        expect_window(encode_senml_json, Path::instance(3, 0), records.source(), whole_bytes,
+                      offset);
     }
 
     // Consecutive windows put back together give the whole payload.
-    std::string joined;
-    for (size_t offset = 0; offset < whole.size(); offset += 16) {
-        uint8_t window[16];
-        PayloadSink sink(window, offset);
-        ASSERT_EQ(encode_senml_json(Path::instance(3, 0), records.source(), sink), Status::kOk);
-        joined += string_of(sink.kept());
-    }
-    EXPECT_EQ(joined, whole);
+    EXPECT_EQ(join_windows(encode_senml_json, Path::instance(3, 0), records.source(), whole_bytes,
+                           0),
+              whole_bytes);
 }
 
 // ---------------------------------------------------------------------------
@@ -717,7 +665,7 @@ TEST(SenmlJson, AcceptsNestingUpToLimit) {
 
 TEST(SenmlJson, RoundTripsEveryType) {
     const uint8_t opaque[] = {0, 1, 2, 0xfe, 0xff};
-    Records records;
+    RecordList records;
     records.records = {
         record(Path::resource(9, 0, 0), Value::make_integer(-123456789012345)),
         record(Path::resource(9, 0, 1), Value::make_unsigned(UINT64_MAX - 1)),
@@ -922,7 +870,7 @@ TEST(SenmlJson, ParsesRandomDecimalTextLikeStrtod) {
 
 TEST(SenmlJson, EncoderOutputParsesWithNlohmann) {
     std::mt19937_64 random(99);
-    Records records;
+    RecordList records;
     std::vector<std::string> strings;
     strings.reserve(64);
     for (uint16_t i = 0; i < 64; ++i) {

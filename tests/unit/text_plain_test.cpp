@@ -13,42 +13,18 @@
 #include <string>
 #include <vector>
 
+#include "codec_test_support.hpp"
+
 namespace lwm2m::io {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
 const Path kPath = Path::resource(3, 0, 1);
-
-struct OneRecord {
-    OutputRecord record;
-    Bytes storage = {};
-    size_t count = 1;
-    bool fail = false;
-
-    RecordSource source() const {
-        RecordSource result;
-        result.count = count;
-        result.context = this;
-        result.get = [](const void* context, size_t, OutputRecord& out) {
-            const auto* self = static_cast<const OneRecord*>(context);
-            out = self->record;
-            if (!self->storage.empty()) {
-                out.value.bytes = self->storage;
-            }
-            return !self->fail;
-        };
-        return result;
-    }
-};
 
 Status encode(const Value& value, std::string& text, const Bytes& storage = {}) {
     OneRecord one{{kPath, value}, storage};
-    std::vector<uint8_t> window(4096);
-    PayloadSink sink(window);
-    const Status status = encode_text_plain(kPath, one.source(), sink);
-    EXPECT_FALSE(sink.overflowed());
-    text.assign(sink.kept().begin(), sink.kept().end());
+    Bytes payload;
+    const Status status = encode_to(encode_text_plain, kPath, one.source(), payload);
+    text = string_of(payload);
     return status;
 }
 
@@ -66,12 +42,8 @@ Status read(const std::string& text, DataType type, Value& value) {
     static uint8_t opaque_buffer[256];
     static std::string payload;
     payload = text;
-    TextPlainDecoder decoder({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()},
-                             kPath, opaque_buffer);
-    Path path;
-    EXPECT_EQ(decoder.next_entry(path), Status::kOk);
-    EXPECT_EQ(path, kPath);
-    return decoder.read_value(type, value);
+    TextPlainDecoder decoder(bytes_of(payload), kPath, opaque_buffer);
+    return read_first_entry(decoder, kPath, type, value);
 }
 
 uint64_t bits_of(double value) {
@@ -473,14 +445,8 @@ TEST(TextPlain, EncoderStreamsThroughSmallWindows) {
         ASSERT_EQ(encode_text_plain(kPath, record.source(), full), Status::kOk);
         const Bytes expected(full.kept().begin(), full.kept().end());
         for (size_t start : {size_t{0}, size_t{7}}) {
-            Bytes joined(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(start));
-            for (size_t skip = start; skip < expected.size(); skip += 16) {
-                uint8_t window[16];
-                PayloadSink sink(window, skip);
-                ASSERT_EQ(encode_text_plain(kPath, record.source(), sink), Status::kOk);
-                joined.insert(joined.end(), sink.kept().begin(), sink.kept().end());
-            }
-            EXPECT_EQ(joined, expected);
+            EXPECT_EQ(join_windows(encode_text_plain, kPath, record.source(), expected, start),
+                      expected);
         }
     }
 }

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "codec_test_support.hpp"
+
 namespace lwm2m::io {
 namespace {
-
-using Bytes = std::vector<uint8_t>;
 
 Bytes text_bytes(const std::string& text) {
     return Bytes(text.begin(), text.end());
@@ -67,12 +67,7 @@ struct VectorSource {
 };
 
 Status encode(const Path& request, const VectorSource& records, Bytes& out) {
-    static uint8_t window[1 << 17];
-    PayloadSink sink(window);
-    const Status status = encode_tlv(request, records.source(), sink);
-    EXPECT_FALSE(sink.overflowed());
-    out.assign(sink.kept().begin(), sink.kept().end());
-    return status;
+    return encode_to(encode_tlv, request, records.source(), out);
 }
 
 // One decoded entry, read with the type that the test's data model gives.
@@ -675,16 +670,7 @@ TEST(Tlv, EncoderStreamsThroughSmallWindows) {
     ASSERT_GT(full.size(), 100u);
 
     for (size_t start : {size_t{0}, size_t{5}, size_t{13}}) {
-        SCOPED_TRACE(start);
-        Bytes joined(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(start));
-        for (size_t skip = start; skip < full.size(); skip += 16) {
-            uint8_t window[16];
-            PayloadSink sink(window, skip);
-            ASSERT_EQ(encode_tlv(Path::object(2), source.source(), sink), Status::kOk);
-            EXPECT_EQ(sink.total(), full.size());
-            joined.insert(joined.end(), sink.kept().begin(), sink.kept().end());
-        }
-        EXPECT_EQ(joined, full);
+        EXPECT_EQ(join_windows(encode_tlv, Path::object(2), source.source(), full, start), full);
     }
 }
 
@@ -739,13 +725,7 @@ TEST(Tlv, EncoderReadsRecordsBoundedTimes) {
 // Decodes a payload holding one resource /3/0/1 and reads it as `type`.
 Status read_single(const Bytes& payload, DataType type, Value& value) {
     TlvDecoder decoder(payload, Path::resource(3, 0, 1));
-    Path path;
-    const Status status = decoder.next_entry(path);
-    if (status != Status::kOk) {
-        return status;
-    }
-    EXPECT_EQ(path, Path::resource(3, 0, 1));
-    return decoder.read_value(type, value);
+    return read_first_entry(decoder, Path::resource(3, 0, 1), type, value);
 }
 
 TEST(Tlv, DecodesIntegerSizes) {
