@@ -538,8 +538,9 @@ TEST(CborFormat, MatchesNlohmannJson) {
     EXPECT_EQ(nlohmann::json::from_cbor(encode_one(Value::make_float(-2.5))).get<double>(), -2.5);
     EXPECT_EQ(nlohmann::json::from_cbor(encode_one(Value::make_boolean(true))), true);
     EXPECT_EQ(nlohmann::json::from_cbor(encode_one(Value::make_objlnk(1, 2))), "1:2");
-    // nlohmann-json 3.11.2 rejects tags 0 to 5 even when told to ignore
-    // tags, so the tag 1 head is checked here and the rest parsed alone.
+    // nlohmann-json 3.11.2 rejects tags 0 to 5 even with
+    // cbor_tag_handler_t::ignore, so the tag 1 head is checked here and the
+    // rest parsed alone.
     const Bytes time = encode_one(Value::make_time(-7));
     ASSERT_EQ(time.size(), 2u);
     EXPECT_EQ(time[0], 0xc1);

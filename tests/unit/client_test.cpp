@@ -500,7 +500,7 @@ TEST_F(ClientTest, UnknownCriticalOptionIs402) {
     EXPECT_EQ(last_sent().code, code::kBadOption);
 }
 
-TEST_F(ClientTest, QueueModeGoesOfflineAndWakesOnSamePort) {
+TEST_F(ClientTest, QueueModeWakesOnSamePort) {
     config_.queue_mode = true;
     config_.queue_timeout_ms = 5000;
     register_client();
