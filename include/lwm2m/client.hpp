@@ -34,7 +34,7 @@ public:
     Status configure(const ClientConfig& config);
 
     /// Does all work that is due: receives requests and sends the responses, retransmits,
-    /// registers, updates and handles Queue Mode. Never blocks.
+    /// registers, updates and handles Queue Mode. Blocks only if a port does.
     void step();
 
     /// Milliseconds until step() has timed work to do; 0 means now, and

@@ -46,7 +46,7 @@ struct DeviceInfo {
     void (*reboot)(void* context) = nullptr;
     void* reboot_context = nullptr;
     /// Called after the response to Execute /3/0/5 (Factory Reset) has been
-    /// sent; nullptr makes Factory Reset answer 4.05.
+    /// sent; with nullptr, Factory Reset gets 4.05.
     void (*factory_reset)(void* context) = nullptr;
     void* factory_reset_context = nullptr;
 };

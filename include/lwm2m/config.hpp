@@ -70,8 +70,8 @@
 #define LWM2M_MAX_ATTRIBUTES 8
 #endif
 
-/// Bytes a request sent in Block1 blocks (RFC 7959) may have in all; the
-/// blocks are assembled here and the request is served when the last one
+/// Bytes a request sent in Block1 blocks (RFC 7959) may have in all. The
+/// blocks are assembled here, and the request is served when the last one
 /// arrives. 0 turns Block1 off: such requests get 4.13 with Size1.
 /// RAM cost: this many bytes plus 16 in the Client object.
 #ifndef LWM2M_BLOCK1_BUFFER_SIZE

@@ -39,12 +39,13 @@ void set_level(LogLevel level);
 
 #define LWM2M_LOG_MODULE(name) [[maybe_unused]] static constexpr const char kLwm2mLogModule[] = name
 
-#define LWM2M_LOG_WRITE(level, ...) ::lwm2m::log::write(::lwm2m::LogLevel::level, kLwm2mLogModule, __VA_ARGS__)
-#define LWM2M_LOG_DISCARD(...)                     \
-    do {                                           \
-        if (false) {                               \
+#define LWM2M_LOG_WRITE(level, ...) \
+    ::lwm2m::log::write(::lwm2m::LogLevel::level, kLwm2mLogModule, __VA_ARGS__)
+#define LWM2M_LOG_DISCARD(...)                       \
+    do {                                             \
+        if (false) {                                 \
             ::lwm2m::log::check_format(__VA_ARGS__); \
-        }                                          \
+        }                                            \
     } while (0)
 
 #if LWM2M_LOG_LEVEL <= 0

@@ -66,8 +66,8 @@ struct Objlnk {
 };
 
 /// One resource value. String, opaque and corelnk values are views into a
-/// buffer owned by whoever produced the Value; the producer states how long
-/// the view stays valid.
+/// buffer owned by the producer of the Value, which states how long the view
+/// stays valid.
 struct Value {
     DataType type = DataType::kNone;
     union {

@@ -95,9 +95,9 @@ public:
     /// Bytes left in the buffer.
     size_t remaining() const { return buffer_.size() - size_; }
 
-    /// The free part of the buffer from `skip` bytes after the current end,
-    /// where a payload can be encoded in place before append_payload() takes
-    /// it (skip 1 leaves room for the payload marker).
+    /// Returns the free part of the buffer from `skip` bytes after the current
+    /// end. A payload can be encoded there in place before append_payload()
+    /// takes it, and skip 1 leaves room for the payload marker.
     std::span<uint8_t> free_space(size_t skip) const {
         return skip >= remaining() ? std::span<uint8_t>() : buffer_.subspan(size_ + skip);
     }

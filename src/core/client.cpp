@@ -125,7 +125,8 @@ void Client::value_changed(const Path& path) {
 Status Client::configure(const ClientConfig& config) {
     detail::ClientData& data = data_;
     if (data.state != RegistrationState::kUnconfigured &&
-        data.state != RegistrationState::kDeregistered && data.state != RegistrationState::kFailed) {
+        data.state != RegistrationState::kDeregistered &&
+        data.state != RegistrationState::kFailed) {
         return Status::kInvalidState;
     }
     const char* invalid = find_invalid_setting(config);
@@ -136,8 +137,7 @@ Status Client::configure(const ClientConfig& config) {
     uint16_t port = 0;
     const Status uri_status = core::parse_server_uri(config.server_uri, data.host, port);
     if (uri_status == Status::kNoSpace) {
-        LWM2M_LOG_ERROR("invalid server URI: host longer than %u characters",
-                        LWM2M_MAX_URI_LENGTH);
+        LWM2M_LOG_ERROR("invalid server URI: host longer than %u characters", LWM2M_MAX_URI_LENGTH);
         return uri_status;
     }
     if (uri_status != Status::kOk) {
@@ -151,8 +151,7 @@ Status Client::configure(const ClientConfig& config) {
         return Status::kNoSpace;
     }
     if (!copy_string(config.endpoint_name, data.endpoint_name)) {
-        LWM2M_LOG_ERROR("invalid endpoint name: longer than %u characters",
-                        LWM2M_MAX_URI_LENGTH);
+        LWM2M_LOG_ERROR("invalid endpoint name: longer than %u characters", LWM2M_MAX_URI_LENGTH);
         return Status::kNoSpace;
     }
     if (data.state != RegistrationState::kUnconfigured) {
@@ -261,10 +260,16 @@ void Client::deregister() {
     }
 }
 
-RegistrationState Client::registration_state() const { return data_.state; }
+RegistrationState Client::registration_state() const {
+    return data_.state;
+}
 
-bool Client::is_offline() const { return data_.offline; }
+bool Client::is_offline() const {
+    return data_.offline;
+}
 
-const char* Client::location() const { return data_.location; }
+const char* Client::location() const {
+    return data_.location;
+}
 
 }  // namespace lwm2m

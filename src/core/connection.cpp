@@ -37,7 +37,8 @@ Status wait_for_connect(Context& ctx, Status status) {
         data.connect_started_ms = ctx.now_ms;
     } else if (ctx.now_ms - data.connect_started_ms >= max_transmit_wait_ms(data.config.coap)) {
         LWM2M_LOG_WARNING("connect to %s:%u still in progress after %lu ms, giving up", data.host,
-                          data.port, static_cast<unsigned long>(ctx.now_ms - data.connect_started_ms));
+                          data.port,
+                          static_cast<unsigned long>(ctx.now_ms - data.connect_started_ms));
         data.connect_started_ms = 0;
         (void)ctx.transport.close();
         return Status::kTimeout;

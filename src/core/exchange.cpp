@@ -88,7 +88,8 @@ void handle_empty(Context& ctx, const Message& message) {
 
 void handle_response(Context& ctx, const Message& message) {
     PendingRequest& pending = ctx.data.pending;
-    const bool token_ok = pending.kind != PendingRequest::Kind::kNone && token_matches(message, pending);
+    const bool token_ok =
+        pending.kind != PendingRequest::Kind::kNone && token_matches(message, pending);
     switch (message.type) {
         case Type::kAcknowledgement:
             if (!token_ok || message.message_id != pending.message_id) {
@@ -178,15 +179,16 @@ uint32_t initial_ack_timeout_ms(Context& ctx) {
     // RFC 7252, 4.2: a random duration between ACK_TIMEOUT and
     // ACK_TIMEOUT * ACK_RANDOM_FACTOR.
     const CoapTransmission& coap = ctx.data.config.coap;
-    const uint32_t spread =
-        static_cast<uint32_t>(uint64_t{coap.ack_timeout_ms} * (coap.ack_random_factor_percent - 100) / 100);
+    const uint32_t spread = static_cast<uint32_t>(uint64_t{coap.ack_timeout_ms} *
+                                                  (coap.ack_random_factor_percent - 100) / 100);
     return coap.ack_timeout_ms + (spread == 0 ? 0 : ctx.random.next_u32() % (spread + 1));
 }
 
 uint32_t max_transmit_wait_ms(const CoapTransmission& coap) {
     // RFC 7252, 4.8.2: ACK_TIMEOUT * (2 ** (MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR.
     const uint64_t factor = (uint64_t{1} << (coap.max_retransmit + 1)) - 1;
-    return static_cast<uint32_t>(coap.ack_timeout_ms * factor * coap.ack_random_factor_percent / 100);
+    return static_cast<uint32_t>(coap.ack_timeout_ms * factor * coap.ack_random_factor_percent /
+                                 100);
 }
 
 uint32_t exchange_lifetime_ms(const CoapTransmission& coap) {
@@ -197,7 +199,9 @@ uint32_t exchange_lifetime_ms(const CoapTransmission& coap) {
     return static_cast<uint32_t>(span + 2 * kMaxLatencyMs + coap.ack_timeout_ms);
 }
 
-uint16_t next_message_id(Context& ctx) { return ctx.data.next_message_id++; }
+uint16_t next_message_id(Context& ctx) {
+    return ctx.data.next_message_id++;
+}
 
 Status send_datagram(Context& ctx, std::span<const uint8_t> datagram) {
     const Status status = ctx.transport.send(std::as_bytes(datagram));

@@ -23,19 +23,26 @@ constexpr uint8_t kMaxBackoffExponent = 16;
 
 const char* kind_name(PendingRequest::Kind kind) {
     switch (kind) {
-        case PendingRequest::Kind::kRegister: return "Register";
-        case PendingRequest::Kind::kUpdate: return "Update";
-        case PendingRequest::Kind::kDeregister: return "De-register";
-        case PendingRequest::Kind::kNone: break;
+        case PendingRequest::Kind::kRegister:
+            return "Register";
+        case PendingRequest::Kind::kUpdate:
+            return "Update";
+        case PendingRequest::Kind::kDeregister:
+            return "De-register";
+        case PendingRequest::Kind::kNone:
+            break;
     }
     return "none";
 }
 
 const char* version_text(Lwm2mVersion version) {
     switch (version) {
-        case Lwm2mVersion::k1_0: return "1.0";
-        case Lwm2mVersion::k1_1: return "1.1";
-        case Lwm2mVersion::k1_2: return "1.2";
+        case Lwm2mVersion::k1_0:
+            return "1.0";
+        case Lwm2mVersion::k1_1:
+            return "1.1";
+        case Lwm2mVersion::k1_2:
+            return "1.2";
     }
     return "1.1";
 }
@@ -62,7 +69,8 @@ void write_location_path(MessageWriter& writer, const char* location) {
     while (*segment == '/') {
         const char* end = std::strchr(segment + 1, '/');
         const size_t length = end == nullptr ? std::strlen(segment + 1) : end - segment - 1;
-        writer.add_option(option::kUriPath, {reinterpret_cast<const uint8_t*>(segment + 1), length});
+        writer.add_option(option::kUriPath,
+                          {reinterpret_cast<const uint8_t*>(segment + 1), length});
         if (end == nullptr) {
             break;
         }
@@ -156,9 +164,8 @@ void schedule_register_retry(Context& ctx) {
         exponent = exponent > kMaxBackoffExponent ? kMaxBackoffExponent : exponent;
         const uint64_t delay_ms = uint64_t{retry.retry_timer_s} * 1000 << exponent;
         data.retry_at_ms = ctx.now_ms + delay_ms;
-        LWM2M_LOG_WARNING("Register attempt %u of %u failed, next in %lu s",
-                          data.register_attempts, retry.retry_count,
-                          static_cast<unsigned long>(delay_ms / 1000));
+        LWM2M_LOG_WARNING("Register attempt %u of %u failed, next in %lu s", data.register_attempts,
+                          retry.retry_count, static_cast<unsigned long>(delay_ms / 1000));
         return;
     }
 
@@ -218,9 +225,10 @@ void on_register_response(Context& ctx, const Message& response) {
         return;
     }
     if (!store_location(data, response)) {
-        LWM2M_LOG_WARNING("Register response has no usable Location-Path (at most %u segments, "
-                          "%u bytes)",
-                          LWM2M_MAX_LOCATION_SEGMENTS, LWM2M_LOCATION_PATH_SIZE - 1);
+        LWM2M_LOG_WARNING(
+            "Register response has no usable Location-Path (at most %u segments, "
+            "%u bytes)",
+            LWM2M_MAX_LOCATION_SEGMENTS, LWM2M_LOCATION_PATH_SIZE - 1);
         schedule_register_retry(ctx);
         return;
     }
@@ -230,10 +238,10 @@ void on_register_response(Context& ctx, const Message& response) {
     data.update_requested = false;
     data.registered_lifetime_s = data.pending.lifetime_s;
     // A lifetime written while the Register was in flight still needs an Update.
-    data.changed_parameters = data.server.lifetime_s == data.pending.lifetime_s
-                                  ? 0
-                                  : detail::changed::kLifetime;
-    data.registration_expiry_ms = data.pending.sent_ms + uint64_t{data.registered_lifetime_s} * 1000;
+    data.changed_parameters =
+        data.server.lifetime_s == data.pending.lifetime_s ? 0 : detail::changed::kLifetime;
+    data.registration_expiry_ms =
+        data.pending.sent_ms + uint64_t{data.registered_lifetime_s} * 1000;
     data.next_update_ms = data.pending.sent_ms + update_interval_ms(data);
     LWM2M_LOG_INFO("registered at %s, lifetime %lu s, local port %u", data.location,
                    static_cast<unsigned long>(data.server.lifetime_s), ctx.transport.local_port());
@@ -264,7 +272,8 @@ void on_update_response(Context& ctx, const Message& response) {
     data.changed_parameters &= static_cast<uint8_t>(~delivered);
     data.registration_expiry_ms = sent.sent_ms + uint64_t{data.registered_lifetime_s} * 1000;
     data.next_update_ms = sent.sent_ms + update_interval_ms(data);
-    const uint64_t wait_ms = data.next_update_ms > ctx.now_ms ? data.next_update_ms - ctx.now_ms : 0;
+    const uint64_t wait_ms =
+        data.next_update_ms > ctx.now_ms ? data.next_update_ms - ctx.now_ms : 0;
     LWM2M_LOG_INFO("Update accepted, local port %u, next Update in %lu s",
                    ctx.transport.local_port(), static_cast<unsigned long>(wait_ms / 1000));
 }
@@ -335,9 +344,8 @@ void start_register(Context& ctx) {
     }
     begin_request(ctx, PendingRequest::Kind::kRegister);
     data.state = RegistrationState::kRegistering;
-    LWM2M_LOG_INFO("Register as '%s' to %s:%u from local port %u (message %u)",
-                   data.endpoint_name, data.host, data.port, ctx.transport.local_port(),
-                   data.pending.message_id);
+    LWM2M_LOG_INFO("Register as '%s' to %s:%u from local port %u (message %u)", data.endpoint_name,
+                   data.host, data.port, ctx.transport.local_port(), data.pending.message_id);
     if (!send_pending(ctx)) {
         data.pending.kind = PendingRequest::Kind::kNone;
         schedule_register_retry(ctx);
@@ -399,10 +407,17 @@ void complete_pending_request(Context& ctx, const Message& response) {
     const PendingRequest::Kind kind = ctx.data.pending.kind;
     ctx.data.last_exchange_ms = ctx.now_ms;
     switch (kind) {
-        case PendingRequest::Kind::kRegister: on_register_response(ctx, response); break;
-        case PendingRequest::Kind::kUpdate: on_update_response(ctx, response); break;
-        case PendingRequest::Kind::kDeregister: finish_deregister(ctx); break;
-        case PendingRequest::Kind::kNone: break;
+        case PendingRequest::Kind::kRegister:
+            on_register_response(ctx, response);
+            break;
+        case PendingRequest::Kind::kUpdate:
+            on_update_response(ctx, response);
+            break;
+        case PendingRequest::Kind::kDeregister:
+            finish_deregister(ctx);
+            break;
+        case PendingRequest::Kind::kNone:
+            break;
     }
     ctx.data.pending.kind = PendingRequest::Kind::kNone;
 }
@@ -412,10 +427,17 @@ void fail_pending_request(Context& ctx, const char* reason) {
     LWM2M_LOG_WARNING("%s (message %u) %s", kind_name(kind), ctx.data.pending.message_id, reason);
     ctx.data.pending.kind = PendingRequest::Kind::kNone;
     switch (kind) {
-        case PendingRequest::Kind::kRegister: schedule_register_retry(ctx); break;
-        case PendingRequest::Kind::kUpdate: register_again(ctx, reason); break;
-        case PendingRequest::Kind::kDeregister: finish_deregister(ctx); break;
-        case PendingRequest::Kind::kNone: break;
+        case PendingRequest::Kind::kRegister:
+            schedule_register_retry(ctx);
+            break;
+        case PendingRequest::Kind::kUpdate:
+            register_again(ctx, reason);
+            break;
+        case PendingRequest::Kind::kDeregister:
+            finish_deregister(ctx);
+            break;
+        case PendingRequest::Kind::kNone:
+            break;
     }
 }
 

@@ -6,7 +6,9 @@ namespace lwm2m::detail {
 namespace {
 
 // Expiry times are kept in whole seconds, rounded up, to keep entries small.
-uint32_t to_seconds(uint64_t ms) { return static_cast<uint32_t>((ms + 999) / 1000); }
+uint32_t to_seconds(uint64_t ms) {
+    return static_cast<uint32_t>((ms + 999) / 1000);
+}
 
 }  // namespace
 
@@ -66,8 +68,8 @@ void ResponseCache::store(uint16_t message_id, std::span<const uint8_t> response
     if (response.size() > sizeof(data_)) {
         return;
     }
-    while (count_ > 0 &&
-           (count_ == LWM2M_RESPONSE_CACHE_ENTRIES || used_bytes() + response.size() > sizeof(data_))) {
+    while (count_ > 0 && (count_ == LWM2M_RESPONSE_CACHE_ENTRIES ||
+                          used_bytes() + response.size() > sizeof(data_))) {
         remove(0);
     }
     std::memcpy(data_ + used_bytes(), response.data(), response.size());

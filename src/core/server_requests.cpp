@@ -70,8 +70,8 @@ bool is_response_to(std::span<const uint8_t> response, const Message& request) {
 }
 
 void log_request(const Message& request, const dm::Path& path, uint8_t response_code) {
-    static constexpr const char* kMethods[] = {"?", "GET", "POST", "PUT", "DELETE", "FETCH",
-                                               "PATCH", "iPATCH"};
+    static constexpr const char* kMethods[] = {"?",      "GET",   "POST",  "PUT",
+                                               "DELETE", "FETCH", "PATCH", "iPATCH"};
     const char* method = request.code < 8 ? kMethods[request.code] : "?";
     char text[4 * 6 + 1] = "/";  // up to four "/65534" segments and the terminator
     size_t length = path.length == 0 ? 1 : 0;
@@ -102,7 +102,8 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
     }
 
     // RFC 7252, 4.5: a duplicate gets the cached response and is not processed.
-    const std::span<const uint8_t> cached = data.response_cache.find(request.message_id, ctx.now_ms);
+    const std::span<const uint8_t> cached =
+        data.response_cache.find(request.message_id, ctx.now_ms);
     if (!cached.empty() && is_response_to(cached, request)) {
         LWM2M_LOG_DEBUG("duplicate request %u, response sent again", request.message_id);
         if (request.type == Type::kConfirmable) {

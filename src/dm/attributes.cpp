@@ -16,9 +16,9 @@ struct AttributeName {
 };
 
 constexpr AttributeName kAttributes[] = {
-    {"pmin", AttributeSet::kPmin},        {"pmax", AttributeSet::kPmax},
-    {"gt", AttributeSet::kGreaterThan},   {"lt", AttributeSet::kLessThan},
-    {"st", AttributeSet::kStep},          {"epmin", AttributeSet::kEpmin},
+    {"pmin", AttributeSet::kPmin},      {"pmax", AttributeSet::kPmax},
+    {"gt", AttributeSet::kGreaterThan}, {"lt", AttributeSet::kLessThan},
+    {"st", AttributeSet::kStep},        {"epmin", AttributeSet::kEpmin},
     {"epmax", AttributeSet::kEpmax},
 };
 
@@ -39,7 +39,8 @@ bool parse_seconds(std::span<const uint8_t> text, uint32_t& value) {
 // Sets or clears one attribute from "name=value" or "name" (which clears it).
 // Returns false for an unknown name or a malformed value.
 bool apply_query(std::span<const uint8_t> query, AttributeSet& set) {
-    const uint8_t* equals = static_cast<const uint8_t*>(std::memchr(query.data(), '=', query.size()));
+    const uint8_t* equals =
+        static_cast<const uint8_t*>(std::memchr(query.data(), '=', query.size()));
     const size_t name_length = equals == nullptr ? query.size() : equals - query.data();
     const std::span<const uint8_t> value =
         equals == nullptr ? std::span<const uint8_t>() : query.subspan(name_length + 1);
@@ -54,10 +55,18 @@ bool apply_query(std::span<const uint8_t> query, AttributeSet& set) {
         }
         bool valid = false;
         switch (attribute.flag) {
-            case AttributeSet::kPmin: valid = parse_seconds(value, set.pmin_s); break;
-            case AttributeSet::kPmax: valid = parse_seconds(value, set.pmax_s); break;
-            case AttributeSet::kEpmin: valid = parse_seconds(value, set.epmin_s); break;
-            case AttributeSet::kEpmax: valid = parse_seconds(value, set.epmax_s); break;
+            case AttributeSet::kPmin:
+                valid = parse_seconds(value, set.pmin_s);
+                break;
+            case AttributeSet::kPmax:
+                valid = parse_seconds(value, set.pmax_s);
+                break;
+            case AttributeSet::kEpmin:
+                valid = parse_seconds(value, set.epmin_s);
+                break;
+            case AttributeSet::kEpmax:
+                valid = parse_seconds(value, set.epmax_s);
+                break;
             case AttributeSet::kGreaterThan:
                 valid = io::json_number_to_double(value, set.greater_than);
                 break;
@@ -151,8 +160,7 @@ uint8_t write_attributes(const coap::Message& request, const Path& path, const O
     return code::kChanged;
 }
 
-void append_attributes(const detail::ClientData& data, const Path& path,
-                       coap::MessageWriter& out) {
+void append_attributes(const detail::ClientData& data, const Path& path, coap::MessageWriter& out) {
     for (uint8_t i = 0; i < data.attribute_count; ++i) {
         const AttributeSet& set = data.attributes[i];
         if (!(set.path == path)) {

@@ -17,7 +17,6 @@ uint8_t write_attributes(const coap::Message& request, const Path& path, const O
                          detail::ClientData& data);
 
 /// Appends ";pmin=10;pmax=60" and the other attributes set on exactly `path`.
-void append_attributes(const detail::ClientData& data, const Path& path,
-                       coap::MessageWriter& out);
+void append_attributes(const detail::ClientData& data, const Path& path, coap::MessageWriter& out);
 
 }  // namespace lwm2m::dm

@@ -17,7 +17,9 @@ std::span<const uint8_t> text_view(const char* text) {
     return {reinterpret_cast<const uint8_t*>(text), std::strlen(text)};
 }
 
-Value text_value(const char* text) { return Value::make_bytes(DataType::kString, text_view(text)); }
+Value text_value(const char* text) {
+    return Value::make_bytes(DataType::kString, text_view(text));
+}
 
 // Copies a string value into `out` (NUL-terminated); false if it does not fit.
 bool copy_text(const Value& value, std::span<char> out) {
@@ -31,51 +33,51 @@ bool copy_text(const Value& value, std::span<char> out) {
 
 // Security object, LwM2M 1.1 resources that describe a NoSec account.
 constexpr ResourceDefinition kSecurityResources[] = {
-    {0, kNone, DataType::kString, false, true},        // LwM2M Server URI
-    {1, kNone, DataType::kBoolean, false, true},       // Bootstrap-Server
-    {2, kNone, DataType::kInteger, false, true},       // Security Mode
-    {3, kNone, DataType::kOpaque, false, true},        // Public Key or Identity
-    {4, kNone, DataType::kOpaque, false, true},        // Server Public Key
-    {5, kNone, DataType::kOpaque, false, true},        // Secret Key
-    {10, kNone, DataType::kInteger, false, false},     // Short Server ID
+    {0, kNone, DataType::kString, false, true},     // LwM2M Server URI
+    {1, kNone, DataType::kBoolean, false, true},    // Bootstrap-Server
+    {2, kNone, DataType::kInteger, false, true},    // Security Mode
+    {3, kNone, DataType::kOpaque, false, true},     // Public Key or Identity
+    {4, kNone, DataType::kOpaque, false, true},     // Server Public Key
+    {5, kNone, DataType::kOpaque, false, true},     // Secret Key
+    {10, kNone, DataType::kInteger, false, false},  // Short Server ID
 };
 
 // Server object 1.1. Optional resources not listed here are absent.
 constexpr ResourceDefinition kServerResources[] = {
-    {0, kRead, DataType::kInteger, false, true},             // Short Server ID
-    {1, kReadWrite, DataType::kInteger, false, true},        // Lifetime
-    {2, kReadWrite, DataType::kInteger, false, false},       // Default Minimum Period
-    {3, kReadWrite, DataType::kInteger, false, false},       // Default Maximum Period
-    {4, kExecute, DataType::kNone, false, false},            // Disable
-    {5, kReadWrite, DataType::kInteger, false, false},       // Disable Timeout
-    {6, kReadWrite, DataType::kBoolean, false, true},        // Notification Storing
-    {7, kReadWrite, DataType::kString, false, true},         // Binding
-    {8, kExecute, DataType::kNone, false, true},             // Registration Update Trigger
-    {16, kReadWrite, DataType::kBoolean, false, false},      // Bootstrap on Registration Failure
+    {0, kRead, DataType::kInteger, false, true},         // Short Server ID
+    {1, kReadWrite, DataType::kInteger, false, true},    // Lifetime
+    {2, kReadWrite, DataType::kInteger, false, false},   // Default Minimum Period
+    {3, kReadWrite, DataType::kInteger, false, false},   // Default Maximum Period
+    {4, kExecute, DataType::kNone, false, false},        // Disable
+    {5, kReadWrite, DataType::kInteger, false, false},   // Disable Timeout
+    {6, kReadWrite, DataType::kBoolean, false, true},    // Notification Storing
+    {7, kReadWrite, DataType::kString, false, true},     // Binding
+    {8, kExecute, DataType::kNone, false, true},         // Registration Update Trigger
+    {16, kReadWrite, DataType::kBoolean, false, false},  // Bootstrap on Registration Failure
     {17, kReadWrite, DataType::kUnsignedInteger, false, false},  // Communication Retry Count
     {18, kReadWrite, DataType::kUnsignedInteger, false, false},  // Communication Retry Timer
     {19, kReadWrite, DataType::kUnsignedInteger, false, false},  // Sequence Delay Timer
     {20, kReadWrite, DataType::kUnsignedInteger, false, false},  // Sequence Retry Count
-    {23, kReadWrite, DataType::kBoolean, false, false},      // Mute Send
+    {23, kReadWrite, DataType::kBoolean, false, false},          // Mute Send
 };
 
 // Device object 1.1.
 constexpr ResourceDefinition kDeviceResources[] = {
-    {0, kRead, DataType::kString, false, false},       // Manufacturer
-    {1, kRead, DataType::kString, false, false},       // Model Number
-    {2, kRead, DataType::kString, false, false},       // Serial Number
-    {3, kRead, DataType::kString, false, false},       // Firmware Version
-    {4, kExecute, DataType::kNone, false, true},       // Reboot
-    {5, kExecute, DataType::kNone, false, false},      // Factory Reset
-    {11, kRead, DataType::kInteger, true, true},       // Error Code
-    {12, kExecute, DataType::kNone, false, false},     // Reset Error Code
-    {13, kReadWrite, DataType::kTime, false, false},   // Current Time
-    {14, kReadWrite, DataType::kString, false, false}, // UTC Offset
-    {15, kReadWrite, DataType::kString, false, false}, // Timezone
-    {16, kRead, DataType::kString, false, true},       // Supported Binding and Modes
-    {17, kRead, DataType::kString, false, false},      // Device Type
-    {18, kRead, DataType::kString, false, false},      // Hardware Version
-    {19, kRead, DataType::kString, false, false},      // Software Version
+    {0, kRead, DataType::kString, false, false},        // Manufacturer
+    {1, kRead, DataType::kString, false, false},        // Model Number
+    {2, kRead, DataType::kString, false, false},        // Serial Number
+    {3, kRead, DataType::kString, false, false},        // Firmware Version
+    {4, kExecute, DataType::kNone, false, true},        // Reboot
+    {5, kExecute, DataType::kNone, false, false},       // Factory Reset
+    {11, kRead, DataType::kInteger, true, true},        // Error Code
+    {12, kExecute, DataType::kNone, false, false},      // Reset Error Code
+    {13, kReadWrite, DataType::kTime, false, false},    // Current Time
+    {14, kReadWrite, DataType::kString, false, false},  // UTC Offset
+    {15, kReadWrite, DataType::kString, false, false},  // Timezone
+    {16, kRead, DataType::kString, false, true},        // Supported Binding and Modes
+    {17, kRead, DataType::kString, false, false},       // Device Type
+    {18, kRead, DataType::kString, false, false},       // Hardware Version
+    {19, kRead, DataType::kString, false, false},       // Software Version
 };
 
 // Reads a non-negative integer value of any integer type into `out`.
@@ -97,13 +99,23 @@ SecurityObjectHandler::SecurityObjectHandler() : Object(0, kSecurityResources, "
 
 Status SecurityObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t, Value& value) {
     switch (resource_id) {
-        case 0: value = text_value(data_->server_uri); return Status::kOk;
-        case 1: value = Value::make_boolean(false); return Status::kOk;
-        case 2: value = Value::make_integer(3); return Status::kOk;  // NoSec
+        case 0:
+            value = text_value(data_->server_uri);
+            return Status::kOk;
+        case 1:
+            value = Value::make_boolean(false);
+            return Status::kOk;
+        case 2:
+            value = Value::make_integer(3);
+            return Status::kOk;  // NoSec
         case 3:
         case 4:
-        case 5: value = Value::make_bytes(DataType::kOpaque, {}); return Status::kOk;
-        case 10: value = Value::make_integer(data_->config.short_server_id); return Status::kOk;
+        case 5:
+            value = Value::make_bytes(DataType::kOpaque, {});
+            return Status::kOk;
+        case 10:
+            value = Value::make_integer(data_->config.short_server_id);
+            return Status::kOk;
     }
     return Status::kNotFound;
 }
@@ -114,19 +126,45 @@ Status ServerObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t, Value
     const ServerObject& server = data_->server;
     const RegistrationRetry& retry = data_->config.retry;
     switch (resource_id) {
-        case 0: value = Value::make_integer(data_->config.short_server_id); return Status::kOk;
-        case 1: value = Value::make_integer(server.lifetime_s); return Status::kOk;
-        case 2: value = Value::make_integer(server.default_pmin_s); return Status::kOk;
-        case 3: value = Value::make_integer(server.default_pmax_s); return Status::kOk;
-        case 5: value = Value::make_integer(server.disable_timeout_s); return Status::kOk;
-        case 6: value = Value::make_boolean(server.notification_storing); return Status::kOk;
-        case 7: value = text_value(server.binding); return Status::kOk;
-        case 16: value = Value::make_boolean(false); return Status::kOk;
-        case 17: value = Value::make_unsigned(retry.retry_count); return Status::kOk;
-        case 18: value = Value::make_unsigned(retry.retry_timer_s); return Status::kOk;
-        case 19: value = Value::make_unsigned(retry.sequence_delay_s); return Status::kOk;
-        case 20: value = Value::make_unsigned(retry.sequence_retry_count); return Status::kOk;
-        case 23: value = Value::make_boolean(server.mute_send); return Status::kOk;
+        case 0:
+            value = Value::make_integer(data_->config.short_server_id);
+            return Status::kOk;
+        case 1:
+            value = Value::make_integer(server.lifetime_s);
+            return Status::kOk;
+        case 2:
+            value = Value::make_integer(server.default_pmin_s);
+            return Status::kOk;
+        case 3:
+            value = Value::make_integer(server.default_pmax_s);
+            return Status::kOk;
+        case 5:
+            value = Value::make_integer(server.disable_timeout_s);
+            return Status::kOk;
+        case 6:
+            value = Value::make_boolean(server.notification_storing);
+            return Status::kOk;
+        case 7:
+            value = text_value(server.binding);
+            return Status::kOk;
+        case 16:
+            value = Value::make_boolean(false);
+            return Status::kOk;
+        case 17:
+            value = Value::make_unsigned(retry.retry_count);
+            return Status::kOk;
+        case 18:
+            value = Value::make_unsigned(retry.retry_timer_s);
+            return Status::kOk;
+        case 19:
+            value = Value::make_unsigned(retry.sequence_delay_s);
+            return Status::kOk;
+        case 20:
+            value = Value::make_unsigned(retry.sequence_retry_count);
+            return Status::kOk;
+        case 23:
+            value = Value::make_boolean(server.mute_send);
+            return Status::kOk;
     }
     return Status::kUnsupported;
 }
@@ -216,10 +254,14 @@ DeviceObjectHandler::DeviceObjectHandler() : Object(3, kDeviceResources, "1.1") 
 bool DeviceObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
     const DeviceInfo& device = data_->config.device;
     switch (resource_id) {
-        case 5: return device.factory_reset != nullptr;
-        case 17: return device.device_type[0] != '\0';
-        case 18: return device.hardware_version[0] != '\0';
-        case 19: return device.software_version[0] != '\0';
+        case 5:
+            return device.factory_reset != nullptr;
+        case 17:
+            return device.device_type[0] != '\0';
+        case 18:
+            return device.hardware_version[0] != '\0';
+        case 19:
+            return device.software_version[0] != '\0';
     }
     return true;
 }
@@ -239,12 +281,21 @@ Status DeviceObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t resour
     const DeviceInfo& info = data_->config.device;
     const DeviceObject& device = data_->device;
     switch (resource_id) {
-        case 0: value = text_value(info.manufacturer); return Status::kOk;
-        case 1: value = text_value(info.model_number); return Status::kOk;
-        case 2: value = text_value(info.serial_number); return Status::kOk;
-        case 3: value = text_value(info.firmware_version); return Status::kOk;
+        case 0:
+            value = text_value(info.manufacturer);
+            return Status::kOk;
+        case 1:
+            value = text_value(info.model_number);
+            return Status::kOk;
+        case 2:
+            value = text_value(info.serial_number);
+            return Status::kOk;
+        case 3:
+            value = text_value(info.firmware_version);
+            return Status::kOk;
         case 11:
-            if (resource_instance_id >= (device.error_code_count == 0 ? 1 : device.error_code_count)) {
+            if (resource_instance_id >=
+                (device.error_code_count == 0 ? 1 : device.error_code_count)) {
                 return Status::kNotFound;
             }
             value = Value::make_integer(
@@ -253,12 +304,24 @@ Status DeviceObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t resour
         case 13:
             value = Value::make_time(clock_->real_time_s() + device.time_offset_s);
             return Status::kOk;
-        case 14: value = text_value(device.utc_offset); return Status::kOk;
-        case 15: value = text_value(device.timezone); return Status::kOk;
-        case 16: value = text_value("U"); return Status::kOk;
-        case 17: value = text_value(info.device_type); return Status::kOk;
-        case 18: value = text_value(info.hardware_version); return Status::kOk;
-        case 19: value = text_value(info.software_version); return Status::kOk;
+        case 14:
+            value = text_value(device.utc_offset);
+            return Status::kOk;
+        case 15:
+            value = text_value(device.timezone);
+            return Status::kOk;
+        case 16:
+            value = text_value("U");
+            return Status::kOk;
+        case 17:
+            value = text_value(info.device_type);
+            return Status::kOk;
+        case 18:
+            value = text_value(info.hardware_version);
+            return Status::kOk;
+        case 19:
+            value = text_value(info.software_version);
+            return Status::kOk;
     }
     return Status::kUnsupported;
 }
@@ -302,6 +365,8 @@ Status DeviceObjectHandler::begin_transaction() {
     return Status::kOk;
 }
 
-void DeviceObjectHandler::rollback_transaction() { data_->device = saved_; }
+void DeviceObjectHandler::rollback_transaction() {
+    data_->device = saved_;
+}
 
 }  // namespace lwm2m::detail

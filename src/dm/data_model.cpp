@@ -139,13 +139,19 @@ uint8_t check_target(const Path& path, const Object& object) {
 
 uint8_t to_response_code(Status status) {
     switch (status) {
-        case Status::kOk: return code::kContent;
-        case Status::kNotFound: return code::kNotFound;
-        case Status::kUnsupported: return code::kMethodNotAllowed;
+        case Status::kOk:
+            return code::kContent;
+        case Status::kNotFound:
+            return code::kNotFound;
+        case Status::kUnsupported:
+            return code::kMethodNotAllowed;
         case Status::kInvalidArgument:
-        case Status::kMalformed: return code::kBadRequest;
-        case Status::kNoSpace: return code::kRequestEntityTooLarge;
-        default: return code::kInternalServerError;
+        case Status::kMalformed:
+            return code::kBadRequest;
+        case Status::kNoSpace:
+            return code::kRequestEntityTooLarge;
+        default:
+            return code::kInternalServerError;
     }
 }
 
@@ -298,8 +304,8 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
     }
 
     uint32_t accept = 0;
-    const bool wants_links = request.find_uint(option::kAccept, accept, 2) &&
-                             accept == coap::format::kLinkFormat;
+    const bool wants_links =
+        request.find_uint(option::kAccept, accept, 2) && accept == coap::format::kLinkFormat;
     switch (request.code) {
         case code::kGet:
             return wants_links ? discover(request, path, *object, data, response)
@@ -357,7 +363,8 @@ void write_registration_links(const detail::ClientData& data, MessageWriter& pay
         }
         for (int32_t instance = first_instance; instance >= 0;
              instance = object.next_instance(instance)) {
-            append_link(payload, first, Path::instance(object.id(), static_cast<uint16_t>(instance)));
+            append_link(payload, first,
+                        Path::instance(object.id(), static_cast<uint16_t>(instance)));
             first = false;
         }
     }

@@ -17,7 +17,7 @@ using lwm2m::Path;
 /// a segment that is not a decimal ID below 65535, or for more than 4 segments.
 bool parse_path(const coap::Message& request, Path& path);
 
-/// Serves a request from the LwM2M server. `response` already holds the header;
+/// Serves a request from the LwM2M server. `response` already contains the header, so
 /// this appends options and payload and returns the response code.
 uint8_t handle_request(const coap::Message& request, const Path& path, detail::ClientData& data,
                        Clock& clock, coap::MessageWriter& response);

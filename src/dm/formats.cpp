@@ -29,15 +29,23 @@ io::Decoder* construct(std::span<const uint8_t> payload, const Path& path,
 
 io::EncodeFunction find_encoder(uint16_t content_format) {
     switch (content_format) {
-        case format::kTextPlain: return io::encode_text_plain;
-        case format::kOpaque: return io::encode_opaque;
-        case format::kCbor: return io::encode_cbor;
-        case format::kSenmlJson: return io::encode_senml_json;
-        case format::kSenmlCbor: return io::encode_senml_cbor;
+        case format::kTextPlain:
+            return io::encode_text_plain;
+        case format::kOpaque:
+            return io::encode_opaque;
+        case format::kCbor:
+            return io::encode_cbor;
+        case format::kSenmlJson:
+            return io::encode_senml_json;
+        case format::kSenmlCbor:
+            return io::encode_senml_cbor;
         case format::kLwm2mTlv:
-        case kLegacyTlv: return io::encode_tlv;
-        case format::kLwm2mCbor: return io::encode_lwm2m_cbor;
-        default: return nullptr;
+        case kLegacyTlv:
+            return io::encode_tlv;
+        case format::kLwm2mCbor:
+            return io::encode_lwm2m_cbor;
+        default:
+            return nullptr;
     }
 }
 

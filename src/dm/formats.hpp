@@ -2,11 +2,10 @@
 // decoders the client is built with.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
-
-#include <algorithm>
 
 #include "io/cbor_value.hpp"
 #include "io/codec.hpp"
@@ -36,12 +35,10 @@ uint16_t default_read_format(Lwm2mVersion version, bool single_value, DataType t
 /// Storage for one decoder of any format; decoders never allocate. It lives on
 /// the stack while a Write or Create is handled.
 struct DecoderStorage {
-    alignas(8) unsigned char bytes[std::max({sizeof(io::TextPlainDecoder), sizeof(io::OpaqueDecoder),
-                                             sizeof(io::CborValueDecoder),
-                                             sizeof(io::SenmlJsonDecoder),
-                                             sizeof(io::SenmlCborDecoder), sizeof(io::TlvDecoder),
-                                             sizeof(io::Lwm2mCborDecoder),
-                                             sizeof(io::Lwm2mJsonDecoder)})];
+    alignas(8) unsigned char bytes[std::max(
+        {sizeof(io::TextPlainDecoder), sizeof(io::OpaqueDecoder), sizeof(io::CborValueDecoder),
+         sizeof(io::SenmlJsonDecoder), sizeof(io::SenmlCborDecoder), sizeof(io::TlvDecoder),
+         sizeof(io::Lwm2mCborDecoder), sizeof(io::Lwm2mJsonDecoder)})];
     /// Room for decoded values that are not views into the payload: SenML JSON
     /// strings with escapes, "vd" values and base64 opaque values in text/plain.
     /// NOTE: a decoded value longer than this is rejected with 4.13.

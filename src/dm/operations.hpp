@@ -31,7 +31,7 @@ uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
 /// Write-Composite: iPATCH on "/" with values for several objects, applied
 /// atomically across them.
 uint8_t write_composite(const coap::Message& request, detail::ClientData& data);
-/// Discover: links with attributes, to the depth the request asks (LwM2M 1.2).
+/// Discover: links with attributes, to the depth the request names (LwM2M 1.2).
 uint8_t discover(const coap::Message& request, const Path& path, Object& object,
                  const detail::ClientData& data, coap::MessageWriter& response);
 /// Write: replace (PUT) or partial update (POST on an instance).

@@ -86,6 +86,9 @@ size_t count_values(const ReadSource& source) {
     return count;
 }
 
+// NOTE: each call walks the values from the first one, so encoding n records
+// reads O(n^2) values. That is cheap for the tens of resources of an object,
+// not for objects with thousands of resource instances.
 bool get_value(const void* context, size_t index, io::OutputRecord& record) {
     const auto& source = *static_cast<const ReadSource*>(context);
     size_t position = 0;
@@ -210,8 +213,7 @@ uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
     if (!request.find_uint(option::kContentFormat, request_format, 2)) {
         return code::kBadRequest;
     }
-    if (request_format != coap::format::kSenmlJson &&
-        request_format != coap::format::kSenmlCbor) {
+    if (request_format != coap::format::kSenmlJson && request_format != coap::format::kSenmlCbor) {
         return code::kUnsupportedContentFormat;
     }
     uint32_t format = request_format;
@@ -223,8 +225,8 @@ uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
 
     // LwM2M Core 1.1, 6.3.8: paths that do not exist are left out of the response.
     DecoderStorage storage;
-    io::Decoder* decoder = make_decoder(static_cast<uint16_t>(request_format), request.payload,
-                                        Path{}, storage);
+    io::Decoder* decoder =
+        make_decoder(static_cast<uint16_t>(request_format), request.payload, Path{}, storage);
     ReadSource source;
     Path path;
     Status next = Status::kOk;

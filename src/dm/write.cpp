@@ -100,8 +100,7 @@ void add_location(coap::MessageWriter& response, uint16_t object_id, uint16_t in
     const size_t object_length = coap::format_uint(object_id, text);
     response.add_option(option::kLocationPath, {reinterpret_cast<uint8_t*>(text), object_length});
     const size_t instance_length = coap::format_uint(instance_id, text);
-    response.add_option(option::kLocationPath,
-                        {reinterpret_cast<uint8_t*>(text), instance_length});
+    response.add_option(option::kLocationPath, {reinterpret_cast<uint8_t*>(text), instance_length});
 }
 
 }  // namespace
@@ -121,8 +120,8 @@ uint8_t write(const coap::Message& request, const Path& path, Object& object, bo
         return code::kBadRequest;
     }
     DecoderStorage storage;
-    io::Decoder* decoder = make_decoder(static_cast<uint16_t>(format), request.payload, path,
-                                        storage);
+    io::Decoder* decoder =
+        make_decoder(static_cast<uint16_t>(format), request.payload, path, storage);
     if (decoder == nullptr) {
         return code::kUnsupportedContentFormat;
     }
@@ -151,8 +150,8 @@ uint8_t create(const coap::Message& request, const Path& path, Object& object,
     }
     // The payload names the new instance, or the client picks the lowest free ID.
     DecoderStorage storage;
-    io::Decoder* decoder = make_decoder(static_cast<uint16_t>(format), request.payload, path,
-                                        storage);
+    io::Decoder* decoder =
+        make_decoder(static_cast<uint16_t>(format), request.payload, path, storage);
     if (decoder == nullptr) {
         return code::kUnsupportedContentFormat;
     }
@@ -170,9 +169,9 @@ uint8_t create(const coap::Message& request, const Path& path, Object& object,
         }
     }
     const Path instance_path = Path::instance(object.id(), instance_id);
-    decoder = make_decoder(static_cast<uint16_t>(format), request.payload,
-                           peeked == Status::kOk && first.length >= 2 ? path : instance_path,
-                           storage);
+    decoder =
+        make_decoder(static_cast<uint16_t>(format), request.payload,
+                     peeked == Status::kOk && first.length >= 2 ? path : instance_path, storage);
 
     const uint8_t result = in_transaction(object, [&]() -> uint8_t {
         const Status created = object.create_instance(instance_id);

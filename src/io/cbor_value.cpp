@@ -162,10 +162,9 @@ bool write_value(CborWriter& writer, const Value& value) {
             writer.write_bytes(value.bytes);
             return true;
         case DataType::kTime:
-            // NOTE: tag 1 (epoch-based date/time) on an integer follows the
-            // LwM2M CBOR data type table as recalled; the spec text was not
-            // at hand to confirm it. The decoder accepts time with or
-            // without the tag.
+            // NOTE: tag 1 (epoch-based date/time) on time values is not
+            // confirmed against the LwM2M specification text. The decoder
+            // accepts time with or without the tag.
             writer.write_tag(kTagEpochTime);
             writer.write_integer(value.time);
             return true;

@@ -68,8 +68,8 @@ using EncodeFunction = Status (*)(const Path& request_path, const RecordSource& 
 /// Reads records from a complete payload. The paths are absolute; a format
 /// that carries no path (text/plain, opaque, CBOR) reports the request path.
 ///
-/// Usage: while next_entry(path) returns kOk, call read_value() with the data
-/// type of the resource at `path` (looked up in the data model), at most once.
+/// Usage: while next_entry(path) returns kOk, call read_value() once with the
+/// data type of the resource at `path`, looked up in the data model.
 class Decoder {
   public:
     /// Moves to the next entry. Returns kOk, kNotFound at the end of the

@@ -230,8 +230,7 @@ Status Lwm2mJsonDecoder::resolve_path(Path& path) const {
     // names without the trailing slash, and concatenation would turn their
     // "/3/0" + "1" into the wrong path "/3/01".
     const bool needs_slash = !base_name_.empty() && !name_.empty() &&
-                             json_string_last_byte(base_name_) != '/' &&
-                             first_byte(name_) != '/';
+                             json_string_last_byte(base_name_) != '/' && first_byte(name_) != '/';
     JsonPathParser parser;
     if (!parser.feed_string(base_name_) || (needs_slash && !parser.feed('/')) ||
         !parser.feed_string(name_) || !parser.finish(path)) {
@@ -262,8 +261,9 @@ Status Lwm2mJsonDecoder::read_value(DataType type, Value& value) {
         case DataType::kUnsignedInteger:
         case DataType::kFloat:
         case DataType::kTime:
-            return value_field_ == ValueField::kNumber ? json_number_to_value(value_text_, type, value)
-                                                       : Status::kMalformed;
+            return value_field_ == ValueField::kNumber
+                       ? json_number_to_value(value_text_, type, value)
+                       : Status::kMalformed;
         case DataType::kBoolean:
             if (value_field_ != ValueField::kBoolean) {
                 return Status::kMalformed;
@@ -272,8 +272,9 @@ Status Lwm2mJsonDecoder::read_value(DataType type, Value& value) {
             return Status::kOk;
         case DataType::kString:
         case DataType::kCorelnk:
-            return value_field_ == ValueField::kString ? json_string_to_value(value_text_, type, scratch_, value)
-                                                       : Status::kMalformed;
+            return value_field_ == ValueField::kString
+                       ? json_string_to_value(value_text_, type, scratch_, value)
+                       : Status::kMalformed;
         case DataType::kOpaque:
             return value_field_ == ValueField::kString
                        ? json_base64_to_value(value_text_, scratch_, value)

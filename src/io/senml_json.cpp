@@ -430,8 +430,9 @@ Status SenmlJsonDecoder::read_value(DataType type, Value& value) {
         case DataType::kTime:
         case DataType::kUnsignedInteger:
         case DataType::kFloat:
-            return value_field_ == ValueField::kNumber ? json_number_to_value(value_text_, type, value)
-                                                       : Status::kMalformed;
+            return value_field_ == ValueField::kNumber
+                       ? json_number_to_value(value_text_, type, value)
+                       : Status::kMalformed;
         case DataType::kBoolean:
             if (value_field_ != ValueField::kBoolean) {
                 return Status::kMalformed;
@@ -440,8 +441,9 @@ Status SenmlJsonDecoder::read_value(DataType type, Value& value) {
             return Status::kOk;
         case DataType::kString:
         case DataType::kCorelnk:
-            return value_field_ == ValueField::kString ? json_string_to_value(value_text_, type, scratch_, value)
-                                                       : Status::kMalformed;
+            return value_field_ == ValueField::kString
+                       ? json_string_to_value(value_text_, type, scratch_, value)
+                       : Status::kMalformed;
         case DataType::kOpaque:
             return value_field_ == ValueField::kData
                        ? json_base64_to_value(value_text_, scratch_, value)

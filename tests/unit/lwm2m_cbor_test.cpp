@@ -124,7 +124,8 @@ TEST(Lwm2mCbor, SpecServerInstanceExample) {
         OutputRecord{Path::resource(1, 0, 3), Value::make_integer(6000)},
         OutputRecord{Path::resource(1, 0, 5), Value::make_integer(86400)},
         OutputRecord{Path::resource(1, 0, 6), Value::make_boolean(true)},
-        OutputRecord{Path::resource(1, 0, 7), Value::make_bytes(DataType::kString, bytes_of(binding))},
+        OutputRecord{Path::resource(1, 0, 7),
+                     Value::make_bytes(DataType::kString, bytes_of(binding))},
     }};
     const Bytes resources = from_hex(
         "a7"            // map(7)
@@ -222,11 +223,13 @@ RecordList every_type_records() {
         OutputRecord{Path::resource(5, 0, 8), Value::make_boolean(false)},
         OutputRecord{Path::resource(5, 0, 9),
                      Value::make_bytes(DataType::kString, bytes_of(kShortText))},
-        OutputRecord{Path::resource(5, 0, 10), Value::make_bytes(DataType::kOpaque, bytes_of(kOpaque))},
+        OutputRecord{Path::resource(5, 0, 10),
+                     Value::make_bytes(DataType::kOpaque, bytes_of(kOpaque))},
         OutputRecord{Path::resource(5, 0, 11), Value::make_time(1700000000)},
         OutputRecord{Path::resource(5, 0, 12), Value::make_time(-5)},
         OutputRecord{Path::resource(5, 0, 13), Value::make_objlnk(65535, 0)},
-        OutputRecord{Path::resource(5, 0, 14), Value::make_bytes(DataType::kCorelnk, bytes_of(kLink))},
+        OutputRecord{Path::resource(5, 0, 14),
+                     Value::make_bytes(DataType::kCorelnk, bytes_of(kLink))},
         OutputRecord{Path::resource(5, 0, 15), Value::make_bytes(DataType::kString, {})},
         OutputRecord{Path::resource_instance(5, 65534, 16, 65534), Value::make_boolean(true)},
     }};

@@ -106,8 +106,8 @@ TEST(SenmlCbor, SingleResourceUsesParentAsBase) {
 
 TEST(SenmlCbor, RootRequestUsesAbsoluteNames) {
     const std::string data = "\x01\x02";
-    RecordList list{
-        {OutputRecord{Path::resource(5, 0, 0), Value::make_bytes(DataType::kOpaque, bytes_of(data))}}};
+    RecordList list{{OutputRecord{Path::resource(5, 0, 0),
+                                  Value::make_bytes(DataType::kOpaque, bytes_of(data))}}};
     const Bytes expected = concat({from_hex("81a2"), from_hex("00"), text_item("/5/0/0"),
                                    from_hex("08420102")});  // vd: h'0102'
     EXPECT_EQ(encode(Path{}, list), expected);

@@ -157,7 +157,8 @@ TEST(TextPlain, FloatsRoundTripWithShortestDigits) {
         if (i % 4 == 1) {
             bits &= 0x800FFFFFFFFFFFFFu;  // subnormals
         } else if (i % 4 == 2) {
-            bits = (bits & 0x000FFFFFFFFFFFFFu) | (static_cast<uint64_t>(1023 + (i % 60) - 30) << 52);
+            bits =
+                (bits & 0x000FFFFFFFFFFFFFu) | (static_cast<uint64_t>(1023 + (i % 60) - 30) << 52);
         }
         double value = 0;
         std::memcpy(&value, &bits, sizeof(value));

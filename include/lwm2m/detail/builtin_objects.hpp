@@ -37,7 +37,7 @@ struct DeviceObject {
     uint8_t error_code_count = 0;
 };
 
-/// What a Server object transaction may change, kept for rollback.
+/// Values a Server object transaction may change, kept for rollback.
 struct ServerObjectSnapshot {
     ServerObject server;
     RegistrationRetry retry;

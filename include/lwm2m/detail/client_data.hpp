@@ -45,7 +45,7 @@ struct AttributeSet {
     };
 
     Path path;
-    /// Which of the values below are set.
+    /// Flags of the values below that are set.
     uint8_t flags = 0;
     uint32_t pmin_s = 0;
     uint32_t pmax_s = 0;

@@ -23,9 +23,12 @@ constexpr size_t kIpv6InnerMtu = 1500 - 40 - 8;
 
 int to_native_family(net::AddressFamily family) {
     switch (family) {
-        case net::AddressFamily::kIpv4: return AF_INET;
-        case net::AddressFamily::kIpv6: return AF_INET6;
-        case net::AddressFamily::kUnspecified: break;
+        case net::AddressFamily::kIpv4:
+            return AF_INET;
+        case net::AddressFamily::kIpv6:
+            return AF_INET6;
+        case net::AddressFamily::kUnspecified:
+            break;
     }
     return AF_UNSPEC;
 }
@@ -39,7 +42,9 @@ uint16_t port_of(const sockaddr_storage& address) {
 
 }  // namespace
 
-UdpTransport::~UdpTransport() { (void)cleanup(); }
+UdpTransport::~UdpTransport() {
+    (void)cleanup();
+}
 
 Status UdpTransport::create() {
     if (fd_ >= 0) {
@@ -195,7 +200,8 @@ size_t UdpTransport::inner_mtu() const {
 
 Status UdpTransport::reuse_last_port() {
     if (last_port_ == 0) {
-        LWM2M_LOG_ERROR("reuse_last_port: no connection was made yet, so there is no port to reuse");
+        LWM2M_LOG_ERROR(
+            "reuse_last_port: no connection was made yet, so there is no port to reuse");
         return Status::kInvalidState;
     }
     if (fd_ >= 0) {

@@ -11,7 +11,7 @@ namespace lwm2m::posix {
 ///
 /// Sockets set SO_REUSEADDR, so that the last port can be bound again at
 /// once. NOTE: on Linux this also lets reuse_last_port() share the port with
-/// another socket that set SO_REUSEADDR too; only a socket without it makes
+/// another socket that set SO_REUSEADDR too. Only a socket without it makes
 /// the port count as taken (kAddressInUse).
 ///
 /// NOTE: connect() resolves host names with getaddrinfo(), which blocks until
