@@ -2,6 +2,7 @@
 // of resource definitions and implements the callbacks it needs.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -46,7 +47,7 @@ inline constexpr uint16_t kNoResourceInstance = 0xffff;
 /// The defaults describe one instance (ID 0) with every defined resource
 /// present and no value: override what the object needs.
 class Object {
-public:
+  public:
     /// `resources` must be sorted by ID and outlive the object. `version` is
     /// the object version for the registration payload ("1.1"), or nullptr
     /// for 1.0.
@@ -96,13 +97,32 @@ public:
 
     /// Writes one value, already converted to the resource's type. Byte views
     /// are valid only during the call: copy what must be kept.
-    virtual Status write(uint16_t instance_id, uint16_t resource_id,
-                         uint16_t resource_instance_id, const Value& value) {
+    virtual Status write(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
+                         const Value& value) {
         (void)instance_id;
         (void)resource_id;
         (void)resource_instance_id;
         (void)value;
         return Status::kUnsupported;
+    }
+
+    /// Writes a piece of a string, opaque or corelnk value that arrives in
+    /// Block1 blocks and is longer than LWM2M_BLOCK1_CARRY_SIZE allows to
+    /// pass whole: `value` holds the bytes from `offset` of the whole value,
+    /// and `last` is true for the final piece, which may be empty. The pieces
+    /// come in order inside one transaction, so a rollback discards them.
+    /// Byte views are valid only during the call. The default returns
+    /// kNoSpace (4.13): an object takes such values only by overriding this.
+    virtual Status write_chunk(uint16_t instance_id, uint16_t resource_id,
+                               uint16_t resource_instance_id, const Value& value, size_t offset,
+                               bool last) {
+        (void)instance_id;
+        (void)resource_id;
+        (void)resource_instance_id;
+        (void)value;
+        (void)offset;
+        (void)last;
+        return Status::kNoSpace;
     }
 
     /// Removes every instance of a multiple resource before a Write replaces it.
@@ -136,16 +156,19 @@ public:
     /// Transactions: a Write, Create or Write-Composite calls begin, then the
     /// writes, then validate; commit if validate returned kOk, rollback
     /// otherwise or if a write failed. An object that supports rollback keeps
-    /// the old values from begin until commit or rollback.
+    /// the old values from begin until commit or rollback. A Write or Create
+    /// that arrives in Block1 blocks stays in its transaction from the first
+    /// block to the last, across calls of Client::step(), and other requests
+    /// may read the object meanwhile.
     virtual Status begin_transaction() { return Status::kOk; }
     virtual Status validate_transaction() { return Status::kOk; }
     virtual void commit_transaction() {}
     virtual void rollback_transaction() {}
 
-protected:
+  protected:
     ~Object() = default;
 
-private:
+  private:
     uint16_t id_;
     std::span<const ResourceDefinition> resources_;
     const char* version_;

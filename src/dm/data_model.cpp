@@ -317,7 +317,7 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
             return write(request, path, *object, true);
         case code::kPost:
             if (path.length == 1) {
-                const uint8_t result = create(request, path, *object, data, response);
+                const uint8_t result = create(request, path, *object, response);
                 if (result == code::kCreated) {
                     data.changed_parameters |= detail::changed::kObjects;
                 }

@@ -9,13 +9,6 @@ namespace {
 
 namespace format = coap::format;
 
-// Content-Format numbers of LwM2M 1.0 TLV and JSON from before their IANA
-// registration, which some servers still send.
-constexpr uint16_t kLegacyTlv = 1542;
-constexpr uint16_t kLegacyJson = 1543;
-// LwM2M 1.0 JSON (application/vnd.oma.lwm2m+json): decoded, never produced.
-constexpr uint16_t kLwm2mJson = 11543;
-
 template <typename DecoderType>
 io::Decoder* construct(std::span<const uint8_t> payload, const Path& path,
                        DecoderStorage& storage) {
@@ -40,7 +33,7 @@ io::EncodeFunction find_encoder(uint16_t content_format) {
         case format::kSenmlCbor:
             return io::encode_senml_cbor;
         case format::kLwm2mTlv:
-        case kLegacyTlv:
+        case kLegacyTlvFormat:
             return io::encode_tlv;
         case format::kLwm2mCbor:
             return io::encode_lwm2m_cbor;
@@ -79,12 +72,12 @@ io::Decoder* make_decoder(uint16_t content_format, std::span<const uint8_t> payl
         case format::kSenmlCbor:
             return construct<io::SenmlCborDecoder>(payload, request_path, storage);
         case format::kLwm2mTlv:
-        case kLegacyTlv:
+        case kLegacyTlvFormat:
             return construct<io::TlvDecoder>(payload, request_path, storage);
         case format::kLwm2mCbor:
             return construct<io::Lwm2mCborDecoder>(payload, request_path, storage);
-        case kLwm2mJson:
-        case kLegacyJson:
+        case kLwm2mJsonFormat:
+        case kLegacyJsonFormat:
             return new (storage.bytes)
                 io::Lwm2mJsonDecoder(payload, request_path, std::span<uint8_t>(storage.scratch));
         default:

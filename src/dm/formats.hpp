@@ -20,6 +20,13 @@
 
 namespace lwm2m::dm {
 
+/// Content-Format numbers of LwM2M 1.0 TLV and JSON from before their IANA
+/// registration, which some servers still send.
+inline constexpr uint16_t kLegacyTlvFormat = 1542;
+inline constexpr uint16_t kLegacyJsonFormat = 1543;
+/// LwM2M 1.0 JSON (application/vnd.oma.lwm2m+json): decoded, never produced.
+inline constexpr uint16_t kLwm2mJsonFormat = 11543;
+
 /// Returns the encoder for Content-Format `format`, or nullptr if the client
 /// cannot produce it.
 io::EncodeFunction find_encoder(uint16_t format);

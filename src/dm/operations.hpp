@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "coap/message.hpp"
 #include "lwm2m/detail/client_data.hpp"
@@ -36,7 +37,17 @@ uint8_t discover(const coap::Message& request, const Path& path, Object& object,
                  const detail::ClientData& data, coap::MessageWriter& response);
 /// Write: replace (PUT) or partial update (POST on an instance).
 uint8_t write(const coap::Message& request, const Path& path, Object& object, bool replace);
+/// Create: POST on an object; adds the Location-Path of the new instance.
 uint8_t create(const coap::Message& request, const Path& path, Object& object,
-               detail::ClientData& data, coap::MessageWriter& response);
+               coap::MessageWriter& response);
+
+/// Checks a Write on `path` before its payload is read, and reads its
+/// Content-Format (text/plain when absent) into `format`. Returns 0 or the
+/// response code.
+uint8_t check_write(const coap::Message& request, const Path& path, const Object& object,
+                    uint32_t& format);
+/// Returns the path a Create's payload is read against: the object, or the
+/// lowest free instance when a TLV payload names no instance.
+Path create_target(uint32_t format, std::span<const uint8_t> payload, const Object& object);
 
 }  // namespace lwm2m::dm

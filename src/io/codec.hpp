@@ -1,5 +1,5 @@
 // The interface every content format implements: encoders that write records
-// into a PayloadSink, and decoders that read records from a complete payload.
+// into a PayloadSink, and decoders that read records from a payload.
 #pragma once
 
 #include <cstddef>
@@ -65,11 +65,30 @@ class SingleEntry {
 using EncodeFunction = Status (*)(const Path& request_path, const RecordSource& source,
                                   PayloadSink& sink);
 
-/// Reads records from a complete payload. The paths are absolute; a format
-/// that carries no path (text/plain, opaque, CBOR) reports the request path.
+/// Where the bytes returned by read_value() lie in the entry's whole value.
+struct ValueChunk {
+    size_t offset = 0;
+    /// True if the value ends with these bytes.
+    bool last = true;
+};
+
+/// Reads records from a payload. The paths are absolute; a format that
+/// carries no path (text/plain, opaque, CBOR) reports the request path.
 ///
 /// Usage: while next_entry(path) returns kOk, call read_value() once with the
 /// data type of the resource at `path`, looked up in the data model.
+///
+/// Streaming: a decoder whose can_stream() is true also reads a payload that
+/// arrives in pieces, such as the blocks of a Block1 transfer. After
+/// start_stream(), the payload given to the constructor is the first window.
+/// next_entry() and read_value() return kWouldBlock when the window ends
+/// before the entry or value. The caller then passes the next window to
+/// feed(), starting with the bytes from resume_offset() that the previous
+/// window still held. A value of at most `whole_value_limit` bytes (with its
+/// header) is returned whole. A longer string, opaque or corelnk value comes
+/// in pieces: read_value() returns the bytes the window holds and
+/// value_chunk() tells where they lie. Call read_value() again after feed()
+/// until value_chunk().last is true.
 class Decoder {
   public:
     /// Moves to the next entry. Returns kOk, kNotFound at the end of the
@@ -90,6 +109,27 @@ class Decoder {
     /// Relative times (below 2^28) come back relative when the decoder was
     /// given no clock.
     virtual int64_t timestamp_s() const { return 0; }
+
+    /// Position of the bytes that the last read_value() returned.
+    virtual ValueChunk value_chunk() const { return {}; }
+
+    /// True if the decoder reads a payload that arrives in pieces.
+    virtual bool can_stream() const { return false; }
+
+    /// Makes the payload given to the constructor the first window of a
+    /// stream whose end feed() announces. Needs can_stream().
+    virtual void start_stream(size_t whole_value_limit) { (void)whole_value_limit; }
+
+    /// Continues the stream with `window`, whose first byte is the byte at
+    /// resume_offset() of the whole payload. `last` marks the end of the payload.
+    virtual void feed(std::span<const uint8_t> window, bool last) {
+        (void)window;
+        (void)last;
+    }
+
+    /// Offset in the whole payload of the first byte that the decoder has
+    /// not consumed yet; the next window must start there.
+    virtual size_t resume_offset() const { return 0; }
 
   protected:
     ~Decoder() = default;

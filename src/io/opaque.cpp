@@ -19,6 +19,17 @@ Status OpaqueDecoder::next_entry(Path& path) {
     return entry_.next(request_path_, path);
 }
 
+void OpaqueDecoder::start_stream(size_t whole_value_limit) {
+    final_window_ = false;
+    whole_value_limit_ = whole_value_limit;
+}
+
+void OpaqueDecoder::feed(std::span<const uint8_t> window, bool last) {
+    window_base_ = offset_;
+    window_ = window;
+    final_window_ = last;
+}
+
 Status OpaqueDecoder::read_value(DataType type, Value& value) {
     if (!entry_.current()) {
         return Status::kInvalidState;
@@ -26,7 +37,17 @@ Status OpaqueDecoder::read_value(DataType type, Value& value) {
     if (type != DataType::kOpaque) {
         return Status::kMalformed;
     }
-    value = Value::make_bytes(DataType::kOpaque, payload_);
+    const size_t window_end = window_base_ + window_.size();
+    if (!final_window_ && offset_ == 0 && window_end <= whole_value_limit_) {
+        // A short value is returned whole once it is complete.
+        return Status::kWouldBlock;
+    }
+    if (offset_ == window_end && !final_window_) {
+        return Status::kWouldBlock;
+    }
+    chunk_ = {offset_, final_window_};
+    value = Value::make_bytes(DataType::kOpaque, window_.subspan(offset_ - window_base_));
+    offset_ = window_end;
     return Status::kOk;
 }
 

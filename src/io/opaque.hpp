@@ -22,16 +22,31 @@ namespace lwm2m::io {
 /// Reads an opaque payload as one entry at the request path. read_value()
 /// accepts only DataType::kOpaque (other types return kMalformed) and returns
 /// a view of the whole payload, which must outlive the decoder.
+///
+/// The decoder streams (see Decoder): a payload longer than the whole-value
+/// limit comes in pieces, each a view of the current window.
 class OpaqueDecoder final : public Decoder {
   public:
     OpaqueDecoder(std::span<const uint8_t> payload, const Path& request_path)
-        : payload_(payload), request_path_(request_path) {}
+        : window_(payload), request_path_(request_path) {}
 
     Status next_entry(Path& path) override;
     Status read_value(DataType type, Value& value) override;
+    ValueChunk value_chunk() const override { return chunk_; }
+
+    bool can_stream() const override { return true; }
+    void start_stream(size_t whole_value_limit) override;
+    void feed(std::span<const uint8_t> window, bool last) override;
+    size_t resume_offset() const override { return offset_; }
 
   private:
-    std::span<const uint8_t> payload_;
+    std::span<const uint8_t> window_;
+    size_t window_base_ = 0;
+    bool final_window_ = true;
+    size_t whole_value_limit_ = SIZE_MAX;
+    // Offset of the first byte not returned yet.
+    size_t offset_ = 0;
+    ValueChunk chunk_;
     Path request_path_;
     SingleEntry entry_;
 };

@@ -268,10 +268,30 @@ Status TextPlainDecoder::next_entry(Path& path) {
     return entry_.next(request_path_, path);
 }
 
+void TextPlainDecoder::start_stream(size_t whole_value_limit) {
+    final_window_ = false;
+    whole_value_limit_ = whole_value_limit;
+}
+
+void TextPlainDecoder::feed(std::span<const uint8_t> window, bool last) {
+    payload_ = window;
+    final_window_ = last;
+}
+
 Status TextPlainDecoder::read_value(DataType type, Value& value) {
     if (!entry_.current()) {
         return Status::kInvalidState;
     }
+    if (payload_.size() > whole_value_limit_) {
+        return Status::kMessageTooLarge;
+    }
+    if (!final_window_) {
+        return Status::kWouldBlock;
+    }
+    return read_complete_value(type, value);
+}
+
+Status TextPlainDecoder::read_complete_value(DataType type, Value& value) {
     switch (type) {
         case DataType::kNone:
             if (!payload_.empty()) {
@@ -293,8 +313,7 @@ Status TextPlainDecoder::read_value(DataType type, Value& value) {
             // Unlike JSON, text/plain rejects "-0" for an unsigned integer.
             uint64_t magnitude = 0;
             const bool negative = !payload_.empty() && payload_[0] == '-';
-            if (negative || !is_number(payload_) ||
-                !json_number_to_uint64(payload_, magnitude)) {
+            if (negative || !is_number(payload_) || !json_number_to_uint64(payload_, magnitude)) {
                 return Status::kMalformed;
             }
             value = Value::make_unsigned(magnitude);

@@ -44,6 +44,9 @@ namespace lwm2m::io {
 /// always large enough. Reading an opaque value that does not fit returns
 /// kMessageTooLarge.
 ///
+/// The decoder streams (see Decoder) by waiting for the whole value: a value
+/// longer than the whole-value limit returns kMessageTooLarge.
+///
 /// The float conversions are those of json_reader.hpp and keep fixed-size
 /// big integers on the stack: reading a float needs about what
 /// json_number_to_double() needs, and writing one in encode_text_plain()
@@ -56,7 +59,17 @@ class TextPlainDecoder final : public Decoder {
     Status next_entry(Path& path) override;
     Status read_value(DataType type, Value& value) override;
 
+    bool can_stream() const override { return true; }
+    void start_stream(size_t whole_value_limit) override;
+    void feed(std::span<const uint8_t> window, bool last) override;
+    // Every byte is kept until the value is complete.
+    size_t resume_offset() const override { return 0; }
+
   private:
+    Status read_complete_value(DataType type, Value& value);
+
+    bool final_window_ = true;
+    size_t whole_value_limit_ = SIZE_MAX;
     std::span<const uint8_t> payload_;
     Path request_path_;
     std::span<uint8_t> opaque_buffer_;

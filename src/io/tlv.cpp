@@ -484,40 +484,79 @@ Status encode_tlv(const Path& request_path, const RecordSource& source, PayloadS
 }
 
 TlvDecoder::TlvDecoder(std::span<const uint8_t> payload, const Path& request_path)
-    : payload_(payload), request_path_(request_path) {
+    : window_(payload), request_path_(request_path) {
     container_path_ = prefix(request_path, request_path.length < 2 ? request_path.length : 2);
+}
+
+void TlvDecoder::start_stream(size_t whole_value_limit) {
+    final_window_ = false;
+    whole_value_limit_ = whole_value_limit;
+}
+
+void TlvDecoder::feed(std::span<const uint8_t> window, bool last) {
+    window_base_ = resume_offset();
+    window_ = window;
+    final_window_ = last;
+}
+
+size_t TlvDecoder::resume_offset() const {
+    if (in_pieces_) {
+        return piece_offset_;
+    }
+    // Past the window end only when the caller skipped a value given in
+    // pieces: the bytes up to offset_ are then dropped as they arrive.
+    return offset_ < window_end() ? offset_ : window_end();
 }
 
 Status TlvDecoder::fail() {
     malformed_ = true;
     has_entry_ = false;
+    in_pieces_ = false;
     return Status::kMalformed;
 }
 
+// Returns kOk, kMalformed, or kWouldBlock when a stream's window ends inside
+// the header.
 Status TlvDecoder::read_header(size_t limit, Header& header) const {
     size_t position = offset_;
-    if (position >= limit) {
-        return Status::kMalformed;
+    auto available = [&](size_t count) {
+        if (limit - position < count) {
+            return Status::kMalformed;
+        }
+        if (window_end() - position < count) {
+            return final_window_ ? Status::kMalformed : Status::kWouldBlock;
+        }
+        return Status::kOk;
+    };
+
+    Status status = available(1);
+    if (status != Status::kOk) {
+        return status;
     }
-    const uint8_t type = payload_[position++];
+    const uint8_t type = window_bytes(position, position + 1)[0];
+    ++position;
 
     const size_t id_size = (type & kIdentifier16Bit) != 0 ? 2 : 1;
-    if (limit - position < id_size) {
-        return Status::kMalformed;
+    status = available(id_size);
+    if (status != Status::kOk) {
+        return status;
     }
-    header.id = static_cast<uint16_t>(read_big_endian(payload_.subspan(position, id_size)));
+    header.id = static_cast<uint16_t>(read_big_endian(window_bytes(position, position + id_size)));
     position += id_size;
 
     // With a Length field, bits 2-0 "MUST be ignored" (LwM2M Core, TLV).
     const size_t length_size = (type >> 3) & 0x03;
     size_t length = type & kInlineLengthMax;
     if (length_size > 0) {
-        if (limit - position < length_size) {
-            return Status::kMalformed;
+        status = available(length_size);
+        if (status != Status::kOk) {
+            return status;
         }
-        length = static_cast<size_t>(read_big_endian(payload_.subspan(position, length_size)));
+        length =
+            static_cast<size_t>(read_big_endian(window_bytes(position, position + length_size)));
         position += length_size;
     }
+    // The value itself may continue in a later window of a stream.
     if (limit - position < length) {
         return Status::kMalformed;
     }
@@ -533,10 +572,16 @@ Status TlvDecoder::next_entry(Path& path) {
     }
     has_entry_ = false;
     empty_multiple_ = false;
+    in_pieces_ = false;
+    chunk_ = {};
+    if (offset_ > window_end()) {
+        // Skipping the rest of a value given in pieces.
+        return final_window_ ? fail() : Status::kWouldBlock;
+    }
 
     // Each pass reads one TLV of at least two bytes or closes a container,
-    // so the number of passes is bounded by the payload size.
-    const size_t max_passes = payload_.size() + 3;
+    // so the number of passes is bounded by the window size.
+    const size_t max_passes = window_.size() + 3;
     for (size_t pass = 0; pass < max_passes; ++pass) {
         if (in_multiple_ && offset_ == multiple_end_) {
             in_multiple_ = false;
@@ -547,17 +592,24 @@ Status TlvDecoder::next_entry(Path& path) {
             in_instance_ = false;
             continue;
         }
-        if (!in_multiple_ && !in_instance_ && offset_ == payload_.size()) {
-            return Status::kNotFound;
+        if (!in_multiple_ && !in_instance_ && offset_ == window_end()) {
+            return final_window_ ? Status::kNotFound : Status::kWouldBlock;
         }
 
+        // The top level of a stream ends only with its last window.
+        const size_t top_level_end = final_window_ ? window_end() : SIZE_MAX;
         const size_t limit =
-            in_multiple_ ? multiple_end_ : (in_instance_ ? instance_end_ : payload_.size());
+            in_multiple_ ? multiple_end_ : (in_instance_ ? instance_end_ : top_level_end);
         Header header;
-        if (read_header(limit, header) != Status::kOk) {
+        const Status read = read_header(limit, header);
+        if (read == Status::kWouldBlock) {
+            return read;
+        }
+        if (read != Status::kOk) {
             return fail();
         }
 
+        const size_t top_level_count = top_level_count_;
         Status status = Status::kMalformed;
         if (in_multiple_) {
             status = header.kind == kResourceInstance ? yield_leaf(header, header.id, path)
@@ -568,6 +620,11 @@ Status TlvDecoder::next_entry(Path& path) {
             status = read_top_level(header, path);
         }
         // kInProgress: a non-empty container was opened; read its first child.
+        if (status == Status::kWouldBlock) {
+            // The TLV is read again, whole, from the next window.
+            top_level_count_ = top_level_count;
+            return status;
+        }
         if (status == Status::kMalformed) {
             return fail();
         }
@@ -578,8 +635,9 @@ Status TlvDecoder::next_entry(Path& path) {
     return fail();
 }
 
-// Returns kOk with an entry, kInProgress after opening a container, or
-// kMalformed when the TLV does not fit the request path.
+// Returns kOk with an entry, kInProgress after opening a container,
+// kWouldBlock for a leaf to be read from the next window, or kMalformed when
+// the TLV does not fit the request path.
 Status TlvDecoder::read_top_level(Header& header, Path& path) {
     ++top_level_count_;
     const uint8_t level = request_path_.length;
@@ -644,7 +702,7 @@ Status TlvDecoder::open_multiple_resource(const Header& header, Path& path) {
         path = container_path_;
         container_path_.length = 2;
         offset_ = header.value_end;
-        value_ = {};
+        value_begin_ = value_end_ = header.value_end;
         has_entry_ = true;
         empty_multiple_ = true;
         return Status::kOk;
@@ -656,10 +714,41 @@ Status TlvDecoder::open_multiple_resource(const Header& header, Path& path) {
 }
 
 Status TlvDecoder::yield_leaf(const Header& header, uint16_t leaf_id, Path& path) {
+    if (header.value_end > window_end()) {
+        // In a stream, a short value is read whole from the next window, and
+        // a long one in pieces from this one on.
+        if (final_window_) {
+            return Status::kMalformed;
+        }
+        if (header.value_end - offset_ <= whole_value_limit_) {
+            return Status::kWouldBlock;
+        }
+        in_pieces_ = true;
+        piece_offset_ = header.value_begin;
+    }
     path = child(container_path_, leaf_id);
-    value_ = payload_.subspan(header.value_begin, header.value_end - header.value_begin);
+    value_begin_ = header.value_begin;
+    value_end_ = header.value_end;
     offset_ = header.value_end;
     has_entry_ = true;
+    return Status::kOk;
+}
+
+// Returns the next piece of a string, opaque or corelnk value that continues
+// past the window.
+Status TlvDecoder::read_value_piece(DataType type, Value& value) {
+    if (type != DataType::kString && type != DataType::kOpaque && type != DataType::kCorelnk) {
+        // No other type has a value this long.
+        return Status::kMalformed;
+    }
+    const size_t end = value_end_ < window_end() ? value_end_ : window_end();
+    if (piece_offset_ == end) {
+        return Status::kWouldBlock;
+    }
+    chunk_ = {piece_offset_ - value_begin_, end == value_end_};
+    value = Value::make_bytes(type, window_bytes(piece_offset_, end));
+    piece_offset_ = end;
+    in_pieces_ = !chunk_.last;
     return Status::kOk;
 }
 
@@ -671,8 +760,12 @@ Status TlvDecoder::read_value(DataType type, Value& value) {
         value = Value();
         return Status::kOk;
     }
+    if (in_pieces_ || chunk_.offset > 0) {
+        return in_pieces_ ? read_value_piece(type, value) : Status::kInvalidState;
+    }
 
-    const size_t size = value_.size();
+    const std::span<const uint8_t> bytes = window_bytes(value_begin_, value_end_);
+    const size_t size = bytes.size();
     switch (type) {
         case DataType::kNone:
             if (size != 0) {
@@ -683,7 +776,7 @@ Status TlvDecoder::read_value(DataType type, Value& value) {
         case DataType::kInteger:
         case DataType::kTime: {
             int64_t integer = 0;
-            if (read_signed(value_, integer) != Status::kOk) {
+            if (read_signed(bytes, integer) != Status::kOk) {
                 return Status::kMalformed;
             }
             value =
@@ -694,38 +787,38 @@ Status TlvDecoder::read_value(DataType type, Value& value) {
             if (!is_integer_size(size)) {
                 return Status::kMalformed;
             }
-            value = Value::make_unsigned(read_big_endian(value_));
+            value = Value::make_unsigned(read_big_endian(bytes));
             return Status::kOk;
         case DataType::kFloat:
             // Appendix C allows only binary32 and binary64 for a float in TLV,
             // so an integer-sized value (1 or 2 bytes) is malformed here.
             if (size == 4) {
-                const auto bits = static_cast<uint32_t>(read_big_endian(value_));
+                const auto bits = static_cast<uint32_t>(read_big_endian(bytes));
                 value = Value::make_float(static_cast<double>(std::bit_cast<float>(bits)));
                 return Status::kOk;
             }
             if (size == 8) {
-                value = Value::make_float(std::bit_cast<double>(read_big_endian(value_)));
+                value = Value::make_float(std::bit_cast<double>(read_big_endian(bytes)));
                 return Status::kOk;
             }
             return Status::kMalformed;
         case DataType::kBoolean:
-            if (size != 1 || value_[0] > 1) {
+            if (size != 1 || bytes[0] > 1) {
                 return Status::kMalformed;
             }
-            value = Value::make_boolean(value_[0] == 1);
+            value = Value::make_boolean(bytes[0] == 1);
             return Status::kOk;
         case DataType::kObjlnk:
             if (size != 4) {
                 return Status::kMalformed;
             }
-            value = Value::make_objlnk(static_cast<uint16_t>(read_big_endian(value_.first(2))),
-                                       static_cast<uint16_t>(read_big_endian(value_.last(2))));
+            value = Value::make_objlnk(static_cast<uint16_t>(read_big_endian(bytes.first(2))),
+                                       static_cast<uint16_t>(read_big_endian(bytes.last(2))));
             return Status::kOk;
         case DataType::kString:
         case DataType::kOpaque:
         case DataType::kCorelnk:
-            value = Value::make_bytes(type, value_);
+            value = Value::make_bytes(type, bytes);
             return Status::kOk;
     }
     return Status::kMalformed;

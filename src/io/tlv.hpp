@@ -55,13 +55,22 @@ namespace lwm2m::io {
 /// are the bytes themselves, not checked for UTF-8, and none is no bytes.
 /// TLV carries no type, so an integer resource reads the bytes as two's
 /// complement and a float resource reads them as IEEE 754. Byte views point
-/// into the payload, which must outlive the decoder.
+/// into the current window, which must outlive their use.
+///
+/// The decoder streams (see Decoder). Offsets are counted from the start of
+/// the whole payload, so container lengths hold across windows.
 class TlvDecoder final : public Decoder {
   public:
     TlvDecoder(std::span<const uint8_t> payload, const Path& request_path);
 
     Status next_entry(Path& path) override;
     Status read_value(DataType type, Value& value) override;
+    ValueChunk value_chunk() const override { return chunk_; }
+
+    bool can_stream() const override { return true; }
+    void start_stream(size_t whole_value_limit) override;
+    void feed(std::span<const uint8_t> window, bool last) override;
+    size_t resume_offset() const override;
 
     /// True if the current entry is a Multiple Resource TLV with no instances.
     bool empty_multiple_resource() const { return has_entry_ && empty_multiple_; }
@@ -74,14 +83,25 @@ class TlvDecoder final : public Decoder {
         size_t value_end = 0;
     };
 
+    size_t window_end() const { return window_base_ + window_.size(); }
+    std::span<const uint8_t> window_bytes(size_t begin, size_t end) const {
+        return window_.subspan(begin - window_base_, end - begin);
+    }
+
     Status read_header(size_t limit, Header& header) const;
     Status read_top_level(Header& header, Path& path);
     Status read_in_instance(const Header& header, Path& path);
     Status open_multiple_resource(const Header& header, Path& path);
     Status yield_leaf(const Header& header, uint16_t leaf_id, Path& path);
+    Status read_value_piece(DataType type, Value& value);
     Status fail();
 
-    std::span<const uint8_t> payload_;
+    // The bytes at hand: the whole payload, or the current window of a stream.
+    std::span<const uint8_t> window_;
+    size_t window_base_ = 0;
+    bool final_window_ = true;
+    size_t whole_value_limit_ = SIZE_MAX;
+
     Path request_path_;
     size_t offset_ = 0;
     size_t top_level_count_ = 0;
@@ -100,7 +120,13 @@ class TlvDecoder final : public Decoder {
     bool has_entry_ = false;
     bool empty_multiple_ = false;
     bool malformed_ = false;
-    std::span<const uint8_t> value_;
+    // The current entry's value. A value that continues past the window is
+    // returned in pieces, from piece_offset_ on.
+    size_t value_begin_ = 0;
+    size_t value_end_ = 0;
+    bool in_pieces_ = false;
+    size_t piece_offset_ = 0;
+    ValueChunk chunk_;
 };
 
 }  // namespace lwm2m::io

@@ -1,0 +1,72 @@
+// A Write or Create (LwM2M Core, 6.3.3 and 6.3.6) applied inside a
+// transaction of its object, entry by entry as the decoder returns them, so
+// that the payload may arrive in pieces.
+#pragma once
+
+#include <cstdint>
+
+#include "io/codec.hpp"
+#include "lwm2m/object.hpp"
+
+namespace lwm2m::dm {
+
+class WriteOperation {
+  public:
+    enum class Kind : uint8_t {
+        /// PUT: the values at the path replace the old ones.
+        kReplace,
+        /// POST on an instance: a partial update.
+        kUpdate,
+        /// POST on an object: a new instance, named by the first entry.
+        kCreate,
+    };
+
+    /// Returned by apply() while the decoder needs more of the payload.
+    static constexpr uint8_t kNeedMore = 0;
+
+    /// Starts the operation and begins the transaction of `object`. Every
+    /// entry must lie under `target`; for kCreate, the instance of the first
+    /// entry becomes the target. Returns kNeedMore, or the response code of a
+    /// failure.
+    uint8_t begin(Kind kind, const Path& target, Object& object, io::Decoder& decoder);
+
+    /// Applies the entries the decoder holds. Returns kNeedMore when it needs
+    /// more of the payload. Otherwise the transaction has ended, and the
+    /// result is 2.04 (2.01 for Create) after a commit, or the code of the
+    /// failure after a rollback.
+    uint8_t apply();
+
+    /// Rolls the transaction back, for a transfer that was abandoned.
+    void abort();
+
+    /// The instance that a successful Create made.
+    uint16_t instance_id() const { return target_.ids[1]; }
+    uint16_t object_id() const { return object_->id(); }
+
+  private:
+    uint8_t open_entry(const Path& path);
+    uint8_t write_value(const Value& value, io::ValueChunk chunk);
+    uint8_t finish(uint8_t result);
+
+    Kind kind_ = Kind::kReplace;
+    Object* object_ = nullptr;
+    io::Decoder* decoder_ = nullptr;
+    Path target_;
+    bool in_transaction_ = false;
+    bool instance_created_ = false;
+    uint32_t entry_count_ = 0;
+
+    // The entry whose value is being read; a long value takes several reads.
+    bool entry_open_ = false;
+    bool skip_entry_ = false;
+    // A multiple resource written with no instances (TLV).
+    bool emptied_resource_ = false;
+    Path entry_path_;
+    DataType entry_type_ = DataType::kNone;
+
+    // The multiple resource whose old instances a replace has removed.
+    uint16_t cleared_instance_ = 0xffff;
+    uint16_t cleared_resource_ = 0xffff;
+};
+
+}  // namespace lwm2m::dm
