@@ -70,10 +70,23 @@
 #define LWM2M_MAX_ATTRIBUTES 8
 #endif
 
-/// Bytes a request sent in Block1 blocks (RFC 7959) may have in all. The
-/// blocks are assembled here, and the request is served when the last one
-/// arrives. 0 turns Block1 off: such requests get 4.13 with Size1.
-/// RAM cost: this many bytes plus 16 in the Client object.
+/// Bytes kept from one Block1 block (RFC 7959) to the next while a Write or
+/// Create in TLV, opaque or text/plain is applied block by block, which lets
+/// such a payload have any size. A value of up to this many bytes, TLV
+/// header included, reaches Object::write() whole; a longer string or opaque
+/// value goes to Object::write_chunk() in pieces, and a longer text/plain
+/// value gets 4.13. 0 turns this off, and such requests are assembled like
+/// any other (LWM2M_BLOCK1_BUFFER_SIZE). At least 16 if not 0. RAM cost:
+/// this many bytes plus about 200 (400 on a 64-bit host) in the Client object.
+#ifndef LWM2M_BLOCK1_CARRY_SIZE
+#define LWM2M_BLOCK1_CARRY_SIZE 128
+#endif
+
+/// Bytes a request sent in Block1 blocks may have in all when it is not
+/// applied block by block: Write-Composite, Execute, and the SenML, CBOR and
+/// LwM2M CBOR or JSON formats. The blocks are assembled here, and the request
+/// is served when the last one arrives. With 0, such requests get 4.13 with
+/// Size1. RAM cost: this many bytes in the Client object.
 #ifndef LWM2M_BLOCK1_BUFFER_SIZE
 #define LWM2M_BLOCK1_BUFFER_SIZE 0
 #endif

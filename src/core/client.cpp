@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/block1.hpp"
 #include "core/context.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
@@ -99,6 +100,8 @@ Status Client::remove_object(uint16_t object_id) {
         if (data.objects[i]->id() != object_id) {
             continue;
         }
+        // A streamed write may hold the object's transaction open.
+        core::end_block1_transfer(data, "an object was removed");
         for (uint8_t j = i; j + 1 < data.object_count; ++j) {
             data.objects[j] = data.objects[j + 1];
         }
@@ -217,6 +220,7 @@ void Client::step() {
         device.factory_reset(device.factory_reset_context);
     }
     core::check_retransmission(ctx);
+    core::step_block1(ctx);
     core::step_registration(ctx);
     core::step_queue_mode(ctx);
 }
@@ -228,6 +232,8 @@ uint32_t Client::time_until_next_step_ms() const {
     uint64_t next = core::next_registration_event_ms(data_);
     const uint64_t queue_deadline = core::queue_mode_deadline_ms(data_);
     next = queue_deadline < next ? queue_deadline : next;
+    const uint64_t block1_deadline = core::next_block1_event_ms(data_);
+    next = block1_deadline < next ? block1_deadline : next;
     if (data_.reboot_requested || data_.factory_reset_requested) {
         next = 0;
     }

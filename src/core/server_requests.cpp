@@ -135,7 +135,7 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         response_code = code::kNotFound;
     }
     if (response_code == 0) {
-        const Block1Result block1 = handle_block1(ctx, request, response);
+        const Block1Result block1 = handle_block1(ctx, request, path, response);
         switch (block1.outcome) {
             case Block1Outcome::kNone:
                 response_code = dm::handle_request(request, path, data, ctx.clock, response);
@@ -146,8 +146,13 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
                 add_final_block1_option(block1, response);
                 break;
             case Block1Outcome::kContinue:
-            case Block1Outcome::kFailed:
                 response_code = block1.response_code;
+                break;
+            case Block1Outcome::kAnswered:
+                response_code = block1.response_code;
+                if (block1.acknowledge) {
+                    response.add_uint_option(option::kBlock1, block1.block_value);
+                }
                 break;
         }
     }

@@ -274,6 +274,20 @@ bool parse_path(const coap::Message& request, Path& path) {
     return true;
 }
 
+uint8_t find_target(const coap::Message& request, const Path& path, detail::ClientData& data,
+                    Object*& object) {
+    object = find_object(data, path.ids[0]);
+    if (object == nullptr) {
+        return code::kNotFound;
+    }
+    // The Security object is reserved to the Bootstrap-Server (LwM2M Core, E.1).
+    if (object->id() == kSecurityObject) {
+        return code::kUnauthorized;
+    }
+    const bool create_request = request.code == code::kPost && path.length == 1;
+    return create_request ? 0 : check_target(path, *object);
+}
+
 uint8_t handle_request(const coap::Message& request, const Path& path, detail::ClientData& data,
                        Clock& clock, MessageWriter& response) {
     (void)clock;
@@ -287,20 +301,10 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
         }
         return code::kMethodNotAllowed;
     }
-    Object* object = find_object(data, path.ids[0]);
-    if (object == nullptr) {
-        return code::kNotFound;
-    }
-    // The Security object is reserved to the Bootstrap-Server (LwM2M Core, E.1).
-    if (object->id() == kSecurityObject) {
-        return code::kUnauthorized;
-    }
-    const bool create_request = request.code == code::kPost && path.length == 1;
-    if (!create_request) {
-        const uint8_t missing = check_target(path, *object);
-        if (missing != 0) {
-            return missing;
-        }
+    Object* object = nullptr;
+    const uint8_t missing = find_target(request, path, data, object);
+    if (missing != 0) {
+        return missing;
     }
 
     uint32_t accept = 0;

@@ -24,6 +24,13 @@ Object* find_object(detail::ClientData& data, uint16_t object_id);
 /// True if instance `instance_id` of `object` exists.
 bool has_instance(const Object& object, uint16_t instance_id);
 
+/// Finds the object of a request on `path` (length 1 or more) and checks that
+/// the instance, resource and resource instance it names exist, except for a
+/// Create. Returns 0 with `object` set, or the response code: 4.04, or 4.01
+/// for the Security object.
+uint8_t find_target(const coap::Message& request, const Path& path, detail::ClientData& data,
+                    Object*& object);
+
 uint8_t read(const coap::Message& request, const Path& path, Object& object,
              detail::ClientData& data, coap::MessageWriter& response);
 /// Read-Composite: FETCH on "/" with the paths in SenML (LwM2M Core 1.1, 6.3.8).
@@ -40,6 +47,12 @@ uint8_t write(const coap::Message& request, const Path& path, Object& object, bo
 /// Create: POST on an object; adds the Location-Path of the new instance.
 uint8_t create(const coap::Message& request, const Path& path, Object& object,
                coap::MessageWriter& response);
+
+/// Reads the Content-Format of `request` into `format`, text/plain when it
+/// has none. Returns false for a value longer than 2 bytes.
+bool request_format(const coap::Message& request, uint32_t& format);
+/// Adds the Location-Path of a created instance: "oid", "iid".
+void add_location(coap::MessageWriter& response, uint16_t object_id, uint16_t instance_id);
 
 /// Checks a Write on `path` before its payload is read, and reads its
 /// Content-Format (text/plain when absent) into `format`. Returns 0 or the

@@ -10,22 +10,6 @@ namespace {
 namespace code = coap::code;
 namespace option = coap::option;
 
-// Reads the request's Content-Format; text/plain when it has none.
-bool request_format(const coap::Message& request, uint32_t& format) {
-    format = coap::format::kTextPlain;
-    return request.find(option::kContentFormat) == nullptr ||
-           request.find_uint(option::kContentFormat, format, 2);
-}
-
-// Adds the Location-Path of a created instance: "oid", "iid".
-void add_location(coap::MessageWriter& response, uint16_t object_id, uint16_t instance_id) {
-    char text[6];
-    const size_t object_length = coap::format_uint(object_id, text);
-    response.add_option(option::kLocationPath, {reinterpret_cast<uint8_t*>(text), object_length});
-    const size_t instance_length = coap::format_uint(instance_id, text);
-    response.add_option(option::kLocationPath, {reinterpret_cast<uint8_t*>(text), instance_length});
-}
-
 // The lowest instance ID that `object` does not use.
 uint16_t free_instance_id(const Object& object) {
     uint16_t instance_id = 0;
@@ -36,6 +20,20 @@ uint16_t free_instance_id(const Object& object) {
 }
 
 }  // namespace
+
+bool request_format(const coap::Message& request, uint32_t& format) {
+    format = coap::format::kTextPlain;
+    return request.find(option::kContentFormat) == nullptr ||
+           request.find_uint(option::kContentFormat, format, 2);
+}
+
+void add_location(coap::MessageWriter& response, uint16_t object_id, uint16_t instance_id) {
+    char text[6];
+    const size_t object_length = coap::format_uint(object_id, text);
+    response.add_option(option::kLocationPath, {reinterpret_cast<uint8_t*>(text), object_length});
+    const size_t instance_length = coap::format_uint(instance_id, text);
+    response.add_option(option::kLocationPath, {reinterpret_cast<uint8_t*>(text), instance_length});
+}
 
 uint8_t check_write(const coap::Message& request, const Path& path, const Object& object,
                     uint32_t& format) {

@@ -8,108 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "coap/message.hpp"
-#include "fakes.hpp"
+#include "client_fixture.hpp"
 
 namespace lwm2m {
 namespace {
-
-using coap::Message;
-using coap::MessageWriter;
-using coap::Type;
-using testing::FakeClock;
-using testing::FakeRandom;
-using testing::FakeTransport;
-namespace code = coap::code;
-namespace option = coap::option;
-
-std::string option_text(const coap::Option& option) {
-    return {reinterpret_cast<const char*>(option.value.data()), option.value.size()};
-}
-
-std::vector<std::string> options_of(const Message& message, uint16_t number) {
-    std::vector<std::string> values;
-    for (uint8_t i = 0; i < message.option_count; ++i) {
-        if (message.options[i].number == number) {
-            values.push_back(option_text(message.options[i]));
-        }
-    }
-    return values;
-}
-
-class ClientTest : public ::testing::Test {
-protected:
-    ClientTest() : client_(transport_, clock_, random_) {
-        config_.endpoint_name = "dev1";
-        config_.server_uri = "coap://192.0.2.1:5683";
-        config_.lifetime_s = 300;
-        config_.device.manufacturer = "Acme";
-    }
-
-    void configure() { ASSERT_EQ(client_.configure(config_), Status::kOk); }
-
-    Message sent(size_t index) {
-        Message message;
-        EXPECT_LT(index, transport_.sent_count);
-        EXPECT_EQ(coap::decode(transport_.sent[index].view(), message), coap::DecodeResult::kOk);
-        return message;
-    }
-
-    Message last_sent() { return sent(transport_.sent_count - 1); }
-
-    // Sends a piggybacked response with `response_code` and the given
-    // Location-Path segments to the last request the client sent.
-    void respond(uint8_t response_code, std::vector<const char*> location = {}) {
-        const Message request = last_sent();
-        uint8_t buffer[128];
-        MessageWriter writer(buffer);
-        writer.header(Type::kAcknowledgement, response_code, request.message_id,
-                      request.token_view());
-        for (const char* segment : location) {
-            writer.add_option(option::kLocationPath, segment);
-        }
-        transport_.deliver(writer.bytes());
-        client_.step();
-    }
-
-    void register_client() {
-        configure();
-        client_.step();
-        respond(code::kCreated, {"rd", "5a"});
-        ASSERT_EQ(client_.registration_state(), RegistrationState::kRegistered);
-    }
-
-    void advance(uint64_t ms) {
-        clock_.now_ms += ms;
-        client_.step();
-    }
-
-    // Sends a CON request from the server and returns the client's reply.
-    Message server_request(uint8_t method, std::vector<const char*> path, uint16_t message_id,
-                           int accept = -1) {
-        uint8_t buffer[128];
-        MessageWriter writer(buffer);
-        const uint8_t token[] = {0xa1, 0xb2};
-        writer.header(Type::kConfirmable, method, message_id, token);
-        for (const char* segment : path) {
-            writer.add_option(option::kUriPath, segment);
-        }
-        if (accept >= 0) {
-            writer.add_uint_option(option::kAccept, static_cast<uint32_t>(accept));
-        }
-        const size_t before = transport_.sent_count;
-        transport_.deliver(writer.bytes());
-        client_.step();
-        EXPECT_EQ(transport_.sent_count, before + 1);
-        return last_sent();
-    }
-
-    FakeTransport transport_;
-    FakeClock clock_;
-    FakeRandom random_;
-    ClientConfig config_;
-    Client client_;
-};
 
 TEST_F(ClientTest, RegisterCarriesParametersAndLinks) {
     configure();
@@ -137,19 +39,19 @@ TEST_F(ClientTest, RegisterWireBytes) {
     client_.step();
 
     const uint8_t expected[] = {
-        0x44, 0x02, 0x00, 0x00,       // ver 1, CON, token length 4; POST; message ID 0
-        0x00, 0x00, 0x00, 0x00,       // token (the fake random source gives zeros)
-        0xb2, 'r', 'd',               // Uri-Path (11): delta 11, length 2
-        0x11, 40,                     // Content-Format (12): delta 1, length 1, 40
-        0x34, 'e', 'p', '=', 'e',     // Uri-Query (15): delta 3, length 4
-        0x05, 'l', 't', '=', '6', '0',                    // Uri-Query: delta 0, length 5
-        0x09, 'l', 'w', 'm', '2', 'm', '=', '1', '.', '1',  // Uri-Query: length 9
-        0x03, 'b', '=', 'U',                              // Uri-Query: length 3
-        0xff,                                             // payload marker
-        '<', '/', '1', '>', ';', 'v', 'e', 'r', '=', '1', '.', '1', ',',  // </1>;ver=1.1,
-        '<', '/', '1', '/', '0', '>', ',',                               // </1/0>,
-        '<', '/', '3', '>', ';', 'v', 'e', 'r', '=', '1', '.', '1', ',',  // </3>;ver=1.1,
-        '<', '/', '3', '/', '0', '>',                                    // </3/0>
+        0x44, 0x02, 0x00, 0x00,            // ver 1, CON, token length 4; POST; message ID 0
+        0x00, 0x00, 0x00, 0x00,            // token (the fake random source gives zeros)
+        0xb2, 'r',  'd',                   // Uri-Path (11): delta 11, length 2
+        0x11, 40,                          // Content-Format (12): delta 1, length 1, 40
+        0x34, 'e',  'p',  '=',  'e',       // Uri-Query (15): delta 3, length 4
+        0x05, 'l',  't',  '=',  '6', '0',  // Uri-Query: delta 0, length 5
+        0x09, 'l',  'w',  'm',  '2', 'm', '=', '1', '.', '1',                 // Uri-Query: length 9
+        0x03, 'b',  '=',  'U',                                                // Uri-Query: length 3
+        0xff,                                                                 // payload marker
+        '<',  '/',  '1',  '>',  ';', 'v', 'e', 'r', '=', '1', '.', '1', ',',  // </1>;ver=1.1,
+        '<',  '/',  '1',  '/',  '0', '>', ',',                                // </1/0>,
+        '<',  '/',  '3',  '>',  ';', 'v', 'e', 'r', '=', '1', '.', '1', ',',  // </3>;ver=1.1,
+        '<',  '/',  '3',  '/',  '0', '>',                                     // </3/0>
     };
     const std::span<const uint8_t> bytes = transport_.last_sent().view();
     ASSERT_EQ(bytes.size(), sizeof(expected));
@@ -697,8 +599,7 @@ TEST_F(ClientTest, ResponseWithTooManyOptionsFails) {
     const Message request = last_sent();
     uint8_t buffer[256];
     MessageWriter writer(buffer);
-    writer.header(Type::kAcknowledgement, code::kCreated, request.message_id,
-                  request.token_view());
+    writer.header(Type::kAcknowledgement, code::kCreated, request.message_id, request.token_view());
     for (int i = 0; i < LWM2M_MAX_OPTIONS + 1; ++i) {
         writer.add_option(option::kLocationPath, "a");
     }
@@ -743,7 +644,7 @@ TEST_F(ClientTest, BlockedSendIsRetriedSoon) {
 
 // A temperature sensor (object 3303) with one instance and one readable value.
 class TemperatureObject final : public Object {
-public:
+  public:
     TemperatureObject() : Object(3303, kResources) {}
 
     Status read(uint16_t, uint16_t resource_id, uint16_t, Value& value) override {
@@ -754,7 +655,7 @@ public:
         return Status::kOk;
     }
 
-private:
+  private:
     static constexpr ResourceDefinition kResources[] = {
         {5700, Operations::kRead, DataType::kFloat, false, true},  // Sensor Value
     };
@@ -801,121 +702,6 @@ TEST_F(ClientTest, DisableDeregistersForTimeout) {
     // Disable Timeout defaults to 86400 s.
     EXPECT_EQ(client_.time_until_next_step_ms(), 86400000u);
 }
-
-#if LWM2M_BLOCK1_BUFFER_SIZE >= 4096
-// An object with one writable opaque resource (/30000/0/0) of up to 4000 bytes.
-class BlobObject final : public Object {
-public:
-    BlobObject() : Object(30000, kResources) {}
-
-    Status write(uint16_t, uint16_t, uint16_t, const Value& value) override {
-        ++writes;
-        size = value.bytes.size();
-        first = size > 0 ? value.bytes[0] : 0;
-        last = size > 0 ? value.bytes[size - 1] : 0;
-        return size <= 4000 ? Status::kOk : Status::kNoSpace;
-    }
-
-    int writes = 0;
-    size_t size = 0;
-    uint8_t first = 0;
-    uint8_t last = 0;
-
-private:
-    static constexpr ResourceDefinition kResources[] = {
-        {0, Operations::kReadWrite, DataType::kOpaque, false, true},
-    };
-};
-
-class Block1Test : public ClientTest {
-protected:
-    void SetUp() override {
-        register_client();
-        ASSERT_EQ(client_.add_object(blob_), Status::kOk);
-        client_.step();
-        respond(code::kChanged);  // the Update that lists the new object
-    }
-
-    // Sends block `number` (1024-byte blocks) of a `total`-byte opaque write
-    // whose byte i is i % 251, and returns the client's reply.
-    Message send_block(uint32_t number, size_t total, uint16_t message_id) {
-        std::vector<uint8_t> buffer(1400);
-        MessageWriter writer(buffer);
-        const uint8_t token[] = {0x42};
-        writer.header(Type::kConfirmable, code::kPut, message_id, token);
-        writer.add_option(option::kUriPath, "30000");
-        writer.add_option(option::kUriPath, "0");
-        writer.add_option(option::kUriPath, "0");
-        writer.add_uint_option(option::kContentFormat, coap::format::kOpaque);
-        const size_t offset = number * 1024;
-        const size_t length = std::min<size_t>(1024, total - offset);
-        const bool more = offset + length < total;
-        writer.add_uint_option(option::kBlock1, (number << 4) | (more ? 0x08 : 0) | 6);
-        std::vector<uint8_t> chunk(length);
-        for (size_t i = 0; i < length; ++i) {
-            chunk[i] = static_cast<uint8_t>((offset + i) % 251);
-        }
-        writer.append_payload(chunk);
-        transport_.deliver(writer.bytes());
-        client_.step();
-        return last_sent();
-    }
-
-    BlobObject blob_;
-};
-
-TEST_F(Block1Test, AssemblesBlocksThenWritesOnce) {
-    EXPECT_EQ(send_block(0, 3000, 0x900).code, code::kContinue);
-    EXPECT_EQ(send_block(1, 3000, 0x901).code, code::kContinue);
-    EXPECT_EQ(blob_.writes, 0);
-    const Message last = send_block(2, 3000, 0x902);
-    EXPECT_EQ(last.code, code::kChanged);
-    uint32_t block = 0;
-    ASSERT_TRUE(last.find_uint(option::kBlock1, block));
-    EXPECT_EQ(block, (2u << 4) | 6);
-    EXPECT_EQ(blob_.writes, 1);
-    EXPECT_EQ(blob_.size, 3000u);
-    EXPECT_EQ(blob_.last, 2999 % 251);
-}
-
-TEST_F(Block1Test, MissingBlockIs408) {
-    EXPECT_EQ(send_block(0, 3000, 0x910).code, code::kContinue);
-    EXPECT_EQ(send_block(2, 3000, 0x911).code, code::kRequestEntityIncomplete);
-    EXPECT_EQ(blob_.writes, 0);
-}
-
-TEST_F(Block1Test, RepeatedBlockStoredOnce) {
-    EXPECT_EQ(send_block(0, 2048 + 10, 0x920).code, code::kContinue);
-    // The same block again under a new message ID, as after a lost ACK.
-    EXPECT_EQ(send_block(0, 2048 + 10, 0x921).code, code::kContinue);
-    EXPECT_EQ(send_block(1, 2048 + 10, 0x922).code, code::kContinue);
-    EXPECT_EQ(send_block(2, 2048 + 10, 0x923).code, code::kChanged);
-    EXPECT_EQ(blob_.size, 2058u);
-}
-
-TEST_F(Block1Test, NewFirstBlockRestarts) {
-    EXPECT_EQ(send_block(0, 3000, 0x930).code, code::kContinue);
-    EXPECT_EQ(send_block(0, 1500, 0x931).code, code::kContinue);
-    EXPECT_EQ(send_block(1, 1500, 0x932).code, code::kChanged);
-    EXPECT_EQ(blob_.size, 1500u);
-}
-
-TEST_F(Block1Test, TooLargeIs413WithSize1) {
-    const size_t total = LWM2M_BLOCK1_BUFFER_SIZE + 1024;
-    Message reply;
-    for (uint32_t number = 0; number * 1024 < total; ++number) {
-        reply = send_block(number, total, static_cast<uint16_t>(0x940 + number));
-        if (reply.code != code::kContinue) {
-            break;
-        }
-    }
-    EXPECT_EQ(reply.code, code::kRequestEntityTooLarge);
-    uint32_t size1 = 0;
-    ASSERT_TRUE(reply.find_uint(option::kSize1, size1));
-    EXPECT_EQ(size1, static_cast<uint32_t>(LWM2M_BLOCK1_BUFFER_SIZE));
-    EXPECT_EQ(blob_.writes, 0);
-}
-#endif
 
 TEST_F(ClientTest, IdleClientHasNoWorkUntilUpdate) {
     register_client();

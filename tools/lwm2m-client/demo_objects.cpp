@@ -144,14 +144,36 @@ Status AppDataContainer::read(uint16_t, uint16_t resource_id, uint16_t resource_
     return Status::kOk;
 }
 
-Status AppDataContainer::write(uint16_t, uint16_t resource_id, uint16_t resource_instance_id,
-                               const Value& value) {
-    if (resource_id != 0 || resource_instance_id != 0 || value.bytes.size() > kDataSize) {
+Status AppDataContainer::write(uint16_t instance_id, uint16_t resource_id,
+                               uint16_t resource_instance_id, const Value& value) {
+    return write_chunk(instance_id, resource_id, resource_instance_id, value, 0, true);
+}
+
+Status AppDataContainer::write_chunk(uint16_t, uint16_t resource_id,
+                                     uint16_t resource_instance_id, const Value& value,
+                                     size_t offset, bool) {
+    if (resource_id != 0 || resource_instance_id != 0) {
         return Status::kInvalidArgument;
     }
-    std::memcpy(data_, value.bytes.data(), value.bytes.size());
-    size_ = value.bytes.size();
+    if (offset > kDataSize || value.bytes.size() > kDataSize - offset) {
+        return Status::kNoSpace;
+    }
+    std::memcpy(staged_ + offset, value.bytes.data(), value.bytes.size());
+    staged_size_ = offset + value.bytes.size();
+    staged_written_ = true;
     return Status::kOk;
+}
+
+Status AppDataContainer::begin_transaction() {
+    staged_written_ = false;
+    return Status::kOk;
+}
+
+void AppDataContainer::commit_transaction() {
+    if (staged_written_) {
+        std::memcpy(data_, staged_, staged_size_);
+        size_ = staged_size_;
+    }
 }
 
 }  // namespace demo

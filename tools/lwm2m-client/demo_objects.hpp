@@ -48,7 +48,9 @@ public:
 };
 
 /// Binary App Data Container (19), one instance whose Data resource (0) has
-/// one 5000-byte opaque value: large enough that a Read of it needs Block2.
+/// one opaque value of up to 5000 bytes: large enough that a Read of it needs
+/// Block2 and a Write Block1. A Write goes to a staging copy, which commit
+/// keeps and rollback drops, so a failed block-wise Write changes nothing.
 class AppDataContainer final : public lwm2m::Object {
 public:
     static constexpr size_t kDataSize = 5000;
@@ -61,10 +63,18 @@ public:
                        lwm2m::Value& value) override;
     lwm2m::Status write(uint16_t instance_id, uint16_t resource_id,
                         uint16_t resource_instance_id, const lwm2m::Value& value) override;
+    lwm2m::Status write_chunk(uint16_t instance_id, uint16_t resource_id,
+                              uint16_t resource_instance_id, const lwm2m::Value& value,
+                              size_t offset, bool last) override;
+    lwm2m::Status begin_transaction() override;
+    void commit_transaction() override;
 
 private:
     uint8_t data_[kDataSize] = {};
     size_t size_ = kDataSize;
+    uint8_t staged_[kDataSize] = {};
+    size_t staged_size_ = 0;
+    bool staged_written_ = false;
 };
 
 }  // namespace demo

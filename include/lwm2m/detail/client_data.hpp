@@ -2,6 +2,7 @@
 // object (its size is known at compile time); not part of the API.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "lwm2m/client_config.hpp"
@@ -56,15 +57,30 @@ struct AttributeSet {
     double step = 0;
 };
 
-/// A request arriving in Block1 blocks (RFC 7959, 2.5), assembled in order.
+/// Bytes for the state of a Write or Create applied block by block: its
+/// decoder, its progress and the carry buffer (dm/streamed_write.cpp checks
+/// that they fit).
+inline constexpr size_t kStreamedWriteStateSize = LWM2M_BLOCK1_CARRY_SIZE > 0
+                                                      ? 44 * sizeof(void*) + LWM2M_BLOCK1_CARRY_SIZE
+                                                      : 1;
+
+/// A request arriving in Block1 blocks (RFC 7959, 2.5), in order.
 struct Block1Transfer {
     /// Identifies the request: method and a hash of its Uri-Path and
     /// Content-Format, so a block of another request does not join.
     uint32_t key = 0;
     uint32_t next_number = 0;
+    /// Bytes received so far.
     uint32_t size = 0;
     uint8_t size_exponent = 0;
     bool active = false;
+    /// Applied block by block (dm/streamed_write.hpp) rather than assembled.
+    bool streamed = false;
+    /// When an abandoned transfer is dropped: EXCHANGE_LIFETIME after its last block.
+    uint64_t expiry_ms = 0;
+#if LWM2M_BLOCK1_CARRY_SIZE > 0
+    alignas(8) unsigned char streamed_write[kStreamedWriteStateSize] = {};
+#endif
 #if LWM2M_BLOCK1_BUFFER_SIZE > 0
     uint8_t buffer[LWM2M_BLOCK1_BUFFER_SIZE] = {};
 #endif
