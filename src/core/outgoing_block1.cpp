@@ -81,7 +81,7 @@ void send_next_block(Context& ctx, const coap::Message& response) {
     send_block(ctx);
 }
 
-// RFC 7959, 2.9.3: 4.13 with a Block1 option asks for blocks of its size.
+// RFC 7959, 2.9.3: 4.13 with a Block1 option requests blocks of its size.
 // Returns false if it names no size smaller than the current one.
 bool restart_with_smaller_blocks(Context& ctx, const coap::Message& response) {
     const PendingRequest& pending = ctx.data.pending;
@@ -179,10 +179,11 @@ bool continue_block1_transfer(Context& ctx, const coap::Message& response) {
         return true;
     }
     if (response.code == code::kRequestEntityIncomplete && pending.block_restarts == 0) {
-        // RFC 7959, 2.9.2: the server misses blocks, for example after it
-        // dropped the transfer. One fresh start, then 4.08 is a rejection.
+        // RFC 7959, 2.9.2: blocks are missing at the server, for example
+        // after it dropped the transfer. The transfer starts again once, and
+        // a second 4.08 is a rejection.
         ++pending.block_restarts;
-        LWM2M_LOG_INFO("server misses Block1 blocks (4.08), sending the request again");
+        LWM2M_LOG_INFO("server is missing Block1 blocks (4.08), sending the request again");
         restart_transfer(ctx, pending.block_size_exponent);
         return true;
     }

@@ -1,5 +1,5 @@
 // Register and Update whose link list does not fit the out buffer: the client
-// sends it in Block1 blocks (RFC 7959) and follows the server's answers.
+// sends it in Block1 blocks (RFC 7959) and follows the server's responses.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -89,7 +89,7 @@ class RegisterBlock1Test : public ::testing::Test {
         return {bytes.begin(), bytes.end()};
     }
 
-    // Answers the last request with a piggybacked response. `block1_value`
+    // Responds to the last request with a piggybacked response. `block1_value`
     // below 0 leaves out the Block1 option.
     void respond(uint8_t response_code, int64_t block1_value = -1,
                  std::vector<const char*> location = {}, int64_t size1 = -1) {
@@ -111,7 +111,7 @@ class RegisterBlock1Test : public ::testing::Test {
         client_.step();
     }
 
-    // Answers with raw option bytes after the header, for malformed options.
+    // Responds with raw option bytes after the token, for malformed options.
     void respond_raw(uint8_t response_code, std::vector<uint8_t> options) {
         const Message request = last_sent();
         std::vector<uint8_t> bytes = {0x60 | LWM2M_TOKEN_LENGTH, response_code,
