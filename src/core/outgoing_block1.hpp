@@ -13,6 +13,8 @@ namespace lwm2m::core {
 /// Writes the whole payload of the pending request into `sink`. It is called
 /// to measure the payload and again for every block and every retransmission,
 /// so it must write the same bytes each time.
+// NOTE: an object instance added or removed while the blocks go out changes
+// the later blocks, so the server assembles a list that matches neither state.
 using PayloadSource = void (*)(const detail::ClientData& data, io::PayloadSink& sink);
 
 /// Appends the payload of the pending request to `writer`, whose options must
