@@ -12,7 +12,8 @@
 #endif
 
 /// Size of the buffer in which an outgoing message is built. RAM cost: this many
-/// bytes in the Client object. It bounds the Register payload and every response.
+/// bytes in the Client object. It bounds every response and the Block1 block
+/// size of a Register or Update whose payload does not fit in one message.
 #ifndef LWM2M_OUT_BUFFER_SIZE
 #define LWM2M_OUT_BUFFER_SIZE 1200
 #endif

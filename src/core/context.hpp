@@ -26,6 +26,9 @@ uint32_t initial_ack_timeout_ms(Context& ctx);
 uint32_t max_transmit_wait_ms(const CoapTransmission& coap);
 uint32_t exchange_lifetime_ms(const CoapTransmission& coap);
 uint16_t next_message_id(Context& ctx);
+/// Gives the pending request a new message ID and token and restarts its
+/// retransmission timer, for a new exchange such as the next Block1 block.
+void renew_exchange(Context& ctx);
 void send_empty(Context& ctx, coap::Type type, uint16_t message_id);
 Status send_datagram(Context& ctx, std::span<const uint8_t> datagram);
 /// Sends the pending request's bytes; if the transport would block, marks the

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/context.hpp"
+#include "core/outgoing_block1.hpp"
 #include "lwm2m/log.hpp"
 
 LWM2M_LOG_MODULE("coap");
@@ -58,6 +59,14 @@ bool has_unknown_critical_option(const Message& message) {
     return false;
 }
 
+// Passes a response to the Block1 transfer of the pending request, and
+// completes the request with it unless the transfer goes on.
+void take_response(Context& ctx, const Message& response) {
+    if (!continue_block1_transfer(ctx, response)) {
+        complete_pending_request(ctx, response);
+    }
+}
+
 void handle_empty(Context& ctx, const Message& message) {
     PendingRequest& pending = ctx.data.pending;
     const bool matches_pending =
@@ -100,14 +109,14 @@ void handle_response(Context& ctx, const Message& message) {
                                   message.message_id);
                 return;
             }
-            complete_pending_request(ctx, message);
+            take_response(ctx, message);
             return;
         case Type::kConfirmable:
             if (token_ok && !has_unknown_critical_option(message)) {
                 send_empty(ctx, Type::kAcknowledgement, message.message_id);
                 ctx.data.have_separate_response = true;
                 ctx.data.separate_response_message_id = message.message_id;
-                complete_pending_request(ctx, message);
+                take_response(ctx, message);
             } else if (ctx.data.have_separate_response &&
                        message.message_id == ctx.data.separate_response_message_id) {
                 // RFC 7252, 4.5: acknowledge every copy of a duplicate CON.
@@ -118,7 +127,7 @@ void handle_response(Context& ctx, const Message& message) {
             return;
         case Type::kNonConfirmable:
             if (token_ok && !has_unknown_critical_option(message)) {
-                complete_pending_request(ctx, message);
+                take_response(ctx, message);
             }
             return;
         case Type::kReset:
@@ -201,6 +210,19 @@ uint32_t exchange_lifetime_ms(const CoapTransmission& coap) {
 
 uint16_t next_message_id(Context& ctx) {
     return ctx.data.next_message_id++;
+}
+
+void renew_exchange(Context& ctx) {
+    PendingRequest& pending = ctx.data.pending;
+    pending.message_id = next_message_id(ctx);
+    for (uint8_t& byte : pending.token) {
+        byte = static_cast<uint8_t>(ctx.random.next_u32());
+    }
+    pending.retransmissions = 0;
+    pending.acknowledged = false;
+    pending.unsent = false;
+    pending.timeout_ms = initial_ack_timeout_ms(ctx);
+    pending.deadline_ms = ctx.now_ms + pending.timeout_ms;
 }
 
 Status send_datagram(Context& ctx, std::span<const uint8_t> datagram) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/context.hpp"
+#include "core/outgoing_block1.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
 
@@ -123,14 +124,9 @@ void begin_request(Context& ctx, PendingRequest::Kind kind) {
     PendingRequest& pending = ctx.data.pending;
     pending = {};
     pending.kind = kind;
-    pending.message_id = next_message_id(ctx);
-    for (uint8_t& byte : pending.token) {
-        byte = static_cast<uint8_t>(ctx.random.next_u32());
-    }
-    pending.timeout_ms = initial_ack_timeout_ms(ctx);
+    renew_exchange(ctx);
     pending.sent_ms = ctx.now_ms;
     pending.lifetime_s = ctx.data.server.lifetime_s;
-    pending.deadline_ms = ctx.now_ms + pending.timeout_ms;
 }
 
 bool send_pending(Context& ctx) {
@@ -296,7 +292,9 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
             if (data.config.queue_mode && data.config.version != Lwm2mVersion::k1_0) {
                 writer.add_option(option::kUriQuery, "Q");
             }
-            dm::write_registration_links(data, writer);
+            if (!append_request_payload(ctx, writer, dm::write_registration_links)) {
+                return {};
+            }
             break;
         }
         case PendingRequest::Kind::kUpdate: {
@@ -312,8 +310,8 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
             if ((pending.update_parameters & detail::changed::kBinding) != 0) {
                 write_binding_query(writer, data);
             }
-            if (with_links) {
-                dm::write_registration_links(data, writer);
+            if (with_links && !append_request_payload(ctx, writer, dm::write_registration_links)) {
+                return {};
             }
             break;
         }

@@ -6,6 +6,7 @@
 
 #include "dm/attributes.hpp"
 #include "dm/operations.hpp"
+#include "io/payload_sink.hpp"
 #include "lwm2m/log.hpp"
 
 LWM2M_LOG_MODULE("dm");
@@ -102,6 +103,20 @@ void append_link(MessageWriter& out, bool first, const Path& path) {
         out.append_payload_uint(path.ids[i]);
     }
     out.append_payload(">");
+}
+
+// The same link as append_link(), written to a payload stream.
+void write_link(io::PayloadSink& out, bool first, const Path& path) {
+    out.write(first ? "</" : ",</");
+    for (uint8_t i = 0; i < path.length; ++i) {
+        if (i > 0) {
+            out.write("/");
+        }
+        char digits[5];
+        const size_t length = coap::format_uint(path.ids[i], digits);
+        out.write({reinterpret_cast<const uint8_t*>(digits), length});
+    }
+    out.write(">");
 }
 
 // Checks that the object instance, resource and resource instance named by
@@ -348,7 +363,7 @@ void register_builtin_objects(detail::ClientData& data, Clock& clock) {
     data.object_count = 3;
 }
 
-void write_registration_links(const detail::ClientData& data, MessageWriter& payload) {
+void write_registration_links(const detail::ClientData& data, io::PayloadSink& payload) {
     bool first = true;
     for (uint8_t i = 0; i < data.object_count; ++i) {
         const Object& object = *data.objects[i];
@@ -358,17 +373,17 @@ void write_registration_links(const detail::ClientData& data, MessageWriter& pay
         const int32_t first_instance = object.next_instance(-1);
         // An object with a version, or without instances, is listed on its own.
         if (object.version() != nullptr || first_instance < 0) {
-            append_link(payload, first, Path::object(object.id()));
+            write_link(payload, first, Path::object(object.id()));
             first = false;
             if (object.version() != nullptr) {
-                payload.append_payload(";ver=");
-                payload.append_payload(object.version());
+                payload.write(";ver=");
+                payload.write(object.version());
             }
         }
         for (int32_t instance = first_instance; instance >= 0;
              instance = object.next_instance(instance)) {
-            append_link(payload, first,
-                        Path::instance(object.id(), static_cast<uint16_t>(instance)));
+            write_link(payload, first,
+                       Path::instance(object.id(), static_cast<uint16_t>(instance)));
             first = false;
         }
     }

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "coap/message.hpp"
+#include "io/payload_sink.hpp"
 #include "lwm2m/detail/client_data.hpp"
 #include "lwm2m/platform.hpp"
 #include "lwm2m/value.hpp"
@@ -26,9 +27,11 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
 /// first three registered objects.
 void register_builtin_objects(detail::ClientData& data, Clock& clock);
 
-/// Appends the Register payload: the objects and their instances in CoRE
+/// Writes the Register payload: the objects and their instances in CoRE
 /// link-format, with the object version where it is not 1.0. The Security
-/// object is left out, as LwM2M Core 1.1, 6.2.1 requires.
-void write_registration_links(const detail::ClientData& data, coap::MessageWriter& payload);
+/// object is left out, as LwM2M Core 1.1, 6.2.1 requires. The output depends
+/// only on the registered objects, so a block of it can be taken by writing
+/// it again into a windowed sink.
+void write_registration_links(const detail::ClientData& data, io::PayloadSink& payload);
 
 }  // namespace lwm2m::dm

@@ -4,14 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <array>
 #include <cstring>
 #include <initializer_list>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "io/payload_sink.hpp"
 
 namespace lwm2m::dm {
 namespace {
@@ -647,19 +648,32 @@ TEST(Unit, DiscoverResourceInstanceBadRequest) {
 
 TEST(Unit, RegistrationLinksLeaveOutSecurity) {
     std::array<uint8_t, 96> buffer{};
-    MessageWriter writer(buffer);
-    writer.header(Type::kConfirmable, code::kPost, 1, {});
+    io::PayloadSink sink(buffer);
 
     detail::ClientData data;
     FakeClock clock;
     register_builtin_objects(data, clock);
-    write_registration_links(data, writer);
+    write_registration_links(data, sink);
 
-    Message message;
-    ASSERT_EQ(coap::decode(writer.bytes(), message), DecodeResult::kOk);
-    const std::string links(reinterpret_cast<const char*>(message.payload.data()),
-                            message.payload.size());
+    const std::string links(reinterpret_cast<const char*>(sink.kept().data()), sink.kept().size());
     EXPECT_EQ(links, "</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>");
+    EXPECT_FALSE(sink.overflowed());
+}
+
+TEST(Unit, RegistrationLinksWindow) {
+    detail::ClientData data;
+    FakeClock clock;
+    register_builtin_objects(data, clock);
+
+    // The window from byte 5 on, 10 bytes long, of "</1>;ver=1.1,</1/0>,...".
+    std::array<uint8_t, 10> buffer{};
+    io::PayloadSink sink(buffer, 5);
+    write_registration_links(data, sink);
+
+    const std::string window(reinterpret_cast<const char*>(sink.kept().data()), sink.kept().size());
+    EXPECT_EQ(window, "ver=1.1,</");
+    EXPECT_EQ(sink.total(), 39u);
+    EXPECT_TRUE(sink.overflowed());
 }
 
 // ---------------------------------------------------------------------------
@@ -769,12 +783,12 @@ TEST(Unit, WriteAttributesClearWithoutValue) {
 
 TEST(Unit, WriteAttributesRejectsBadCombinations) {
     const std::vector<std::vector<const char*>> invalid = {
-        {"gt=10", "lt=20"},            // lt must be below gt
-        {"gt=10", "lt=5", "st=3"},     // lt + 2 * st must be below gt
-        {"epmin=20", "epmax=10"},      // epmin above epmax
-        {"pmin=-1"},                   // negative period
-        {"color=red"},                 // unknown attribute
-        {"st=-1"},                     // negative step
+        {"gt=10", "lt=20"},         // lt must be below gt
+        {"gt=10", "lt=5", "st=3"},  // lt + 2 * st must be below gt
+        {"epmin=20", "epmax=10"},   // epmin above epmax
+        {"pmin=-1"},                // negative period
+        {"color=red"},              // unknown attribute
+        {"st=-1"},                  // negative step
     };
     for (const auto& queries : invalid) {
         DataModel model;
@@ -822,10 +836,10 @@ TEST(Unit, ReadInstanceAsLwm2mCbor) {
     ASSERT_EQ(exchange.serve(model.data, model.clock), code::kContent);
     EXPECT_EQ(exchange.response_format(), format::kLwm2mCbor);
     const std::string expected = {
-        '\xa1', '\x03',  // map(1), key 3 (object)
-        '\xa1', '\x00',  // map(1), key 0 (instance)
-        '\xa1', '\x01',  // map(1), key 1 (Model Number)
-        '\x63', 'M', '-', '1',  // text(3) "M-1"
+        '\xa1', '\x03',            // map(1), key 3 (object)
+        '\xa1', '\x00',            // map(1), key 0 (instance)
+        '\xa1', '\x01',            // map(1), key 1 (Model Number)
+        '\x63', 'M',    '-', '1',  // text(3) "M-1"
     };
     EXPECT_EQ(exchange.response_payload(), expected);
 }

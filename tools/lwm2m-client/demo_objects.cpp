@@ -176,4 +176,24 @@ void AppDataContainer::commit_transaction() {
     }
 }
 
+InstanceList::InstanceList(uint32_t count) : Object(kObjectId, {}) {
+    for (uint32_t id = 0; id < count && id < 65535; ++id) {
+        instances_.insert(static_cast<uint16_t>(id));
+    }
+}
+
+int32_t InstanceList::next_instance(int32_t after) const {
+    const auto next = after < 0 ? instances_.begin() : instances_.upper_bound(after);
+    return next == instances_.end() ? -1 : *next;
+}
+
+Status InstanceList::create_instance(uint16_t instance_id) {
+    instances_.insert(instance_id);
+    return Status::kOk;
+}
+
+Status InstanceList::delete_instance(uint16_t instance_id) {
+    return instances_.erase(instance_id) == 1 ? Status::kOk : Status::kNotFound;
+}
+
 }  // namespace demo

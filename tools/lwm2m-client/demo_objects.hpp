@@ -1,9 +1,11 @@
 // Objects of the demo device: a temperature sensor (3303) whose value moves,
-// and Connectivity Monitoring (4). They use only the public data model API.
+// Connectivity Monitoring (4), a data container (19) and a test object with
+// many instances. They use only the public data model API.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 
 #include "lwm2m/object.hpp"
 #include "lwm2m/platform.hpp"
@@ -75,6 +77,24 @@ private:
     uint8_t staged_[kDataSize] = {};
     size_t staged_size_ = 0;
     bool staged_written_ = false;
+};
+
+/// A test object (32769) with object instances and no resources. It makes the
+/// Register payload as long as a test needs, and Create and Delete change its
+/// instances so that the next Update carries the links again.
+class InstanceList final : public lwm2m::Object {
+public:
+    static constexpr uint16_t kObjectId = 32769;
+
+    /// Starts with instances 0 to `count` - 1.
+    explicit InstanceList(uint32_t count);
+
+    int32_t next_instance(int32_t after) const override;
+    lwm2m::Status create_instance(uint16_t instance_id) override;
+    lwm2m::Status delete_instance(uint16_t instance_id) override;
+
+private:
+    std::set<uint16_t> instances_;
 };
 
 }  // namespace demo

@@ -33,6 +33,7 @@ struct Options {
     uint32_t retry_timer_s = 60;
     unsigned sequence_retry_count = 1;
     uint32_t sequence_delay_s = 86400;
+    uint32_t test_instances = 0;
 };
 
 // Waits for the socket or the next timer, whichever comes first; a stop signal
@@ -94,6 +95,10 @@ int main(int argc, char** argv) {
     app.add_option("--sequence-delay", options.sequence_delay_s,
                    "Seconds between two Register sequences (Communication Sequence Delay Timer)")
         ->capture_default_str();
+    app.add_option("--test-instances", options.test_instances,
+                   "Adds test object 32769 with this many instances (IDs 0 to N - 1), each "
+                   "of which adds about 14 bytes to the Register payload")
+        ->check(CLI::Range(0u, 65535u));
     CLI11_PARSE(app, argc, argv);
 
     const std::map<std::string, lwm2m::LogLevel> levels = {
@@ -140,6 +145,11 @@ int main(int argc, char** argv) {
         client.add_object(connectivity) != lwm2m::Status::kOk ||
         client.add_object(app_data) != lwm2m::Status::kOk) {
         std::fprintf(stderr, "error: cannot add the demo objects (LWM2M_MAX_OBJECTS too small)\n");
+        return 2;
+    }
+    static demo::InstanceList instance_list(options.test_instances);
+    if (options.test_instances > 0 && client.add_object(instance_list) != lwm2m::Status::kOk) {
+        std::fprintf(stderr, "error: cannot add the test object (LWM2M_MAX_OBJECTS too small)\n");
         return 2;
     }
     const lwm2m::Status configured = client.configure(config);

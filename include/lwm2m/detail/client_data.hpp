@@ -89,6 +89,8 @@ struct Block1Transfer {
 /// The one confirmable request the client has in flight (NSTART = 1).
 struct PendingRequest {
     enum class Kind : uint8_t { kNone, kRegister, kUpdate, kDeregister };
+    /// block_size_exponent of a request not sent block-wise (SZX 7 is reserved).
+    static constexpr uint8_t kNoBlock = 7;
 
     Kind kind = Kind::kNone;
     /// Parameters the Update carries (a `changed` mask); kept across
@@ -100,6 +102,15 @@ struct PendingRequest {
     /// The transport returned kWouldBlock; the copy is sent again at deadline_ms,
     /// and the retransmission timer starts only once it has gone out.
     bool unsent = false;
+    /// SZX of the Block1 blocks (RFC 7959, 2.2: 16 << SZX bytes each), or
+    /// kNoBlock while the payload goes whole in one message.
+    uint8_t block_size_exponent = kNoBlock;
+    /// More blocks follow the one in flight (its M bit).
+    bool more_blocks = false;
+    /// Block1 transfers started again from block 0 after 4.08.
+    uint8_t block_restarts = 0;
+    /// The request carries a payload, which may go block-wise.
+    bool has_payload = false;
     uint16_t message_id = 0;
     uint8_t token[LWM2M_TOKEN_LENGTH] = {};
     uint32_t timeout_ms = 0;
@@ -109,6 +120,9 @@ struct PendingRequest {
     /// Lifetime carried by this Register or Update, so that retransmissions
     /// carry the same value even if the server writes a new one meanwhile.
     uint32_t lifetime_s = 0;
+    /// Number of the Block1 block in flight, counted in blocks of the
+    /// current size.
+    uint32_t block_number = 0;
 };
 
 struct ClientData {
