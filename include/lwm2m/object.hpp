@@ -46,7 +46,7 @@ inline constexpr uint16_t kNoResourceInstance = 0xffff;
 /// The defaults describe one instance (ID 0) with every defined resource
 /// present and no value: override what the object needs.
 class Object {
-public:
+  public:
     /// `resources` must be sorted by ID and outlive the object. `version` is
     /// the object version for the registration payload ("1.1"), or nullptr
     /// for 1.0.
@@ -96,8 +96,8 @@ public:
 
     /// Writes one value, already converted to the resource's type. Byte views
     /// are valid only during the call: copy what must be kept.
-    virtual Status write(uint16_t instance_id, uint16_t resource_id,
-                         uint16_t resource_instance_id, const Value& value) {
+    virtual Status write(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
+                         const Value& value) {
         (void)instance_id;
         (void)resource_id;
         (void)resource_instance_id;
@@ -142,10 +142,17 @@ public:
     virtual void commit_transaction() {}
     virtual void rollback_transaction() {}
 
-protected:
+  protected:
     ~Object() = default;
 
-private:
+    /// Replaces the definition given to the constructor, for an object whose
+    /// resources and version depend on configuration. Same rules as there.
+    void set_definition(std::span<const ResourceDefinition> resources, const char* version) {
+        resources_ = resources;
+        version_ = version;
+    }
+
+  private:
     uint16_t id_;
     std::span<const ResourceDefinition> resources_;
     const char* version_;
