@@ -38,7 +38,7 @@ std::vector<std::string> options_of(const Message& message, uint16_t number) {
 }
 
 class ClientTest : public ::testing::Test {
-protected:
+  protected:
     ClientTest() : client_(transport_, clock_, random_) {
         config_.endpoint_name = "dev1";
         config_.server_uri = "coap://192.0.2.1:5683";
@@ -137,24 +137,93 @@ TEST_F(ClientTest, RegisterWireBytes) {
     client_.step();
 
     const uint8_t expected[] = {
-        0x44, 0x02, 0x00, 0x00,       // ver 1, CON, token length 4; POST; message ID 0
-        0x00, 0x00, 0x00, 0x00,       // token (the fake random source gives zeros)
-        0xb2, 'r', 'd',               // Uri-Path (11): delta 11, length 2
-        0x11, 40,                     // Content-Format (12): delta 1, length 1, 40
-        0x34, 'e', 'p', '=', 'e',     // Uri-Query (15): delta 3, length 4
-        0x05, 'l', 't', '=', '6', '0',                    // Uri-Query: delta 0, length 5
-        0x09, 'l', 'w', 'm', '2', 'm', '=', '1', '.', '1',  // Uri-Query: length 9
-        0x03, 'b', '=', 'U',                              // Uri-Query: length 3
-        0xff,                                             // payload marker
-        '<', '/', '1', '>', ';', 'v', 'e', 'r', '=', '1', '.', '1', ',',  // </1>;ver=1.1,
-        '<', '/', '1', '/', '0', '>', ',',                               // </1/0>,
-        '<', '/', '3', '>', ';', 'v', 'e', 'r', '=', '1', '.', '1', ',',  // </3>;ver=1.1,
-        '<', '/', '3', '/', '0', '>',                                    // </3/0>
+        0x44, 0x02, 0x00, 0x00,            // ver 1, CON, token length 4; POST; message ID 0
+        0x00, 0x00, 0x00, 0x00,            // token (the fake random source gives zeros)
+        0xb2, 'r',  'd',                   // Uri-Path (11): delta 11, length 2
+        0x11, 40,                          // Content-Format (12): delta 1, length 1, 40
+        0x34, 'e',  'p',  '=',  'e',       // Uri-Query (15): delta 3, length 4
+        0x05, 'l',  't',  '=',  '6', '0',  // Uri-Query: delta 0, length 5
+        0x09, 'l',  'w',  'm',  '2', 'm', '=', '1', '.', '1',                 // Uri-Query: length 9
+        0x03, 'b',  '=',  'U',                                                // Uri-Query: length 3
+        0xff,                                                                 // payload marker
+        '<',  '/',  '1',  '>',  ';', 'v', 'e', 'r', '=', '1', '.', '1', ',',  // </1>;ver=1.1,
+        '<',  '/',  '1',  '/',  '0', '>', ',',                                // </1/0>,
+        '<',  '/',  '3',  '>',  ';', 'v', 'e', 'r', '=', '1', '.', '1', ',',  // </3>;ver=1.1,
+        '<',  '/',  '3',  '/',  '0', '>',                                     // </3/0>
     };
     const std::span<const uint8_t> bytes = transport_.last_sent().view();
     ASSERT_EQ(bytes.size(), sizeof(expected));
     EXPECT_EQ(std::vector<uint8_t>(bytes.begin(), bytes.end()),
               std::vector<uint8_t>(std::begin(expected), std::end(expected)));
+}
+
+TEST_F(ClientTest, InitialRegistrationDelayHoldsFirstRegister) {
+    config_.initial_registration_delay_s = 30;
+    configure();
+    client_.step();
+    EXPECT_EQ(transport_.sent_count, 0u);
+    EXPECT_EQ(client_.time_until_next_step_ms(), 30000u);
+
+    advance(29999);
+    EXPECT_EQ(transport_.sent_count, 0u);
+    advance(1);
+    ASSERT_EQ(transport_.sent_count, 1u);
+    EXPECT_EQ(last_sent().code, code::kPost);
+}
+
+TEST_F(ClientTest, InitialRegistrationDelaySkipsRetries) {
+    config_.initial_registration_delay_s = 30;
+    config_.retry.retry_timer_s = 10;
+    configure();
+    advance(30000);
+    respond(code::kForbidden);
+    ASSERT_EQ(client_.registration_state(), RegistrationState::kNotRegistered);
+
+    // The retry waits Communication Retry Timer only.
+    EXPECT_EQ(client_.time_until_next_step_ms(), 10000u);
+}
+
+TEST_F(ClientTest, Version12RegistersServer12) {
+    config_.version = Lwm2mVersion::k1_2;
+    configure();
+    client_.step();
+    const Message request = last_sent();
+    const std::vector<std::string> expected = {"ep=dev1", "lt=300", "lwm2m=1.2", "b=U"};
+    EXPECT_EQ(options_of(request, option::kUriQuery), expected);
+    const std::string payload(request.payload.begin(), request.payload.end());
+    EXPECT_EQ(payload, "</1>;ver=1.2,</1/0>,</3>;ver=1.1,</3/0>");
+}
+
+TEST_F(ClientTest, Version10RegistersServer10) {
+    config_.version = Lwm2mVersion::k1_0;
+    configure();
+    client_.step();
+    const Message request = last_sent();
+    const std::string payload(request.payload.begin(), request.payload.end());
+    EXPECT_EQ(payload, "</1/0>,</3>;ver=1.1,</3/0>");
+}
+
+TEST_F(ClientTest, ConfigureRejectsUnknownDeviceResources) {
+    config_.device.provided_resources = device_resource_bit(11);
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+}
+
+TEST_F(ClientTest, ConfigureRejectsProvidedWithoutCallback) {
+    config_.device.provided_resources = device_resource_bit(9);
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+}
+
+TEST_F(ClientTest, ErrorCodeSetThroughClient) {
+    register_client();
+    ASSERT_EQ(client_.set_error_code(5), Status::kOk);
+    EXPECT_EQ(client_.set_error_code(0), Status::kInvalidArgument);
+
+    const Message response = server_request(code::kGet, {"3", "0", "11", "0"}, 0x7001);
+    EXPECT_EQ(response.code, code::kContent);
+    EXPECT_EQ(std::string(response.payload.begin(), response.payload.end()), "5");
+
+    ASSERT_EQ(client_.clear_error_code(5), Status::kOk);
+    EXPECT_EQ(client_.clear_error_code(5), Status::kNotFound);
 }
 
 TEST_F(ClientTest, QueueModeAddsQParameter) {
@@ -697,8 +766,7 @@ TEST_F(ClientTest, ResponseWithTooManyOptionsFails) {
     const Message request = last_sent();
     uint8_t buffer[256];
     MessageWriter writer(buffer);
-    writer.header(Type::kAcknowledgement, code::kCreated, request.message_id,
-                  request.token_view());
+    writer.header(Type::kAcknowledgement, code::kCreated, request.message_id, request.token_view());
     for (int i = 0; i < LWM2M_MAX_OPTIONS + 1; ++i) {
         writer.add_option(option::kLocationPath, "a");
     }
@@ -743,7 +811,7 @@ TEST_F(ClientTest, BlockedSendIsRetriedSoon) {
 
 // A temperature sensor (object 3303) with one instance and one readable value.
 class TemperatureObject final : public Object {
-public:
+  public:
     TemperatureObject() : Object(3303, kResources) {}
 
     Status read(uint16_t, uint16_t resource_id, uint16_t, Value& value) override {
@@ -754,7 +822,7 @@ public:
         return Status::kOk;
     }
 
-private:
+  private:
     static constexpr ResourceDefinition kResources[] = {
         {5700, Operations::kRead, DataType::kFloat, false, true},  // Sensor Value
     };
@@ -805,7 +873,7 @@ TEST_F(ClientTest, DisableDeregistersForTimeout) {
 #if LWM2M_BLOCK1_BUFFER_SIZE >= 4096
 // An object with one writable opaque resource (/30000/0/0) of up to 4000 bytes.
 class BlobObject final : public Object {
-public:
+  public:
     BlobObject() : Object(30000, kResources) {}
 
     Status write(uint16_t, uint16_t, uint16_t, const Value& value) override {
@@ -821,14 +889,14 @@ public:
     uint8_t first = 0;
     uint8_t last = 0;
 
-private:
+  private:
     static constexpr ResourceDefinition kResources[] = {
         {0, Operations::kReadWrite, DataType::kOpaque, false, true},
     };
 };
 
 class Block1Test : public ClientTest {
-protected:
+  protected:
     void SetUp() override {
         register_client();
         ASSERT_EQ(client_.add_object(blob_), Status::kOk);
