@@ -35,16 +35,17 @@ struct RegistrationRetry {
     uint8_t sequence_retry_count = 1;
 };
 
-/// Bit of Device resource `resource_id` in DeviceInfo::provided_resources.
+/// Bit of Device resource `resource_id` in DeviceInfo::provided_resources, or
+/// 0 for an ID above 31, which no providable resource has.
 constexpr uint32_t device_resource_bit(uint16_t resource_id) {
-    return uint32_t{1} << resource_id;
+    return resource_id < 32 ? uint32_t{1} << resource_id : 0;
 }
 
 /// Device resources whose values the application may provide through
-/// DeviceInfo::read_resource: Available Power Sources (6), Power Source
-/// Voltage (7, mV), Power Source Current (8, mA), Battery Level (9, percent),
-/// Memory Free (10, kB), Battery Status (20), Memory Total (21, kB) and
-/// ExtDevInfo (22).
+/// DeviceInfo::read_resource. They are Available Power Sources (6), Power
+/// Source Voltage (7, mV), Power Source Current (8, mA), Battery Level (9,
+/// percent), Memory Free (10, kB), Battery Status (20), Memory Total (21, kB)
+/// and ExtDevInfo (22).
 inline constexpr uint32_t kDeviceProvidableResources =
     device_resource_bit(6) | device_resource_bit(7) | device_resource_bit(8) |
     device_resource_bit(9) | device_resource_bit(10) | device_resource_bit(20) |
@@ -79,7 +80,7 @@ struct DeviceInfo {
     uint8_t ext_dev_info_count = 0;
     /// Reads the value of a provided resource: an integer for 6 to 10, 20 and
     /// 21, an object link for 22. `resource_instance_id` is kNoResourceInstance
-    /// (0xffff) for a single resource. Called from Client::step() only; must
+    /// (0xffff) for a single resource. Called from Client::step() only, and must
     /// return at once. A string or opaque view is not expected. A status
     /// other than kOk, a value of the wrong type or out of the resource's
     /// range (Battery Level 0 to 100, Battery Status 0 to 6, power source 0

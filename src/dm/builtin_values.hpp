@@ -28,8 +28,8 @@ inline bool copy_text(const Value& value, std::span<char> out) {
     return true;
 }
 
-/// Reads a non-negative integer value of either integer type into `out`;
-/// false if it is negative, above UINT32_MAX or not an integer.
+/// Reads a non-negative integer value of either integer type into `out`.
+/// Returns false if it is negative, above UINT32_MAX or not an integer.
 inline bool to_uint32(const Value& value, uint32_t& out) {
     if (value.type == DataType::kInteger && value.integer >= 0 && value.integer <= UINT32_MAX) {
         out = static_cast<uint32_t>(value.integer);

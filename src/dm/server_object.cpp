@@ -76,9 +76,9 @@ bool valid_apn_link(const Value& value) {
     return link.object_id == kApnConnectionProfileObject && link.instance_id != kNullLinkId;
 }
 
-// Binding letters of LwM2M 1.1: UDP, TCP, SMS and Non-IP; 1.2 adds MQTT and HTTP.
-// NOTE: M and H were not checked against the LwM2M 1.2 Core text, only U,
-// T, S and N against the existing binding checks.
+// Binding letters of LwM2M 1.1 (UDP, TCP, SMS and Non-IP) and those 1.2 adds
+// (MQTT and HTTP). NOTE: the list was not checked against the LwM2M Core
+// text, so a valid Preferred Transport may still be rejected with 4.00.
 bool known_binding_letter(uint8_t letter, Lwm2mVersion version) {
     switch (letter) {
         case 'U':

@@ -179,7 +179,7 @@ Status AppDataContainer::write(uint16_t, uint16_t resource_id, uint16_t resource
 }
 
 lwm2m::Status read_device_resource(void*, uint16_t resource_id, uint16_t, lwm2m::Value& value) {
-    // Power source 1 is an internal battery; Battery Status 0 is Normal.
+    // Power source 1 is an internal battery, and Battery Status 0 is Normal.
     switch (resource_id) {
         case 6:
             value = lwm2m::Value::make_integer(1);

@@ -35,7 +35,7 @@ struct ServerObject {
     bool mute_send = false;
     /// Binding as sent in `b`, for example "U".
     char binding[4] = {};
-    /// APN Link (resource 10); the null link 65535:65535 means none.
+    /// APN Link (resource 10). The null link 65535:65535 means none.
     Objlnk apn_link = {0xffff, 0xffff};
     /// Initial Registration Delay Timer (resource 14).
     uint32_t initial_registration_delay_s = 0;
@@ -43,14 +43,14 @@ struct ServerObject {
     /// (16). Read-only for an LwM2M Server; kept for a Bootstrap-Server to write.
     bool registration_failure_block = false;
     bool bootstrap_on_registration_failure = false;
-    /// Trigger (21): reachable over SMS.
+    /// Trigger (21): true if the client is reachable over SMS.
     bool sms_trigger = false;
     /// Preferred Transport (22): one binding letter.
     char preferred_transport = 'U';
     /// Default Notification Mode (26): 0 non-confirmable, 1 confirmable.
     uint8_t default_notification_mode = 0;
-    /// Profile ID Hash Algorithm (27): an RFC 6920 suite ID; 0 is reserved
-    /// there, so it stands for no preference.
+    /// Profile ID Hash Algorithm (27): an RFC 6920 suite ID. RFC 6920 reserves
+    /// 0, so 0 means no preference.
     uint8_t profile_id_hash_algorithm = 0;
     uint8_t alternate_apn_link_count = 0;
     uint8_t server_version_count = 0;
