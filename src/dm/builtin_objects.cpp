@@ -226,9 +226,14 @@ Status DeviceObjectHandler::read_provided(uint16_t resource_id, uint16_t resourc
     // The data model has checked that `resource_instance_id` exists.
     const Status status =
         info.read_resource(info.read_resource_context, resource_id, resource_instance_id, value);
-    if (status != Status::kOk || !valid_provided_value(resource_id, value)) {
-        LWM2M_LOG_ERROR("application read of /3/0/%u failed (%s) or returned an invalid value",
+    if (status != Status::kOk) {
+        LWM2M_LOG_ERROR("application read of /3/0/%u failed: %s",
                         static_cast<unsigned>(resource_id), to_string(status));
+        return Status::kInvalidState;
+    }
+    if (!valid_provided_value(resource_id, value)) {
+        LWM2M_LOG_ERROR("application returned a value of the wrong type or range for /3/0/%u",
+                        static_cast<unsigned>(resource_id));
         return Status::kInvalidState;
     }
     return Status::kOk;
