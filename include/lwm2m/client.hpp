@@ -4,13 +4,13 @@
 
 #include <cstdint>
 
+#include "lwm2m/client_config.hpp"
 #include "lwm2m/config.hpp"
+#include "lwm2m/detail/client_data.hpp"
+#include "lwm2m/object.hpp"
 #include "lwm2m/platform.hpp"
 #include "lwm2m/status.hpp"
 #include "lwm2m/transport.hpp"
-#include "lwm2m/client_config.hpp"
-#include "lwm2m/detail/client_data.hpp"
-#include "lwm2m/object.hpp"
 #include "lwm2m/value.hpp"
 
 namespace lwm2m {
@@ -18,7 +18,7 @@ namespace lwm2m {
 /// An LwM2M client with one server account. Never allocates, and never blocks
 /// unless a port does. Not thread-safe: call every member from one thread.
 class Client {
-public:
+  public:
     /// The references must outlive the client.
     Client(net::Transport& transport, Clock& clock, Random& random);
     Client(const Client&) = delete;
@@ -66,6 +66,18 @@ public:
     /// flight is completed first, and De-register follows only if it succeeded.
     void deregister();
 
+    /// Adds `error_code` to Error Code (/3/0/11): 1 to 8 as the Device object
+    /// defines them (1 low battery power ... 8 peripheral malfunction), 16 to
+    /// 32 device specific. Setting a code that is already there does nothing.
+    /// An Execute of Reset Error Code (/3/0/12) clears every code, so set the
+    /// codes of conditions that persist again. Errors: kInvalidArgument (0 or
+    /// above 32), kNoSpace (4 codes already set).
+    Status set_error_code(uint8_t error_code);
+
+    /// Removes `error_code` from Error Code once the condition is gone; with no
+    /// code left, Error Code reads 0. Error: kNotFound (not set).
+    Status clear_error_code(uint8_t error_code);
+
     RegistrationState registration_state() const;
 
     /// True while a Queue Mode client is offline (receive off, socket closed).
@@ -74,7 +86,7 @@ public:
     /// Location-Path assigned by the server, as "/rd/5a3f"; empty if not registered.
     const char* location() const;
 
-private:
+  private:
     net::Transport& transport_;
     Clock& clock_;
     Random& random_;

@@ -4,6 +4,9 @@
 
 #include <cstdint>
 
+#include "lwm2m/status.hpp"
+#include "lwm2m/value.hpp"
+
 namespace lwm2m {
 
 enum class Lwm2mVersion : uint8_t { k1_0, k1_1, k1_2 };
@@ -32,6 +35,22 @@ struct RegistrationRetry {
     uint8_t sequence_retry_count = 1;
 };
 
+/// Bit of Device resource `resource_id` in DeviceInfo::provided_resources, or
+/// 0 for an ID above 31, which no providable resource has.
+constexpr uint32_t device_resource_bit(uint16_t resource_id) {
+    return resource_id < 32 ? uint32_t{1} << resource_id : 0;
+}
+
+/// Device resources whose values the application may provide through
+/// DeviceInfo::read_resource. They are Available Power Sources (6), Power
+/// Source Voltage (7, mV), Power Source Current (8, mA), Battery Level (9,
+/// percent), Memory Free (10, kB), Battery Status (20), Memory Total (21, kB)
+/// and ExtDevInfo (22).
+inline constexpr uint32_t kDeviceProvidableResources =
+    device_resource_bit(6) | device_resource_bit(7) | device_resource_bit(8) |
+    device_resource_bit(9) | device_resource_bit(10) | device_resource_bit(20) |
+    device_resource_bit(21) | device_resource_bit(22);
+
 /// Strings and callbacks of the Device object (/3/0). The strings must outlive
 /// the client.
 struct DeviceInfo {
@@ -49,6 +68,27 @@ struct DeviceInfo {
     /// sent; with nullptr, Factory Reset gets 4.05.
     void (*factory_reset)(void* context) = nullptr;
     void* factory_reset_context = nullptr;
+
+    /// Optional resources the application provides, as device_resource_bit()
+    /// values of kDeviceProvidableResources. The others are absent: Discover
+    /// and object reads leave them out, and a Read of one gets 4.04.
+    uint32_t provided_resources = 0;
+    /// Instances of resources 6, 7 and 8, with IDs 0 to count - 1. The three
+    /// share the IDs: instance i of each describes the same power source.
+    uint8_t power_source_count = 0;
+    /// Instances of ExtDevInfo (22), with IDs 0 to count - 1.
+    uint8_t ext_dev_info_count = 0;
+    /// Reads the value of a provided resource: an integer for 6 to 10, 20 and
+    /// 21, an object link for 22. `resource_instance_id` is kNoResourceInstance
+    /// (0xffff) for a single resource. Called from Client::step() only, and must
+    /// return at once. A string or opaque view is not expected. A status
+    /// other than kOk, a value of the wrong type or out of the resource's
+    /// range (Battery Level 0 to 100, Battery Status 0 to 6, power source 0
+    /// to 7) makes the Read fail with 5.00. Required if provided_resources is
+    /// not 0.
+    Status (*read_resource)(void* context, uint16_t resource_id, uint16_t resource_instance_id,
+                            Value& value) = nullptr;
+    void* read_resource_context = nullptr;
 };
 
 struct ClientConfig {
@@ -66,6 +106,9 @@ struct ClientConfig {
     /// In Queue Mode, close the socket while offline (radio off). When false,
     /// only the receive-off hint is given and the socket stays open.
     bool close_socket_when_offline = true;
+    /// Initial Registration Delay Timer (/1/0/14): wait before the first
+    /// Register after configure(). Retries and later registrations do not wait.
+    uint32_t initial_registration_delay_s = 0;
     CoapTransmission coap;
     RegistrationRetry retry;
     DeviceInfo device;

@@ -71,6 +71,20 @@
 #define LWM2M_MAX_ATTRIBUTES 8
 #endif
 
+/// Resource instances of Alternate APN Links (/1/0/24, LwM2M 1.2) the client
+/// stores. RAM cost: 12 bytes each in the Client object (6 for the value, 6 for
+/// its copy kept for rollback).
+#ifndef LWM2M_MAX_ALTERNATE_APN_LINKS
+#define LWM2M_MAX_ALTERNATE_APN_LINKS 2
+#endif
+
+/// Resource instances of Supported Server Versions (/1/0/25, LwM2M 1.2) the
+/// client stores, each up to 11 characters ("255.255.255"). RAM cost: 28 bytes
+/// each in the Client object (14 for the value, 14 for its copy kept for rollback).
+#ifndef LWM2M_MAX_SERVER_VERSIONS
+#define LWM2M_MAX_SERVER_VERSIONS 2
+#endif
+
 /// Bytes kept from one Block1 block (RFC 7959) to the next while a Write or
 /// Create in TLV, opaque or text/plain is applied block by block, which lets
 /// such a payload have any size. A value of up to this many bytes, TLV

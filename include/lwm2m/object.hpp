@@ -168,6 +168,13 @@ class Object {
   protected:
     ~Object() = default;
 
+    /// Replaces the definition given to the constructor, for an object whose
+    /// resources and version depend on configuration. Same rules as there.
+    void set_definition(std::span<const ResourceDefinition> resources, const char* version) {
+        resources_ = resources;
+        version_ = version;
+    }
+
   private:
     uint16_t id_;
     std::span<const ResourceDefinition> resources_;

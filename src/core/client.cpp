@@ -51,6 +51,13 @@ const char* find_invalid_setting(const ClientConfig& config) {
     if (config.retry.retry_count == 0 || config.retry.sequence_retry_count == 0) {
         return "retry counts must be at least 1";
     }
+    const DeviceInfo& device = config.device;
+    if ((device.provided_resources & ~kDeviceProvidableResources) != 0) {
+        return "provided Device resources must be among 6 to 10 and 20 to 22";
+    }
+    if (device.provided_resources != 0 && device.read_resource == nullptr) {
+        return "provided Device resources need a read_resource callback";
+    }
     return nullptr;
 }
 
@@ -177,6 +184,8 @@ Status Client::configure(const ClientConfig& config) {
     data.server = {};
     data.server.lifetime_s = config.lifetime_s;
     data.server.binding[0] = 'U';
+    data.server.initial_registration_delay_s = config.initial_registration_delay_s;
+    data.server_object.select_version(config.version);
     data.pending = {};
     data.location[0] = '\0';
     data.register_attempts = 0;
@@ -193,7 +202,8 @@ Status Client::configure(const ClientConfig& config) {
     data.registered_lifetime_s = 0;
     data.response_cache.clear();
     data.next_message_id = static_cast<uint16_t>(random_.next_u32());
-    data.retry_at_ms = clock_.monotonic_ms();
+    // Initial Registration Delay Timer (/1/0/14) holds back the first Register only.
+    data.retry_at_ms = clock_.monotonic_ms() + uint64_t{config.initial_registration_delay_s} * 1000;
     data.state = RegistrationState::kNotRegistered;
     LWM2M_LOG_INFO("configured endpoint '%s', server %s:%u, lifetime %lu s, Queue Mode %s",
                    data.endpoint_name, data.host, data.port,
@@ -272,6 +282,22 @@ RegistrationState Client::registration_state() const {
 
 bool Client::is_offline() const {
     return data_.offline;
+}
+
+Status Client::set_error_code(uint8_t error_code) {
+    const Status status = data_.device_object.set_error_code(error_code);
+    if (status == Status::kOk) {
+        value_changed(Path::resource(3, 0, 11));
+    }
+    return status;
+}
+
+Status Client::clear_error_code(uint8_t error_code) {
+    const Status status = data_.device_object.clear_error_code(error_code);
+    if (status == Status::kOk) {
+        value_changed(Path::resource(3, 0, 11));
+    }
+    return status;
 }
 
 const char* Client::location() const {

@@ -1,8 +1,7 @@
-// Security (/0), Server (/1) and Device (/3) object instances.
+// Security (/0) and Device (/3) object instances.
 #include "lwm2m/detail/builtin_objects.hpp"
 
-#include <cstring>
-
+#include "dm/builtin_values.hpp"
 #include "lwm2m/detail/client_data.hpp"
 #include "lwm2m/log.hpp"
 
@@ -13,55 +12,36 @@ namespace {
 
 using enum Operations;
 
-std::span<const uint8_t> text_view(const char* text) {
-    return {reinterpret_cast<const uint8_t*>(text), std::strlen(text)};
-}
-
-Value text_value(const char* text) {
-    return Value::make_bytes(DataType::kString, text_view(text));
-}
-
-// Copies a string value into `out` (NUL-terminated); false if it does not fit.
-bool copy_text(const Value& value, std::span<char> out) {
-    if (value.bytes.size() >= out.size()) {
-        return false;
-    }
-    std::memcpy(out.data(), value.bytes.data(), value.bytes.size());
-    out[value.bytes.size()] = '\0';
-    return true;
-}
-
-// Security object, LwM2M 1.1 resources that describe a NoSec account.
+// Security object 1.1 (urn:oma:lwm2m:oma:0:1.1): every resource of the
+// definition, 0 to 17. IDs, types and multiplicity agree between the OMA
+// registry file 0.xml and a second, independent implementation. Only a
+// Bootstrap-Server may access them, hence no operations for an LwM2M Server.
+// NOTE: the 1.2 additions (18 to 30) are left out: only the registry file
+// lists them, so they could not be checked in a second source.
 constexpr ResourceDefinition kSecurityResources[] = {
-    {0, kNone, DataType::kString, false, true},     // LwM2M Server URI
-    {1, kNone, DataType::kBoolean, false, true},    // Bootstrap-Server
-    {2, kNone, DataType::kInteger, false, true},    // Security Mode
-    {3, kNone, DataType::kOpaque, false, true},     // Public Key or Identity
-    {4, kNone, DataType::kOpaque, false, true},     // Server Public Key
-    {5, kNone, DataType::kOpaque, false, true},     // Secret Key
-    {10, kNone, DataType::kInteger, false, false},  // Short Server ID
+    {0, kNone, DataType::kString, false, true},             // LwM2M Server URI
+    {1, kNone, DataType::kBoolean, false, true},            // Bootstrap-Server
+    {2, kNone, DataType::kInteger, false, true},            // Security Mode
+    {3, kNone, DataType::kOpaque, false, true},             // Public Key or Identity
+    {4, kNone, DataType::kOpaque, false, true},             // Server Public Key
+    {5, kNone, DataType::kOpaque, false, true},             // Secret Key
+    {6, kNone, DataType::kInteger, false, false},           // SMS Security Mode
+    {7, kNone, DataType::kOpaque, false, false},            // SMS Binding Key Parameters
+    {8, kNone, DataType::kOpaque, false, false},            // SMS Binding Secret Key(s)
+    {9, kNone, DataType::kString, false, false},            // LwM2M Server SMS Number
+    {10, kNone, DataType::kInteger, false, false},          // Short Server ID
+    {11, kNone, DataType::kInteger, false, false},          // Client Hold Off Time
+    {12, kNone, DataType::kInteger, false, false},          // Bootstrap-Server Account Timeout
+    {13, kNone, DataType::kUnsignedInteger, false, false},  // Matching Type
+    {14, kNone, DataType::kString, false, false},           // SNI
+    {15, kNone, DataType::kUnsignedInteger, false, false},  // Certificate Usage
+    {16, kNone, DataType::kUnsignedInteger, true, false},   // DTLS/TLS Ciphersuite
+    {17, kNone, DataType::kObjlnk, false, false},           // OSCORE Security Mode
 };
 
-// Server object 1.1. Optional resources not listed here are absent.
-constexpr ResourceDefinition kServerResources[] = {
-    {0, kRead, DataType::kInteger, false, true},         // Short Server ID
-    {1, kReadWrite, DataType::kInteger, false, true},    // Lifetime
-    {2, kReadWrite, DataType::kInteger, false, false},   // Default Minimum Period
-    {3, kReadWrite, DataType::kInteger, false, false},   // Default Maximum Period
-    {4, kExecute, DataType::kNone, false, false},        // Disable
-    {5, kReadWrite, DataType::kInteger, false, false},   // Disable Timeout
-    {6, kReadWrite, DataType::kBoolean, false, true},    // Notification Storing
-    {7, kReadWrite, DataType::kString, false, true},     // Binding
-    {8, kExecute, DataType::kNone, false, true},         // Registration Update Trigger
-    {16, kReadWrite, DataType::kBoolean, false, false},  // Bootstrap on Registration Failure
-    {17, kReadWrite, DataType::kUnsignedInteger, false, false},  // Communication Retry Count
-    {18, kReadWrite, DataType::kUnsignedInteger, false, false},  // Communication Retry Timer
-    {19, kReadWrite, DataType::kUnsignedInteger, false, false},  // Sequence Delay Timer
-    {20, kReadWrite, DataType::kUnsignedInteger, false, false},  // Sequence Retry Count
-    {23, kReadWrite, DataType::kBoolean, false, false},          // Mute Send
-};
-
-// Device object 1.1.
+// Device object 1.1 (urn:oma:lwm2m:oma:3:1.1). IDs, types and multiplicity
+// agree between the OMA registry file 3.xml and a second, independent object
+// table. Version 1.2 of the object adds no resource.
 constexpr ResourceDefinition kDeviceResources[] = {
     {0, kRead, DataType::kString, false, false},        // Manufacturer
     {1, kRead, DataType::kString, false, false},        // Model Number
@@ -69,6 +49,11 @@ constexpr ResourceDefinition kDeviceResources[] = {
     {3, kRead, DataType::kString, false, false},        // Firmware Version
     {4, kExecute, DataType::kNone, false, true},        // Reboot
     {5, kExecute, DataType::kNone, false, false},       // Factory Reset
+    {6, kRead, DataType::kInteger, true, false},        // Available Power Sources
+    {7, kRead, DataType::kInteger, true, false},        // Power Source Voltage
+    {8, kRead, DataType::kInteger, true, false},        // Power Source Current
+    {9, kRead, DataType::kInteger, false, false},       // Battery Level
+    {10, kRead, DataType::kInteger, false, false},      // Memory Free
     {11, kRead, DataType::kInteger, true, true},        // Error Code
     {12, kExecute, DataType::kNone, false, false},      // Reset Error Code
     {13, kReadWrite, DataType::kTime, false, false},    // Current Time
@@ -78,24 +63,44 @@ constexpr ResourceDefinition kDeviceResources[] = {
     {17, kRead, DataType::kString, false, false},       // Device Type
     {18, kRead, DataType::kString, false, false},       // Hardware Version
     {19, kRead, DataType::kString, false, false},       // Software Version
+    {20, kRead, DataType::kInteger, false, false},      // Battery Status
+    {21, kRead, DataType::kInteger, false, false},      // Memory Total
+    {22, kRead, DataType::kObjlnk, true, false},        // ExtDevInfo
 };
 
-// Reads a non-negative integer value of any integer type into `out`.
-bool to_uint32(const Value& value, uint32_t& out) {
-    if (value.type == DataType::kInteger && value.integer >= 0 && value.integer <= UINT32_MAX) {
-        out = static_cast<uint32_t>(value.integer);
-        return true;
+// Error Code values: 1 to 8 are defined, 9 to 15 reserved, 16 to 32 device specific.
+constexpr uint8_t kMaxErrorCode = 32;
+
+// True if `value`, read from the application for provided resource
+// `resource_id`, has the resource's type and lies in its range.
+bool valid_provided_value(uint16_t resource_id, const Value& value) {
+    if (resource_id == 22) {
+        return value.type == DataType::kObjlnk;
     }
-    if (value.type == DataType::kUnsignedInteger && value.unsigned_integer <= UINT32_MAX) {
-        out = static_cast<uint32_t>(value.unsigned_integer);
-        return true;
+    if (value.type != DataType::kInteger) {
+        return false;
     }
-    return false;
+    switch (resource_id) {
+        case 6:
+            return value.integer >= 0 && value.integer <= 7;
+        case 9:
+            return value.integer >= 0 && value.integer <= 100;
+        case 20:
+            return value.integer >= 0 && value.integer <= 6;
+    }
+    return true;
 }
 
 }  // namespace
 
 SecurityObjectHandler::SecurityObjectHandler() : Object(0, kSecurityResources, "1.1") {}
+
+bool SecurityObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
+    // A NoSec account over UDP: no SMS, no hold-off or account timeout (those
+    // concern a Bootstrap-Server account), and no (D)TLS or OSCORE settings.
+    // TODO: present the key and (D)TLS resources once bootstrap writes them.
+    return resource_id <= 5 || resource_id == 10;
+}
 
 Status SecurityObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t, Value& value) {
     switch (resource_id) {
@@ -120,135 +125,6 @@ Status SecurityObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t, Val
     return Status::kNotFound;
 }
 
-ServerObjectHandler::ServerObjectHandler() : Object(1, kServerResources, "1.1") {}
-
-Status ServerObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t, Value& value) {
-    const ServerObject& server = data_->server;
-    const RegistrationRetry& retry = data_->config.retry;
-    switch (resource_id) {
-        case 0:
-            value = Value::make_integer(data_->config.short_server_id);
-            return Status::kOk;
-        case 1:
-            value = Value::make_integer(server.lifetime_s);
-            return Status::kOk;
-        case 2:
-            value = Value::make_integer(server.default_pmin_s);
-            return Status::kOk;
-        case 3:
-            value = Value::make_integer(server.default_pmax_s);
-            return Status::kOk;
-        case 5:
-            value = Value::make_integer(server.disable_timeout_s);
-            return Status::kOk;
-        case 6:
-            value = Value::make_boolean(server.notification_storing);
-            return Status::kOk;
-        case 7:
-            value = text_value(server.binding);
-            return Status::kOk;
-        case 16:
-            value = Value::make_boolean(false);
-            return Status::kOk;
-        case 17:
-            value = Value::make_unsigned(retry.retry_count);
-            return Status::kOk;
-        case 18:
-            value = Value::make_unsigned(retry.retry_timer_s);
-            return Status::kOk;
-        case 19:
-            value = Value::make_unsigned(retry.sequence_delay_s);
-            return Status::kOk;
-        case 20:
-            value = Value::make_unsigned(retry.sequence_retry_count);
-            return Status::kOk;
-        case 23:
-            value = Value::make_boolean(server.mute_send);
-            return Status::kOk;
-    }
-    return Status::kUnsupported;
-}
-
-Status ServerObjectHandler::write(uint16_t, uint16_t resource_id, uint16_t, const Value& value) {
-    ServerObject& server = data_->server;
-    RegistrationRetry& retry = data_->config.retry;
-    uint32_t number = 0;
-    switch (resource_id) {
-        case 1:
-            if (!to_uint32(value, number) || number == 0) {
-                return Status::kInvalidArgument;
-            }
-            if (number != server.lifetime_s) {
-                server.lifetime_s = number;
-                data_->changed_parameters |= changed::kLifetime;
-                LWM2M_LOG_INFO("lifetime set to %lu s", static_cast<unsigned long>(number));
-            }
-            return Status::kOk;
-        case 2:
-            return to_uint32(value, server.default_pmin_s) ? Status::kOk : Status::kInvalidArgument;
-        case 3:
-            return to_uint32(value, server.default_pmax_s) ? Status::kOk : Status::kInvalidArgument;
-        case 5:
-            return to_uint32(value, server.disable_timeout_s) ? Status::kOk
-                                                              : Status::kInvalidArgument;
-        case 6:
-            server.notification_storing = value.boolean;
-            return Status::kOk;
-        case 7:
-            // Only the UDP binding exists so far.
-            if (value.bytes.size() != 1 || value.bytes[0] != 'U') {
-                return Status::kInvalidArgument;
-            }
-            return Status::kOk;
-        case 16:
-            // Bootstrap is not implemented, so the client never bootstraps on failure.
-            return value.boolean ? Status::kInvalidArgument : Status::kOk;
-        case 17:
-        case 20:
-            if (!to_uint32(value, number) || number == 0 || number > 255) {
-                return Status::kInvalidArgument;
-            }
-            (resource_id == 17 ? retry.retry_count : retry.sequence_retry_count) =
-                static_cast<uint8_t>(number);
-            return Status::kOk;
-        case 18:
-            return to_uint32(value, retry.retry_timer_s) ? Status::kOk : Status::kInvalidArgument;
-        case 19:
-            return to_uint32(value, retry.sequence_delay_s) ? Status::kOk
-                                                            : Status::kInvalidArgument;
-        case 23:
-            server.mute_send = value.boolean;
-            return Status::kOk;
-    }
-    return Status::kUnsupported;
-}
-
-Status ServerObjectHandler::execute(uint16_t, uint16_t resource_id, std::span<const uint8_t>) {
-    switch (resource_id) {
-        case 4:
-            LWM2M_LOG_INFO("Disable executed: off for %lu s",
-                           static_cast<unsigned long>(data_->server.disable_timeout_s));
-            data_->disable_requested = true;
-            return Status::kOk;
-        case 8:
-            LWM2M_LOG_INFO("Registration Update Trigger executed");
-            data_->update_requested = true;
-            return Status::kOk;
-    }
-    return Status::kUnsupported;
-}
-
-Status ServerObjectHandler::begin_transaction() {
-    saved_ = {data_->server, data_->config.retry, data_->changed_parameters};
-    return Status::kOk;
-}
-
-void ServerObjectHandler::rollback_transaction() {
-    data_->server = saved_.server;
-    data_->config.retry = saved_.retry;
-    data_->changed_parameters = saved_.changed_parameters;
-}
-
 DeviceObjectHandler::DeviceObjectHandler() : Object(3, kDeviceResources, "1.1") {}
 
 bool DeviceObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
@@ -263,16 +139,30 @@ bool DeviceObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
         case 19:
             return device.software_version[0] != '\0';
     }
+    if ((kDeviceProvidableResources & device_resource_bit(resource_id)) != 0) {
+        return (device.provided_resources & device_resource_bit(resource_id)) != 0;
+    }
     return true;
 }
 
 int32_t DeviceObjectHandler::next_resource_instance(uint16_t, uint16_t resource_id,
                                                     int32_t after) const {
-    if (resource_id != 11) {
-        return -1;
+    const DeviceInfo& info = data_->config.device;
+    int32_t count = 0;
+    switch (resource_id) {
+        case 6:
+        case 7:
+        case 8:
+            count = info.power_source_count;
+            break;
+        case 11:
+            // With no error recorded, Error Code has one instance of value 0.
+            count = data_->device.error_code_count == 0 ? 1 : data_->device.error_code_count;
+            break;
+        case 22:
+            count = info.ext_dev_info_count;
+            break;
     }
-    // With no error recorded, Error Code has one instance of value 0.
-    const int32_t count = data_->device.error_code_count == 0 ? 1 : data_->device.error_code_count;
     return after + 1 < count ? after + 1 : -1;
 }
 
@@ -323,7 +213,30 @@ Status DeviceObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t resour
             value = text_value(info.software_version);
             return Status::kOk;
     }
-    return Status::kUnsupported;
+    return read_provided(resource_id, resource_instance_id, value);
+}
+
+Status DeviceObjectHandler::read_provided(uint16_t resource_id, uint16_t resource_instance_id,
+                                          Value& value) const {
+    const DeviceInfo& info = data_->config.device;
+    if ((info.provided_resources & kDeviceProvidableResources & device_resource_bit(resource_id)) ==
+        0) {
+        return Status::kNotFound;
+    }
+    // The data model has checked that `resource_instance_id` exists.
+    const Status status =
+        info.read_resource(info.read_resource_context, resource_id, resource_instance_id, value);
+    if (status != Status::kOk) {
+        LWM2M_LOG_ERROR("application read of /3/0/%u failed: %s",
+                        static_cast<unsigned>(resource_id), to_string(status));
+        return Status::kInvalidState;
+    }
+    if (!valid_provided_value(resource_id, value)) {
+        LWM2M_LOG_ERROR("application returned a value of the wrong type or range for /3/0/%u",
+                        static_cast<unsigned>(resource_id));
+        return Status::kInvalidState;
+    }
+    return Status::kOk;
 }
 
 Status DeviceObjectHandler::write(uint16_t, uint16_t resource_id, uint16_t, const Value& value) {
@@ -358,6 +271,38 @@ Status DeviceObjectHandler::execute(uint16_t, uint16_t resource_id, std::span<co
             return Status::kOk;
     }
     return Status::kUnsupported;
+}
+
+Status DeviceObjectHandler::set_error_code(uint8_t error_code) {
+    DeviceObject& device = data_->device;
+    if (error_code == 0 || error_code > kMaxErrorCode) {
+        return Status::kInvalidArgument;
+    }
+    for (uint8_t i = 0; i < device.error_code_count; ++i) {
+        if (device.error_codes[i] == error_code) {
+            return Status::kOk;
+        }
+    }
+    if (device.error_code_count == sizeof(device.error_codes)) {
+        return Status::kNoSpace;
+    }
+    device.error_codes[device.error_code_count++] = error_code;
+    return Status::kOk;
+}
+
+Status DeviceObjectHandler::clear_error_code(uint8_t error_code) {
+    DeviceObject& device = data_->device;
+    for (uint8_t i = 0; i < device.error_code_count; ++i) {
+        if (device.error_codes[i] != error_code) {
+            continue;
+        }
+        for (uint8_t j = i; j + 1 < device.error_code_count; ++j) {
+            device.error_codes[j] = device.error_codes[j + 1];
+        }
+        --device.error_code_count;
+        return Status::kOk;
+    }
+    return Status::kNotFound;
 }
 
 Status DeviceObjectHandler::begin_transaction() {

@@ -356,6 +356,7 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
 void register_builtin_objects(detail::ClientData& data, Clock& clock) {
     data.security_object.bind(&data);
     data.server_object.bind(&data);
+    data.server_object.select_version(data.config.version);
     data.device_object.bind(&data, &clock);
     data.objects[0] = &data.security_object;
     data.objects[1] = &data.server_object;

@@ -1,5 +1,5 @@
-// The minimal data model: Security (/0/0), Server (/1/0) and Device (/3/0),
-// served in text/plain (Read, Write) and CoRE link-format (Discover).
+// Dispatch of server requests to the registered objects, the built-in
+// Security (/0/0), Server (/1/0) and Device (/3/0) among them.
 #pragma once
 
 #include <cstdint>

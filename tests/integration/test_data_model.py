@@ -485,6 +485,65 @@ class DiscoverTest(DataModelTest):
         self.expect("discover /0", "4.01")
 
 
+class BuiltinObjectsTest(DataModelTest):
+    """Server object 1.2 and the Device resources the demo provides, on an LwM2M 1.2 client."""
+
+    ENDPOINT = "dm-builtin"
+    CLIENT_ARGS = ("--lwm2m-version", "1.2")
+
+    def test_register_announces_server_12(self):
+        self.assertEqual(self.register["query"].get("lwm2m"), "1.2", f"Register: {self.register}")
+        self.assertTrue(
+            self.register["links"].startswith("</1>;ver=1.2,</1/0>,"),
+            f"Server object version in {self.register}",
+        )
+
+    def test_read_server_instance(self):
+        values = self.read_values("/1/0", fmt.SENML_JSON, fmt.SENML_JSON)
+
+        self.assertEqual(values.get("/1/0/1"), 60, f"Lifetime: {values}")
+        self.assertEqual(values.get("/1/0/10"), "65535:65535", f"APN Link: {values}")
+        self.assertEqual(values.get("/1/0/14"), 0, f"Initial Registration Delay: {values}")
+        self.assertIs(values.get("/1/0/15"), False, f"Registration Failure Block: {values}")
+        self.assertIs(values.get("/1/0/16"), False, f"Bootstrap on Failure: {values}")
+        self.assertIs(values.get("/1/0/21"), False, f"Trigger: {values}")
+        self.assertEqual(values.get("/1/0/22"), "U", f"Preferred Transport: {values}")
+        self.assertEqual(values.get("/1/0/26"), 0, f"Default Notification Mode: {values}")
+        self.assertEqual(values.get("/1/0/27"), 0, f"Profile ID Hash Algorithm: {values}")
+        # No DTLS alert, bootstrap or registration order exists, so these are absent.
+        for absent in ("/1/0/11", "/1/0/12", "/1/0/13"):
+            self.assertNotIn(absent, values, f"{absent} present: {values}")
+
+    def test_read_device_instance(self):
+        values = self.read_values("/3/0", fmt.SENML_CBOR, fmt.SENML_CBOR)
+
+        self.assertEqual(values.get("/3/0/6/0"), 1, f"Available Power Sources: {values}")
+        self.assertEqual(values.get("/3/0/7/0"), 3700, f"Power Source Voltage: {values}")
+        self.assertEqual(values.get("/3/0/8/0"), 120, f"Power Source Current: {values}")
+        self.assertEqual(values.get("/3/0/9"), 87, f"Battery Level: {values}")
+        self.assertEqual(values.get("/3/0/10"), 48, f"Memory Free: {values}")
+        self.assertEqual(values.get("/3/0/20"), 0, f"Battery Status: {values}")
+        self.assertEqual(values.get("/3/0/21"), 64, f"Memory Total: {values}")
+        self.assertFalse(
+            any(path.startswith("/3/0/22") for path in values),
+            f"ExtDevInfo is not provided by the demo: {values}",
+        )
+
+    def test_bootstrap_request_trigger(self):
+        # No Bootstrap-Server account exists, so the Execute is not allowed.
+        self.expect("execute /1/0/9", "4.05")
+
+        self.assertEqual(self.read_values("/1/0/26", fmt.SENML_JSON, fmt.SENML_JSON)["/1/0/26"], 0)
+
+    def test_write_default_notification_mode(self):
+        write = "write /1/0/26 --hex {} --format " + str(fmt.TEXT_PLAIN)
+        self.expect(write.format(b"2".hex()), "4.00")
+        self.expect(write.format(b"1".hex()), "2.04")
+
+        response = self.expect(f"read /1/0/26 --accept {fmt.TEXT_PLAIN}", "2.05")
+        self.assertEqual(payload_bytes(response), b"1", f"read back: {response}")
+
+
 class PayloadFormatsTest(unittest.TestCase):
     """The test decoders themselves, on vectors written out by hand."""
 

@@ -59,6 +59,75 @@ TEST_F(ClientTest, RegisterWireBytes) {
               std::vector<uint8_t>(std::begin(expected), std::end(expected)));
 }
 
+TEST_F(ClientTest, InitialRegistrationDelayHoldsFirstRegister) {
+    config_.initial_registration_delay_s = 30;
+    configure();
+    client_.step();
+    EXPECT_EQ(transport_.sent_count, 0u);
+    EXPECT_EQ(client_.time_until_next_step_ms(), 30000u);
+
+    advance(29999);
+    EXPECT_EQ(transport_.sent_count, 0u);
+    advance(1);
+    ASSERT_EQ(transport_.sent_count, 1u);
+    EXPECT_EQ(last_sent().code, code::kPost);
+}
+
+TEST_F(ClientTest, InitialRegistrationDelaySkipsRetries) {
+    config_.initial_registration_delay_s = 30;
+    config_.retry.retry_timer_s = 10;
+    configure();
+    advance(30000);
+    respond(code::kForbidden);
+    ASSERT_EQ(client_.registration_state(), RegistrationState::kNotRegistered);
+
+    // The retry waits Communication Retry Timer only.
+    EXPECT_EQ(client_.time_until_next_step_ms(), 10000u);
+}
+
+TEST_F(ClientTest, Version12RegistersServer12) {
+    config_.version = Lwm2mVersion::k1_2;
+    configure();
+    client_.step();
+    const Message request = last_sent();
+    const std::vector<std::string> expected = {"ep=dev1", "lt=300", "lwm2m=1.2", "b=U"};
+    EXPECT_EQ(options_of(request, option::kUriQuery), expected);
+    const std::string payload(request.payload.begin(), request.payload.end());
+    EXPECT_EQ(payload, "</1>;ver=1.2,</1/0>,</3>;ver=1.1,</3/0>");
+}
+
+TEST_F(ClientTest, Version10RegistersServer10) {
+    config_.version = Lwm2mVersion::k1_0;
+    configure();
+    client_.step();
+    const Message request = last_sent();
+    const std::string payload(request.payload.begin(), request.payload.end());
+    EXPECT_EQ(payload, "</1/0>,</3>;ver=1.1,</3/0>");
+}
+
+TEST_F(ClientTest, ConfigureRejectsUnknownDeviceResources) {
+    config_.device.provided_resources = device_resource_bit(11);
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+}
+
+TEST_F(ClientTest, ConfigureRejectsProvidedWithoutCallback) {
+    config_.device.provided_resources = device_resource_bit(9);
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+}
+
+TEST_F(ClientTest, ErrorCodeSetThroughClient) {
+    register_client();
+    ASSERT_EQ(client_.set_error_code(5), Status::kOk);
+    EXPECT_EQ(client_.set_error_code(0), Status::kInvalidArgument);
+
+    const Message response = server_request(code::kGet, {"3", "0", "11", "0"}, 0x7001);
+    EXPECT_EQ(response.code, code::kContent);
+    EXPECT_EQ(std::string(response.payload.begin(), response.payload.end()), "5");
+
+    ASSERT_EQ(client_.clear_error_code(5), Status::kOk);
+    EXPECT_EQ(client_.clear_error_code(5), Status::kNotFound);
+}
+
 TEST_F(ClientTest, QueueModeAddsQParameter) {
     config_.queue_mode = true;
     configure();

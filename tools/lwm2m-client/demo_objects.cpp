@@ -19,24 +19,24 @@ lwm2m::Value text(const char* value) {
 
 // IPSO Temperature 3303 resources.
 constexpr ResourceDefinition kTemperatureResources[] = {
-    {5601, Operations::kRead, DataType::kFloat},                // Min Measured Value
-    {5602, Operations::kRead, DataType::kFloat},                // Max Measured Value
-    {5603, Operations::kRead, DataType::kFloat},                // Min Range Value
-    {5604, Operations::kRead, DataType::kFloat},                // Max Range Value
-    {5605, Operations::kExecute, DataType::kNone},              // Reset Min and Max Measured Values
-    {5700, Operations::kRead, DataType::kFloat, false, true},   // Sensor Value
-    {5701, Operations::kRead, DataType::kString},               // Sensor Units
-    {5750, Operations::kReadWrite, DataType::kString},          // Application Type
+    {5601, Operations::kRead, DataType::kFloat},               // Min Measured Value
+    {5602, Operations::kRead, DataType::kFloat},               // Max Measured Value
+    {5603, Operations::kRead, DataType::kFloat},               // Min Range Value
+    {5604, Operations::kRead, DataType::kFloat},               // Max Range Value
+    {5605, Operations::kExecute, DataType::kNone},             // Reset Min and Max Measured Values
+    {5700, Operations::kRead, DataType::kFloat, false, true},  // Sensor Value
+    {5701, Operations::kRead, DataType::kString},              // Sensor Units
+    {5750, Operations::kReadWrite, DataType::kString},         // Application Type
 };
 
 // Connectivity Monitoring 4 resources.
 constexpr ResourceDefinition kConnectivityResources[] = {
-    {0, Operations::kRead, DataType::kInteger, false, true},    // Network Bearer
-    {1, Operations::kRead, DataType::kInteger, true, true},     // Available Network Bearer
-    {2, Operations::kRead, DataType::kInteger, false, true},    // Radio Signal Strength
-    {3, Operations::kRead, DataType::kInteger},                 // Link Quality
-    {4, Operations::kRead, DataType::kString, true, true},      // IP Addresses
-    {8, Operations::kRead, DataType::kInteger},                 // Cell ID
+    {0, Operations::kRead, DataType::kInteger, false, true},  // Network Bearer
+    {1, Operations::kRead, DataType::kInteger, true, true},   // Available Network Bearer
+    {2, Operations::kRead, DataType::kInteger, false, true},  // Radio Signal Strength
+    {3, Operations::kRead, DataType::kInteger},               // Link Quality
+    {4, Operations::kRead, DataType::kString, true, true},    // IP Addresses
+    {8, Operations::kRead, DataType::kInteger},               // Cell ID
 };
 
 // Binary App Data Container 19 resources.
@@ -69,13 +69,27 @@ bool TemperatureSensor::update() {
 Status TemperatureSensor::read(uint16_t, uint16_t resource_id, uint16_t, Value& value) {
     (void)update();
     switch (resource_id) {
-        case 5601: value = Value::make_float(min_); return Status::kOk;
-        case 5602: value = Value::make_float(max_); return Status::kOk;
-        case 5603: value = Value::make_float(-40.0); return Status::kOk;
-        case 5604: value = Value::make_float(85.0); return Status::kOk;
-        case 5700: value = Value::make_float(value_); return Status::kOk;
-        case 5701: value = text("Cel"); return Status::kOk;
-        case 5750: value = text(application_type_); return Status::kOk;
+        case 5601:
+            value = Value::make_float(min_);
+            return Status::kOk;
+        case 5602:
+            value = Value::make_float(max_);
+            return Status::kOk;
+        case 5603:
+            value = Value::make_float(-40.0);
+            return Status::kOk;
+        case 5604:
+            value = Value::make_float(85.0);
+            return Status::kOk;
+        case 5700:
+            value = Value::make_float(value_);
+            return Status::kOk;
+        case 5701:
+            value = text("Cel");
+            return Status::kOk;
+        case 5750:
+            value = text(application_type_);
+            return Status::kOk;
     }
     return Status::kNotFound;
 }
@@ -110,15 +124,25 @@ int32_t ConnectivityMonitoring::next_resource_instance(uint16_t, uint16_t resour
 Status ConnectivityMonitoring::read(uint16_t, uint16_t resource_id, uint16_t resource_instance_id,
                                     Value& value) {
     switch (resource_id) {
-        case 0: value = Value::make_integer(41); return Status::kOk;  // 41: Ethernet
+        case 0:
+            value = Value::make_integer(41);
+            return Status::kOk;  // 41: Ethernet
         case 1:
             // 41: Ethernet, 42: DSL (LwM2M object 4, Network Bearer values).
             value = Value::make_integer(resource_instance_id == 0 ? 41 : 42);
             return Status::kOk;
-        case 2: value = Value::make_integer(-60); return Status::kOk;
-        case 3: value = Value::make_integer(100); return Status::kOk;
-        case 4: value = text("127.0.0.1"); return Status::kOk;
-        case 8: value = Value::make_integer(0); return Status::kOk;
+        case 2:
+            value = Value::make_integer(-60);
+            return Status::kOk;
+        case 3:
+            value = Value::make_integer(100);
+            return Status::kOk;
+        case 4:
+            value = text("127.0.0.1");
+            return Status::kOk;
+        case 8:
+            value = Value::make_integer(0);
+            return Status::kOk;
     }
     return Status::kNotFound;
 }
@@ -194,6 +218,34 @@ Status InstanceList::create_instance(uint16_t instance_id) {
 
 Status InstanceList::delete_instance(uint16_t instance_id) {
     return instances_.erase(instance_id) == 1 ? Status::kOk : Status::kNotFound;
+}
+
+lwm2m::Status read_device_resource(void*, uint16_t resource_id, uint16_t, lwm2m::Value& value) {
+    // Power source 1 is an internal battery, and Battery Status 0 is Normal.
+    switch (resource_id) {
+        case 6:
+            value = lwm2m::Value::make_integer(1);
+            return lwm2m::Status::kOk;
+        case 7:
+            value = lwm2m::Value::make_integer(3700);
+            return lwm2m::Status::kOk;
+        case 8:
+            value = lwm2m::Value::make_integer(120);
+            return lwm2m::Status::kOk;
+        case 9:
+            value = lwm2m::Value::make_integer(87);
+            return lwm2m::Status::kOk;
+        case 10:
+            value = lwm2m::Value::make_integer(48);
+            return lwm2m::Status::kOk;
+        case 20:
+            value = lwm2m::Value::make_integer(0);
+            return lwm2m::Status::kOk;
+        case 21:
+            value = lwm2m::Value::make_integer(64);
+            return lwm2m::Status::kOk;
+    }
+    return lwm2m::Status::kNotFound;
 }
 
 }  // namespace demo

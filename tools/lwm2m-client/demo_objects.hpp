@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <set>
 
+#include "lwm2m/client_config.hpp"
 #include "lwm2m/object.hpp"
 #include "lwm2m/platform.hpp"
 
@@ -15,7 +16,7 @@ namespace demo {
 /// IPSO Temperature (3303), one instance. The value follows a slow sine wave
 /// around 21 °C so that reads and observations see it move.
 class TemperatureSensor final : public lwm2m::Object {
-public:
+  public:
     explicit TemperatureSensor(lwm2m::Clock& clock);
 
     /// Recomputes the value for the current time; returns true if it changed
@@ -24,12 +25,12 @@ public:
 
     lwm2m::Status read(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
                        lwm2m::Value& value) override;
-    lwm2m::Status write(uint16_t instance_id, uint16_t resource_id,
-                        uint16_t resource_instance_id, const lwm2m::Value& value) override;
+    lwm2m::Status write(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
+                        const lwm2m::Value& value) override;
     lwm2m::Status execute(uint16_t instance_id, uint16_t resource_id,
                           std::span<const uint8_t> arguments) override;
 
-private:
+  private:
     lwm2m::Clock& clock_;
     double value_ = 21.0;
     double reported_ = 21.0;
@@ -40,7 +41,7 @@ private:
 
 /// Connectivity Monitoring (4), one instance describing a loopback link.
 class ConnectivityMonitoring final : public lwm2m::Object {
-public:
+  public:
     ConnectivityMonitoring();
 
     int32_t next_resource_instance(uint16_t instance_id, uint16_t resource_id,
@@ -54,7 +55,7 @@ public:
 /// Block2 and a Write Block1. A Write goes to a staging copy, which commit
 /// keeps and rollback drops, so a failed block-wise Write changes nothing.
 class AppDataContainer final : public lwm2m::Object {
-public:
+  public:
     static constexpr size_t kDataSize = 5000;
 
     AppDataContainer();
@@ -71,7 +72,7 @@ public:
     lwm2m::Status begin_transaction() override;
     void commit_transaction() override;
 
-private:
+  private:
     uint8_t data_[kDataSize] = {};
     size_t size_ = kDataSize;
     uint8_t staged_[kDataSize] = {};
@@ -96,5 +97,17 @@ public:
 private:
     std::set<uint16_t> instances_;
 };
+
+/// Device resources the demo provides (DeviceInfo::provided_resources): one
+/// power source, an internal battery of 3700 mV and 120 mA at 87 percent,
+/// operating normally, and 48 of 64 kB of memory free.
+inline constexpr uint32_t kDeviceResources =
+    lwm2m::device_resource_bit(6) | lwm2m::device_resource_bit(7) | lwm2m::device_resource_bit(8) |
+    lwm2m::device_resource_bit(9) | lwm2m::device_resource_bit(10) |
+    lwm2m::device_resource_bit(20) | lwm2m::device_resource_bit(21);
+
+/// DeviceInfo::read_resource of the demo: the fixed values of kDeviceResources.
+lwm2m::Status read_device_resource(void* context, uint16_t resource_id,
+                                   uint16_t resource_instance_id, lwm2m::Value& value);
 
 }  // namespace demo

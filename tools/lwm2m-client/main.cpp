@@ -16,7 +16,9 @@ namespace {
 
 volatile sig_atomic_t g_stop_signal = 0;
 
-void on_stop_signal(int signal) { g_stop_signal = signal; }
+void on_stop_signal(int signal) {
+    g_stop_signal = signal;
+}
 
 struct Options {
     std::string endpoint = "lwm2m-cpp-demo";
@@ -47,7 +49,9 @@ void wait_for_event(const lwm2m::posix::UdpTransport& transport, uint32_t timeou
     ppoll(has_socket ? &descriptor : nullptr, has_socket ? 1 : 0, &timeout, &unblocked);
 }
 
-void on_reboot(void*) { std::fprintf(stderr, "reboot requested by the server (demo: ignored)\n"); }
+void on_reboot(void*) {
+    std::fprintf(stderr, "reboot requested by the server (demo: ignored)\n");
+}
 
 }  // namespace
 
@@ -101,10 +105,11 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0u, 65535u));
     CLI11_PARSE(app, argc, argv);
 
-    const std::map<std::string, lwm2m::LogLevel> levels = {
-        {"trace", lwm2m::LogLevel::kTrace},     {"debug", lwm2m::LogLevel::kDebug},
-        {"info", lwm2m::LogLevel::kInfo},       {"warning", lwm2m::LogLevel::kWarning},
-        {"error", lwm2m::LogLevel::kError}};
+    const std::map<std::string, lwm2m::LogLevel> levels = {{"trace", lwm2m::LogLevel::kTrace},
+                                                           {"debug", lwm2m::LogLevel::kDebug},
+                                                           {"info", lwm2m::LogLevel::kInfo},
+                                                           {"warning", lwm2m::LogLevel::kWarning},
+                                                           {"error", lwm2m::LogLevel::kError}};
     lwm2m::log::set_output(lwm2m::posix::stderr_log_output);
     lwm2m::log::set_level(levels.at(options.log_level));
 
@@ -138,6 +143,9 @@ int main(int argc, char** argv) {
     config.device.serial_number = "0001";
     config.device.firmware_version = "0.1.0";
     config.device.reboot = on_reboot;
+    config.device.provided_resources = demo::kDeviceResources;
+    config.device.power_source_count = 1;
+    config.device.read_resource = demo::read_device_resource;
     static demo::TemperatureSensor temperature(clock);
     static demo::ConnectivityMonitoring connectivity;
     static demo::AppDataContainer app_data;
@@ -164,7 +172,7 @@ int main(int argc, char** argv) {
     sigaddset(&stop_signals, SIGTERM);
     sigset_t unblocked;
     sigprocmask(SIG_BLOCK, &stop_signals, &unblocked);
-    struct sigaction action{};
+    struct sigaction action {};
     action.sa_handler = on_stop_signal;
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);

@@ -3,12 +3,25 @@
 #pragma once
 
 #include "lwm2m/client_config.hpp"
+#include "lwm2m/config.hpp"
 #include "lwm2m/object.hpp"
 #include "lwm2m/platform.hpp"
 
 namespace lwm2m::detail {
 
 struct ClientData;
+
+/// A resource instance of Alternate APN Links (/1/0/24).
+struct ApnLinkInstance {
+    uint16_t id = 0;
+    Objlnk link;
+};
+
+/// A resource instance of Supported Server Versions (/1/0/25), such as "1.2.1".
+struct ServerVersionInstance {
+    uint16_t id = 0;
+    char text[12] = {};
+};
 
 /// Values of the Server object instance (/1/0) that the server may write.
 struct ServerObject {
@@ -22,6 +35,29 @@ struct ServerObject {
     bool mute_send = false;
     /// Binding as sent in `b`, for example "U".
     char binding[4] = {};
+    /// APN Link (resource 10). The null link 65535:65535 means none.
+    Objlnk apn_link = {0xffff, 0xffff};
+    /// Initial Registration Delay Timer (resource 14).
+    uint32_t initial_registration_delay_s = 0;
+    /// Registration Failure Block (15) and Bootstrap on Registration Failure
+    /// (16). Read-only for an LwM2M Server; kept for a Bootstrap-Server to write.
+    bool registration_failure_block = false;
+    bool bootstrap_on_registration_failure = false;
+    /// Trigger (21): true if the client is reachable over SMS.
+    bool sms_trigger = false;
+    /// Preferred Transport (22): one binding letter.
+    char preferred_transport = 'U';
+    /// Default Notification Mode (26): 0 non-confirmable, 1 confirmable.
+    uint8_t default_notification_mode = 0;
+    /// Profile ID Hash Algorithm (27): an RFC 6920 suite ID. RFC 6920 reserves
+    /// 0, so 0 means no preference.
+    uint8_t profile_id_hash_algorithm = 0;
+    uint8_t alternate_apn_link_count = 0;
+    uint8_t server_version_count = 0;
+    /// Alternate APN Links (24) and Supported Server Versions (25), in
+    /// ascending resource-instance ID order.
+    ApnLinkInstance alternate_apn_links[LWM2M_MAX_ALTERNATE_APN_LINKS];
+    ServerVersionInstance server_versions[LWM2M_MAX_SERVER_VERSIONS];
 };
 
 /// Values of the Device object instance (/3/0) that the server may write or
@@ -44,42 +80,51 @@ struct ServerObjectSnapshot {
     uint8_t changed_parameters = 0;
 };
 
-/// Security object (/0): the server account the client was configured with.
-/// Reserved to a Bootstrap-Server; LwM2M servers get 4.01.
+/// Security object (/0), version 1.1: the server account the client was
+/// configured with. Reserved to a Bootstrap-Server; LwM2M servers get 4.01.
 class SecurityObjectHandler final : public Object {
-public:
+  public:
     SecurityObjectHandler();
     void bind(ClientData* data) { data_ = data; }
+    bool has_resource(uint16_t instance_id, uint16_t resource_id) const override;
     Status read(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
                 Value& value) override;
 
-private:
+  private:
     ClientData* data_ = nullptr;
 };
 
-/// Server object (/1), version 1.1, for the one server account.
+/// Server object (/1) for the one server account, in the version that goes
+/// with the configured LwM2M version: 1.0, 1.1 or 1.2.
 class ServerObjectHandler final : public Object {
-public:
+  public:
     ServerObjectHandler();
     void bind(ClientData* data) { data_ = data; }
+    /// Selects the object version and its resources for `version`.
+    void select_version(Lwm2mVersion version);
+    bool has_resource(uint16_t instance_id, uint16_t resource_id) const override;
+    int32_t next_resource_instance(uint16_t instance_id, uint16_t resource_id,
+                                   int32_t after) const override;
     Status read(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
                 Value& value) override;
     Status write(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
                  const Value& value) override;
+    Status clear_resource(uint16_t instance_id, uint16_t resource_id) override;
     Status execute(uint16_t instance_id, uint16_t resource_id,
                    std::span<const uint8_t> arguments) override;
     Status begin_transaction() override;
     void rollback_transaction() override;
 
-private:
+  private:
     ClientData* data_ = nullptr;
     // Values before the transaction, restored by rollback.
     ServerObjectSnapshot saved_;
 };
 
-/// Device object (/3), version 1.1.
+/// Device object (/3), version 1.1. Optional resources 6 to 10 and 20 to 22
+/// come from DeviceInfo::read_resource.
 class DeviceObjectHandler final : public Object {
-public:
+  public:
     DeviceObjectHandler();
     void bind(ClientData* data, Clock* clock) {
         data_ = data;
@@ -97,7 +142,15 @@ public:
     Status begin_transaction() override;
     void rollback_transaction() override;
 
-private:
+    /// Adds `error_code` (1 to 32) to Error Code (/3/0/11); kOk if it is
+    /// already there. Errors: kInvalidArgument, kNoSpace (4 codes at once).
+    Status set_error_code(uint8_t error_code);
+    /// Removes `error_code`, keeping the others in order. Error: kNotFound.
+    Status clear_error_code(uint8_t error_code);
+
+  private:
+    Status read_provided(uint16_t resource_id, uint16_t resource_instance_id, Value& value) const;
+
     ClientData* data_ = nullptr;
     Clock* clock_ = nullptr;
     DeviceObject saved_;

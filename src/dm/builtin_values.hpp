@@ -1,0 +1,45 @@
+// Conversions between resource values and the fields of the built-in objects.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "lwm2m/value.hpp"
+
+namespace lwm2m::detail {
+
+inline std::span<const uint8_t> text_view(const char* text) {
+    return {reinterpret_cast<const uint8_t*>(text), std::strlen(text)};
+}
+
+/// A string value viewing `text`, which must stay valid while the value is used.
+inline Value text_value(const char* text) {
+    return Value::make_bytes(DataType::kString, text_view(text));
+}
+
+/// Copies a string value into `out` (NUL-terminated); false if it does not fit.
+inline bool copy_text(const Value& value, std::span<char> out) {
+    if (value.bytes.size() >= out.size()) {
+        return false;
+    }
+    std::memcpy(out.data(), value.bytes.data(), value.bytes.size());
+    out[value.bytes.size()] = '\0';
+    return true;
+}
+
+/// Reads a non-negative integer value of either integer type into `out`.
+/// Returns false if it is negative, above UINT32_MAX or not an integer.
+inline bool to_uint32(const Value& value, uint32_t& out) {
+    if (value.type == DataType::kInteger && value.integer >= 0 && value.integer <= UINT32_MAX) {
+        out = static_cast<uint32_t>(value.integer);
+        return true;
+    }
+    if (value.type == DataType::kUnsignedInteger && value.unsigned_integer <= UINT32_MAX) {
+        out = static_cast<uint32_t>(value.unsigned_integer);
+        return true;
+    }
+    return false;
+}
+
+}  // namespace lwm2m::detail
