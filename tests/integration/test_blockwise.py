@@ -9,6 +9,7 @@ import re
 import unittest
 
 import coap_message as coap
+import payload_formats
 from harness import STEP_TIMEOUT_S, IntegrationTest, RawPeer
 
 OCTET_STREAM = 42
@@ -30,6 +31,11 @@ STALL_SERVER_ARGS = ("--ack-timeout", "1", "--max-retransmit", "1")
 STALL_TIMEOUT_S = 10.0
 
 BLOCK1 = 27
+
+TLV_FORMAT = 11542
+# Kinds of TLV (bits 7-6 of the type byte).
+TLV_RESOURCE_INSTANCE = 1
+TLV_MULTIPLE_RESOURCE = 2
 CONTINUE = coap.make_code(2, 31)
 
 
@@ -127,6 +133,20 @@ class BlockwiseWriteTest(IntegrationTest):
 
     def test_write_small_blocks(self):
         self.check_write_and_read(("--block-size", "256"), 256, "block1-256")
+
+    def test_tlv_write_in_small_blocks(self):
+        # A Write of the whole instance in TLV, 4.5 KB in 256-byte blocks. Block boundaries
+        # cut the TLV headers, and the value goes to the object in pieces.
+        server, client = self.start_registered_pair("block1-tlv", ("--block-size", "256"))
+        data = pattern(4500)
+        item = payload_formats.encode_tlv(TLV_RESOURCE_INSTANCE, 0, data)
+        tlv = payload_formats.encode_tlv(TLV_MULTIPLE_RESOURCE, 0, item)
+        command = f"write block1-tlv /19/0 --hex {tlv.hex()} --format {TLV_FORMAT}"
+        response = self.run_downlink(server, command)
+        self.assertEqual(response["code"], "2.04", f"Write failed: {response}")
+
+        content = self.read_data(server, "block1-tlv")["payload_hex"]
+        self.assertEqual(bytes.fromhex(content), data, "read back differs")
 
     def test_write_over_capacity_changes_nothing(self):
         # The first blocks fit the resource and are applied; the block that overflows it
