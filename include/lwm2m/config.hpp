@@ -88,11 +88,11 @@
 /// Bytes kept from one Block1 block (RFC 7959) to the next while a Write or
 /// Create in TLV, opaque or text/plain is applied block by block, which lets
 /// such a payload have any size. A value of up to this many bytes, TLV
-/// header included, reaches Object::write() whole; a longer string or opaque
+/// header included, reaches Object::write() whole. A longer string or opaque
 /// value goes to Object::write_chunk() in pieces, and a longer text/plain
-/// value gets 4.13. 0 turns this off, and such requests are assembled like
-/// any other (LWM2M_BLOCK1_BUFFER_SIZE). At least 16 if not 0. RAM cost:
-/// this many bytes plus about 200 (400 on a 64-bit host) in the Client object.
+/// value gets 4.13. With 0, such requests are assembled like any other
+/// (LWM2M_BLOCK1_BUFFER_SIZE). At least 16 if not 0. RAM cost: this many
+/// bytes plus about 200 (about 400 on a 64-bit host) in the Client object.
 #ifndef LWM2M_BLOCK1_CARRY_SIZE
 #define LWM2M_BLOCK1_CARRY_SIZE 128
 #endif

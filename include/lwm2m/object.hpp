@@ -107,12 +107,12 @@ class Object {
     }
 
     /// Writes a piece of a string, opaque or corelnk value that arrives in
-    /// Block1 blocks and is longer than LWM2M_BLOCK1_CARRY_SIZE allows to
-    /// pass whole: `value` holds the bytes from `offset` of the whole value,
-    /// and `last` is true for the final piece, which may be empty. The pieces
-    /// come in order inside one transaction, so a rollback discards them.
-    /// Byte views are valid only during the call. The default returns
-    /// kNoSpace (4.13): an object takes such values only by overriding this.
+    /// Block1 blocks and is too long to pass whole (LWM2M_BLOCK1_CARRY_SIZE).
+    /// `value` holds the bytes from `offset` of the whole value. `last` is
+    /// true for the final piece, which may be empty. The pieces come in order
+    /// inside one transaction, so a rollback discards them. Byte views are
+    /// valid only during the call. The default returns kNoSpace (4.13), so an
+    /// object takes such values only by overriding this.
     virtual Status write_chunk(uint16_t instance_id, uint16_t resource_id,
                                uint16_t resource_instance_id, const Value& value, size_t offset,
                                bool last) {
