@@ -127,6 +127,12 @@ Block1Result handle_block1(Context& ctx, const coap::Message& request, const Pat
         return single;
     }
 
+    if (more && (request.code == code::kGet || request.code == code::kDelete)) {
+        // A request without payload has no further blocks to announce. It is
+        // rejected on its own, without disturbing the transfer in progress.
+        return fail(code::kBadRequest);
+    }
+
     const uint32_t key = request_key(request);
     if (number == 0) {
         // A new transfer replaces any other (RFC 7959, 2.5).
@@ -154,8 +160,10 @@ Block1Result handle_block1(Context& ctx, const coap::Message& request, const Pat
     const uint64_t offset = uint64_t{number} * block_size;
     Block1Result result;
     result.block_value = block & ~0x08u;
-    if (offset < transfer.size && offset + request.payload.size() <= transfer.size) {
-        // A repeated block (a retransmission with a new message ID): applied once.
+    if (more && offset < transfer.size && offset + request.payload.size() <= transfer.size) {
+        // A repeated block (a retransmission with a new message ID): applied
+        // once. A repeat with M clear contradicts the blocks stored after it,
+        // so it fails below as a block out of place.
         LWM2M_LOG_DEBUG("block %lu again, already stored", static_cast<unsigned long>(number));
     } else if (offset != transfer.size) {
         end_transfer(ctx.data);

@@ -19,7 +19,11 @@ namespace {
 
 namespace code = coap::code;
 
-constexpr size_t kCarrySize = LWM2M_BLOCK1_CARRY_SIZE;
+// Values of up to kWholeValueSize bytes (with their TLV header) are returned
+// whole. The carry buffer has one byte more, so an opaque value of unknown
+// length shows that it is longer than that even in blocks of 16 bytes.
+constexpr size_t kWholeValueSize = LWM2M_BLOCK1_CARRY_SIZE;
+constexpr size_t kCarrySize = kWholeValueSize + 1;
 
 // The state of a streamed Write or Create, kept in the client's Block1
 // transfer between blocks.
@@ -38,7 +42,7 @@ struct StreamedWrite {
 static_assert(sizeof(StreamedWrite) <= detail::kStreamedWriteStateSize,
               "kStreamedWriteStateSize is too small for StreamedWrite");
 static_assert(alignof(StreamedWrite) <= 8, "StreamedWrite needs more than 8-byte alignment");
-static_assert(kCarrySize >= 16, "LWM2M_BLOCK1_CARRY_SIZE must be 0 or at least 16 bytes");
+static_assert(kWholeValueSize >= 16, "LWM2M_BLOCK1_CARRY_SIZE must be 0 or at least 16 bytes");
 
 StreamedWrite& stream_of(detail::ClientData& data) {
     return *std::launder(reinterpret_cast<StreamedWrite*>(data.block1.streamed_write));
@@ -119,7 +123,7 @@ uint8_t start_streamed_write(const coap::Message& request, const Path& path,
     StreamedWrite& stream = *new (data.block1.streamed_write) StreamedWrite();
     const Path target = create ? create_target(format, request.payload, *object) : path;
     stream.decoder = make_stream_decoder(format, request.payload, target, stream);
-    stream.decoder->start_stream(kCarrySize);
+    stream.decoder->start_stream(kWholeValueSize);
 
     using Kind = WriteOperation::Kind;
     const Kind kind =

@@ -362,13 +362,8 @@ class Block1RobustnessTest(IntegrationTest):
         self.assertEqual(codes, [CONTINUE, CONTINUE, "2.04"])
         self.assert_data(data, "retransmitted Write")
 
-    # Bug: handle_block1() (src/core/block1.cpp) takes a block that lies within the bytes
-    # already stored for a repeat, even with its M bit clear. It then ends the transfer as
-    # complete without ending the streamed write (neither commit nor rollback) and serves
-    # the block's own request as a whole, non-block-wise Write. Expected: 4.00 or 4.08 and
-    # the old data. Actual: 2.04 (Block1 0x10), and /19/0/0/0 contains only the 16 bytes
-    # of block 1.
-    @unittest.expectedFailure
+    # A stored block repeated with its M bit clear cannot end the request: the transfer
+    # fails and the Write is rolled back.
     def test_repeated_block_clears_more(self):
         # Blocks 0-2 arrive with M set, then block 1 again but with M clear: it repeats
         # stored bytes and cannot end the request, which is 80 bytes long.
@@ -381,11 +376,8 @@ class Block1RobustnessTest(IntegrationTest):
         self.assert_data(initial_data(), f"repeated block with M clear got {text}")
         self.assertIn(text, ("4.00", "4.08"), coap.describe(response))
 
-    # Bug: same path as above, on an object that applies values at once and restores them
-    # on rollback (Device). The abandoned transaction is never rolled back, so the UTC
-    # Offset of block 0 stays while the rest of the Write failed. Expected: 4.00 or 4.08,
-    # both resources old. Actual: 4.00, UTC Offset "+02:00" (new), Timezone old.
-    @unittest.expectedFailure
+    # The same on an object that applies values at once and restores them on rollback
+    # (Device): the UTC Offset of block 0 must not stay.
     def test_repeated_block_half_applies_tlv(self):
         self.write_text(TIMEZONE_PATH, b"Old/Zone")
         self.write_text(UTC_OFFSET_PATH, b"+09:00")
@@ -438,13 +430,8 @@ class Block1RobustnessTest(IntegrationTest):
         self.assertEqual(codes, [CONTINUE] * (len(rest) - 1) + ["2.04"])
         self.assert_data(data, "Write switched to 256-byte blocks")
 
-    # Bug: an opaque Write longer than 128 bytes (LWM2M_BLOCK1_CARRY_SIZE) in blocks of at
-    # most 128 bytes. OpaqueDecoder::read_value() (src/io/opaque.cpp) returns kWouldBlock
-    # while the first window of the value ends at or below the 128-byte limit, and
-    # continue_streamed_write() (src/dm/streamed_write.cpp) only ever feeds it the full
-    # 128-byte carry buffer, so the value never starts to stream. Expected: 2.31 for blocks
-    # 0-7, 2.04 for block 8. Actual: 4.13 at block 8, the first byte past 128.
-    @unittest.expectedFailure
+    # An opaque Write longer than the 128 bytes returned whole (LWM2M_BLOCK1_CARRY_SIZE),
+    # in blocks of at most 128 bytes, must start to go to the object in pieces.
     def test_opaque_over_carry_small_blocks(self):
         for szx, length in ((SZX_16, 129), (SZX_64, 200), (3, 256)):
             with self.subTest(block_size=16 << szx, length=length):
@@ -581,11 +568,7 @@ class Block1RobustnessTest(IntegrationTest):
         self.assertEqual(codes, [CONTINUE] * 3 + ["2.04"])
         self.assert_data(data, "Write with a Read in the middle")
 
-    # Bug (minor): a GET with Block1 block 0 and M set starts a new transfer in
-    # handle_block1() (src/core/block1.cpp), which drops the Write in progress, though the
-    # GET changes nothing and gets 4.00. Expected: 4.00 to the GET, then 2.31 and
-    # 2.04 for the Write's blocks 2-3 and the new data. Actual: 4.08 for blocks 2 and 3.
-    @unittest.expectedFailure
+    # A GET with Block1 block 0 and M set gets 4.00 and leaves the Write in progress alone.
     def test_interleaved_get_with_block1(self):
         data = pattern(64, 40)
         blocks = blocks_of(data, SZX_16)

@@ -417,6 +417,55 @@ TEST_F(Block1Test, OtherWriteEndsTransfer) {
     EXPECT_EQ(send_opaque_block(data, 1).code, code::kRequestEntityIncomplete);
 }
 
+TEST_F(Block1Test, RepeatWithoutMoreRollsBack) {
+    const std::vector<uint8_t> data = pattern(80);
+    for (uint32_t number = 0; number < 3; ++number) {
+        EXPECT_EQ(
+            send_block(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, data, number, 0)
+                .code,
+            code::kContinue);
+    }
+    // Block 1 again, but as the last block: it cannot end an 80-byte request
+    // of which 48 bytes are stored.
+    const std::vector<uint8_t> short_data(data.begin(), data.begin() + 32);
+    EXPECT_EQ(
+        send_block(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, short_data, 1, 0).code,
+        code::kRequestEntityIncomplete);
+    EXPECT_EQ(blob_.rollbacks, 1);
+    EXPECT_EQ(blob_.commits, 0);
+    EXPECT_TRUE(blob_.committed[0].blob.empty());
+}
+
+TEST_F(Block1Test, OpaqueOverCarryInSmallBlocks) {
+    // 200 bytes in 16-byte blocks, longer than the 128 bytes returned whole.
+    const std::vector<uint8_t> data = pattern(200);
+    const std::vector<uint8_t> codes =
+        send_all(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, data, 0);
+    ASSERT_EQ(codes.size(), 13u);
+    EXPECT_EQ(codes.back(), code::kChanged);
+    EXPECT_EQ(blob_.committed[0].blob, data);
+    ASSERT_FALSE(blob_.chunk_offsets.empty());
+    EXPECT_EQ(blob_.chunk_offsets.front(), 0u);
+}
+
+TEST_F(Block1Test, BlockwiseGetLeavesTransfer) {
+    const std::vector<uint8_t> data = pattern(64);
+    EXPECT_EQ(send_block(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, data, 0, 0).code,
+              code::kContinue);
+    // A GET that announces more blocks has no payload to send in them.
+    EXPECT_EQ(send_block(code::kGet, {"30000", "0", "1"}, coap::format::kTextPlain,
+                         std::vector<uint8_t>(32, 'g'), 0, 0)
+                  .code,
+              code::kBadRequest);
+    EXPECT_EQ(blob_.rollbacks, 0);
+    for (uint32_t number = 1; number < 4; ++number) {
+        const Message reply =
+            send_block(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, data, number, 0);
+        EXPECT_EQ(reply.code, number < 3 ? code::kContinue : code::kChanged);
+    }
+    EXPECT_EQ(blob_.committed[0].blob, data);
+}
+
 TEST_F(Block1Test, ObjectWithoutPiecesGets413) {
     client_.remove_object(kBlobObject);
     client_.step();
