@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "lwm2m/attributes.hpp"
 #include "lwm2m/client_config.hpp"
 #include "lwm2m/config.hpp"
 #include "lwm2m/detail/client_data.hpp"
@@ -55,8 +56,17 @@ class Client {
     /// by the application, so the next Update carries the new object list.
     void instances_changed(uint16_t object_id);
 
-    /// Tells the client that the value at `path` changed, for observations.
+    /// Tells the client that the value at `path` changed. Observations of the
+    /// path, of a path above it or of one below it are evaluated now (or
+    /// after epmin), and notify after pmin. Reads the value through the
+    /// object's read() for gt, lt, st and edge, so call it after the change.
     void value_changed(const Path& path);
+
+    /// The notification attributes that apply to an observation of `path`:
+    /// the Server object's default pmin and pmax, then the attributes
+    /// written on the object, the instance, the resource and the resource
+    /// instance, each overriding the level above.
+    Attributes effective_attributes(const Path& path) const;
 
     /// Sends an Update as soon as possible, waking the connection in Queue Mode.
     void request_update();

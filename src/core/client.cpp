@@ -4,8 +4,10 @@
 
 #include "core/block1.hpp"
 #include "core/context.hpp"
+#include "dm/attributes.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
+#include "report/observe.hpp"
 
 LWM2M_LOG_MODULE("client");
 
@@ -128,8 +130,15 @@ void Client::instances_changed(uint16_t object_id) {
 }
 
 void Client::value_changed(const Path& path) {
-    // NOTE: no observations exist yet, so a change has no one to notify.
-    (void)path;
+    if (data_.state == RegistrationState::kUnconfigured) {
+        return;
+    }
+    core::Context ctx{transport_, clock_, random_, data_, clock_.monotonic_ms()};
+    report::value_changed(ctx, path);
+}
+
+Attributes Client::effective_attributes(const Path& path) const {
+    return dm::effective_attributes(data_, path);
 }
 
 Status Client::configure(const ClientConfig& config) {
@@ -232,6 +241,7 @@ void Client::step() {
     core::check_retransmission(ctx);
     core::step_block1(ctx);
     core::step_registration(ctx);
+    report::step_notifications(ctx);
     core::step_queue_mode(ctx);
 }
 
@@ -244,6 +254,8 @@ uint32_t Client::time_until_next_step_ms() const {
     next = queue_deadline < next ? queue_deadline : next;
     const uint64_t block1_deadline = core::next_block1_event_ms(data_);
     next = block1_deadline < next ? block1_deadline : next;
+    const uint64_t notification_deadline = report::next_notification_ms(data_);
+    next = notification_deadline < next ? notification_deadline : next;
     if (data_.reboot_requested || data_.factory_reset_requested) {
         next = 0;
     }

@@ -38,6 +38,10 @@ void receive_datagrams(Context& ctx);
 void check_retransmission(Context& ctx);
 
 // server_requests.cpp: requests from the LwM2M server.
+/// Writes the header of the response to `request`: an ACK with its message ID
+/// for a CON, a NON with a new message ID for a NON. Writing it again starts
+/// the response over.
+void start_response(Context& ctx, const coap::Message& request, coap::MessageWriter& response);
 /// `options_truncated` is true when the request had more options than
 /// LWM2M_MAX_OPTIONS; it then gets 4.00.
 void handle_server_request(Context& ctx, const coap::Message& request, bool options_truncated);

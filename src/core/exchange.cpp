@@ -6,6 +6,7 @@
 #include "core/context.hpp"
 #include "core/outgoing_block1.hpp"
 #include "lwm2m/log.hpp"
+#include "report/observe.hpp"
 
 LWM2M_LOG_MODULE("coap");
 
@@ -77,7 +78,11 @@ void handle_empty(Context& ctx, const Message& message) {
             send_empty(ctx, Type::kReset, message.message_id);
             return;
         case Type::kAcknowledgement:
-            if (matches_pending && !pending.acknowledged) {
+            if (!matches_pending) {
+                (void)report::handle_notification_reply(ctx, message.message_id, false);
+                return;
+            }
+            if (!pending.acknowledged) {
                 // RFC 7252, 5.2.2: the response follows in its own message.
                 pending.acknowledged = true;
                 pending.deadline_ms = ctx.now_ms + exchange_lifetime_ms(ctx.data.config.coap);
@@ -88,6 +93,8 @@ void handle_empty(Context& ctx, const Message& message) {
         case Type::kReset:
             if (matches_pending) {
                 fail_pending_request(ctx, "rejected with RST");
+            } else {
+                (void)report::handle_notification_reply(ctx, message.message_id, true);
             }
             return;
         case Type::kNonConfirmable:

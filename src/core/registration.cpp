@@ -6,6 +6,7 @@
 #include "core/outgoing_block1.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
+#include "report/observe.hpp"
 
 LWM2M_LOG_MODULE("reg");
 
@@ -209,6 +210,7 @@ void finish_deregister(Context& ctx) {
         return;
     }
     data.state = RegistrationState::kDeregistered;
+    report::end_observations(data);
     LWM2M_LOG_INFO("de-registered, socket closed");
 }
 
@@ -228,6 +230,8 @@ void on_register_response(Context& ctx, const Message& response) {
         schedule_register_retry(ctx);
         return;
     }
+    // A new registration: the server observes again what it needs.
+    report::end_observations(data);
     data.state = RegistrationState::kRegistered;
     data.register_attempts = 0;
     data.register_sequences = 0;

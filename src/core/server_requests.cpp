@@ -6,6 +6,7 @@
 #include "core/context.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
+#include "report/observe.hpp"
 
 LWM2M_LOG_MODULE("req");
 
@@ -38,6 +39,7 @@ uint8_t check_request_options(const Message& request) {
             case option::kUriPath:
             case option::kUriQuery:
             case option::kAccept:
+            case option::kObserve:
             case option::kBlock1:
             case option::kBlock2:
                 continue;
@@ -86,6 +88,12 @@ void log_request(const Message& request, const dm::Path& path, uint8_t response_
 
 }  // namespace
 
+void start_response(Context& ctx, const Message& request, coap::MessageWriter& response) {
+    const bool confirmable = request.type == Type::kConfirmable;
+    response.header(confirmable ? Type::kAcknowledgement : Type::kNonConfirmable, code::kEmpty,
+                    confirmable ? request.message_id : next_message_id(ctx), request.token_view());
+}
+
 void handle_server_request(Context& ctx, const Message& request, bool options_truncated) {
     detail::ClientData& data = ctx.data;
     if (request.type == Type::kAcknowledgement || request.type == Type::kReset) {
@@ -114,8 +122,7 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
 
     const bool confirmable = request.type == Type::kConfirmable;
     coap::MessageWriter response(data.out_buffer);
-    response.header(confirmable ? Type::kAcknowledgement : Type::kNonConfirmable, code::kEmpty,
-                    confirmable ? request.message_id : next_message_id(ctx), request.token_view());
+    start_response(ctx, request, response);
 
     dm::Path path;
     uint8_t response_code = check_request_options(request);
@@ -138,7 +145,9 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         const Block1Result block1 = handle_block1(ctx, request, path, response);
         switch (block1.outcome) {
             case Block1Outcome::kNone:
-                response_code = dm::handle_request(request, path, data, ctx.clock, response);
+                response_code = request.code == code::kGet && request.find(option::kObserve)
+                                    ? report::handle_observe(ctx, request, path, response)
+                                    : dm::handle_request(request, path, data, ctx.clock, response);
                 break;
             case Block1Outcome::kComplete:
                 response_code =
@@ -159,9 +168,7 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
     if (response.overflow()) {
         LWM2M_LOG_ERROR("response to %u does not fit the %u-byte out buffer", request.message_id,
                         static_cast<unsigned>(sizeof(data.out_buffer)));
-        response.header(confirmable ? Type::kAcknowledgement : Type::kNonConfirmable, code::kEmpty,
-                        confirmable ? request.message_id : next_message_id(ctx),
-                        request.token_view());
+        start_response(ctx, request, response);
         response_code = code::kInternalServerError;
     }
     response.set_code(response_code);

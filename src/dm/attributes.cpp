@@ -12,15 +12,26 @@ using detail::AttributeSet;
 
 struct AttributeName {
     const char* name;
-    uint8_t flag;
+    uint16_t flag;
 };
 
 constexpr AttributeName kAttributes[] = {
-    {"pmin", AttributeSet::kPmin},      {"pmax", AttributeSet::kPmax},
-    {"gt", AttributeSet::kGreaterThan}, {"lt", AttributeSet::kLessThan},
-    {"st", AttributeSet::kStep},        {"epmin", AttributeSet::kEpmin},
-    {"epmax", AttributeSet::kEpmax},
+    {"pmin", Attributes::kPmin},   {"pmax", Attributes::kPmax}, {"gt", Attributes::kGreaterThan},
+    {"lt", Attributes::kLessThan}, {"st", Attributes::kStep},   {"epmin", Attributes::kEpmin},
+    {"epmax", Attributes::kEpmax}, {"edge", Attributes::kEdge}, {"con", Attributes::kCon},
+    {"hqmax", Attributes::kHqmax},
 };
+
+// Attributes that LwM2M 1.2 added.
+constexpr uint16_t kAttributes12 = Attributes::kEdge | Attributes::kCon | Attributes::kHqmax;
+
+bool parse_flag(std::span<const uint8_t> text, uint8_t& value) {
+    if (text.size() != 1 || (text[0] != '0' && text[0] != '1')) {
+        return false;
+    }
+    value = static_cast<uint8_t>(text[0] - '0');
+    return true;
+}
 
 bool is_numeric(DataType type) {
     return type == DataType::kInteger || type == DataType::kUnsignedInteger ||
@@ -38,7 +49,7 @@ bool parse_seconds(std::span<const uint8_t> text, uint32_t& value) {
 
 // Sets or clears one attribute from "name=value" or "name" (which clears it).
 // Returns false for an unknown name or a malformed value.
-bool apply_query(std::span<const uint8_t> query, AttributeSet& set) {
+bool apply_query(std::span<const uint8_t> query, Attributes& set) {
     const uint8_t* equals =
         static_cast<const uint8_t*>(std::memchr(query.data(), '=', query.size()));
     const size_t name_length = equals == nullptr ? query.size() : equals - query.data();
@@ -50,31 +61,40 @@ bool apply_query(std::span<const uint8_t> query, AttributeSet& set) {
             continue;
         }
         if (value.empty()) {
-            set.flags &= static_cast<uint8_t>(~attribute.flag);
+            set.flags &= static_cast<uint16_t>(~attribute.flag);
             return true;
         }
         bool valid = false;
         switch (attribute.flag) {
-            case AttributeSet::kPmin:
+            case Attributes::kPmin:
                 valid = parse_seconds(value, set.pmin_s);
                 break;
-            case AttributeSet::kPmax:
+            case Attributes::kPmax:
                 valid = parse_seconds(value, set.pmax_s);
                 break;
-            case AttributeSet::kEpmin:
+            case Attributes::kEpmin:
                 valid = parse_seconds(value, set.epmin_s);
                 break;
-            case AttributeSet::kEpmax:
+            case Attributes::kEpmax:
                 valid = parse_seconds(value, set.epmax_s);
                 break;
-            case AttributeSet::kGreaterThan:
+            case Attributes::kHqmax:
+                valid = parse_seconds(value, set.hqmax);
+                break;
+            case Attributes::kGreaterThan:
                 valid = io::json_number_to_double(value, set.greater_than);
                 break;
-            case AttributeSet::kLessThan:
+            case Attributes::kLessThan:
                 valid = io::json_number_to_double(value, set.less_than);
                 break;
-            case AttributeSet::kStep:
+            case Attributes::kStep:
                 valid = io::json_number_to_double(value, set.step) && set.step >= 0;
+                break;
+            case Attributes::kEdge:
+                valid = parse_flag(value, set.edge);
+                break;
+            case Attributes::kCon:
+                valid = parse_flag(value, set.con);
                 break;
         }
         if (valid) {
@@ -85,30 +105,48 @@ bool apply_query(std::span<const uint8_t> query, AttributeSet& set) {
     return false;
 }
 
+}  // namespace
+
 // LwM2M Core 1.1, 5.1.2: gt, lt and st only on numeric resources, and when
-// all of them are set, lt + 2 * st < gt. epmin must not exceed epmax.
-bool is_valid(const AttributeSet& set, const Path& path, const Object& object) {
-    constexpr uint8_t kValueAttributes =
-        AttributeSet::kGreaterThan | AttributeSet::kLessThan | AttributeSet::kStep;
-    if ((set.flags & kValueAttributes) != 0) {
-        const ResourceDefinition* resource =
-            path.length >= 3 ? object.find_resource(path.ids[2]) : nullptr;
-        if (resource == nullptr || !is_numeric(resource->type)) {
-            return false;
-        }
+// all of them are set, lt + 2 * st < gt. epmin must not exceed epmax. Edge
+// (1.2) only on boolean resources.
+bool valid_attributes(const Attributes& set, const Path& path, const Object& object) {
+    constexpr uint16_t kValueAttributes =
+        Attributes::kGreaterThan | Attributes::kLessThan | Attributes::kStep;
+    const ResourceDefinition* resource =
+        path.length >= 3 ? object.find_resource(path.ids[2]) : nullptr;
+    if ((set.flags & kValueAttributes) != 0 &&
+        (resource == nullptr || !is_numeric(resource->type))) {
+        return false;
     }
-    const bool has_gt = (set.flags & AttributeSet::kGreaterThan) != 0;
-    const bool has_lt = (set.flags & AttributeSet::kLessThan) != 0;
-    const bool has_st = (set.flags & AttributeSet::kStep) != 0;
+    if (set.has(Attributes::kEdge) &&
+        (resource == nullptr || resource->type != DataType::kBoolean)) {
+        return false;
+    }
+    const bool has_gt = set.has(Attributes::kGreaterThan);
+    const bool has_lt = set.has(Attributes::kLessThan);
+    const bool has_st = set.has(Attributes::kStep);
     if (has_gt && has_lt && set.less_than >= set.greater_than) {
         return false;
     }
     if (has_gt && has_lt && has_st && set.less_than + 2 * set.step >= set.greater_than) {
         return false;
     }
-    const uint8_t both = AttributeSet::kEpmin | AttributeSet::kEpmax;
+    const uint16_t both = Attributes::kEpmin | Attributes::kEpmax;
     return (set.flags & both) != both || set.epmin_s <= set.epmax_s;
 }
+
+bool apply_attribute_queries(const coap::Message& request, Lwm2mVersion version, Attributes& set) {
+    for (uint8_t i = 0; i < request.option_count; ++i) {
+        const coap::Option& option = request.options[i];
+        if (option.number == coap::option::kUriQuery && !apply_query(option.value, set)) {
+            return false;
+        }
+    }
+    return version == Lwm2mVersion::k1_2 || (set.flags & kAttributes12) == 0;
+}
+
+namespace {
 
 AttributeSet* find_set(detail::ClientData& data, const Path& path) {
     for (uint8_t i = 0; i < data.attribute_count; ++i) {
@@ -133,13 +171,8 @@ uint8_t write_attributes(const coap::Message& request, const Path& path, const O
     AttributeSet* existing = find_set(data, path);
     AttributeSet updated = existing != nullptr ? *existing : AttributeSet{};
     updated.path = path;
-    for (uint8_t i = 0; i < request.option_count; ++i) {
-        const coap::Option& option = request.options[i];
-        if (option.number == coap::option::kUriQuery && !apply_query(option.value, updated)) {
-            return code::kBadRequest;
-        }
-    }
-    if (!is_valid(updated, path, object)) {
+    if (!apply_attribute_queries(request, data.config.version, updated) ||
+        !valid_attributes(updated, path, object)) {
         return code::kBadRequest;
     }
     if (existing != nullptr) {
@@ -166,32 +199,109 @@ void append_attributes(const detail::ClientData& data, const Path& path, coap::M
         if (!(set.path == path)) {
             continue;
         }
-        if ((set.flags & AttributeSet::kPmin) != 0) {
+        if (set.has(Attributes::kPmin)) {
             out.append_payload(";pmin=");
             out.append_payload_uint(set.pmin_s);
         }
-        if ((set.flags & AttributeSet::kPmax) != 0) {
+        if (set.has(Attributes::kPmax)) {
             out.append_payload(";pmax=");
             out.append_payload_uint(set.pmax_s);
         }
-        if ((set.flags & AttributeSet::kGreaterThan) != 0) {
+        if (set.has(Attributes::kGreaterThan)) {
             append_number(out, ";gt=", set.greater_than);
         }
-        if ((set.flags & AttributeSet::kLessThan) != 0) {
+        if (set.has(Attributes::kLessThan)) {
             append_number(out, ";lt=", set.less_than);
         }
-        if ((set.flags & AttributeSet::kStep) != 0) {
+        if (set.has(Attributes::kStep)) {
             append_number(out, ";st=", set.step);
         }
-        if ((set.flags & AttributeSet::kEpmin) != 0) {
+        if (set.has(Attributes::kEpmin)) {
             out.append_payload(";epmin=");
             out.append_payload_uint(set.epmin_s);
         }
-        if ((set.flags & AttributeSet::kEpmax) != 0) {
+        if (set.has(Attributes::kEpmax)) {
             out.append_payload(";epmax=");
             out.append_payload_uint(set.epmax_s);
         }
+        if (set.has(Attributes::kEdge)) {
+            out.append_payload(";edge=");
+            out.append_payload_uint(set.edge);
+        }
+        if (set.has(Attributes::kCon)) {
+            out.append_payload(";con=");
+            out.append_payload_uint(set.con);
+        }
+        if (set.has(Attributes::kHqmax)) {
+            out.append_payload(";hqmax=");
+            out.append_payload_uint(set.hqmax);
+        }
     }
+}
+
+}  // namespace lwm2m::dm
+
+namespace lwm2m::dm {
+
+void merge_attributes(const Attributes& from, Attributes& into) {
+    auto take = [&](Attributes::Flag flag) {
+        return from.has(flag) && ((into.flags |= flag), true);
+    };
+    if (take(Attributes::kPmin)) {
+        into.pmin_s = from.pmin_s;
+    }
+    if (take(Attributes::kPmax)) {
+        into.pmax_s = from.pmax_s;
+    }
+    if (take(Attributes::kGreaterThan)) {
+        into.greater_than = from.greater_than;
+    }
+    if (take(Attributes::kLessThan)) {
+        into.less_than = from.less_than;
+    }
+    if (take(Attributes::kStep)) {
+        into.step = from.step;
+    }
+    if (take(Attributes::kEpmin)) {
+        into.epmin_s = from.epmin_s;
+    }
+    if (take(Attributes::kEpmax)) {
+        into.epmax_s = from.epmax_s;
+    }
+    if (take(Attributes::kEdge)) {
+        into.edge = from.edge;
+    }
+    if (take(Attributes::kCon)) {
+        into.con = from.con;
+    }
+    if (take(Attributes::kHqmax)) {
+        into.hqmax = from.hqmax;
+    }
+}
+
+Attributes effective_attributes(const detail::ClientData& data, const Path& path) {
+    // The Server object's defaults, then the attributes of the object, the
+    // instance, the resource and the resource instance, each level over the
+    // one above it (LwM2M Core 1.1, 5.1.2).
+    Attributes effective;
+    if (data.server.default_pmin_s != 0) {
+        effective.flags |= Attributes::kPmin;
+        effective.pmin_s = data.server.default_pmin_s;
+    }
+    if (data.server.default_pmax_s != 0) {
+        effective.flags |= Attributes::kPmax;
+        effective.pmax_s = data.server.default_pmax_s;
+    }
+    for (uint8_t level = 1; level <= path.length; ++level) {
+        Path prefix = path;
+        prefix.length = level;
+        for (uint8_t i = 0; i < data.attribute_count; ++i) {
+            if (data.attributes[i].path == prefix) {
+                merge_attributes(data.attributes[i], effective);
+            }
+        }
+    }
+    return effective;
 }
 
 }  // namespace lwm2m::dm

@@ -91,6 +91,12 @@ uint8_t delete_instance(const Path& path, Object& object, detail::ClientData& da
         return to_response_code(status);
     }
     data.changed_parameters |= detail::changed::kObjects;
+    // Their next notification finds the path gone and ends them with 4.04.
+    for (detail::Observation& observation : data.observations) {
+        if (observation.active && path.contains(observation.path)) {
+            observation.changed = true;
+        }
+    }
     return code::kDeleted;
 }
 

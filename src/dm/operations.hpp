@@ -33,6 +33,15 @@ uint8_t find_target(const coap::Message& request, const Path& path, detail::Clie
 
 uint8_t read(const coap::Message& request, const Path& path, Object& object,
              detail::ClientData& data, coap::MessageWriter& response);
+/// The body of a notification: a Read of `path` in `format`, with Block2
+/// for block 0 when it does not fit (RFC 7959, 2.6). Returns 2.05 or the
+/// error code, such as 4.04 for a path that no longer exists.
+uint8_t read_notification(const Path& path, uint16_t format, detail::ClientData& data,
+                          coap::MessageWriter& response);
+/// The body of a notification that carries `value` of a single resource or
+/// resource instance at `path`, as it was when it met a threshold.
+uint8_t encode_notification_value(const Path& path, const Value& value, uint16_t format,
+                                  coap::MessageWriter& response);
 /// Read-Composite: FETCH on "/" with the paths in SenML (LwM2M Core 1.1, 6.3.8).
 uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
                        coap::MessageWriter& response);

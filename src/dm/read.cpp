@@ -207,6 +207,54 @@ uint8_t read(const coap::Message& request, const Path& path, Object& object,
                                 response);
 }
 
+uint8_t read_notification(const Path& path, uint16_t format, detail::ClientData& data,
+                          MessageWriter& response) {
+    // The Read of a request for `path` that accepts `format`.
+    coap::Message request;
+    request.code = code::kGet;
+    uint8_t accept[2] = {static_cast<uint8_t>(format >> 8), static_cast<uint8_t>(format)};
+    request.options[0] = {option::kAccept, {accept, 2}};
+    request.option_count = 1;
+    Object* object = nullptr;
+    const uint8_t missing = find_target(request, path, data, object);
+    if (missing != 0) {
+        return missing;
+    }
+    return read(request, path, *object, data, response);
+}
+
+namespace {
+
+bool get_stored_record(const void* context, size_t index, io::OutputRecord& record) {
+    if (index != 0) {
+        return false;
+    }
+    record = *static_cast<const io::OutputRecord*>(context);
+    return true;
+}
+
+}  // namespace
+
+uint8_t encode_notification_value(const Path& path, const Value& value, uint16_t format,
+                                  MessageWriter& response) {
+    const io::EncodeFunction encode = find_encoder(format);
+    if (encode == nullptr) {
+        return code::kNotAcceptable;
+    }
+    io::OutputRecord record;
+    record.path = path;
+    record.value = value;
+    const io::RecordSource source{1, &record, get_stored_record};
+    response.add_uint_option(option::kContentFormat, format);
+    io::PayloadSink sink(response.free_space(1), 0);
+    const Status status = encode(path, source, sink);
+    if (status != Status::kOk || sink.overflowed()) {
+        return code::kInternalServerError;
+    }
+    response.append_payload(sink.kept());
+    return code::kContent;
+}
+
 uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
                        MessageWriter& response) {
     uint32_t request_format = 0;

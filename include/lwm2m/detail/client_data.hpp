@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "lwm2m/attributes.hpp"
 #include "lwm2m/client_config.hpp"
 #include "lwm2m/config.hpp"
 #include "lwm2m/detail/builtin_objects.hpp"
@@ -33,28 +34,56 @@ inline constexpr uint8_t kBinding = 1 << 1;
 inline constexpr uint8_t kObjects = 1 << 2;
 }  // namespace changed
 
-/// Notification attributes of one path (LwM2M Core 1.1, 5.1.2).
-struct AttributeSet {
-    enum Flag : uint8_t {
-        kPmin = 1 << 0,
-        kPmax = 1 << 1,
-        kGreaterThan = 1 << 2,
-        kLessThan = 1 << 3,
-        kStep = 1 << 4,
-        kEpmin = 1 << 5,
-        kEpmax = 1 << 6,
-    };
-
+/// Notification attributes written on one path (Write-Attributes).
+struct AttributeSet : Attributes {
     Path path;
-    /// Flags of the values below that are set.
-    uint8_t flags = 0;
-    uint32_t pmin_s = 0;
-    uint32_t pmax_s = 0;
-    uint32_t epmin_s = 0;
-    uint32_t epmax_s = 0;
-    double greater_than = 0;
-    double less_than = 0;
-    double step = 0;
+};
+
+/// An observation by the server (RFC 7641): a path and the token its
+/// notifications carry.
+struct Observation {
+    Path path;
+    uint8_t token[8] = {};
+    uint8_t token_length = 0;
+    bool active = false;
+    /// A change waits until pmin has passed since the last notification.
+    bool changed = false;
+    /// A change arrived within epmin of the last evaluation; it is evaluated
+    /// when epmin has passed.
+    bool evaluation_due = false;
+    /// `crossing` holds the value that met gt, lt, st or edge. The
+    /// notification carries it rather than a later value.
+    bool has_crossing = false;
+    /// `next_crossing` holds a value that met a threshold after `crossing`
+    /// (crossing back, say); it is notified after `crossing`.
+    bool has_next_crossing = false;
+    /// `evaluated` and `reported` hold numeric values for gt, lt, st and edge.
+    bool has_evaluated = false;
+    bool has_reported = false;
+    /// Content-Format of the first response, kept for every notification.
+    uint16_t format = 0;
+    /// Message ID of the last notification: an RST to it ends the observation.
+    uint16_t last_message_id = 0;
+    /// Observe value of the last notification.
+    uint32_t sequence = 0;
+    uint64_t last_notify_ms = 0;
+    /// A notification the transport could not take goes again from here.
+    uint64_t retry_at_ms = 0;
+    uint64_t last_evaluation_ms = 0;
+    double evaluated = 0;
+    double reported = 0;
+    Value crossing;
+    Value next_crossing;
+};
+
+/// A confirmable notification waiting for its ACK (RFC 7641, 4.5).
+struct PendingNotification {
+    bool active = false;
+    uint8_t observation = 0;
+    uint8_t retransmissions = 0;
+    uint16_t message_id = 0;
+    uint32_t timeout_ms = 0;
+    uint64_t deadline_ms = 0;
 };
 
 /// Bytes for the state of a Write or Create applied block by block: its
@@ -173,6 +202,11 @@ struct ClientData {
 
     AttributeSet attributes[LWM2M_MAX_ATTRIBUTES] = {};
     uint8_t attribute_count = 0;
+
+    Observation observations[LWM2M_MAX_OBSERVATIONS] = {};
+    PendingNotification pending_notification;
+    /// Observe option value of the next notification, 24 bits (RFC 7641, 4.4).
+    uint32_t next_observe_sequence = 0;
 
     Block1Transfer block1;
 

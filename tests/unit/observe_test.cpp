@@ -1,0 +1,484 @@
+// Observe and Notify (RFC 7641, LwM2M Core Information Reporting): the
+// observation table, attributes and their inheritance, thresholds, CON and
+// NON notifications, cancellation and Queue Mode.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "client_fixture.hpp"
+
+namespace lwm2m {
+namespace {
+
+constexpr uint16_t kSensorObject = 30001;
+
+// One instance with a float value (0), a boolean (1) and a string (2), all
+// readable and set directly by the tests.
+class SensorObject final : public Object {
+  public:
+    SensorObject() : Object(kSensorObject, kResources) {}
+
+    int32_t next_instance(int32_t after) const override { return present && after < 0 ? 0 : -1; }
+
+    Status read(uint16_t, uint16_t resource_id, uint16_t, Value& value) override {
+        switch (resource_id) {
+            case 0:
+                value = Value::make_float(number);
+                return Status::kOk;
+            case 1:
+                value = Value::make_boolean(flag);
+                return Status::kOk;
+            default:
+                value = Value::make_bytes(DataType::kString,
+                                          {reinterpret_cast<const uint8_t*>(name), 4});
+                return Status::kOk;
+        }
+    }
+
+    Status delete_instance(uint16_t) override {
+        present = false;
+        return Status::kOk;
+    }
+
+    double number = 10;
+    bool flag = false;
+    bool present = true;
+    const char* name = "temp";
+
+  private:
+    static constexpr ResourceDefinition kResources[] = {
+        {0, Operations::kRead, DataType::kFloat, false, true},
+        {1, Operations::kRead, DataType::kBoolean, false, false},
+        {2, Operations::kRead, DataType::kString, false, false},
+    };
+};
+
+std::string payload_text(const Message& message) {
+    return {message.payload.begin(), message.payload.end()};
+}
+
+bool observe_of(const Message& message, uint32_t& value) {
+    return message.find_uint(option::kObserve, value, 3);
+}
+
+class ObserveTest : public ClientTest {
+  protected:
+    void SetUp() override {
+        register_client();
+        ASSERT_EQ(client_.add_object(sensor_), Status::kOk);
+        client_.step();
+        respond(code::kChanged);  // the Update that lists the new object
+    }
+
+    // Sends a CON GET with `observe` (or none if negative), token `token`,
+    // Accept text/plain, and returns the reply.
+    Message get(std::vector<const char*> path, int observe, uint8_t token,
+                uint32_t accept = coap::format::kTextPlain) {
+        uint8_t buffer[128];
+        MessageWriter writer(buffer);
+        const uint8_t token_bytes[] = {0x70, token};
+        writer.header(Type::kConfirmable, code::kGet, next_message_id_++, token_bytes);
+        if (observe >= 0) {
+            writer.add_uint_option(option::kObserve, static_cast<uint32_t>(observe));
+        }
+        for (const char* segment : path) {
+            writer.add_option(option::kUriPath, segment);
+        }
+        writer.add_uint_option(option::kAccept, accept);
+        transport_.deliver(writer.bytes());
+        client_.step();
+        return last_sent();
+    }
+
+    // Writes attributes `queries` to `path`; expects 2.04.
+    void write_attributes(std::vector<const char*> path, std::vector<const char*> queries) {
+        uint8_t buffer[128];
+        MessageWriter writer(buffer);
+        writer.header(Type::kConfirmable, code::kPut, next_message_id_++, {});
+        for (const char* segment : path) {
+            writer.add_option(option::kUriPath, segment);
+        }
+        for (const char* query : queries) {
+            writer.add_option(option::kUriQuery, query);
+        }
+        transport_.deliver(writer.bytes());
+        client_.step();
+        ASSERT_EQ(last_sent().code, code::kChanged);
+    }
+
+    void change(double number) {
+        sensor_.number = number;
+        client_.value_changed(Path::resource(kSensorObject, 0, 0));
+    }
+
+    // Steps with the clock moved by `ms` and returns the notifications sent:
+    // messages with a token of the tests' observations.
+    std::vector<Message> advance_and_collect(uint64_t ms) {
+        const size_t before = transport_.sent_count;
+        advance(ms);
+        std::vector<Message> messages;
+        for (size_t i = before; i < transport_.sent_count; ++i) {
+            const Message message = sent(i);
+            if (message.token_length == 2 && message.token[0] == 0x70) {
+                messages.push_back(message);
+            }
+        }
+        return messages;
+    }
+
+    void reply_empty(Type type, uint16_t message_id) {
+        uint8_t buffer[4];
+        MessageWriter writer(buffer);
+        writer.header(type, code::kEmpty, message_id, {});
+        transport_.deliver(writer.bytes());
+        client_.step();
+    }
+
+    SensorObject sensor_;
+    uint16_t next_message_id_ = 0x4000;
+};
+
+TEST_F(ObserveTest, FirstResponseCarriesObserve) {
+    const Message response = get({"30001", "0", "0"}, 0, 1);
+    EXPECT_EQ(response.code, code::kContent);
+    uint32_t observe = 0;
+    EXPECT_TRUE(observe_of(response, observe));
+    EXPECT_EQ(payload_text(response), "10");
+}
+
+TEST_F(ObserveTest, ChangeSendsNonNotification) {
+    const Message first = get({"30001", "0", "0"}, 0, 1);
+    uint32_t first_sequence = 0;
+    ASSERT_TRUE(observe_of(first, first_sequence));
+
+    change(21.5);
+    const std::vector<Message> sent_messages = advance_and_collect(0);
+    ASSERT_EQ(sent_messages.size(), 1u);
+    const Message& notification = sent_messages[0];
+    EXPECT_EQ(notification.type, Type::kNonConfirmable);
+    EXPECT_EQ(notification.code, code::kContent);
+    ASSERT_EQ(notification.token_length, 2);
+    EXPECT_EQ(notification.token[1], 1);
+    uint32_t sequence = 0;
+    ASSERT_TRUE(observe_of(notification, sequence));
+    EXPECT_GT(sequence, first_sequence);
+    EXPECT_EQ(payload_text(notification), "21.5");
+}
+
+TEST_F(ObserveTest, NoChangeNoNotification) {
+    get({"30001", "0", "0"}, 0, 1);
+    EXPECT_TRUE(advance_and_collect(600000).empty());
+}
+
+TEST_F(ObserveTest, PminHoldsNotification) {
+    write_attributes({"30001", "0", "0"}, {"pmin=10"});
+    get({"30001", "0", "0"}, 0, 1);
+    advance(1000);
+    change(11);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+    EXPECT_EQ(client_.time_until_next_step_ms(), 9000u);
+    EXPECT_TRUE(advance_and_collect(8999).empty());
+    const std::vector<Message> notifications = advance_and_collect(1);
+    ASSERT_EQ(notifications.size(), 1u);
+    EXPECT_EQ(payload_text(notifications[0]), "11");
+}
+
+TEST_F(ObserveTest, PmaxSendsWithoutChange) {
+    write_attributes({"30001", "0", "0"}, {"pmax=30"});
+    get({"30001", "0", "0"}, 0, 1);
+    EXPECT_TRUE(advance_and_collect(29999).empty());
+    EXPECT_EQ(advance_and_collect(1).size(), 1u);
+    EXPECT_TRUE(advance_and_collect(29999).empty());
+    EXPECT_EQ(advance_and_collect(1).size(), 1u);
+}
+
+TEST_F(ObserveTest, ServerDefaultPeriodsApply) {
+    // Default Minimum and Maximum Period of the Server object.
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    writer.header(Type::kConfirmable, code::kPut, next_message_id_++, {});
+    writer.add_option(option::kUriPath, "1");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "3");
+    writer.append_payload("20");
+    transport_.deliver(writer.bytes());
+    client_.step();
+    ASSERT_EQ(last_sent().code, code::kChanged);
+
+    const Attributes attributes = client_.effective_attributes(Path::resource(kSensorObject, 0, 0));
+    EXPECT_TRUE(attributes.has(Attributes::kPmax));
+    EXPECT_EQ(attributes.pmax_s, 20u);
+    EXPECT_FALSE(attributes.has(Attributes::kPmin));
+    get({"30001", "0", "0"}, 0, 1);
+    EXPECT_EQ(advance_and_collect(20000).size(), 1u);
+}
+
+TEST_F(ObserveTest, AttributesInheritedByLevel) {
+    write_attributes({"30001"}, {"pmin=5", "pmax=100"});
+    write_attributes({"30001", "0"}, {"pmin=10"});
+    write_attributes({"30001", "0", "0"}, {"pmax=60", "gt=20"});
+    const Attributes resource = client_.effective_attributes(Path::resource(kSensorObject, 0, 0));
+    EXPECT_EQ(resource.pmin_s, 10u);
+    EXPECT_EQ(resource.pmax_s, 60u);
+    EXPECT_TRUE(resource.has(Attributes::kGreaterThan));
+    const Attributes other = client_.effective_attributes(Path::resource(kSensorObject, 0, 1));
+    EXPECT_EQ(other.pmin_s, 10u);
+    EXPECT_EQ(other.pmax_s, 100u);
+    EXPECT_FALSE(other.has(Attributes::kGreaterThan));
+}
+
+TEST_F(ObserveTest, GreaterThanNotifiesCrossings) {
+    write_attributes({"30001", "0", "0"}, {"gt=20"});
+    get({"30001", "0", "0"}, 0, 1);
+    change(15);  // below gt, as before: no crossing
+    EXPECT_TRUE(advance_and_collect(0).empty());
+    change(25);
+    std::vector<Message> notifications = advance_and_collect(0);
+    ASSERT_EQ(notifications.size(), 1u);
+    EXPECT_EQ(payload_text(notifications[0]), "25");
+    change(30);  // still above
+    EXPECT_TRUE(advance_and_collect(0).empty());
+    change(19);  // back below
+    notifications = advance_and_collect(0);
+    ASSERT_EQ(notifications.size(), 1u);
+    EXPECT_EQ(payload_text(notifications[0]), "19");
+}
+
+TEST_F(ObserveTest, CrossingValueSentNotLaterValue) {
+    write_attributes({"30001", "0", "0"}, {"gt=20", "pmin=10"});
+    get({"30001", "0", "0"}, 0, 1);
+    advance(1000);
+    change(25);  // crosses gt while pmin holds notifications back
+    change(24);  // no crossing: must not replace 25
+    EXPECT_TRUE(advance_and_collect(0).empty());
+    std::vector<Message> notifications = advance_and_collect(9000);
+    ASSERT_EQ(notifications.size(), 1u);
+    EXPECT_EQ(payload_text(notifications[0]), "25");
+}
+
+TEST_F(ObserveTest, CrossingBackIsNotifiedNext) {
+    write_attributes({"30001", "0", "0"}, {"gt=20", "pmin=10"});
+    get({"30001", "0", "0"}, 0, 1);
+    advance(1000);
+    change(25);  // up
+    change(15);  // and down again before pmin
+    std::vector<Message> notifications = advance_and_collect(9000);
+    ASSERT_EQ(notifications.size(), 1u);
+    EXPECT_EQ(payload_text(notifications[0]), "25");
+    notifications = advance_and_collect(10000);
+    ASSERT_EQ(notifications.size(), 1u);
+    EXPECT_EQ(payload_text(notifications[0]), "15");
+}
+
+TEST_F(ObserveTest, StepNeedsEnoughChange) {
+    write_attributes({"30001", "0", "0"}, {"st=5"});
+    get({"30001", "0", "0"}, 0, 1);  // reported 10
+    change(13);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+    change(15.5);
+    std::vector<Message> notifications = advance_and_collect(0);
+    ASSERT_EQ(notifications.size(), 1u);
+    EXPECT_EQ(payload_text(notifications[0]), "15.5");
+    change(11);  // 4.5 below the last reported value
+    EXPECT_TRUE(advance_and_collect(0).empty());
+}
+
+TEST_F(ObserveTest, EpminDefersEvaluation) {
+    write_attributes({"30001", "0", "0"}, {"epmin=5", "gt=20"});
+    get({"30001", "0", "0"}, 0, 1);
+    advance(1000);
+    change(25);  // within epmin of the evaluation at Observe time
+    EXPECT_TRUE(advance_and_collect(0).empty());
+    EXPECT_EQ(client_.time_until_next_step_ms(), 4000u);
+    std::vector<Message> notifications = advance_and_collect(4000);
+    ASSERT_EQ(notifications.size(), 1u);
+    EXPECT_EQ(payload_text(notifications[0]), "25");
+}
+
+TEST_F(ObserveTest, EpmaxSamplesValue) {
+    write_attributes({"30001", "0", "0"}, {"epmax=30", "gt=20"});
+    get({"30001", "0", "0"}, 0, 1);
+    sensor_.number = 25;  // changed without value_changed()
+    EXPECT_TRUE(advance_and_collect(29999).empty());
+    std::vector<Message> notifications = advance_and_collect(1);
+    ASSERT_EQ(notifications.size(), 1u);
+    EXPECT_EQ(payload_text(notifications[0]), "25");
+}
+
+TEST_F(ObserveTest, InstanceObservationSeesResourceChange) {
+    get({"30001", "0"}, 0, 1, coap::format::kSenmlJson);
+    change(12);
+    const std::vector<Message> notifications = advance_and_collect(0);
+    ASSERT_EQ(notifications.size(), 1u);
+    uint32_t format = 0;
+    ASSERT_TRUE(notifications[0].find_uint(option::kContentFormat, format));
+    EXPECT_EQ(format, coap::format::kSenmlJson);
+    EXPECT_NE(payload_text(notifications[0]).find("12"), std::string::npos);
+}
+
+TEST_F(ObserveTest, CancelWithObserveOne) {
+    get({"30001", "0", "0"}, 0, 1);
+    const Message response = get({"30001", "0", "0"}, 1, 1);
+    EXPECT_EQ(response.code, code::kContent);
+    uint32_t observe = 0;
+    EXPECT_FALSE(observe_of(response, observe));
+    change(50);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+}
+
+TEST_F(ObserveTest, ResetCancelsObservation) {
+    get({"30001", "0", "0"}, 0, 1);
+    change(12);
+    const std::vector<Message> notifications = advance_and_collect(0);
+    ASSERT_EQ(notifications.size(), 1u);
+    reply_empty(Type::kReset, notifications[0].message_id);
+    change(13);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+}
+
+TEST_F(ObserveTest, ReRegisterEndsObservations) {
+    get({"30001", "0", "0"}, 0, 1);
+    // The server forgets the client: the Update gets 4.04, and the client registers again.
+    client_.request_update();
+    client_.step();
+    respond(code::kNotFound);
+    client_.step();
+    respond(code::kCreated, {"rd", "6b"});
+    ASSERT_EQ(client_.registration_state(), RegistrationState::kRegistered);
+    change(40);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+}
+
+TEST_F(ObserveTest, DeletedInstanceEndsWith404) {
+    get({"30001", "0", "0"}, 0, 1);
+    uint8_t buffer[32];
+    MessageWriter writer(buffer);
+    writer.header(Type::kConfirmable, code::kDelete, next_message_id_++, {});
+    writer.add_option(option::kUriPath, "30001");
+    writer.add_option(option::kUriPath, "0");
+    transport_.deliver(writer.bytes());
+    client_.step();
+    // The Delete's ACK, the 4.04 notification and the Update with the new list.
+    bool found = false;
+    for (size_t i = transport_.sent_count - 3; i < transport_.sent_count; ++i) {
+        const Message message = sent(i);
+        if (message.token_length == 2 && message.token[1] == 1) {
+            EXPECT_EQ(message.code, code::kNotFound);
+            uint32_t observe = 0;
+            EXPECT_FALSE(observe_of(message, observe));
+            found = true;
+        }
+    }
+    EXPECT_TRUE(found);
+    EXPECT_TRUE(advance_and_collect(600000).empty());
+}
+
+TEST_F(ObserveTest, TableFullAnswersWithoutObserve) {
+    for (uint8_t token = 1; token <= LWM2M_MAX_OBSERVATIONS; ++token) {
+        uint32_t observe = 0;
+        ASSERT_TRUE(observe_of(get({"30001", "0", "0"}, 0, token), observe));
+    }
+    const Message response = get({"30001", "0", "0"}, 0, 100);
+    EXPECT_EQ(response.code, code::kContent);
+    uint32_t observe = 0;
+    EXPECT_FALSE(observe_of(response, observe));
+}
+
+TEST_F(ObserveTest, FailedReadMakesNoObservation) {
+    const Message response = get({"30001", "7", "0"}, 0, 1);
+    EXPECT_EQ(response.code, code::kNotFound);
+    uint32_t observe = 0;
+    EXPECT_FALSE(observe_of(response, observe));
+}
+
+TEST_F(ObserveTest, QueueModeNotificationWakesOnSamePort) {
+    // The client registers again, in Queue Mode.
+    config_.queue_mode = true;
+    config_.queue_timeout_ms = 5000;
+    client_.deregister();
+    client_.step();
+    respond(code::kDeleted);
+    register_client();
+    const uint16_t port = transport_.local_port();
+    get({"30001", "0", "0"}, 0, 1);
+    advance(5000);
+    ASSERT_TRUE(client_.is_offline());
+
+    change(33);
+    const std::vector<Message> messages = advance_and_collect(0);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(payload_text(messages[0]), "33");
+    EXPECT_EQ(transport_.last_sent_port(), port);
+    EXPECT_FALSE(client_.is_offline());
+}
+
+class ConfirmableObserveTest : public ObserveTest {
+  protected:
+    void SetUp() override {
+        config_.version = Lwm2mVersion::k1_2;
+        ObserveTest::SetUp();
+    }
+};
+
+TEST_F(ConfirmableObserveTest, ConNotificationRetransmittedUntilAck) {
+    write_attributes({"30001", "0", "0"}, {"con=1"});
+    get({"30001", "0", "0"}, 0, 1);
+    change(12);
+    std::vector<Message> messages = advance_and_collect(0);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].type, Type::kConfirmable);
+    const uint16_t message_id = messages[0].message_id;
+
+    // ACK_TIMEOUT 2 s with the fake random source's spread.
+    messages = advance_and_collect(client_.time_until_next_step_ms());
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].message_id, message_id);
+    reply_empty(Type::kAcknowledgement, message_id);
+    EXPECT_TRUE(advance_and_collect(600000).empty());
+
+    change(13);  // the observation goes on
+    EXPECT_EQ(advance_and_collect(0).size(), 1u);
+}
+
+TEST_F(ConfirmableObserveTest, UnacknowledgedConEndsObservation) {
+    write_attributes({"30001", "0", "0"}, {"con=1"});
+    get({"30001", "0", "0"}, 0, 1);
+    change(12);
+    advance(0);
+    for (int i = 0; i < 10; ++i) {
+        advance(client_.time_until_next_step_ms());
+    }
+    change(14);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+}
+
+TEST_F(ConfirmableObserveTest, EdgeNotifiesRisingOnly) {
+    write_attributes({"30001", "0", "1"}, {"edge=1"});
+    get({"30001", "0", "1"}, 0, 1);
+    sensor_.flag = true;
+    client_.value_changed(Path::resource(kSensorObject, 0, 1));
+    std::vector<Message> messages = advance_and_collect(0);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(payload_text(messages[0]), "1");
+    sensor_.flag = false;
+    client_.value_changed(Path::resource(kSensorObject, 0, 1));
+    EXPECT_TRUE(advance_and_collect(0).empty());
+}
+
+TEST_F(ObserveTest, Lwm2m12AttributesRejectedIn11) {
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    writer.header(Type::kConfirmable, code::kPut, next_message_id_++, {});
+    writer.add_option(option::kUriPath, "30001");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "1");
+    writer.add_option(option::kUriQuery, "edge=1");
+    transport_.deliver(writer.bytes());
+    client_.step();
+    EXPECT_EQ(last_sent().code, code::kBadRequest);
+}
+
+}  // namespace
+}  // namespace lwm2m
