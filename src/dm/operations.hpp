@@ -6,6 +6,7 @@
 #include <span>
 
 #include "coap/message.hpp"
+#include "io/codec.hpp"
 #include "lwm2m/detail/client_data.hpp"
 #include "lwm2m/object.hpp"
 #include "lwm2m/status.hpp"
@@ -33,6 +34,11 @@ uint8_t find_target(const coap::Message& request, const Path& path, detail::Clie
 
 uint8_t read(const coap::Message& request, const Path& path, Object& object,
              detail::ClientData& data, coap::MessageWriter& response);
+/// Calls `visit(context, record)` for each readable value under `path` of an
+/// object, in ascending path order, until it returns false. Returns kOk, the
+/// first error of an object's read(), or kNotFound for an unknown object.
+Status visit_values(detail::ClientData& data, const Path& path,
+                    bool (*visit)(void* context, const io::OutputRecord& record), void* context);
 /// The body of a notification: a Read of `path` in `format`, with Block2
 /// for block 0 when it does not fit (RFC 7959, 2.6). Returns 2.05 or the
 /// error code, such as 4.04 for a path that no longer exists.

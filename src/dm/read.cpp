@@ -207,6 +207,18 @@ uint8_t read(const coap::Message& request, const Path& path, Object& object,
                                 response);
 }
 
+Status visit_values(detail::ClientData& data, const Path& path,
+                    bool (*visit)(void* context, const io::OutputRecord& record), void* context) {
+    Object* object = path.length > 0 ? find_object(data, path.ids[0]) : nullptr;
+    if (object == nullptr) {
+        return Status::kNotFound;
+    }
+    Status error = Status::kOk;
+    (void)for_each_value_of(*object, path, error,
+                            [&](const io::OutputRecord& record) { return visit(context, record); });
+    return error;
+}
+
 uint8_t read_notification(const Path& path, uint16_t format, detail::ClientData& data,
                           MessageWriter& response) {
     // The Read of a request for `path` that accepts `format`.

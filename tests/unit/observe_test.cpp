@@ -118,6 +118,10 @@ class ObserveTest : public ClientTest {
     std::vector<Message> advance_and_collect(uint64_t ms) {
         const size_t before = transport_.sent_count;
         advance(ms);
+        return notifications_since(before);
+    }
+
+    std::vector<Message> notifications_since(size_t before) {
         std::vector<Message> messages;
         for (size_t i = before; i < transport_.sent_count; ++i) {
             const Message message = sent(i);
@@ -126,6 +130,21 @@ class ObserveTest : public ClientTest {
             }
         }
         return messages;
+    }
+
+    // Advances until the client sends a CoAP ping (an empty CON) and returns it.
+    bool wait_for_ping(Message& ping) {
+        for (int i = 0; i < 10; ++i) {
+            const size_t before = transport_.sent_count;
+            advance(client_.time_until_next_step_ms());
+            for (size_t index = before; index < transport_.sent_count; ++index) {
+                ping = sent(index);
+                if (ping.code == code::kEmpty && ping.type == Type::kConfirmable) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     void reply_empty(Type type, uint16_t message_id) {
@@ -442,16 +461,78 @@ TEST_F(ConfirmableObserveTest, ConNotificationRetransmittedUntilAck) {
     EXPECT_EQ(advance_and_collect(0).size(), 1u);
 }
 
-TEST_F(ConfirmableObserveTest, UnacknowledgedConEndsObservation) {
+TEST_F(ConfirmableObserveTest, StoredWhileUnreachableThenSentInOrder) {
+    write_attributes({"30001", "0", "0"}, {"con=1"});
+    get({"30001", "0", "0"}, 0, 1, coap::format::kSenmlJson);
+    change(12);
+    std::vector<Message> messages = advance_and_collect(0);
+    ASSERT_EQ(messages.size(), 1u);
+    // No ACK: 4 retransmissions, then the server counts as unreachable.
+    for (int i = 0; i < 5; ++i) {
+        advance(client_.time_until_next_step_ms());
+    }
+    change(13);
+    advance(1000);
+    change(14);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+
+    // The next probe is a CoAP ping (an empty CON); the server answers RST.
+    Message ping;
+    ASSERT_TRUE(wait_for_ping(ping));
+    size_t before = transport_.sent_count;
+    reply_empty(Type::kReset, ping.message_id);
+
+    // The stored values go in one SenML notification, oldest first, with times.
+    messages = notifications_since(before);
+    ASSERT_EQ(messages.size(), 1u);
+    const std::string payload = payload_text(messages[0]);
+    const size_t first = payload.find("\"v\":12");
+    const size_t second = payload.find("\"v\":13");
+    const size_t third = payload.find("\"v\":14");
+    ASSERT_NE(first, std::string::npos) << payload;
+    ASSERT_NE(second, std::string::npos) << payload;
+    ASSERT_NE(third, std::string::npos) << payload;
+    EXPECT_LT(first, second);
+    EXPECT_LT(second, third);
+    EXPECT_NE(payload.find("\"t\":"), std::string::npos) << payload;
+    reply_empty(Type::kAcknowledgement, messages[0].message_id);
+
+    // Back to normal notifications.
+    change(15);
+    messages = advance_and_collect(0);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(payload_text(messages[0]).find("\"t\":"), std::string::npos);
+}
+
+TEST_F(ConfirmableObserveTest, StoringOffKeepsLatestValue) {
+    // Notification Storing When Disabled or Offline (/1/0/6) off.
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    writer.header(Type::kConfirmable, code::kPut, next_message_id_++, {});
+    writer.add_option(option::kUriPath, "1");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "6");
+    writer.append_payload("0");
+    transport_.deliver(writer.bytes());
+    client_.step();
+    ASSERT_EQ(last_sent().code, code::kChanged);
+
     write_attributes({"30001", "0", "0"}, {"con=1"});
     get({"30001", "0", "0"}, 0, 1);
     change(12);
     advance(0);
-    for (int i = 0; i < 10; ++i) {
+    for (int i = 0; i < 5; ++i) {
         advance(client_.time_until_next_step_ms());
     }
+    change(13);
     change(14);
-    EXPECT_TRUE(advance_and_collect(0).empty());
+    Message ping;
+    ASSERT_TRUE(wait_for_ping(ping));
+    const size_t before = transport_.sent_count;
+    reply_empty(Type::kReset, ping.message_id);
+    const std::vector<Message> messages = notifications_since(before);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(payload_text(messages[0]), "14");
 }
 
 TEST_F(ConfirmableObserveTest, EdgeNotifiesRisingOnly) {

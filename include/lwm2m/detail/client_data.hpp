@@ -82,8 +82,32 @@ struct PendingNotification {
     uint8_t observation = 0;
     uint8_t retransmissions = 0;
     uint16_t message_id = 0;
+    /// Stored values it carries, removed from the store once acknowledged.
+    uint16_t stored_count = 0;
+    bool first_snapshot_only = false;
     uint32_t timeout_ms = 0;
     uint64_t deadline_ms = 0;
+};
+
+/// Notifications kept while the server cannot be reached (report/notification_store.hpp).
+struct NotificationStore {
+    uint8_t bytes[LWM2M_NOTIFICATION_STORE_SIZE] = {};
+    size_t used = 0;
+    uint8_t next_snapshot = 0;
+    /// Stored notifications dropped for lack of room, for hqmax or because
+    /// their observation ended, since the client started.
+    uint32_t dropped = 0;
+};
+
+/// Reachability of the server for notifications: a confirmable notification
+/// with no ACK makes it unreachable, and a CoAP ping (RFC 7252, 4.3) that gets
+/// any reply makes it reachable again.
+struct ServerReachability {
+    bool unreachable = false;
+    bool probe_sent = false;
+    uint16_t probe_message_id = 0;
+    uint32_t probe_interval_ms = 0;
+    uint64_t probe_at_ms = 0;
 };
 
 /// Bytes for the state of a Write or Create applied block by block: its
@@ -205,6 +229,8 @@ struct ClientData {
 
     Observation observations[LWM2M_MAX_OBSERVATIONS] = {};
     PendingNotification pending_notification;
+    ServerReachability reachability;
+    NotificationStore notification_store;
     /// Observe option value of the next notification, 24 bits (RFC 7641, 4.4).
     uint32_t next_observe_sequence = 0;
 

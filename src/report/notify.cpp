@@ -1,0 +1,482 @@
+// Notifications (RFC 7641, 4): when they are due, NON or CON delivery with
+// retransmission, and storing while the server cannot be reached ("Notification
+// Storing When Disabled or Offline"), with delivery in order once it can.
+#include "dm/attributes.hpp"
+#include "dm/formats.hpp"
+#include "dm/operations.hpp"
+#include "io/payload_sink.hpp"
+#include "lwm2m/log.hpp"
+#include "report/notification_store.hpp"
+#include "report/observations.hpp"
+#include "report/observe.hpp"
+
+LWM2M_LOG_MODULE("obs");
+
+namespace lwm2m::report {
+namespace {
+
+using coap::MessageWriter;
+using coap::Type;
+using detail::Observation;
+namespace code = coap::code;
+namespace option = coap::option;
+
+// Delay before trying again a notification that could not go out.
+constexpr uint32_t kSendRetryMs = 100;
+
+uint64_t seconds_to_ms(uint32_t seconds) {
+    return uint64_t{seconds} * 1000;
+}
+
+struct Deadlines {
+    uint64_t notify_ms = UINT64_MAX;
+    uint64_t evaluate_ms = UINT64_MAX;
+};
+
+// When `observation` is next due for a notification and for an evaluation.
+Deadlines deadlines_of(const detail::ClientData& data, const Observation& observation) {
+    const Attributes attributes = dm::effective_attributes(data, observation.path);
+    const uint64_t pmin_ms =
+        attributes.has(Attributes::kPmin) ? seconds_to_ms(attributes.pmin_s) : 0;
+    Deadlines deadlines;
+    if (observation.changed) {
+        deadlines.notify_ms = observation.last_notify_ms + pmin_ms;
+    }
+    // NOTE: a pmax of 0, or below pmin, is taken as no pmax.
+    if (attributes.has(Attributes::kPmax) && attributes.pmax_s > 0 &&
+        seconds_to_ms(attributes.pmax_s) >= pmin_ms) {
+        const uint64_t pmax_at = observation.last_notify_ms + seconds_to_ms(attributes.pmax_s);
+        deadlines.notify_ms = pmax_at < deadlines.notify_ms ? pmax_at : deadlines.notify_ms;
+    }
+    if (observation.evaluation_due) {
+        const uint64_t epmin_ms =
+            attributes.has(Attributes::kEpmin) ? seconds_to_ms(attributes.epmin_s) : 0;
+        deadlines.evaluate_ms = observation.last_evaluation_ms + epmin_ms;
+    }
+    if (attributes.has(Attributes::kEpmax) && attributes.epmax_s > 0) {
+        const uint64_t epmax_at =
+            observation.last_evaluation_ms + seconds_to_ms(attributes.epmax_s);
+        deadlines.evaluate_ms = epmax_at < deadlines.evaluate_ms ? epmax_at : deadlines.evaluate_ms;
+    }
+    return deadlines;
+}
+
+bool is_registered(const detail::ClientData& data) {
+    return data.state == RegistrationState::kRegistered;
+}
+
+bool can_deliver(const detail::ClientData& data) {
+    return is_registered(data) && !data.reachability.unreachable;
+}
+
+bool is_senml(uint16_t format) {
+    return format == coap::format::kSenmlJson || format == coap::format::kSenmlCbor;
+}
+
+void write_header(MessageWriter& writer, Observation& observation, Type type, uint16_t message_id) {
+    writer.header(type, code::kEmpty, message_id, {observation.token, observation.token_length});
+    writer.add_uint_option(option::kObserve, observation.sequence & kSequenceMask);
+}
+
+// Writes the notification of `observation` with its current value, or the
+// value that met a threshold. Returns 2.05, or an error that ends the
+// observation.
+uint8_t write_notification(detail::ClientData& data, Observation& observation, Type type,
+                           uint16_t message_id, MessageWriter& writer) {
+    write_header(writer, observation, type, message_id);
+    const uint8_t result =
+        observation.has_crossing
+            ? dm::encode_notification_value(observation.path, observation.crossing,
+                                            observation.format, writer)
+            : dm::read_notification(observation.path, observation.format, data, writer);
+    if (result != code::kContent || writer.overflow()) {
+        // RFC 7641, 3.2: an error response ends the observation; it has no Observe.
+        const uint8_t error = result == code::kContent ? code::kInternalServerError : result;
+        writer.header(type, error, message_id, {observation.token, observation.token_length});
+        return error;
+    }
+    writer.set_code(code::kContent);
+    return code::kContent;
+}
+
+// Writes a notification with stored values of `observation`. Returns false if
+// they do not fit one message.
+bool write_stored_notification(detail::ClientData& data, Observation& observation, Type type,
+                               uint16_t message_id, const StoredRecords& records,
+                               MessageWriter& writer) {
+    write_header(writer, observation, type, message_id);
+    writer.add_uint_option(option::kContentFormat, observation.format);
+    const io::EncodeFunction encode = dm::find_encoder(observation.format);
+    const io::RecordSource source = record_source(records);
+    io::PayloadSink sink(writer.free_space(1), 0);
+    if (encode == nullptr || encode(observation.path, source, sink) != Status::kOk ||
+        sink.overflowed()) {
+        return false;
+    }
+    writer.append_payload(sink.kept());
+    writer.set_code(code::kContent);
+    (void)data;
+    return true;
+}
+
+void start_pending(core::Context& ctx, Observation& observation, uint16_t message_id,
+                   const StoredRecords* records) {
+    detail::PendingNotification& pending = ctx.data.pending_notification;
+    pending = {};
+    pending.active = true;
+    pending.observation = index_of(ctx.data, observation);
+    pending.message_id = message_id;
+    if (records != nullptr) {
+        pending.stored_count = static_cast<uint16_t>(records->count);
+        pending.first_snapshot_only = records->first_snapshot_only;
+    }
+    pending.timeout_ms = core::initial_ack_timeout_ms(ctx);
+    pending.deadline_ms = ctx.now_ms + pending.timeout_ms;
+}
+
+int64_t device_time_s(core::Context& ctx) {
+    return ctx.clock.real_time_s() + ctx.data.device.time_offset_s;
+}
+
+struct SnapshotWriter {
+    detail::ClientData* data;
+    uint8_t observation;
+    uint8_t snapshot;
+    int64_t timestamp_s;
+};
+
+bool store_visited(void* context, const io::OutputRecord& record) {
+    const auto& writer = *static_cast<const SnapshotWriter*>(context);
+    return store_record(writer.data->notification_store, writer.observation, writer.snapshot,
+                        writer.timestamp_s, record);
+}
+
+// Stores the notification that `observation` has due, with the current time.
+void store_snapshot(core::Context& ctx, Observation& observation) {
+    detail::ClientData& data = ctx.data;
+    const Attributes attributes = dm::effective_attributes(data, observation.path);
+    const uint32_t max_snapshots = attributes.has(Attributes::kHqmax) ? attributes.hqmax : 0;
+    SnapshotWriter writer{&data, index_of(data, observation), 0, device_time_s(ctx)};
+    writer.snapshot = begin_snapshot(data.notification_store, writer.observation, max_snapshots);
+    if (observation.has_crossing) {
+        io::OutputRecord record;
+        record.path = observation.path;
+        record.value = observation.crossing;
+        (void)store_visited(&writer, record);
+    } else {
+        (void)dm::visit_values(data, observation.path, store_visited, &writer);
+    }
+    LWM2M_LOG_DEBUG("notification of observation %u stored (%lu bytes in use)",
+                    static_cast<unsigned>(writer.observation),
+                    static_cast<unsigned long>(data.notification_store.used));
+}
+
+// The notification went or was stored: the next one counts from now.
+void mark_notified(Observation& observation, uint64_t now_ms) {
+    observation.last_notify_ms = now_ms;
+    observation.changed = observation.has_next_crossing;
+    observation.has_crossing = observation.has_next_crossing;
+    observation.crossing = observation.next_crossing;
+    observation.has_next_crossing = false;
+}
+
+// Holds notifications back until the server answers a CoAP ping.
+void mark_unreachable(core::Context& ctx, const char* reason) {
+    detail::ServerReachability& reachability = ctx.data.reachability;
+    if (!reachability.unreachable) {
+        LWM2M_LOG_WARNING(
+            "server unreachable for notifications: %s; %s", reason,
+            ctx.data.server.notification_storing ? "storing them" : "keeping the latest values");
+    }
+    reachability.unreachable = true;
+    reachability.probe_sent = false;
+    reachability.probe_interval_ms = core::initial_ack_timeout_ms(ctx);
+    reachability.probe_at_ms = ctx.now_ms + reachability.probe_interval_ms;
+}
+
+// Holds back a notification that cannot go now: stored if Notification
+// Storing is on, else only marked so that the latest value goes later.
+void hold_notification(core::Context& ctx, Observation& observation) {
+    if (ctx.data.server.notification_storing) {
+        store_snapshot(ctx, observation);
+        mark_notified(observation, ctx.now_ms);
+        return;
+    }
+    observation.changed = true;
+}
+
+// Sends a CoAP ping when the next probe is due; any reply makes the server
+// reachable again (handle_notification_reply()).
+void probe_server(core::Context& ctx) {
+    detail::ServerReachability& reachability = ctx.data.reachability;
+    if (ctx.now_ms < reachability.probe_at_ms || core::ensure_online(ctx) != Status::kOk) {
+        return;
+    }
+    reachability.probe_message_id = core::next_message_id(ctx);
+    reachability.probe_sent = true;
+    core::send_empty(ctx, Type::kConfirmable, reachability.probe_message_id);
+    // Probes back off up to the Communication Retry Timer (/1/0/18).
+    const uint64_t limit = seconds_to_ms(ctx.data.config.retry.retry_timer_s);
+    const uint64_t doubled = uint64_t{reachability.probe_interval_ms} * 2;
+    reachability.probe_interval_ms =
+        static_cast<uint32_t>(doubled < limit ? doubled : (limit > 0 ? limit : doubled));
+    reachability.probe_at_ms = ctx.now_ms + reachability.probe_interval_ms;
+    LWM2M_LOG_DEBUG("CoAP ping %u sent to probe the server", reachability.probe_message_id);
+}
+
+// Sends the notification of `observation`. Returns false if it cannot go now.
+bool send_notification(core::Context& ctx, Observation& observation) {
+    detail::ClientData& data = ctx.data;
+    const Attributes attributes = dm::effective_attributes(data, observation.path);
+    const bool confirmable = is_confirmable(data, attributes);
+    if (confirmable && data.pending_notification.active) {
+        // One confirmable notification at a time; this one waits for the ACK.
+        return false;
+    }
+    const Status online = core::ensure_online(ctx);
+    if (online == Status::kInProgress || online == Status::kWouldBlock) {
+        return false;
+    }
+    if (online != Status::kOk) {
+        mark_unreachable(ctx, "no connection");
+        hold_notification(ctx, observation);
+        return true;
+    }
+    observation.sequence = take_sequence(data);
+    const uint16_t message_id = core::next_message_id(ctx);
+    MessageWriter writer(data.out_buffer);
+    const Type type = confirmable ? Type::kConfirmable : Type::kNonConfirmable;
+    const uint8_t result = write_notification(data, observation, type, message_id, writer);
+    if (core::send_datagram(ctx, writer.bytes()) == Status::kWouldBlock) {
+        return false;
+    }
+    data.last_exchange_ms = ctx.now_ms;
+    if (result != code::kContent) {
+        LWM2M_LOG_INFO("observation %u ended with %u.%02u",
+                       static_cast<unsigned>(index_of(data, observation)), coap::code_class(result),
+                       coap::code_detail(result));
+        end_observation(data, observation);
+        return true;
+    }
+    LWM2M_LOG_DEBUG("notification %lu of observation %u sent as message %u",
+                    static_cast<unsigned long>(observation.sequence),
+                    static_cast<unsigned>(index_of(data, observation)), message_id);
+    record_reported(data, observation);
+    observation.last_message_id = message_id;
+    mark_notified(observation, ctx.now_ms);
+    if (confirmable) {
+        start_pending(ctx, observation, message_id, nullptr);
+    }
+    return true;
+}
+
+// Sends the stored values of the observation that has the oldest one: all of
+// them in one SenML notification with their times, or the oldest snapshot
+// alone in other formats. Returns false if nothing more can go now.
+bool send_stored(core::Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    const int index = oldest_stored_observation(data.notification_store);
+    if (index < 0 || data.pending_notification.active) {
+        return false;
+    }
+    Observation& observation = data.observations[index];
+    const Attributes attributes = dm::effective_attributes(data, observation.path);
+    const bool confirmable = is_confirmable(data, attributes);
+    if (core::ensure_online(ctx) != Status::kOk) {
+        return false;
+    }
+    observation.sequence = take_sequence(data);
+    const uint16_t message_id = core::next_message_id(ctx);
+    const Type type = confirmable ? Type::kConfirmable : Type::kNonConfirmable;
+    MessageWriter writer(data.out_buffer);
+    StoredRecords records = stored_records(data.notification_store, static_cast<uint8_t>(index),
+                                           !is_senml(observation.format));
+    if (!write_stored_notification(data, observation, type, message_id, records, writer)) {
+        // Too long for one message with every time: the oldest alone.
+        records = stored_records(data.notification_store, static_cast<uint8_t>(index), true);
+        if (!write_stored_notification(data, observation, type, message_id, records, writer)) {
+            LWM2M_LOG_WARNING("stored notification of observation %d does not fit a message",
+                              index);
+            remove_stored(data.notification_store, records);
+            ++data.notification_store.dropped;
+            return true;
+        }
+    }
+    if (core::send_datagram(ctx, writer.bytes()) == Status::kWouldBlock) {
+        return false;
+    }
+    LWM2M_LOG_INFO("%lu stored values of observation %d sent as message %u",
+                   static_cast<unsigned long>(records.count), index, message_id);
+    data.last_exchange_ms = ctx.now_ms;
+    observation.last_message_id = message_id;
+    observation.last_notify_ms = ctx.now_ms;
+    if (confirmable) {
+        // Removed from the store once acknowledged.
+        start_pending(ctx, observation, message_id, &records);
+    } else {
+        remove_stored(data.notification_store, records);
+    }
+    return true;
+}
+
+// RFC 7641, 4.5: a confirmable notification is retransmitted like any CON.
+// With no ACK after the last one, the server is taken as unreachable and the
+// notification is kept (or, with storing off, its latest value).
+void check_pending_notification(core::Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    detail::PendingNotification& pending = data.pending_notification;
+    if (!pending.active || ctx.now_ms < pending.deadline_ms) {
+        return;
+    }
+    Observation& observation = data.observations[pending.observation];
+    if (pending.retransmissions >= data.config.coap.max_retransmit) {
+        LWM2M_LOG_WARNING("confirmable notification %u of observation %u not acknowledged",
+                          pending.message_id, static_cast<unsigned>(pending.observation));
+        const bool carried_stored = pending.stored_count > 0;
+        pending = {};
+        mark_unreachable(ctx, "no ACK to a confirmable notification");
+        if (!carried_stored) {
+            hold_notification(ctx, observation);
+        }
+        return;
+    }
+    ++pending.retransmissions;
+    pending.timeout_ms *= 2;
+    pending.deadline_ms = ctx.now_ms + pending.timeout_ms;
+    if (core::ensure_online(ctx) != Status::kOk) {
+        return;
+    }
+    // The same message ID and Observe value. A notification of the current
+    // value carries it as it is now, which RFC 7641, 4.5.2 allows.
+    MessageWriter writer(data.out_buffer);
+    if (pending.stored_count > 0) {
+        const StoredRecords records = stored_records(data.notification_store, pending.observation,
+                                                     pending.first_snapshot_only);
+        if (!write_stored_notification(data, observation, Type::kConfirmable, pending.message_id,
+                                       records, writer)) {
+            return;
+        }
+    } else {
+        (void)write_notification(data, observation, Type::kConfirmable, pending.message_id, writer);
+    }
+    (void)core::send_datagram(ctx, writer.bytes());
+    data.last_exchange_ms = ctx.now_ms;
+}
+
+}  // namespace
+
+bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool reset) {
+    detail::ClientData& data = ctx.data;
+    detail::ServerReachability& reachability = data.reachability;
+    if (reachability.probe_sent && reachability.probe_message_id == message_id) {
+        // RFC 7252, 4.3: a CoAP ping gets an RST, which is all a probe needs.
+        LWM2M_LOG_INFO("server reachable again, %lu bytes of stored notifications to send",
+                       static_cast<unsigned long>(data.notification_store.used));
+        reachability = {};
+        return true;
+    }
+    detail::PendingNotification& pending = data.pending_notification;
+    if (!reset && pending.active && pending.message_id == message_id) {
+        if (pending.stored_count > 0) {
+            const StoredRecords records = stored_records(
+                data.notification_store, pending.observation, pending.first_snapshot_only);
+            remove_stored(data.notification_store, records);
+        }
+        pending = {};
+        // Notifications that waited for this ACK may go now.
+        for (Observation& observation : data.observations) {
+            observation.retry_at_ms = 0;
+        }
+        return true;
+    }
+    if (!reset) {
+        return false;
+    }
+    for (Observation& observation : data.observations) {
+        if (observation.active && observation.last_message_id == message_id) {
+            // RFC 7641, 3.6: the server rejected a notification and forgot the token.
+            LWM2M_LOG_INFO("observation %u ended: notification %u rejected with RST",
+                           static_cast<unsigned>(index_of(data, observation)), message_id);
+            end_observation(data, observation);
+            return true;
+        }
+    }
+    return false;
+}
+
+void step_notifications(core::Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    check_pending_notification(ctx);
+    if (!is_registered(data)) {
+        // NOTE: while not registered, due notifications wait; a new Register
+        // ends the observations and drops what they stored.
+        return;
+    }
+    if (data.reachability.unreachable) {
+        probe_server(ctx);
+    }
+    // Each call sends or drops stored values, or returns false.
+    while (can_deliver(data) && send_stored(ctx)) {
+    }
+    for (Observation& observation : data.observations) {
+        if (!observation.active || ctx.now_ms < observation.retry_at_ms) {
+            continue;
+        }
+        Deadlines deadlines = deadlines_of(data, observation);
+        if (ctx.now_ms >= deadlines.evaluate_ms) {
+            evaluate(ctx, observation);
+            deadlines = deadlines_of(data, observation);
+        }
+        if (ctx.now_ms < deadlines.notify_ms) {
+            continue;
+        }
+        if (data.reachability.unreachable) {
+            hold_notification(ctx, observation);
+            continue;
+        }
+        if (data.pending_notification.active &&
+            (has_stored(data.notification_store, index_of(data, observation)) ||
+             is_confirmable(data, dm::effective_attributes(data, observation.path)))) {
+            // Behind a confirmable notification: older values go first, and
+            // one CON at a time. The ACK or the timeout lets it go.
+            observation.retry_at_ms = data.pending_notification.deadline_ms;
+            continue;
+        }
+        if (!send_notification(ctx, observation)) {
+            observation.retry_at_ms = ctx.now_ms + kSendRetryMs;
+        }
+    }
+}
+
+uint64_t next_notification_ms(const detail::ClientData& data) {
+    uint64_t next = UINT64_MAX;
+    if (data.pending_notification.active) {
+        next = data.pending_notification.deadline_ms;
+    }
+    if (!is_registered(data)) {
+        return next;
+    }
+    if (data.reachability.unreachable) {
+        const uint64_t probe = data.reachability.probe_at_ms;
+        next = probe < next ? probe : next;
+        if (!data.server.notification_storing) {
+            // Changes wait for the server, and only the probe wakes the client.
+            return next;
+        }
+    } else if (data.notification_store.used > 0 && !data.pending_notification.active) {
+        return 0;
+    }
+    for (const Observation& observation : data.observations) {
+        if (!observation.active) {
+            continue;
+        }
+        const Deadlines deadlines = deadlines_of(data, observation);
+        uint64_t due = deadlines.notify_ms < deadlines.evaluate_ms ? deadlines.notify_ms
+                                                                   : deadlines.evaluate_ms;
+        due = observation.retry_at_ms > due ? observation.retry_at_ms : due;
+        next = due < next ? due : next;
+    }
+    return next;
+}
+
+}  // namespace lwm2m::report
