@@ -92,6 +92,13 @@
 #define LWM2M_MAX_OBSERVATIONS 8
 #endif
 
+/// Observe-Composite observations (LwM2M 1.1) the server can hold at once,
+/// each of up to 8 paths; they count against LWM2M_MAX_OBSERVATIONS too.
+/// RAM cost: 82 bytes each in the Client object.
+#ifndef LWM2M_MAX_COMPOSITE_OBSERVATIONS
+#define LWM2M_MAX_COMPOSITE_OBSERVATIONS 2
+#endif
+
 /// Bytes kept for notifications stored while the server cannot be reached
 /// ("Notification Storing When Disabled or Offline", /1/0/6). Each stored
 /// value takes 24 bytes plus the length of a string or opaque value; the

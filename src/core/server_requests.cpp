@@ -145,7 +145,8 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         const Block1Result block1 = handle_block1(ctx, request, path, response);
         switch (block1.outcome) {
             case Block1Outcome::kNone:
-                response_code = request.code == code::kGet && request.find(option::kObserve)
+                response_code = (request.code == code::kGet || request.code == code::kFetch) &&
+                                        request.find(option::kObserve)
                                     ? report::handle_observe(ctx, request, path, response)
                                     : dm::handle_request(request, path, data, ctx.clock, response);
                 break;

@@ -13,8 +13,8 @@
 
 namespace lwm2m::dm {
 
-/// Paths one Read-Composite request may name.
-inline constexpr uint8_t kMaxCompositePaths = 8;
+/// Paths one Read-Composite or Observe-Composite request may name.
+inline constexpr uint8_t kMaxCompositePaths = sizeof(detail::CompositePaths::paths) / sizeof(Path);
 
 /// Maps a Status from an object callback to a CoAP response code.
 uint8_t to_response_code(Status status);
@@ -48,6 +48,16 @@ uint8_t read_notification(const Path& path, uint16_t format, detail::ClientData&
 /// resource instance at `path`, as it was when it met a threshold.
 uint8_t encode_notification_value(const Path& path, const Value& value, uint16_t format,
                                   coap::MessageWriter& response);
+/// Reads the paths of a Read-Composite or Observe-Composite request (SenML
+/// JSON or CBOR, at most kMaxCompositePaths) into `paths`, and the format of
+/// the response (its Accept, else its Content-Format) into `format`. Returns
+/// 0, or the response code: 4.00, 4.06, 4.13 or 4.15.
+uint8_t parse_composite_request(const coap::Message& request, Path* paths, uint8_t& count,
+                                uint32_t& format);
+/// Responds with the values under `paths` in `format`, leaving out paths
+/// that do not exist; 4.04 if none does. Serves the Block2 option of `request`.
+uint8_t read_paths(const coap::Message& request, std::span<const Path> paths, uint16_t format,
+                   detail::ClientData& data, coap::MessageWriter& response);
 /// Read-Composite: FETCH on "/" with the paths in SenML (LwM2M Core 1.1, 6.3.8).
 uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
                        coap::MessageWriter& response);

@@ -269,6 +269,18 @@ uint8_t encode_notification_value(const Path& path, const Value& value, uint16_t
 
 uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
                        MessageWriter& response) {
+    uint32_t format = 0;
+    Path paths[kMaxCompositePaths];
+    uint8_t path_count = 0;
+    const uint8_t parsed = parse_composite_request(request, paths, path_count, format);
+    if (parsed != 0) {
+        return parsed;
+    }
+    return read_paths(request, {paths, path_count}, static_cast<uint16_t>(format), data, response);
+}
+
+uint8_t parse_composite_request(const coap::Message& request, Path* paths, uint8_t& count,
+                                uint32_t& format) {
     uint32_t request_format = 0;
     if (!request.find_uint(option::kContentFormat, request_format, 2)) {
         return code::kBadRequest;
@@ -276,32 +288,37 @@ uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
     if (request_format != coap::format::kSenmlJson && request_format != coap::format::kSenmlCbor) {
         return code::kUnsupportedContentFormat;
     }
-    uint32_t format = request_format;
+    format = request_format;
     if (request.find(option::kAccept) != nullptr &&
         (!request.find_uint(option::kAccept, format, 2) ||
          (format != coap::format::kSenmlJson && format != coap::format::kSenmlCbor))) {
         return code::kNotAcceptable;
     }
-
-    // LwM2M Core 1.1, 6.3.8: paths that do not exist are left out of the response.
     DecoderStorage storage;
     io::Decoder* decoder =
         make_decoder(static_cast<uint16_t>(request_format), request.payload, Path{}, storage);
-    ReadSource source;
+    count = 0;
     Path path;
     Status next = Status::kOk;
     while ((next = decoder->next_entry(path)) == Status::kOk) {
+        if (count == kMaxCompositePaths) {
+            return code::kRequestEntityTooLarge;
+        }
+        paths[count++] = path;
+    }
+    return next == Status::kNotFound ? 0 : code::kBadRequest;
+}
+
+uint8_t read_paths(const coap::Message& request, std::span<const Path> paths, uint16_t format,
+                   detail::ClientData& data, MessageWriter& response) {
+    // LwM2M Core 1.1, 6.3.8: paths that do not exist are left out of the response.
+    ReadSource source;
+    for (const Path& path : paths) {
         Object* object = path.length > 0 ? find_object(data, path.ids[0]) : nullptr;
         if (object == nullptr || object->id() == 0) {
             continue;
         }
-        if (source.target_count == kMaxCompositePaths) {
-            return code::kRequestEntityTooLarge;
-        }
         source.targets[source.target_count++] = {object, path};
-    }
-    if (next != Status::kNotFound) {
-        return code::kBadRequest;
     }
     const size_t count = count_values(source);
     if (source.error != Status::kOk && source.error != Status::kNotFound) {
@@ -310,8 +327,7 @@ uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
     if (count == 0) {
         return code::kNotFound;
     }
-    return respond_with_records(request, Path{}, static_cast<uint16_t>(format), source, count,
-                                response);
+    return respond_with_records(request, Path{}, format, source, count, response);
 }
 
 }  // namespace lwm2m::dm

@@ -35,7 +35,7 @@ struct Deadlines {
 
 // When `observation` is next due for a notification and for an evaluation.
 Deadlines deadlines_of(const detail::ClientData& data, const Observation& observation) {
-    const Attributes attributes = dm::effective_attributes(data, observation.path);
+    const Attributes attributes = observation_attributes(data, observation);
     const uint64_t pmin_ms =
         attributes.has(Attributes::kPmin) ? seconds_to_ms(attributes.pmin_s) : 0;
     Deadlines deadlines;
@@ -78,17 +78,28 @@ void write_header(MessageWriter& writer, Observation& observation, Type type, ui
     writer.add_uint_option(option::kObserve, observation.sequence & kSequenceMask);
 }
 
+// Writes the current values of `observation` as the body of a notification.
+uint8_t read_observed(detail::ClientData& data, const Observation& observation,
+                      MessageWriter& writer) {
+    if (observation.composite < 0) {
+        return dm::read_notification(observation.path, observation.format, data, writer);
+    }
+    const detail::CompositePaths& composite = data.composites[observation.composite];
+    const coap::Message no_block_request;
+    return dm::read_paths(no_block_request, {composite.paths, composite.count}, observation.format,
+                          data, writer);
+}
+
 // Writes the notification of `observation` with its current value, or the
 // value that met a threshold. Returns 2.05, or an error that ends the
 // observation.
 uint8_t write_notification(detail::ClientData& data, Observation& observation, Type type,
                            uint16_t message_id, MessageWriter& writer) {
     write_header(writer, observation, type, message_id);
-    const uint8_t result =
-        observation.has_crossing
-            ? dm::encode_notification_value(observation.path, observation.crossing,
-                                            observation.format, writer)
-            : dm::read_notification(observation.path, observation.format, data, writer);
+    const uint8_t result = observation.has_crossing ? dm::encode_notification_value(
+                                                          observation.path, observation.crossing,
+                                                          observation.format, writer)
+                                                    : read_observed(data, observation, writer);
     if (result != code::kContent || writer.overflow()) {
         // RFC 7641, 3.2: an error response ends the observation; it has no Observe.
         const uint8_t error = result == code::kContent ? code::kInternalServerError : result;
@@ -154,7 +165,7 @@ bool store_visited(void* context, const io::OutputRecord& record) {
 // Stores the notification that `observation` has due, with the current time.
 void store_snapshot(core::Context& ctx, Observation& observation) {
     detail::ClientData& data = ctx.data;
-    const Attributes attributes = dm::effective_attributes(data, observation.path);
+    const Attributes attributes = observation_attributes(data, observation);
     const uint32_t max_snapshots = attributes.has(Attributes::kHqmax) ? attributes.hqmax : 0;
     SnapshotWriter writer{&data, index_of(data, observation), 0, device_time_s(ctx)};
     writer.snapshot = begin_snapshot(data.notification_store, writer.observation, max_snapshots);
@@ -163,8 +174,13 @@ void store_snapshot(core::Context& ctx, Observation& observation) {
         record.path = observation.path;
         record.value = observation.crossing;
         (void)store_visited(&writer, record);
-    } else {
+    } else if (observation.composite < 0) {
         (void)dm::visit_values(data, observation.path, store_visited, &writer);
+    } else {
+        const detail::CompositePaths& composite = data.composites[observation.composite];
+        for (uint8_t i = 0; i < composite.count; ++i) {
+            (void)dm::visit_values(data, composite.paths[i], store_visited, &writer);
+        }
     }
     LWM2M_LOG_DEBUG("notification of observation %u stored (%lu bytes in use)",
                     static_cast<unsigned>(writer.observation),
@@ -227,7 +243,7 @@ void probe_server(core::Context& ctx) {
 // Sends the notification of `observation`. Returns false if it cannot go now.
 bool send_notification(core::Context& ctx, Observation& observation) {
     detail::ClientData& data = ctx.data;
-    const Attributes attributes = dm::effective_attributes(data, observation.path);
+    const Attributes attributes = observation_attributes(data, observation);
     const bool confirmable = is_confirmable(data, attributes);
     if (confirmable && data.pending_notification.active) {
         // One confirmable notification at a time; this one waits for the ACK.
@@ -280,7 +296,7 @@ bool send_stored(core::Context& ctx) {
         return false;
     }
     Observation& observation = data.observations[index];
-    const Attributes attributes = dm::effective_attributes(data, observation.path);
+    const Attributes attributes = observation_attributes(data, observation);
     const bool confirmable = is_confirmable(data, attributes);
     if (core::ensure_online(ctx) != Status::kOk) {
         return false;
@@ -436,7 +452,7 @@ void step_notifications(core::Context& ctx) {
         }
         if (data.pending_notification.active &&
             (has_stored(data.notification_store, index_of(data, observation)) ||
-             is_confirmable(data, dm::effective_attributes(data, observation.path)))) {
+             is_confirmable(data, observation_attributes(data, observation)))) {
             // Behind a confirmable notification: older values go first, and
             // one CON at a time. The ACK or the timeout lets it go.
             observation.retry_at_ms = data.pending_notification.deadline_ms;

@@ -28,6 +28,17 @@ inline uint32_t take_sequence(detail::ClientData& data) {
 /// Frees the slot of `observation`, dropping its stored notifications.
 void end_observation(detail::ClientData& data, detail::Observation& observation);
 
+/// The attributes that apply to `observation`: those of its path (only the
+/// Server object's defaults for an Observe-Composite) under those given in
+/// its Observe request.
+Attributes observation_attributes(const detail::ClientData& data,
+                                  const detail::Observation& observation);
+
+/// True if a change at `path` concerns `observation`: the path lies above or
+/// below an observed path.
+bool touches(const detail::ClientData& data, const detail::Observation& observation,
+             const Path& path);
+
 /// Reads the value of a single resource or resource instance.
 bool read_single_value(detail::ClientData& data, const Path& path, Value& value);
 

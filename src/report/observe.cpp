@@ -1,5 +1,6 @@
 #include "report/observe.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -85,7 +86,36 @@ void end_observation(detail::ClientData& data, Observation& observation) {
         LWM2M_LOG_WARNING("%lu stored notifications of observation %u dropped: it ended",
                           static_cast<unsigned long>(dropped), static_cast<unsigned>(index));
     }
+    if (observation.composite >= 0) {
+        data.composites[observation.composite].count = 0;
+    }
     observation = Observation();
+}
+
+Attributes observation_attributes(const detail::ClientData& data, const Observation& observation) {
+    Attributes attributes;
+    if (observation.composite >= 0) {
+        // The Server object's defaults only: attributes written on a path
+        // apply to observations of that path.
+        attributes = dm::effective_attributes(data, Path{});
+    } else {
+        attributes = dm::effective_attributes(data, observation.path);
+    }
+    dm::merge_attributes(observation.request_attributes, attributes);
+    return attributes;
+}
+
+bool touches(const detail::ClientData& data, const Observation& observation, const Path& path) {
+    if (observation.composite < 0) {
+        return observation.path.contains(path) || path.contains(observation.path);
+    }
+    const detail::CompositePaths& composite = data.composites[observation.composite];
+    for (uint8_t i = 0; i < composite.count; ++i) {
+        if (composite.paths[i].contains(path) || path.contains(composite.paths[i])) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool read_single_value(detail::ClientData& data, const Path& path, Value& value) {
@@ -105,7 +135,7 @@ bool read_single_value(detail::ClientData& data, const Path& path, Value& value)
 }
 
 void evaluate(core::Context& ctx, Observation& observation) {
-    const Attributes attributes = dm::effective_attributes(ctx.data, observation.path);
+    const Attributes attributes = observation_attributes(ctx.data, observation);
     observation.last_evaluation_ms = ctx.now_ms;
     observation.evaluation_due = false;
     Value value;
@@ -170,27 +200,79 @@ bool is_confirmable(const detail::ClientData& data, const Attributes& attributes
     return data.server.default_notification_mode == 1;
 }
 
+namespace {
+
+int8_t free_composite(const detail::ClientData& data) {
+    for (int8_t i = 0; i < LWM2M_MAX_COMPOSITE_OBSERVATIONS; ++i) {
+        if (data.composites[i].count == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+// Reads the attributes of an Observe request (LwM2M 1.2) into `attributes`.
+// Returns false for an invalid one. Older versions take none.
+bool request_attributes(const detail::ClientData& data, const Message& request, const Path& path,
+                        Attributes& attributes) {
+    if (data.config.version != Lwm2mVersion::k1_2 || request.find(option::kUriQuery) == nullptr) {
+        return true;
+    }
+    if (!dm::apply_attribute_queries(request, data.config.version, attributes)) {
+        return false;
+    }
+    if (path.length == 0) {
+        // An Observe-Composite takes only the attributes that are not about values.
+        constexpr uint16_t kValueAttributes = Attributes::kGreaterThan | Attributes::kLessThan |
+                                              Attributes::kStep | Attributes::kEdge;
+        return (attributes.flags & kValueAttributes) == 0;
+    }
+    Object* object = dm::find_object(const_cast<detail::ClientData&>(data), path.ids[0]);
+    return object != nullptr && dm::valid_attributes(attributes, path, *object);
+}
+
+}  // namespace
+
 uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& path,
                        MessageWriter& response) {
     detail::ClientData& data = ctx.data;
     uint32_t observe = 0;
     const bool valid = request.find_uint(option::kObserve, observe, 3);
+    const bool composite = request.code == code::kFetch;
     Observation* existing = find_by_token(data, request.token_view());
     if (valid && observe == 1 && existing != nullptr) {
-        // RFC 7641, 3.6: a GET with Observe 1 ends the observation.
-        LWM2M_LOG_INFO("observation ended by the server (message %u)", request.message_id);
+        // RFC 7641, 3.6: a GET (or FETCH) with Observe 1 ends the observation.
+        LWM2M_LOG_INFO("observation %u ended by the server (message %u)",
+                       static_cast<unsigned>(index_of(data, *existing)), request.message_id);
         end_observation(data, *existing);
     }
-    if (!valid || observe != 0 || path.length == 0) {
+    if (!valid || observe != 0 || (path.length == 0) != composite) {
         return dm::handle_request(request, path, data, ctx.clock, response);
     }
+    Attributes attributes;
+    if (!request_attributes(data, request, path, attributes)) {
+        return code::kBadRequest;
+    }
+    Path paths[dm::kMaxCompositePaths];
+    uint8_t path_count = 0;
+    if (composite) {
+        uint32_t format = 0;
+        const uint8_t parsed = dm::parse_composite_request(request, paths, path_count, format);
+        if (parsed != 0) {
+            return parsed;
+        }
+    }
 
-    Observation* slot = existing != nullptr ? existing : free_slot(data);
-    if (slot == nullptr) {
-        // RFC 7641, 4.1: a server that cannot add an observer answers the GET
-        // without Observe.
-        LWM2M_LOG_WARNING("no room for another observation (LWM2M_MAX_OBSERVATIONS %u)",
-                          static_cast<unsigned>(LWM2M_MAX_OBSERVATIONS));
+    if (existing != nullptr) {
+        // The same token again: the observation starts over (RFC 7641, 4.1).
+        end_observation(data, *existing);
+    }
+    Observation* slot = free_slot(data);
+    const int8_t composite_slot = composite ? free_composite(data) : -1;
+    if (slot == nullptr || (composite && composite_slot < 0)) {
+        // RFC 7641, 4.1: a server that cannot add an observer answers without Observe.
+        LWM2M_LOG_WARNING("no room for another observation (%u in use)",
+                          static_cast<unsigned>(observation_count(data)));
         return dm::handle_request(request, path, data, ctx.clock, response);
     }
     const uint32_t sequence = data.next_observe_sequence & kSequenceMask;
@@ -198,9 +280,6 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
     const uint8_t result = dm::handle_request(request, path, data, ctx.clock, response);
     if (result != code::kContent || response.overflow()) {
         // The response goes without Observe, and no observation is made.
-        if (existing != nullptr) {
-            end_observation(data, *existing);
-        }
         core::start_response(ctx, request, response);
         return result == code::kContent
                    ? dm::handle_request(request, path, data, ctx.clock, response)
@@ -218,11 +297,17 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
     *slot = Observation();
     slot->active = true;
     slot->path = path;
+    slot->request_attributes = attributes;
+    if (composite) {
+        slot->composite = composite_slot;
+        detail::CompositePaths& stored = data.composites[composite_slot];
+        std::copy(paths, paths + path_count, stored.paths);
+        stored.count = path_count;
+    }
     slot->token_length = request.token_length;
     std::memcpy(slot->token, request.token, request.token_length);
     slot->format = static_cast<uint16_t>(format);
-    slot->sequence = sequence;
-    data.next_observe_sequence = (sequence + 1) & kSequenceMask;
+    slot->sequence = take_sequence(data);
     slot->last_notify_ms = ctx.now_ms;
     slot->last_evaluation_ms = ctx.now_ms;
     slot->last_message_id = written.message_id;
@@ -234,11 +319,10 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
 
 void value_changed(core::Context& ctx, const Path& path) {
     for (Observation& observation : ctx.data.observations) {
-        if (!observation.active ||
-            !(observation.path.contains(path) || path.contains(observation.path))) {
+        if (!observation.active || !touches(ctx.data, observation, path)) {
             continue;
         }
-        const Attributes attributes = dm::effective_attributes(ctx.data, observation.path);
+        const Attributes attributes = observation_attributes(ctx.data, observation);
         const uint64_t epmin_ms =
             attributes.has(Attributes::kEpmin) ? uint64_t{attributes.epmin_s} * 1000 : 0;
         if (ctx.now_ms < observation.last_evaluation_ms + epmin_ms) {

@@ -92,6 +92,22 @@ class ObserveTest : public ClientTest {
         return last_sent();
     }
 
+    // Sends FETCH / with `observe`, token 0x70 0x05 and the SenML JSON path
+    // list `paths`, accepting SenML JSON; returns the reply.
+    Message fetch(int observe, const char* paths) {
+        uint8_t buffer[256];
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {0x70, 5};
+        writer.header(Type::kConfirmable, code::kFetch, next_message_id_++, token);
+        writer.add_uint_option(option::kObserve, static_cast<uint32_t>(observe));
+        writer.add_uint_option(option::kContentFormat, coap::format::kSenmlJson);
+        writer.add_uint_option(option::kAccept, coap::format::kSenmlJson);
+        writer.append_payload(paths);
+        transport_.deliver(writer.bytes());
+        client_.step();
+        return last_sent();
+    }
+
     // Writes attributes `queries` to `path`; expects 2.04.
     void write_attributes(std::vector<const char*> path, std::vector<const char*> queries) {
         uint8_t buffer[128];
@@ -546,6 +562,51 @@ TEST_F(ConfirmableObserveTest, EdgeNotifiesRisingOnly) {
     sensor_.flag = false;
     client_.value_changed(Path::resource(kSensorObject, 0, 1));
     EXPECT_TRUE(advance_and_collect(0).empty());
+}
+
+TEST_F(ObserveTest, CompositeNotifiesAnyPath) {
+    const char* paths = R"([{"n":"/30001/0/0"},{"n":"/30001/0/1"}])";
+    const Message response = fetch(0, paths);
+    ASSERT_EQ(response.code, code::kContent);
+    uint32_t observe = 0;
+    EXPECT_TRUE(observe_of(response, observe));
+
+    sensor_.flag = true;
+    client_.value_changed(Path::resource(kSensorObject, 0, 1));
+    std::vector<Message> notifications = advance_and_collect(0);
+    ASSERT_EQ(notifications.size(), 1u);
+    const std::string payload = payload_text(notifications[0]);
+    EXPECT_NE(payload.find("\"vb\":true"), std::string::npos) << payload;
+    EXPECT_NE(payload.find("\"v\":10"), std::string::npos) << payload;
+
+    // A change elsewhere in the object does not concern it.
+    client_.value_changed(Path::resource(kSensorObject, 0, 2));
+    EXPECT_TRUE(advance_and_collect(0).empty());
+
+    // Cancel-Composite: FETCH with Observe 1 and the same token.
+    EXPECT_EQ(fetch(1, paths).code, code::kContent);
+    change(50);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+}
+
+TEST_F(ConfirmableObserveTest, ObserveRequestAttributesApply) {
+    uint8_t buffer[128];
+    MessageWriter writer(buffer);
+    const uint8_t token[] = {0x70, 9};
+    writer.header(Type::kConfirmable, code::kGet, next_message_id_++, token);
+    writer.add_uint_option(option::kObserve, 0);
+    writer.add_option(option::kUriPath, "30001");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriQuery, "pmin=5");
+    writer.add_uint_option(option::kAccept, coap::format::kTextPlain);
+    transport_.deliver(writer.bytes());
+    client_.step();
+    ASSERT_EQ(last_sent().code, code::kContent);
+
+    change(12);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+    EXPECT_EQ(advance_and_collect(5000).size(), 1u);
 }
 
 TEST_F(ObserveTest, Lwm2m12AttributesRejectedIn11) {

@@ -39,10 +39,20 @@ struct AttributeSet : Attributes {
     Path path;
 };
 
+/// Paths that one Observe-Composite observes together.
+struct CompositePaths {
+    Path paths[8];
+    uint8_t count = 0;
+};
+
 /// An observation by the server (RFC 7641): a path and the token its
 /// notifications carry.
 struct Observation {
     Path path;
+    /// Index in ClientData::composites of an Observe-Composite, else -1.
+    int8_t composite = -1;
+    /// Attributes given in the Observe request (LwM2M 1.2), over the others.
+    Attributes request_attributes;
     uint8_t token[8] = {};
     uint8_t token_length = 0;
     bool active = false;
@@ -228,6 +238,7 @@ struct ClientData {
     uint8_t attribute_count = 0;
 
     Observation observations[LWM2M_MAX_OBSERVATIONS] = {};
+    CompositePaths composites[LWM2M_MAX_COMPOSITE_OBSERVATIONS] = {};
     PendingNotification pending_notification;
     ServerReachability reachability;
     NotificationStore notification_store;
