@@ -87,7 +87,7 @@ void handle_empty(Context& ctx, const Message& message) {
             return;
         case Type::kReset:
             if (matches_pending) {
-                fail_pending_request(ctx, "rejected with RST");
+                fail_pending_request(ctx, "rejected with RST", RequestFailure::kReset);
             }
             return;
         case Type::kNonConfirmable:
@@ -293,7 +293,7 @@ void check_retransmission(Context& ctx) {
         return;
     }
     if (pending.acknowledged || pending.retransmissions >= ctx.data.config.coap.max_retransmit) {
-        fail_pending_request(ctx, "timed out");
+        fail_pending_request(ctx, "timed out", RequestFailure::kTimeout);
         return;
     }
     // RFC 7252, 4.2: retransmit with the timeout doubled each time.
