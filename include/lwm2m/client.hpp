@@ -68,9 +68,9 @@ class Client {
     /// time the request started (Clock::real_time_s()). A path names an
     /// object, an instance, a resource or a resource instance. The paths are
     /// copied. Never blocks: step() sends the request once no Register, Update
-    /// or De-register is in flight, waking a Queue Mode client from its last
-    /// local port without an Update first, and Block1 blocks carry a payload
-    /// larger than the out buffer. `callback` (may be nullptr) gets the
+    /// or De-register is in flight. A Queue Mode client wakes for it on its
+    /// last local port and sends no Update first. A payload larger than the
+    /// out buffer goes in Block1 blocks. `callback` (may be nullptr) gets the
     /// outcome once, from inside step(). The values are read when the request
     /// goes out, and again for each block and retransmission.
     /// Errors, after which nothing is sent and the callback is not called:

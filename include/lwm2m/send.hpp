@@ -14,9 +14,9 @@ enum class SendFormat : uint8_t {
     kSenmlJson,
 };
 
-/// How a Send ended, passed to the SendCallback.
+/// Outcome of a Send, passed to the SendCallback.
 enum class SendResult : uint8_t {
-    /// The server responded; `response_code` holds its code. 2.04 Changed
+    /// The server responded; `response_code` contains its code. 2.04 Changed
     /// means accepted; 4.00 or 4.04, for example, mean rejected.
     kResponse,
     /// No response after all retransmissions, or no separate response within

@@ -17,7 +17,7 @@ using detail::SendState;
 namespace code = coap::code;
 namespace option = coap::option;
 
-// The Security object holds keys and is reserved to the Bootstrap-Server.
+// The Security object contains keys and is reserved to the Bootstrap-Server.
 constexpr uint16_t kSecurityObject = 0;
 
 uint16_t content_format(SendFormat format) {
@@ -120,8 +120,8 @@ void start_request(core::Context& ctx) {
     pending.sent_ms = ctx.now_ms;
     data.send.queued = false;
     data.send.timestamp_s = ctx.clock.real_time_s();
-    LWM2M_LOG_INFO("Send of %u paths to /dp from local port %u (message %u)", data.send.path_count,
-                   ctx.transport.local_port(), pending.message_id);
+    LWM2M_LOG_INFO("Send with %u paths to /dp from local port %u (message %u)",
+                   data.send.path_count, ctx.transport.local_port(), pending.message_id);
     const std::span<const uint8_t> bytes = core::encode_pending_request(ctx);
     data.last_exchange_ms = ctx.now_ms;
     // Empty bytes (the request does not fit) fail the Send through fail_send().
@@ -163,7 +163,7 @@ Status queue_send(ClientData& data, std::span<const Path> paths, SendFormat form
     }
     send.format = content_format(format);
     // Encode once without keeping bytes, so that a read or encoding failure
-    // reaches the caller now rather than a broken payload the server later.
+    // reaches the caller now, not the server later as a broken payload.
     io::PayloadSink measure({}, 0);
     size_t count = 0;
     const Status encoded = encode_payload(data, send, measure, count);
@@ -203,11 +203,13 @@ void step_send(core::Context& ctx) {
             finish(data, SendResult::kNotRegistered, 0);
             return;
     }
+
     if (data.deregister_requested || data.disable_requested) {
         LWM2M_LOG_WARNING("Send dropped: the client is de-registering");
         finish(data, SendResult::kDeregistered, 0);
         return;
     }
+
     // retry_at_ms holds back a new request while a connect is in progress.
     if (data.pending.kind != PendingRequest::Kind::kNone || ctx.now_ms < data.retry_at_ms) {
         return;
@@ -217,6 +219,7 @@ void step_send(core::Context& ctx) {
         finish(data, SendResult::kMuted, 0);
         return;
     }
+
     // In Queue Mode this wakes the client on its last local port; the POST
     // goes directly, with no Update before it (LwM2M Core 1.1, 6.5).
     const Status online = core::ensure_online(ctx);

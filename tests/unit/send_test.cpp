@@ -25,7 +25,6 @@ class Sensor final : public Object {
     Sensor() : Object(3303, kResources) {}
 
     Status read(uint16_t, uint16_t resource_id, uint16_t, Value& value) override {
-        ++reads;
         if (resource_id == 5700) {
             value = Value::make_float(temperature);
             return Status::kOk;
@@ -37,7 +36,6 @@ class Sensor final : public Object {
 
     double temperature = 21.5;
     std::string text = "room";
-    int reads = 0;
 
   private:
     static constexpr ResourceDefinition kResources[] = {
@@ -87,7 +85,7 @@ class SendTest : public ClientTest {
         client_.step();
     }
 
-    // Answers `request` with a piggybacked response.
+    // Sends a piggybacked response to `request`.
     void respond_to(const Message& request, uint8_t response_code) {
         uint8_t buffer[32];
         MessageWriter writer(buffer);
@@ -97,7 +95,7 @@ class SendTest : public ClientTest {
         client_.step();
     }
 
-    // Answers the last request with `response_code` and a Block1 option.
+    // Sends a response with `response_code` and a Block1 option to the last request.
     void respond_block(uint8_t response_code, uint32_t block1_value) {
         const Message request = last_sent();
         uint8_t buffer[64];

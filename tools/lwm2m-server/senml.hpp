@@ -147,8 +147,8 @@ inline bool copy_cbor_item(std::span<const std::uint8_t> in, std::size_t& pos,
 }  // namespace detail
 
 /// Decodes a SenML CBOR pack. nlohmann-json 3.11 reads only text map keys,
-/// so the integer labels are first rewritten as their JSON names ("n", "v",
-/// "t", ...); the values are decoded by nlohmann-json. Returns std::nullopt
+/// so the integer labels are first renamed as their JSON names ("n", "v",
+/// "t", ...). nlohmann-json then decodes the values. Returns std::nullopt
 /// for a payload that is not one valid CBOR item.
 inline std::optional<nlohmann::json> decode_senml_cbor(std::span<const std::uint8_t> payload) {
     std::vector<std::uint8_t> rewritten;
