@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "lwm2m/attributes.hpp"
 #include "lwm2m/client_config.hpp"
@@ -10,6 +11,7 @@
 #include "lwm2m/detail/client_data.hpp"
 #include "lwm2m/object.hpp"
 #include "lwm2m/platform.hpp"
+#include "lwm2m/send.hpp"
 #include "lwm2m/status.hpp"
 #include "lwm2m/transport.hpp"
 #include "lwm2m/value.hpp"
@@ -70,6 +72,27 @@ class Client {
 
     /// Sends an Update as soon as possible, waking the connection in Queue Mode.
     void request_update();
+
+    /// Sends the current values of `paths` to the server: a confirmable POST
+    /// to /dp (LwM2M Send) whose payload is a SenML pack, each record with the
+    /// time the request started (Clock::real_time_s()). A path names an
+    /// object, an instance, a resource or a resource instance. The paths are
+    /// copied. Never blocks: step() sends the request once no Register, Update
+    /// or De-register is in flight. A Queue Mode client wakes for it on its
+    /// last local port and sends no Update first. A payload larger than the
+    /// out buffer goes in Block1 blocks. `callback` (may be nullptr) gets the
+    /// outcome once, from inside step(). The values are read when the request
+    /// goes out, and again for each block and retransmission.
+    /// Errors, after which nothing is sent and the callback is not called:
+    /// kInvalidState (not registered, or another Send is queued or in flight:
+    /// one Send at a time), kUnsupported (the server has set Mute Send,
+    /// /1/0/23), kInvalidArgument (no paths, an empty path, a path in the
+    /// Security object, or a value the format cannot carry, such as a NaN
+    /// float in SenML JSON), kNoSpace (more than LWM2M_MAX_SEND_PATHS paths),
+    /// kNotFound (a path that does not exist, or paths with no readable
+    /// value), or the error of a failing Object::read().
+    Status send(std::span<const Path> paths, SendCallback callback, void* context,
+                SendFormat format = SendFormat::kSenmlCbor);
 
     /// Starts De-register; step() completes it. Ends in kDeregistered, also if
     /// the server does not respond after all retransmissions. A Register in

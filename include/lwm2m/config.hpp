@@ -71,6 +71,13 @@
 #define LWM2M_MAX_ATTRIBUTES 8
 #endif
 
+/// Paths one Send (Client::send()) may name; each is copied. RAM cost: 10
+/// bytes each in the Client object, plus 24 bytes on Cortex-M4 for the rest of
+/// the Send state.
+#ifndef LWM2M_MAX_SEND_PATHS
+#define LWM2M_MAX_SEND_PATHS 4
+#endif
+
 /// Resource instances of Alternate APN Links (/1/0/24, LwM2M 1.2) the client
 /// stores. RAM cost: 12 bytes each in the Client object (6 for the value, 6 for
 /// its copy kept for rollback).

@@ -8,6 +8,7 @@
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
 #include "report/observe.hpp"
+#include "report/send.hpp"
 
 LWM2M_LOG_MODULE("client");
 
@@ -242,6 +243,7 @@ void Client::step() {
     core::step_block1(ctx);
     core::step_registration(ctx);
     report::step_notifications(ctx);
+    report::step_send(ctx);
     core::step_queue_mode(ctx);
 }
 
@@ -256,6 +258,8 @@ uint32_t Client::time_until_next_step_ms() const {
     next = block1_deadline < next ? block1_deadline : next;
     const uint64_t notification_deadline = report::next_notification_ms(data_);
     next = notification_deadline < next ? notification_deadline : next;
+    const uint64_t send_deadline = report::next_send_event_ms(data_);
+    next = send_deadline < next ? send_deadline : next;
     if (data_.reboot_requested || data_.factory_reset_requested) {
         next = 0;
     }
@@ -271,6 +275,11 @@ void Client::request_update() {
     if (data_.state == RegistrationState::kRegistered) {
         data_.update_requested = true;
     }
+}
+
+Status Client::send(std::span<const Path> paths, SendCallback callback, void* context,
+                    SendFormat format) {
+    return report::queue_send(data_, paths, format, callback, context);
 }
 
 void Client::deregister() {

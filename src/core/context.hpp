@@ -54,7 +54,11 @@ void start_deregister(Context& ctx);
 /// empty span if it does not fit.
 std::span<const uint8_t> encode_pending_request(Context& ctx);
 void complete_pending_request(Context& ctx, const coap::Message& response);
-void fail_pending_request(Context& ctx, const char* reason);
+/// Cause of a request ending without a final response.
+enum class RequestFailure : uint8_t { kTimeout, kReset, kOther };
+/// Ends the pending request without a response; `reason` goes to the log.
+void fail_pending_request(Context& ctx, const char* reason,
+                          RequestFailure failure = RequestFailure::kOther);
 void step_registration(Context& ctx);
 uint64_t next_registration_event_ms(const detail::ClientData& data);
 

@@ -92,7 +92,7 @@ void handle_empty(Context& ctx, const Message& message) {
             return;
         case Type::kReset:
             if (matches_pending) {
-                fail_pending_request(ctx, "rejected with RST");
+                fail_pending_request(ctx, "rejected with RST", RequestFailure::kReset);
             } else {
                 (void)report::handle_notification_reply(ctx, message.message_id, true);
             }
@@ -300,7 +300,7 @@ void check_retransmission(Context& ctx) {
         return;
     }
     if (pending.acknowledged || pending.retransmissions >= ctx.data.config.coap.max_retransmit) {
-        fail_pending_request(ctx, "timed out");
+        fail_pending_request(ctx, "timed out", RequestFailure::kTimeout);
         return;
     }
     // RFC 7252, 4.2: retransmit with the timeout doubled each time.

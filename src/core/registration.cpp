@@ -7,6 +7,7 @@
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
 #include "report/observe.hpp"
+#include "report/send.hpp"
 
 LWM2M_LOG_MODULE("reg");
 
@@ -31,6 +32,8 @@ const char* kind_name(PendingRequest::Kind kind) {
             return "Update";
         case PendingRequest::Kind::kDeregister:
             return "De-register";
+        case PendingRequest::Kind::kSend:
+            return "Send";
         case PendingRequest::Kind::kNone:
             break;
     }
@@ -323,6 +326,11 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
             writer.header(Type::kConfirmable, code::kDelete, pending.message_id, pending.token);
             write_location_path(writer, data.location);
             break;
+        case PendingRequest::Kind::kSend:
+            if (!report::write_send_request(ctx, writer)) {
+                return {};
+            }
+            break;
         case PendingRequest::Kind::kNone:
             return {};
     }
@@ -418,13 +426,17 @@ void complete_pending_request(Context& ctx, const Message& response) {
         case PendingRequest::Kind::kDeregister:
             finish_deregister(ctx);
             break;
+        case PendingRequest::Kind::kSend:
+            ctx.data.pending.kind = PendingRequest::Kind::kNone;
+            report::complete_send(ctx, response);
+            break;
         case PendingRequest::Kind::kNone:
             break;
     }
     ctx.data.pending.kind = PendingRequest::Kind::kNone;
 }
 
-void fail_pending_request(Context& ctx, const char* reason) {
+void fail_pending_request(Context& ctx, const char* reason, RequestFailure failure) {
     const PendingRequest::Kind kind = ctx.data.pending.kind;
     LWM2M_LOG_WARNING("%s (message %u) %s", kind_name(kind), ctx.data.pending.message_id, reason);
     ctx.data.pending.kind = PendingRequest::Kind::kNone;
@@ -437,6 +449,9 @@ void fail_pending_request(Context& ctx, const char* reason) {
             break;
         case PendingRequest::Kind::kDeregister:
             finish_deregister(ctx);
+            break;
+        case PendingRequest::Kind::kSend:
+            report::fail_send(ctx, failure);
             break;
         case PendingRequest::Kind::kNone:
             break;

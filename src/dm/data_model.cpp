@@ -125,8 +125,8 @@ void write_link(io::PayloadSink& out, bool first, const Path& path) {
     out.write(">");
 }
 
-// Checks that the object instance, resource and resource instance named by
-// `path` exist; returns 0 if they do, else the response code.
+}  // namespace
+
 uint8_t check_target(const Path& path, const Object& object) {
     if (path.length < 2) {
         return 0;
@@ -155,8 +155,6 @@ uint8_t check_target(const Path& path, const Object& object) {
     }
     return code::kNotFound;
 }
-
-}  // namespace
 
 uint8_t to_response_code(Status status) {
     switch (status) {

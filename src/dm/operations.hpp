@@ -25,6 +25,10 @@ Object* find_object(detail::ClientData& data, uint16_t object_id);
 /// True if instance `instance_id` of `object` exists.
 bool has_instance(const Object& object, uint16_t instance_id);
 
+/// Checks that the object instance, resource and resource instance named by
+/// `path` exist in `object`; returns 0 if they do, else 4.04.
+uint8_t check_target(const Path& path, const Object& object);
+
 /// Finds the object of a request on `path` (length 1 or more) and checks that
 /// the instance, resource and resource instance it names exist, except for a
 /// Create. Returns 0 with `object` set, or the response code: 4.04, or 4.01

@@ -2,6 +2,7 @@
 // the out buffer.
 #include "dm/formats.hpp"
 #include "dm/operations.hpp"
+#include "dm/read_source.hpp"
 #include "io/payload_sink.hpp"
 
 namespace lwm2m::dm {
@@ -10,18 +11,6 @@ namespace {
 using coap::MessageWriter;
 namespace code = coap::code;
 namespace option = coap::option;
-
-// Walks the readable values under one or more targets, each in ascending
-// path order (Read names one target, Read-Composite several).
-struct ReadSource {
-    struct Target {
-        Object* object;
-        Path path;
-    };
-    Target targets[kMaxCompositePaths];
-    uint8_t target_count = 0;
-    mutable Status error = Status::kOk;
-};
 
 // Calls `visit(record)` for each readable value under `path` of `object`;
 // stops and returns false when visit() returns false or a read fails.
@@ -77,6 +66,8 @@ bool for_each_value(const ReadSource& source, Visit&& visit) {
     return true;
 }
 
+}  // namespace
+
 size_t count_values(const ReadSource& source) {
     size_t count = 0;
     (void)for_each_value(source, [&count](const io::OutputRecord&) {
@@ -103,6 +94,8 @@ bool get_value(const void* context, size_t index, io::OutputRecord& record) {
     });
     return found;
 }
+
+namespace {
 
 // RFC 7959, 2.2: NUM, M and SZX packed into an unsigned integer.
 uint32_t block_value(uint32_t number, bool more, uint8_t size_exponent) {

@@ -36,6 +36,8 @@ struct Options {
     unsigned sequence_retry_count = 1;
     uint32_t sequence_delay_s = 86400;
     uint32_t test_instances = 0;
+    uint32_t send_period_s = 0;
+    std::string send_format = "cbor";
 };
 
 // Waits for the socket or the next timer, whichever comes first; a stop signal
@@ -48,6 +50,83 @@ void wait_for_event(const lwm2m::posix::UdpTransport& transport, uint32_t timeou
     const bool has_socket = descriptor.fd >= 0;
     ppoll(has_socket ? &descriptor : nullptr, has_socket ? 1 : 0, &timeout, &unblocked);
 }
+
+const char* send_result_text(lwm2m::SendResult result) {
+    switch (result) {
+        case lwm2m::SendResult::kResponse:
+            return "response";
+        case lwm2m::SendResult::kTimedOut:
+            return "timed out";
+        case lwm2m::SendResult::kReset:
+            return "rejected with RST";
+        case lwm2m::SendResult::kFailed:
+            return "failed";
+        case lwm2m::SendResult::kMuted:
+            return "muted by the server";
+        case lwm2m::SendResult::kNotRegistered:
+            return "registration lost";
+        case lwm2m::SendResult::kDeregistered:
+            return "client de-registered";
+    }
+    return "unknown";
+}
+
+void on_send_done(void*, lwm2m::SendResult result, uint8_t response_code) {
+    if (result == lwm2m::SendResult::kResponse) {
+        std::fprintf(stderr, "Send of /3303/0/5700 answered with %u.%02u\n", response_code >> 5,
+                     response_code & 0x1f);
+    } else {
+        std::fprintf(stderr, "Send of /3303/0/5700 ended without a response: %s\n",
+                     send_result_text(result));
+    }
+}
+
+// Sends the demo temperature (/3303/0/5700) every `period_s` seconds while
+// registered. The first Send goes one period after `now_ms`.
+class PeriodicSend {
+  public:
+    PeriodicSend(lwm2m::Client& client, demo::TemperatureSensor& temperature, uint32_t period_s,
+                 lwm2m::SendFormat format, uint64_t now_ms)
+        : client_(client),
+          temperature_(temperature),
+          period_ms_(period_s * 1000ull),
+          format_(format),
+          next_ms_(now_ms + period_ms_) {}
+
+    // Starts a Send if one is due; returns the milliseconds until the next one.
+    uint32_t step(uint64_t now_ms) {
+        if (period_ms_ == 0) {
+            return UINT32_MAX;
+        }
+        if (now_ms >= next_ms_) {
+            next_ms_ = now_ms + period_ms_;
+            start();
+        }
+        const uint64_t wait = next_ms_ - now_ms;
+        return wait > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(wait);
+    }
+
+  private:
+    void start() {
+        if (client_.registration_state() != lwm2m::RegistrationState::kRegistered) {
+            std::fprintf(stderr, "Send of /3303/0/5700 skipped: not registered\n");
+            return;
+        }
+        (void)temperature_.update();
+        static constexpr lwm2m::Path kPaths[] = {lwm2m::Path::resource(3303, 0, 5700)};
+        const lwm2m::Status status = client_.send(kPaths, on_send_done, nullptr, format_);
+        if (status != lwm2m::Status::kOk) {
+            std::fprintf(stderr, "Send of /3303/0/5700 not started: %s\n",
+                         lwm2m::to_string(status));
+        }
+    }
+
+    lwm2m::Client& client_;
+    demo::TemperatureSensor& temperature_;
+    uint64_t period_ms_;
+    lwm2m::SendFormat format_;
+    uint64_t next_ms_;
+};
 
 void on_reboot(void*) {
     std::fprintf(stderr, "reboot requested by the server (demo: ignored)\n");
@@ -103,6 +182,15 @@ int main(int argc, char** argv) {
                    "Adds test object 32769 with this many instances (IDs 0 to N - 1), each "
                    "of which adds about 14 bytes to the Register payload")
         ->check(CLI::Range(0u, 65535u));
+    app.add_option("--send-period", options.send_period_s,
+                   "Sends the temperature /3303/0/5700 to the server (LwM2M Send, POST /dp) "
+                   "every this many seconds while registered; 0 sends nothing")
+        ->capture_default_str();
+    app.add_option("--send-format", options.send_format,
+                   "Content-Format of --send-period: cbor (SenML CBOR, 112) or json "
+                   "(SenML JSON, 110)")
+        ->check(CLI::IsMember({"cbor", "json"}))
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     const std::map<std::string, lwm2m::LogLevel> levels = {{"trace", lwm2m::LogLevel::kTrace},
@@ -177,13 +265,20 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
 
+    const lwm2m::SendFormat send_format = options.send_format == "json"
+                                              ? lwm2m::SendFormat::kSenmlJson
+                                              : lwm2m::SendFormat::kSenmlCbor;
+    PeriodicSend periodic_send(client, temperature, options.send_period_s, send_format,
+                               clock.monotonic_ms());
     while (g_stop_signal == 0) {
+        const uint32_t until_send = periodic_send.step(clock.monotonic_ms());
         client.step();
         if (client.registration_state() == lwm2m::RegistrationState::kFailed) {
             std::fprintf(stderr, "error: registration failed after every retry\n");
             return 1;
         }
-        wait_for_event(transport, client.time_until_next_step_ms(), unblocked);
+        const uint32_t until_step = client.time_until_next_step_ms();
+        wait_for_event(transport, until_send < until_step ? until_send : until_step, unblocked);
     }
 
     std::fprintf(stderr, "received signal %d, stopping (De-register if registered)\n",

@@ -11,6 +11,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "senml.hpp"
+
 namespace lwm2m::server {
 namespace {
 
@@ -19,6 +21,7 @@ constexpr std::uint16_t kTextPlain = 0;
 constexpr std::uint16_t kLinkFormat = 40;
 constexpr std::uint16_t kJson = 50;
 constexpr std::uint16_t kSenmlJson = 110;
+constexpr std::uint16_t kSenmlCbor = 112;
 constexpr std::uint16_t kLwm2mJson = 11543;
 
 void log_to_stderr(coap_log_t /*level*/, const char* message) {
@@ -376,6 +379,10 @@ void CoapServer::on_request(coap_session_t* session, const coap_pdu_t* request,
     rd_request.session = session;
 
     const std::optional<Method> method = method_of(request);
+    if (rd_request.uri_path == std::vector<std::string>{"dp"} && method == Method::kPost) {
+        on_send(session, request, response);
+        return;
+    }
     if (rd_request.uri_path.empty() || rd_request.uri_path[0] != "rd" || !method) {
         coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
         note_message_from(session);
@@ -401,6 +408,54 @@ void CoapServer::on_request(coap_session_t* session, const coap_pdu_t* request,
         coap_add_option(response, COAP_OPTION_LOCATION_PATH, segment.size(), data);
     }
     note_message_from(session);
+}
+
+// LwM2M Send (LwM2M Core 1.1, 6.4.2): a registered client reports values in a
+// POST to /dp with a SenML JSON or SenML CBOR payload, answered with 2.04.
+void CoapServer::on_send(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response) {
+    note_message_from(session);
+    const Peer peer = peer_of(session);
+    const Registration* registration = registry_.find_by_session(session);
+    for (auto& [id, candidate] : registry_.registrations()) {
+        if (registration == nullptr && candidate.peer == peer) {
+            registration = &candidate;
+        }
+    }
+    const auto format = uint_option(request, COAP_OPTION_CONTENT_FORMAT);
+    const auto payload = payload_of(request);
+
+    std::optional<nlohmann::json> pack;
+    if (format == kSenmlJson) {
+        pack = decode_senml_json(payload);
+    } else if (format == kSenmlCbor) {
+        pack = decode_senml_cbor(payload);
+    }
+
+    Json event = log_.make("send");
+    event["endpoint"] = registration != nullptr ? Json(registration->endpoint) : Json(nullptr);
+    event["peer"] = peer.address;
+    event["port"] = peer.port;
+    event["content_format"] = format ? Json(*format) : Json(nullptr);
+    event["message_id"] = coap_pdu_get_mid(request);
+    int code = 204;
+    if (registration == nullptr) {
+        code = 403;
+        event["error"] = "Send from a client that is not registered";
+    } else if (format != kSenmlJson && format != kSenmlCbor) {
+        code = 415;
+        event["error"] = "Send payload is not SenML JSON (110) or SenML CBOR (112)";
+    } else if (!pack || !pack->is_array()) {
+        code = 400;
+        event["error"] = "Send payload is not a valid SenML pack";
+        event["payload_hex"] = to_hex(payload);
+    } else {
+        event["records"] = Json(*pack);
+        event["values"] = Json(resolve_senml(*pack));
+    }
+    const auto response_code = static_cast<coap_pdu_code_t>(COAP_RESPONSE_CODE(code));
+    event["code"] = code_string(response_code);
+    log_.write(event);
+    coap_pdu_set_code(response, response_code);
 }
 
 coap_response_t CoapServer::on_response(coap_session_t* session, const coap_pdu_t* received) {

@@ -105,6 +105,7 @@ class CoapServer {
     static CoapServer& from_session(const coap_session_t* session);
 
     void on_request(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response);
+    void on_send(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response);
     coap_response_t on_response(coap_session_t* session, const coap_pdu_t* received);
     void on_nack(const coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason);
     void note_message_from(const coap_session_t* session);

@@ -10,6 +10,7 @@
 #include "lwm2m/config.hpp"
 #include "lwm2m/detail/builtin_objects.hpp"
 #include "lwm2m/detail/response_cache.hpp"
+#include "lwm2m/send.hpp"
 
 namespace lwm2m::detail {
 
@@ -24,6 +25,8 @@ static_assert(LWM2M_MAX_LOCATION_SEGMENTS >= 1 && LWM2M_MAX_LOCATION_SEGMENTS <=
               "LWM2M_MAX_LOCATION_SEGMENTS must be 1 to 255");
 static_assert(LWM2M_IN_BUFFER_SIZE >= 64 && LWM2M_OUT_BUFFER_SIZE >= 64,
               "message buffers below 64 bytes cannot hold a Register");
+static_assert(LWM2M_MAX_SEND_PATHS >= 1 && LWM2M_MAX_SEND_PATHS <= 255,
+              "LWM2M_MAX_SEND_PATHS must be 1 to 255");
 
 /// Registration parameters that changed since the last successful Register or
 /// Update, so the next Update carries only these (LwM2M Core, 6.2.2).
@@ -151,7 +154,7 @@ struct Block1Transfer {
 
 /// The one confirmable request the client has in flight (NSTART = 1).
 struct PendingRequest {
-    enum class Kind : uint8_t { kNone, kRegister, kUpdate, kDeregister };
+    enum class Kind : uint8_t { kNone, kRegister, kUpdate, kDeregister, kSend };
     /// block_size_exponent of a request not sent block-wise (SZX 7 is reserved).
     static constexpr uint8_t kNoBlock = 7;
 
@@ -186,6 +189,21 @@ struct PendingRequest {
     /// Number of the Block1 block in flight, counted in blocks of the
     /// current size.
     uint32_t block_number = 0;
+};
+
+/// The one Send the application has started (report/send.cpp): waiting for
+/// its turn while `queued`, then in flight as the pending request.
+struct SendState {
+    Path paths[LWM2M_MAX_SEND_PATHS];
+    uint8_t path_count = 0;
+    /// Content-Format of the payload: 110 or 112.
+    uint16_t format = 0;
+    bool queued = false;
+    /// Time of every record in seconds since 1970, taken when the request
+    /// starts, so that all blocks and retransmissions carry the same one.
+    int64_t timestamp_s = 0;
+    SendCallback callback = nullptr;
+    void* context = nullptr;
 };
 
 struct ClientData {
@@ -246,6 +264,7 @@ struct ClientData {
     uint32_t next_observe_sequence = 0;
 
     Block1Transfer block1;
+    SendState send;
 
     ResponseCache response_cache;
     uint8_t in_buffer[LWM2M_IN_BUFFER_SIZE] = {};
