@@ -3,9 +3,11 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "demo_objects.hpp"
 #include "lwm2m/client.hpp"
@@ -36,6 +38,8 @@ struct Options {
     unsigned sequence_retry_count = 1;
     uint32_t sequence_delay_s = 86400;
     uint32_t test_instances = 0;
+    std::vector<double> temperature_sequence;
+    uint32_t temperature_period_ms = 1000;
 };
 
 // Waits for the socket or the next timer, whichever comes first; a stop signal
@@ -103,6 +107,17 @@ int main(int argc, char** argv) {
                    "Adds test object 32769 with this many instances (IDs 0 to N - 1), each "
                    "of which adds about 14 bytes to the Register payload")
         ->check(CLI::Range(0u, 65535u));
+    app.add_option("--temperature-sequence", options.temperature_sequence,
+                   "Comma-separated Sensor Values (°C) for the Temperature object (3303) in "
+                   "place of its sine wave. The first value holds until the first Read or "
+                   "Observe of the object. Each next value follows after "
+                   "--temperature-period-ms, and the last one stays")
+        ->delimiter(',')
+        ->expected(1, 1024);
+    app.add_option("--temperature-period-ms", options.temperature_period_ms,
+                   "Milliseconds between two values of --temperature-sequence")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 86400000u));
     CLI11_PARSE(app, argc, argv);
 
     const std::map<std::string, lwm2m::LogLevel> levels = {{"trace", lwm2m::LogLevel::kTrace},
@@ -147,6 +162,9 @@ int main(int argc, char** argv) {
     config.device.power_source_count = 1;
     config.device.read_resource = demo::read_device_resource;
     static demo::TemperatureSensor temperature(clock);
+    if (!options.temperature_sequence.empty()) {
+        temperature.set_sequence(options.temperature_sequence, options.temperature_period_ms);
+    }
     static demo::ConnectivityMonitoring connectivity;
     static demo::AppDataContainer app_data;
     if (client.add_object(temperature) != lwm2m::Status::kOk ||
@@ -177,13 +195,21 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
 
+    const lwm2m::Path sensor_value = lwm2m::Path::resource(demo::TemperatureSensor::kObjectId, 0,
+                                                           demo::TemperatureSensor::kSensorValue);
     while (g_stop_signal == 0) {
+        // A change is reported before step(), which sends the notifications it makes due.
+        if (temperature.update()) {
+            client.value_changed(sensor_value);
+        }
         client.step();
         if (client.registration_state() == lwm2m::RegistrationState::kFailed) {
             std::fprintf(stderr, "error: registration failed after every retry\n");
             return 1;
         }
-        wait_for_event(transport, client.time_until_next_step_ms(), unblocked);
+        const uint32_t wait_ms =
+            std::min(client.time_until_next_step_ms(), temperature.time_until_next_sample_ms());
+        wait_for_event(transport, wait_ms, unblocked);
     }
 
     std::fprintf(stderr, "received signal %d, stopping (De-register if registered)\n",
