@@ -109,9 +109,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0u, 65535u));
     app.add_option("--temperature-sequence", options.temperature_sequence,
                    "Comma-separated Sensor Values (°C) for the Temperature object (3303) in "
-                   "place of its sine wave. The first value holds until the first Read or "
+                   "place of its sine wave. The first value stays until the first Read or "
                    "Observe of the object. Each next value follows after "
-                   "--temperature-period-ms, and the last one stays")
+                   "--temperature-period-ms, and the last one is kept")
         ->delimiter(',')
         ->expected(1, 1024);
     app.add_option("--temperature-period-ms", options.temperature_period_ms,
