@@ -41,6 +41,14 @@ def sequence_args(values, period_ms):
     ]
 
 
+def observe_value(message):
+    """Return the Observe option of a decoded CoAP message as an integer, or None."""
+    for number, value in message.options:
+        if number == OBSERVE:
+            return int.from_bytes(value, "big")
+    return None
+
+
 def payload_bytes(event):
     if "payload" in event:
         return event["payload"].encode("utf-8")
@@ -238,8 +246,8 @@ class CancelTest(ObserveTestCase):
         self.assertEqual(stale, [], "old observation notified after De-register")
 
 
-class ResetTest(ObserveTestCase):
-    """RST to a notification, sent by a raw peer in the server role."""
+class RawPeerObserveTest(ObserveTestCase):
+    """A raw peer in the server role: RST to a notification, and CON notifications."""
 
     TOKEN = b"\x0b\x5e\x77\x01"
 
@@ -249,7 +257,9 @@ class ResetTest(ObserveTestCase):
         self.addCleanup(self.peer.close)
         values = list(range(20, 40))
         self.client = self.start_client(
-            f"coap://127.0.0.1:{self.peer.port}", "reset", sequence_args(values, 300)
+            f"coap://127.0.0.1:{self.peer.port}",
+            "raw-observe",
+            ["--lwm2m-version", "1.2"] + sequence_args(values, 300),
         )
         self.addCleanup(self.stop_client)
         self.register()
@@ -305,7 +315,8 @@ class ResetTest(ObserveTestCase):
                 return message
         self.fail("too many messages from the client without the observation's token")
 
-    def test_reset_ends_observation(self):
+    def start_observe(self):
+        """Observe the Sensor Value and return the client's ACK, which must carry Observe."""
         options = [(OBSERVE, b""), (ACCEPT, b"")] + coap.path_options(SENSOR_VALUE)
         message_id = self.peer.new_message_id()
         self.peer.send(coap.encode(coap.CON, coap.GET, message_id, self.TOKEN, options))
@@ -314,10 +325,11 @@ class ResetTest(ObserveTestCase):
         self.assertIsNotNone(response, "no response to the observe\n" + self.describe())
         self.assertEqual(response.type, coap.ACK, coap.describe(response))
         self.assertEqual(response.code, coap.CONTENT, coap.describe(response))
-        self.assertTrue(
-            any(number == OBSERVE for number, _ in response.options),
-            "response without Observe: " + coap.describe(response),
-        )
+        self.assertIsNotNone(observe_value(response), "no Observe: " + coap.describe(response))
+        return response
+
+    def test_reset_ends_observation(self):
+        self.start_observe()
 
         notification = self.receive_notification(NOTIFY_TIMEOUT_S)
         self.assertIsNotNone(notification, "no notification\n" + self.describe())
@@ -329,6 +341,34 @@ class ResetTest(ObserveTestCase):
         late = self.receive_notification(QUIET_S)
         if late is not None:
             self.fail("notification after RST: " + coap.describe(late))
+
+    def test_con_notification_retransmitted(self):
+        # LwM2M 1.2 con=1: every notification is confirmable, one at a time.
+        message_id = self.peer.new_message_id()
+        options = coap.path_options(SENSOR_VALUE) + [(coap.URI_QUERY, "con=1")]
+        self.peer.send(coap.encode(coap.CON, coap.PUT, message_id, b"\x01", options))
+        written = self.receive_request()
+        self.assertEqual(written.code, coap.CHANGED, coap.describe(written))
+        self.start_observe()
+
+        first = self.receive_notification(NOTIFY_TIMEOUT_S)
+        self.assertIsNotNone(first, "no notification\n" + self.describe())
+        self.assertEqual(first.type, coap.CON, "not confirmable: " + coap.describe(first))
+
+        # No ACK: the client sends it again after ACK_TIMEOUT (2 to 3 s by default).
+        again = self.receive_notification(STEP_TIMEOUT_S)
+        self.assertIsNotNone(again, "no retransmission\n" + self.describe())
+        self.assertEqual(again.type, coap.CON, coap.describe(again))
+        self.assertEqual(again.message_id, first.message_id, coap.describe(again))
+        self.assertEqual(observe_value(again), observe_value(first), coap.describe(again))
+        self.peer.send(coap.encode(coap.ACK, coap.EMPTY, again.message_id))
+
+        following = self.receive_notification(NOTIFY_TIMEOUT_S)
+        self.assertIsNotNone(following, "no notification after the ACK\n" + self.describe())
+        self.assertEqual(following.type, coap.CON, coap.describe(following))
+        self.assertNotEqual(following.message_id, first.message_id, coap.describe(following))
+        self.assertGreater(observe_value(following), observe_value(first), "Observe did not grow")
+        self.peer.send(coap.encode(coap.ACK, coap.EMPTY, following.message_id))
 
 
 class QueueModeObserveTest(ObserveTestCase):
