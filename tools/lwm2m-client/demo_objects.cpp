@@ -1,7 +1,9 @@
 #include "demo_objects.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <utility>
 
 namespace demo {
 namespace {
@@ -46,19 +48,50 @@ constexpr ResourceDefinition kAppDataResources[] = {
 
 constexpr double kPi = 3.14159265358979323846;
 
+// Interval between two samples of the sine wave.
+constexpr uint32_t kSamplePeriodMs = 1000;
+
 }  // namespace
 
 TemperatureSensor::TemperatureSensor(lwm2m::Clock& clock)
-    : Object(3303, kTemperatureResources, "1.1"), clock_(clock) {
+    : Object(kObjectId, kTemperatureResources, "1.1"), clock_(clock) {
     (void)update();
 }
 
-bool TemperatureSensor::update() {
-    // One full swing of ±3 °C every 10 minutes, rounded to 0.1 °C.
-    const double seconds = static_cast<double>(clock_.monotonic_ms()) / 1000.0;
-    value_ = std::round((21.0 + 3.0 * std::sin(2.0 * kPi * seconds / 600.0)) * 10.0) / 10.0;
+void TemperatureSensor::set_sequence(std::vector<double> values, uint32_t period_ms) {
+    sequence_ = std::move(values);
+    sequence_period_ms_ = period_ms;
+    sequence_started_ = false;
+    value_ = sequence_.front();
+    reported_ = value_;
+    min_ = value_;
+    max_ = value_;
+}
+
+void TemperatureSensor::set_value(double value) {
+    value_ = value;
     min_ = value_ < min_ ? value_ : min_;
     max_ = value_ > max_ ? value_ : max_;
+}
+
+void TemperatureSensor::sample() {
+    const uint64_t now_ms = clock_.monotonic_ms();
+    if (sequence_.empty()) {
+        // One full swing of ±3 °C every 10 minutes, rounded to 0.1 °C.
+        const double seconds = static_cast<double>(now_ms) / 1000.0;
+        set_value(std::round((21.0 + 3.0 * std::sin(2.0 * kPi * seconds / 600.0)) * 10.0) / 10.0);
+        return;
+    }
+    if (!sequence_started_) {
+        return;
+    }
+    const uint64_t step = (now_ms - sequence_start_ms_) / sequence_period_ms_;
+    set_value(sequence_[step < sequence_.size() ? step : sequence_.size() - 1]);
+}
+
+bool TemperatureSensor::update() {
+    sample();
+    next_sample_ms_ = clock_.monotonic_ms() + kSamplePeriodMs;
     if (std::fabs(value_ - reported_) < 0.1) {
         return false;
     }
@@ -66,8 +99,28 @@ bool TemperatureSensor::update() {
     return true;
 }
 
+uint32_t TemperatureSensor::time_until_next_sample_ms() const {
+    const uint64_t now_ms = clock_.monotonic_ms();
+    uint64_t next_ms = next_sample_ms_;
+    if (!sequence_.empty()) {
+        const uint64_t step =
+            sequence_started_ ? (now_ms - sequence_start_ms_) / sequence_period_ms_ : 0;
+        if (!sequence_started_ || step + 1 >= sequence_.size()) {
+            return UINT32_MAX;
+        }
+        next_ms = sequence_start_ms_ + (step + 1) * sequence_period_ms_;
+    }
+    return next_ms > now_ms ? static_cast<uint32_t>(next_ms - now_ms) : 0;
+}
+
 Status TemperatureSensor::read(uint16_t, uint16_t resource_id, uint16_t, Value& value) {
-    (void)update();
+    if (!sequence_.empty() && !sequence_started_) {
+        sequence_started_ = true;
+        sequence_start_ms_ = clock_.monotonic_ms();
+    }
+    // The sample is not reported here, so the next update() still returns
+    // true for a change that a Read saw first.
+    sample();
     switch (resource_id) {
         case 5601:
             value = Value::make_float(min_);
@@ -173,9 +226,8 @@ Status AppDataContainer::write(uint16_t instance_id, uint16_t resource_id,
     return write_chunk(instance_id, resource_id, resource_instance_id, value, 0, true);
 }
 
-Status AppDataContainer::write_chunk(uint16_t, uint16_t resource_id,
-                                     uint16_t resource_instance_id, const Value& value,
-                                     size_t offset, bool) {
+Status AppDataContainer::write_chunk(uint16_t, uint16_t resource_id, uint16_t resource_instance_id,
+                                     const Value& value, size_t offset, bool) {
     if (resource_id != 0 || resource_instance_id != 0) {
         return Status::kInvalidArgument;
     }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <set>
+#include <vector>
 
 #include "lwm2m/client_config.hpp"
 #include "lwm2m/object.hpp"
@@ -13,15 +14,30 @@
 
 namespace demo {
 
-/// IPSO Temperature (3303), one instance. The value follows a slow sine wave
-/// around 21 °C so that reads and observations see it move.
+/// IPSO Temperature (3303), one instance. By default the value follows a
+/// slow sine wave around 21 °C, sampled once a second, so that reads and
+/// observations see it move. set_sequence() replaces the wave with fixed
+/// steps for tests.
 class TemperatureSensor final : public lwm2m::Object {
   public:
+    static constexpr uint16_t kObjectId = 3303;
+    static constexpr uint16_t kSensorValue = 5700;
+
     explicit TemperatureSensor(lwm2m::Clock& clock);
 
-    /// Recomputes the value for the current time; returns true if it changed
+    /// Replaces the sine wave with `values` (not empty). The first value
+    /// stays until the first Read of the object, which includes the Read of
+    /// an Observe. From then on the sensor takes the next value every
+    /// `period_ms` and keeps the last one.
+    void set_sequence(std::vector<double> values, uint32_t period_ms);
+
+    /// Samples the value for the current time. Returns true if it changed
     /// by at least 0.1 °C since the last call.
     bool update();
+
+    /// Returns the milliseconds until update() can see a new value, or
+    /// UINT32_MAX when the value no longer changes.
+    uint32_t time_until_next_sample_ms() const;
 
     lwm2m::Status read(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
                        lwm2m::Value& value) override;
@@ -31,11 +47,19 @@ class TemperatureSensor final : public lwm2m::Object {
                           std::span<const uint8_t> arguments) override;
 
   private:
+    void sample();
+    void set_value(double value);
+
     lwm2m::Clock& clock_;
     double value_ = 21.0;
     double reported_ = 21.0;
     double min_ = 21.0;
     double max_ = 21.0;
+    uint64_t next_sample_ms_ = 0;
+    std::vector<double> sequence_;
+    uint32_t sequence_period_ms_ = 0;
+    uint64_t sequence_start_ms_ = 0;
+    bool sequence_started_ = false;
     char application_type_[32] = "room";
 };
 
@@ -64,8 +88,8 @@ class AppDataContainer final : public lwm2m::Object {
                                    int32_t after) const override;
     lwm2m::Status read(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
                        lwm2m::Value& value) override;
-    lwm2m::Status write(uint16_t instance_id, uint16_t resource_id,
-                        uint16_t resource_instance_id, const lwm2m::Value& value) override;
+    lwm2m::Status write(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
+                        const lwm2m::Value& value) override;
     lwm2m::Status write_chunk(uint16_t instance_id, uint16_t resource_id,
                               uint16_t resource_instance_id, const lwm2m::Value& value,
                               size_t offset, bool last) override;
@@ -84,7 +108,7 @@ class AppDataContainer final : public lwm2m::Object {
 /// Register payload as long as a test needs, and Create and Delete change its
 /// instances so that the next Update carries the links again.
 class InstanceList final : public lwm2m::Object {
-public:
+  public:
     static constexpr uint16_t kObjectId = 32769;
 
     /// Starts with instances 0 to `count` - 1.
@@ -94,7 +118,7 @@ public:
     lwm2m::Status create_instance(uint16_t instance_id) override;
     lwm2m::Status delete_instance(uint16_t instance_id) override;
 
-private:
+  private:
     std::set<uint16_t> instances_;
 };
 

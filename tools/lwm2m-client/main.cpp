@@ -3,9 +3,11 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "demo_objects.hpp"
 #include "lwm2m/client.hpp"
@@ -38,6 +40,8 @@ struct Options {
     uint32_t test_instances = 0;
     uint32_t send_period_s = 0;
     std::string send_format = "cbor";
+    std::vector<double> temperature_sequence;
+    uint32_t temperature_period_ms = 1000;
 };
 
 // Waits for the socket or the next timer, whichever comes first; a stop signal
@@ -191,6 +195,17 @@ int main(int argc, char** argv) {
                    "(SenML JSON, 110)")
         ->check(CLI::IsMember({"cbor", "json"}))
         ->capture_default_str();
+    app.add_option("--temperature-sequence", options.temperature_sequence,
+                   "Comma-separated Sensor Values (°C) for the Temperature object (3303) in "
+                   "place of its sine wave. The first value stays until the first Read or "
+                   "Observe of the object. Each next value follows after "
+                   "--temperature-period-ms, and the last one is kept")
+        ->delimiter(',')
+        ->expected(1, 1024);
+    app.add_option("--temperature-period-ms", options.temperature_period_ms,
+                   "Milliseconds between two values of --temperature-sequence")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 86400000u));
     CLI11_PARSE(app, argc, argv);
 
     const std::map<std::string, lwm2m::LogLevel> levels = {{"trace", lwm2m::LogLevel::kTrace},
@@ -235,6 +250,9 @@ int main(int argc, char** argv) {
     config.device.power_source_count = 1;
     config.device.read_resource = demo::read_device_resource;
     static demo::TemperatureSensor temperature(clock);
+    if (!options.temperature_sequence.empty()) {
+        temperature.set_sequence(options.temperature_sequence, options.temperature_period_ms);
+    }
     static demo::ConnectivityMonitoring connectivity;
     static demo::AppDataContainer app_data;
     if (client.add_object(temperature) != lwm2m::Status::kOk ||
@@ -270,15 +288,22 @@ int main(int argc, char** argv) {
                                               : lwm2m::SendFormat::kSenmlCbor;
     PeriodicSend periodic_send(client, temperature, options.send_period_s, send_format,
                                clock.monotonic_ms());
+    const lwm2m::Path sensor_value = lwm2m::Path::resource(demo::TemperatureSensor::kObjectId, 0,
+                                                           demo::TemperatureSensor::kSensorValue);
     while (g_stop_signal == 0) {
+        // A change is reported before step(), which sends the notifications it makes due.
+        if (temperature.update()) {
+            client.value_changed(sensor_value);
+        }
         const uint32_t until_send = periodic_send.step(clock.monotonic_ms());
         client.step();
         if (client.registration_state() == lwm2m::RegistrationState::kFailed) {
             std::fprintf(stderr, "error: registration failed after every retry\n");
             return 1;
         }
-        const uint32_t until_step = client.time_until_next_step_ms();
-        wait_for_event(transport, until_send < until_step ? until_send : until_step, unblocked);
+        const uint32_t wait_ms = std::min({client.time_until_next_step_ms(),
+                                           temperature.time_until_next_sample_ms(), until_send});
+        wait_for_event(transport, wait_ms, unblocked);
     }
 
     std::fprintf(stderr, "received signal %d, stopping (De-register if registered)\n",
