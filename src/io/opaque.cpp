@@ -38,8 +38,10 @@ Status OpaqueDecoder::read_value(DataType type, Value& value) {
         return Status::kMalformed;
     }
     const size_t window_end = window_base_ + window_.size();
-    if (!final_window_ && offset_ == 0 && window_end <= whole_value_limit_) {
-        // A short value is returned whole once it is complete.
+    // A short value is returned whole once it is complete. A window that
+    // reaches the limit before the last one cannot grow any further, so the
+    // value goes on in pieces.
+    if (!final_window_ && offset_ == 0 && window_end < whole_value_limit_) {
         return Status::kWouldBlock;
     }
     if (offset_ == window_end && !final_window_) {

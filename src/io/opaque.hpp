@@ -24,7 +24,9 @@ namespace lwm2m::io {
 /// a view of the whole payload, which must outlive the decoder.
 ///
 /// The decoder streams (see Decoder): a payload longer than the whole-value
-/// limit comes in pieces, each a view of the current window.
+/// limit comes in pieces, each a view of the current window. So does a
+/// payload of exactly that length whose last window is empty, because a
+/// window that is not the last one and reaches the limit ends the wait.
 class OpaqueDecoder final : public Decoder {
   public:
     OpaqueDecoder(std::span<const uint8_t> payload, const Path& request_path)

@@ -433,6 +433,21 @@ TEST_F(Block1Test, ObjectWithoutPiecesGets413) {
     EXPECT_EQ(codes, (std::vector<uint8_t>{code::kRequestEntityTooLarge}));
 }
 
+TEST_F(Block1Test, OpaqueOverCarryInSmallBlocks) {
+    // Blocks of at most 128 bytes fill the carry buffer exactly before the
+    // value ends: the opaque value must then go on in pieces.
+    for (const auto& [length, size_exponent] :
+         {std::pair<size_t, uint8_t>{129, 0}, {300, 3}, {1000, 2}}) {
+        SCOPED_TRACE(::testing::Message() << length << " bytes, SZX " << int{size_exponent});
+        const std::vector<uint8_t> data = pattern(length);
+        const std::vector<uint8_t> codes =
+            send_all(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, data, size_exponent);
+        ASSERT_FALSE(codes.empty());
+        EXPECT_EQ(codes.back(), code::kChanged);
+        EXPECT_EQ(blob_.committed[0].blob, data);
+    }
+}
+
 #endif
 
 TEST_F(Block1Test, AssembledRequestOverBufferIs413WithSize1) {
