@@ -448,6 +448,21 @@ TEST_F(Block1Test, OpaqueOverCarryInSmallBlocks) {
     }
 }
 
+TEST_F(Block1Test, TlvValueCutByLastBlockIs400) {
+    // The TLV header announces 700 bytes, but the payload ends after 300:
+    // the value is taken in pieces until the last block shows it truncated.
+    std::vector<uint8_t> payload;
+    append_tlv(payload, kResourceTlv, 0, pattern(700));
+    payload.resize(300);
+    const std::vector<uint8_t> codes =
+        send_all(code::kPut, {"30000", "0", "0"}, coap::format::kLwm2mTlv, payload, 4);
+    EXPECT_EQ(codes, (std::vector<uint8_t>{code::kContinue, code::kBadRequest}));
+    EXPECT_EQ(blob_.begun, 1);
+    EXPECT_EQ(blob_.rollbacks, 1);
+    EXPECT_EQ(blob_.commits, 0);
+    EXPECT_TRUE(blob_.committed[0].blob.empty());
+}
+
 #endif
 
 TEST_F(Block1Test, AssembledRequestOverBufferIs413WithSize1) {
