@@ -463,6 +463,24 @@ TEST_F(Block1Test, TlvValueCutByLastBlockIs400) {
     EXPECT_TRUE(blob_.committed[0].blob.empty());
 }
 
+TEST_F(Block1Test, EmptyMultipleTlvOnSingleResourceIs400) {
+    // An empty Multiple Resource TLV may only name a multiple resource, and
+    // resource 1 is a single string.
+    std::vector<uint8_t> payload;
+    append_tlv(payload, kMultipleResourceTlv, 1, {});
+    EXPECT_EQ(send_all(code::kPut, {"30000", "0"}, coap::format::kLwm2mTlv, payload, 6),
+              (std::vector<uint8_t>{code::kBadRequest}));
+
+    // The same after a long value, with the payload in blocks.
+    payload.clear();
+    append_tlv(payload, kResourceTlv, 0, pattern(300));
+    append_tlv(payload, kMultipleResourceTlv, 1, {});
+    EXPECT_EQ(send_all(code::kPut, {"30000", "0"}, coap::format::kLwm2mTlv, payload, 4),
+              (std::vector<uint8_t>{code::kContinue, code::kBadRequest}));
+    EXPECT_EQ(blob_.whole_writes, 0);
+    EXPECT_EQ(blob_.commits, 0);
+}
+
 #endif
 
 TEST_F(Block1Test, AssembledRequestOverBufferIs413WithSize1) {
