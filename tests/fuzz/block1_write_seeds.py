@@ -83,6 +83,11 @@ def main():
     seed("text_objlnk", TEXT, PUT_RESOURCE, 7, 0, b"3:00000000000000000")
     seed("text_opaque", TEXT, PUT_RESOURCE, 0, 0, base64.b64encode(pattern(40)))
     seed("text_too_long", TEXT, PUT_RESOURCE, 1, 1, b"z" * 200)
+    # Inputs that once broke the Block1 Write: a TLV value that the last block
+    # cuts short, and an empty Multiple Resource TLV naming a single resource.
+    seed("tlv_truncated_value", TLV, PUT_RESOURCE, 0, 4, tlv(RESOURCE, 0, pattern(700))[:300])
+    seed("tlv_empty_multiple_on_single", TLV, PUT_INSTANCE, 0, 4,
+         tlv(RESOURCE, 0, pattern(300)) + tlv(MULTIPLE, 1, b""))
 
 
 if __name__ == "__main__":
