@@ -95,6 +95,13 @@ uint8_t keep_rest(detail::ClientData& data, std::span<const uint8_t> window, siz
     return kStreamContinues;
 }
 
+// Ends a stream whose decoder still waits for bytes after the last block, as
+// for a truncated TLV, so that its transaction does not outlive the transfer.
+uint8_t end_truncated(StreamedWrite& stream) {
+    stream.operation.abort();
+    return code::kBadRequest;
+}
+
 }  // namespace
 
 bool can_stream_write(const coap::Message& request, const Path& path) {
@@ -153,6 +160,9 @@ uint8_t continue_streamed_write(std::span<const uint8_t> payload, bool last_bloc
             if (result != WriteOperation::kNeedMore) {
                 return end_stream(data, result, response);
             }
+            if (last_block) {
+                return end_truncated(stream);
+            }
             return keep_rest(data, rest, base);
         }
 
@@ -179,7 +189,7 @@ uint8_t continue_streamed_write(std::span<const uint8_t> payload, bool last_bloc
         stream.carry_length -= consumed;
         stream.carry_offset += consumed;
         if (rest.empty()) {
-            return kStreamContinues;
+            return last_block ? end_truncated(stream) : kStreamContinues;
         }
     }
 }

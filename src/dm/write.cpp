@@ -178,6 +178,11 @@ uint8_t WriteOperation::write_value(const Value& value, io::ValueChunk chunk) {
         // Clearing the multiple resource was the whole write.
         return kNeedMore;
     }
+    if (value.type == DataType::kNone && entry_type_ != DataType::kNone) {
+        // An empty Multiple Resource TLV (TLV's only entry without a value)
+        // that names a single resource.
+        return code::kBadRequest;
+    }
     const uint16_t instance_id = entry_path_.ids[1];
     const uint16_t resource_id = entry_path_.ids[2];
     const uint16_t item = entry_path_.length == 4 ? entry_path_.ids[3] : kNoResourceInstance;

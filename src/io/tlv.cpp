@@ -743,7 +743,8 @@ Status TlvDecoder::read_value_piece(DataType type, Value& value) {
     }
     const size_t end = value_end_ < window_end() ? value_end_ : window_end();
     if (piece_offset_ == end) {
-        return Status::kWouldBlock;
+        // The last window ends before the value does: the TLV is truncated.
+        return final_window_ ? fail() : Status::kWouldBlock;
     }
     chunk_ = {piece_offset_ - value_begin_, end == value_end_};
     value = Value::make_bytes(type, window_bytes(piece_offset_, end));

@@ -17,4 +17,9 @@ void run_coap_decode(std::span<const uint8_t> input);
 /// to exercise the response cache.
 void run_request(std::span<const uint8_t> input);
 
+/// Sends the Write or Create that `input` describes (see block1_write_fuzzer.cpp)
+/// to one client as a single request and to another in Block1 blocks, and
+/// checks that both commit the same values.
+void run_block1_write(std::span<const uint8_t> input);
+
 }  // namespace lwm2m::fuzz

@@ -482,6 +482,54 @@ TEST_F(Block1Test, ObjectWithoutPiecesGets413) {
     EXPECT_EQ(codes, (std::vector<uint8_t>{code::kRequestEntityTooLarge}));
 }
 
+TEST_F(Block1Test, OpaqueAtCarrySizesInBlocks) {
+    // Blocks of at most 128 bytes fill the carry buffer exactly before the
+    // value ends: the opaque value must then go on in pieces.
+    for (const auto& [length, size_exponent] :
+         {std::pair<size_t, uint8_t>{129, 0}, {300, 3}, {1000, 2}}) {
+        SCOPED_TRACE(::testing::Message() << length << " bytes, SZX " << int{size_exponent});
+        const std::vector<uint8_t> data = pattern(length);
+        const std::vector<uint8_t> codes =
+            send_all(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, data, size_exponent);
+        ASSERT_FALSE(codes.empty());
+        EXPECT_EQ(codes.back(), code::kChanged);
+        EXPECT_EQ(blob_.committed[0].blob, data);
+    }
+}
+
+TEST_F(Block1Test, TlvValueCutByLastBlockIs400) {
+    // The TLV header announces 700 bytes, but the payload ends after 300:
+    // the value is taken in pieces until the last block shows it truncated.
+    std::vector<uint8_t> payload;
+    append_tlv(payload, kResourceTlv, 0, pattern(700));
+    payload.resize(300);
+    const std::vector<uint8_t> codes =
+        send_all(code::kPut, {"30000", "0", "0"}, coap::format::kLwm2mTlv, payload, 4);
+    EXPECT_EQ(codes, (std::vector<uint8_t>{code::kContinue, code::kBadRequest}));
+    EXPECT_EQ(blob_.begun, 1);
+    EXPECT_EQ(blob_.rollbacks, 1);
+    EXPECT_EQ(blob_.commits, 0);
+    EXPECT_TRUE(blob_.committed[0].blob.empty());
+}
+
+TEST_F(Block1Test, EmptyMultipleTlvOnSingleResourceIs400) {
+    // An empty Multiple Resource TLV may only name a multiple resource, and
+    // resource 1 is a single string.
+    std::vector<uint8_t> payload;
+    append_tlv(payload, kMultipleResourceTlv, 1, {});
+    EXPECT_EQ(send_all(code::kPut, {"30000", "0"}, coap::format::kLwm2mTlv, payload, 6),
+              (std::vector<uint8_t>{code::kBadRequest}));
+
+    // The same after a long value, with the payload in blocks.
+    payload.clear();
+    append_tlv(payload, kResourceTlv, 0, pattern(300));
+    append_tlv(payload, kMultipleResourceTlv, 1, {});
+    EXPECT_EQ(send_all(code::kPut, {"30000", "0"}, coap::format::kLwm2mTlv, payload, 4),
+              (std::vector<uint8_t>{code::kContinue, code::kBadRequest}));
+    EXPECT_EQ(blob_.whole_writes, 0);
+    EXPECT_EQ(blob_.commits, 0);
+}
+
 #endif
 
 TEST_F(Block1Test, AssembledRequestOverBufferIs413WithSize1) {

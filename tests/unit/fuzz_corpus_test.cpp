@@ -1,4 +1,4 @@
-// Replays the fuzz seed corpus through both fuzz targets in an ordinary build.
+// Replays the fuzz seed corpora through the fuzz targets in an ordinary build.
 // A target aborts on a broken invariant, which fails this test.
 #include <gtest/gtest.h>
 
@@ -12,9 +12,9 @@
 namespace lwm2m::fuzz {
 namespace {
 
-std::vector<std::filesystem::path> corpus_files() {
+std::vector<std::filesystem::path> corpus_files(const char* directory = LWM2M_FUZZ_CORPUS_DIR) {
     std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(LWM2M_FUZZ_CORPUS_DIR)) {
+    for (const auto& entry : std::filesystem::directory_iterator(directory)) {
         if (entry.is_regular_file()) {
             files.push_back(entry.path());
         }
@@ -46,6 +46,17 @@ TEST(Unit, FuzzCorpusServedAsRequests) {
         const std::vector<uint8_t> input = read_file(path);
 
         run_request(input);
+    }
+}
+
+TEST(Unit, FuzzCorpusBlock1WritesMatchSingle) {
+    const std::vector<std::filesystem::path> files = corpus_files(LWM2M_FUZZ_BLOCK1_CORPUS_DIR);
+    EXPECT_GE(files.size(), 5u) << "corpus directory: " << LWM2M_FUZZ_BLOCK1_CORPUS_DIR;
+    for (const std::filesystem::path& path : files) {
+        SCOPED_TRACE(path.filename().string());
+        const std::vector<uint8_t> input = read_file(path);
+
+        run_block1_write(input);
     }
 }
 
