@@ -66,7 +66,7 @@
 #endif
 
 /// Paths that can carry notification attributes (Write-Attributes) at once.
-/// RAM cost: 56 bytes each in the Client object on Cortex-M4.
+/// RAM cost: 64 bytes each in the Client object on Cortex-M4.
 #ifndef LWM2M_MAX_ATTRIBUTES
 #define LWM2M_MAX_ATTRIBUTES 8
 #endif

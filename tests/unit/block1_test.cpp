@@ -467,7 +467,7 @@ TEST_F(Block1Test, BlockwiseGetLeavesTransfer) {
 }
 
 TEST_F(Block1Test, ObjectWithoutPiecesGets413) {
-    client_.remove_object(kBlobObject);
+    ASSERT_EQ(client_.remove_object(kBlobObject), Status::kOk);
     client_.step();
     respond(code::kChanged);
     // The Device object takes no value in pieces.

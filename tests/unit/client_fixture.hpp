@@ -23,11 +23,11 @@ using testing::FakeTransport;
 namespace code = coap::code;
 namespace option = coap::option;
 
-std::string option_text(const coap::Option& option) {
+[[maybe_unused]] std::string option_text(const coap::Option& option) {
     return {reinterpret_cast<const char*>(option.value.data()), option.value.size()};
 }
 
-std::vector<std::string> options_of(const Message& message, uint16_t number) {
+[[maybe_unused]] std::vector<std::string> options_of(const Message& message, uint16_t number) {
     std::vector<std::string> values;
     for (uint8_t i = 0; i < message.option_count; ++i) {
         if (message.options[i].number == number) {
