@@ -349,7 +349,9 @@ void end_observations(detail::ClientData& data) {
 uint8_t observation_count(const detail::ClientData& data) {
     uint8_t count = 0;
     for (const Observation& observation : data.observations) {
-        count += observation.active ? 1 : 0;
+        if (observation.active) {
+            ++count;
+        }
     }
     return count;
 }
