@@ -6,7 +6,7 @@
 
 namespace lwm2m {
 
-/// A set of notification attributes. `flags` tells which values are set.
+/// A set of notification attributes. `flags` marks the values that are set.
 struct Attributes {
     enum Flag : uint16_t {
         /// Minimum Period: no notification sooner than pmin seconds after the last.

@@ -11,11 +11,11 @@ namespace {
 
 using detail::NotificationStore;
 
-// Layout of one stored value, in host byte order:
-//   u16 entry length, u8 observation, u8 snapshot, i64 timestamp,
-//   u8 path length, u16 IDs, u8 data type, then the value: 8 bytes for
-//   numbers and time, 1 for a boolean, 4 for an objlnk, the bytes of a
-//   string, opaque or corelnk, nothing for none.
+// Layout of one stored value, in host byte order: u16 entry length, u8
+// observation, u8 snapshot, i64 timestamp, u8 path length, u16 IDs, u8 data
+// type, then the value. The value takes 8 bytes for numbers and time, 1 for
+// a boolean and 4 for an objlnk. A string, opaque or corelnk value is its
+// bytes, and none takes nothing.
 constexpr size_t kHeaderSize = 2 + 1 + 1 + 8 + 1;
 
 struct Entry {

@@ -196,7 +196,7 @@ void mark_notified(Observation& observation, uint64_t now_ms) {
     observation.has_next_crossing = false;
 }
 
-// Holds notifications back until the server answers a CoAP ping.
+// Defers notifications until the server replies to a CoAP ping.
 void mark_unreachable(core::Context& ctx, const char* reason) {
     detail::ServerReachability& reachability = ctx.data.reachability;
     if (!reachability.unreachable) {

@@ -270,7 +270,7 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
     Observation* slot = free_slot(data);
     const int8_t composite_slot = composite ? free_composite(data) : -1;
     if (slot == nullptr || (composite && composite_slot < 0)) {
-        // RFC 7641, 4.1: a server that cannot add an observer answers without Observe.
+        // RFC 7641, 4.1: a server that cannot add an observer responds without Observe.
         LWM2M_LOG_WARNING("no room for another observation (%u in use)",
                           static_cast<unsigned>(observation_count(data)));
         return dm::handle_request(request, path, data, ctx.clock, response);

@@ -25,7 +25,7 @@ uint8_t handle_observe(core::Context& ctx, const coap::Message& request, const P
 bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool reset);
 
 /// Records a change of the value at `path` for the observations it touches,
-/// evaluating gt, lt, st and edge now unless epmin holds the evaluation back.
+/// evaluating gt, lt, st and edge now unless epmin defers the evaluation.
 void value_changed(core::Context& ctx, const Path& path);
 
 /// Sends the notifications that are due and retransmits a confirmable one.
