@@ -244,6 +244,9 @@ void probe_server(core::Context& ctx) {
         return;
     }
     reachability.probe_message_id = core::next_message_id(ctx);
+    if (!reachability.probe_sent) {
+        reachability.first_probe_message_id = reachability.probe_message_id;
+    }
     reachability.probe_sent = true;
     core::send_empty(ctx, Type::kConfirmable, reachability.probe_message_id);
     // Probes back off up to the Communication Retry Timer (/1/0/18).
@@ -394,12 +397,22 @@ void check_pending_notification(core::Context& ctx) {
     data.last_exchange_ms = ctx.now_ms;
 }
 
+// True if `message_id` is that of a probe since the server became
+// unreachable. Between two probes, only the client's own requests take
+// message IDs, and a reply to one of them also comes from the server.
+bool is_probe_reply(const detail::ServerReachability& reachability, uint16_t message_id) {
+    const auto offset = static_cast<uint16_t>(message_id - reachability.first_probe_message_id);
+    const auto span =
+        static_cast<uint16_t>(reachability.probe_message_id - reachability.first_probe_message_id);
+    return reachability.probe_sent && offset <= span;
+}
+
 }  // namespace
 
 bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool reset) {
     detail::ClientData& data = ctx.data;
     detail::ServerReachability& reachability = data.reachability;
-    if (reachability.probe_sent && reachability.probe_message_id == message_id) {
+    if (is_probe_reply(reachability, message_id)) {
         // RFC 7252, 4.3: a CoAP ping gets an RST, which is all a probe needs.
         LWM2M_LOG_INFO("server reachable again, %lu bytes of stored notifications to send",
                        static_cast<unsigned long>(data.notification_store.used));
