@@ -154,20 +154,25 @@ struct SnapshotWriter {
     uint8_t observation;
     uint8_t snapshot;
     int64_t timestamp_s;
+    size_t stored_count;
 };
 
 bool store_visited(void* context, const io::OutputRecord& record) {
-    const auto& writer = *static_cast<const SnapshotWriter*>(context);
-    return store_record(writer.data->notification_store, writer.observation, writer.snapshot,
-                        writer.timestamp_s, record);
+    auto& writer = *static_cast<SnapshotWriter*>(context);
+    const bool stored = store_record(writer.data->notification_store, writer.observation,
+                                     writer.snapshot, writer.timestamp_s, record);
+    writer.stored_count += stored ? 1 : 0;
+    return stored;
 }
 
 // Stores the notification that `observation` has due, with the current time.
-void store_snapshot(core::Context& ctx, Observation& observation) {
+// Returns false if it stored no value, because the first one was too long
+// for the store or the read failed.
+bool store_snapshot(core::Context& ctx, Observation& observation) {
     detail::ClientData& data = ctx.data;
     const Attributes attributes = observation_attributes(data, observation);
     const uint32_t max_snapshots = attributes.has(Attributes::kHqmax) ? attributes.hqmax : 0;
-    SnapshotWriter writer{&data, index_of(data, observation), 0, device_time_s(ctx)};
+    SnapshotWriter writer{&data, index_of(data, observation), 0, device_time_s(ctx), 0};
     writer.snapshot = begin_snapshot(data.notification_store, writer.observation, max_snapshots);
     if (observation.has_crossing) {
         io::OutputRecord record;
@@ -182,9 +187,13 @@ void store_snapshot(core::Context& ctx, Observation& observation) {
             (void)dm::visit_values(data, composite.paths[i], store_visited, &writer);
         }
     }
+    if (writer.stored_count == 0) {
+        return false;
+    }
     LWM2M_LOG_DEBUG("notification of observation %u stored (%lu bytes in use)",
                     static_cast<unsigned>(writer.observation),
                     static_cast<unsigned long>(data.notification_store.used));
+    return true;
 }
 
 // The notification went or was stored: the next one counts from now.
@@ -214,9 +223,15 @@ void mark_unreachable(core::Context& ctx, const char* reason) {
 // Storing is on, else only marked so that the latest value goes later.
 void hold_notification(core::Context& ctx, Observation& observation) {
     if (ctx.data.server.notification_storing) {
-        store_snapshot(ctx, observation);
-        mark_notified(observation, ctx.now_ms);
-        return;
+        if (store_snapshot(ctx, observation)) {
+            mark_notified(observation, ctx.now_ms);
+            return;
+        }
+        // A value too long for the store goes later as the latest one. Storing
+        // is tried again at the next probe, not at every step.
+        // NOTE: a snapshot of several values keeps those stored before one
+        // that does not fit, and the latest values are not sent for it.
+        observation.retry_at_ms = ctx.data.reachability.probe_at_ms;
     }
     observation.changed = true;
 }
@@ -229,6 +244,9 @@ void probe_server(core::Context& ctx) {
         return;
     }
     reachability.probe_message_id = core::next_message_id(ctx);
+    if (!reachability.probe_sent) {
+        reachability.first_probe_message_id = reachability.probe_message_id;
+    }
     reachability.probe_sent = true;
     core::send_empty(ctx, Type::kConfirmable, reachability.probe_message_id);
     // Probes back off up to the Communication Retry Timer (/1/0/18).
@@ -379,16 +397,30 @@ void check_pending_notification(core::Context& ctx) {
     data.last_exchange_ms = ctx.now_ms;
 }
 
+// True if `message_id` is that of a probe since the server became
+// unreachable. Between two probes, only the client's own requests take
+// message IDs, and a reply to one of them also comes from the server.
+bool is_probe_reply(const detail::ServerReachability& reachability, uint16_t message_id) {
+    const auto offset = static_cast<uint16_t>(message_id - reachability.first_probe_message_id);
+    const auto span =
+        static_cast<uint16_t>(reachability.probe_message_id - reachability.first_probe_message_id);
+    return reachability.probe_sent && offset <= span;
+}
+
 }  // namespace
 
 bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool reset) {
     detail::ClientData& data = ctx.data;
     detail::ServerReachability& reachability = data.reachability;
-    if (reachability.probe_sent && reachability.probe_message_id == message_id) {
+    if (is_probe_reply(reachability, message_id)) {
         // RFC 7252, 4.3: a CoAP ping gets an RST, which is all a probe needs.
         LWM2M_LOG_INFO("server reachable again, %lu bytes of stored notifications to send",
                        static_cast<unsigned long>(data.notification_store.used));
         reachability = {};
+        // Notifications held until the next probe may go now.
+        for (Observation& observation : data.observations) {
+            observation.retry_at_ms = 0;
+        }
         return true;
     }
     detail::PendingNotification& pending = data.pending_notification;

@@ -8,6 +8,8 @@ Timing checks use wide margins: they tell pmin from pmax and an early notificati
 late one, and nothing finer.
 """
 
+import json
+import signal
 import unittest
 
 import coap_message as coap
@@ -399,6 +401,164 @@ class QueueModeObserveTest(ObserveTestCase):
         self.assertEqual(notify["peer"], register["peer"], f"notification address: {notify}")
         self.assertEqual(int(offline.match[1]), register["port"], f"last port: {offline.text}")
         self.assertEqual(len(server.events("register")), 1, "client registered again")
+
+
+def senml_json_timed_values(text):
+    """Return (value, time) for each record of a SenML JSON pack that has "v", in order.
+
+    The time is bt + t in seconds (RFC 8428, 4.6), or None if the record has neither.
+    """
+    base_time = None
+    timed = []
+    for record in json.loads(text):
+        base_time = record.get("bt", base_time)
+        if "v" not in record:
+            continue
+        time = record.get("t")
+        if base_time is not None:
+            time = base_time + (time or 0)
+        timed.append((record["v"], time))
+    return timed
+
+
+class StoringTest(ObserveTestCase):
+    """Notification Storing (/1/0/6) while the server is down: its process is stopped with
+    SIGSTOP, which keeps its state, and continued with SIGCONT."""
+
+    # A new value every PERIOD_MS. A CON notification times out after ACK_TIMEOUT_MS
+    # times 1 to 1.5 with no retransmission, well within a period, so no value is
+    # replaced by the next one while its notification waits for an ACK.
+    VALUES = [20, 21, 22, 23, 24, 25, 26]
+    PERIOD_MS = 1500
+    ACK_TIMEOUT_MS = 300
+    # Probes back off up to the Communication Retry Timer, in seconds.
+    RETRY_TIMER_S = 2
+
+    STORED_PATTERN = r"\[obs\] notification of observation \d+ stored"
+    UNREACHABLE_PATTERN = r"\[obs\] server unreachable for notifications: .*storing them"
+    REACHABLE_PATTERN = r"\[obs\] server reachable again"
+
+    def stop_server(self, server):
+        server.process.send_signal(signal.SIGSTOP)
+        # Whatever happens next, the server must run again before cleanup stops it.
+        self.addCleanup(self.continue_server, server)
+
+    def continue_server(self, server):
+        if server.process.poll() is None:
+            server.process.send_signal(signal.SIGCONT)
+
+    def test_values_stored_while_server_stopped(self):
+        client_args = [
+            "--lwm2m-version",
+            "1.2",
+            "--lifetime",
+            "300",
+            "--ack-timeout-ms",
+            str(self.ACK_TIMEOUT_MS),
+            "--max-retransmit",
+            "0",
+            "--retry-timer",
+            str(self.RETRY_TIMER_S),
+        ]
+        server, client, _ = self.start_pair(
+            "storing", client_args + sequence_args(self.VALUES, self.PERIOD_MS)
+        )
+        self.request(server, f"write-attributes storing {SENSOR_VALUE} con=1", "2.04")
+        observation = self.observe(server, "storing", SENSOR_VALUE, fmt.SENML_JSON)
+        first = self.next_notify(server, observation, observation.index)
+
+        self.stop_server(server)
+        stopped_at = len(server.stdout.lines()) - 1
+        notified_before = [value for value, _ in self.notified_values(server, observation, -1)]
+        missed = [value for value in self.VALUES if value > max(notified_before)]
+        self.assertGreaterEqual(
+            len(missed), 3, f"too few values left after {first}: {missed}\n" + self.describe()
+        )
+
+        # The first value after the stop goes in a CON that times out and is stored, and so
+        # is every later one: one stored notification per value.
+        unreachable = client.wait_for_log(self.UNREACHABLE_PATTERN, NOTIFY_TIMEOUT_S * 2)
+        self.assertIsNotNone(unreachable, "client logged no unreachable server\n" + self.describe())
+        stored = None
+        after = unreachable.index
+        for count in range(1, len(missed) + 1):
+            stored = client.wait_for_log(
+                self.STORED_PATTERN, self.PERIOD_MS / 1000 + NOTIFY_TIMEOUT_S, after=after
+            )
+            self.assertIsNotNone(
+                stored,
+                f"{count - 1} notifications stored, expected {len(missed)}\n" + self.describe(),
+            )
+            after = stored.index
+
+        self.continue_server(server)
+        reachable = client.wait_for_log(
+            self.REACHABLE_PATTERN, self.RETRY_TIMER_S + STEP_TIMEOUT_S, after=stored.index
+        )
+        self.assertIsNotNone(reachable, "client logged no reachable server\n" + self.describe())
+
+        # On SIGCONT the server first reads what its socket queued while it was stopped: the
+        # CON notification that timed out and the CoAP pings. Those come before the stored
+        # values, so the check takes the first time each value appears. If the stop caught
+        # the server before it could ACK the last notification, that value is stored too.
+        batch = self.wait_for_batch(server, observation, stopped_at)
+        timed = senml_json_timed_values(batch["payload"])
+        values = [value for value, _ in timed]
+        self.assertGreaterEqual(len(values), 3, f"too few stored values: {batch}")
+        start = self.VALUES.index(values[0]) if values[0] in self.VALUES else -1
+        self.assertEqual(
+            values, self.VALUES[start : start + len(values)], f"stored values: {batch}"
+        )
+        times = [time for _, time in timed]
+        self.assertNotIn(None, times, f"stored value without a time: {batch}")
+        self.assertEqual(times, sorted(times), f"stored values out of time order: {batch}")
+        self.assertLess(times[0], times[-1], f"stored values with one time: {batch}")
+
+        # Every value from the stop on arrives, once the last one has, each first seen in
+        # the order of the sequence.
+        self.wait_for_value(server, observation, stopped_at, self.VALUES[-1])
+        first_seen = []
+        for value, _ in self.notified_values(server, observation, stopped_at):
+            if value not in first_seen:
+                first_seen.append(value)
+        self.assertIn(first_seen[0], self.VALUES, f"values notified after the stop: {first_seen}")
+        start = self.VALUES.index(first_seen[0])
+        self.assertEqual(first_seen, self.VALUES[start:], "values notified after the stop")
+        for value in missed:
+            self.assertIn(value, first_seen, f"value {value} never notified")
+
+    def notified_values(self, server, observation, after):
+        """Return (value, time) of every Sensor Value notified for `observation` after event
+        index `after`, in the order the server printed them."""
+        timed = []
+        for notify in server.events("notify", id=observation["id"]):
+            if notify.index <= after:
+                continue
+            self.assertEqual(notify["code"], "2.05", f"notification with an error: {notify}")
+            self.assertEqual(notify["content_format"], fmt.SENML_JSON, f"format: {notify}")
+            timed += senml_json_timed_values(notify["payload"])
+        return timed
+
+    def wait_for_batch(self, server, observation, after):
+        """Return the first notification of `observation` after event index `after` with
+        more than one value, all with times: the stored values."""
+        for _ in range(16):
+            notify = self.next_notify(server, observation, after)
+            timed = senml_json_timed_values(notify["payload"])
+            if len(timed) > 1 and all(time is not None for _, time in timed):
+                return notify
+            after = notify.index
+        self.fail("no notification with stored values\n" + self.describe())
+
+    def wait_for_value(self, server, observation, after, value):
+        """Wait until a notification of `observation` after event index `after` carries
+        `value`, failing if none does within a few notification timeouts."""
+        for _ in range(16):
+            notify = self.next_notify(server, observation, after)
+            if value in [notified for notified, _ in senml_json_timed_values(notify["payload"])]:
+                return
+            after = notify.index
+        self.fail(f"no notification with the value {value}\n" + self.describe())
 
 
 if __name__ == "__main__":

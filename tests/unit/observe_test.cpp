@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,8 @@ class SensorObject final : public Object {
                 value = Value::make_boolean(flag);
                 return Status::kOk;
             default:
-                value = Value::make_bytes(DataType::kString,
-                                          {reinterpret_cast<const uint8_t*>(name), 4});
+                value = Value::make_bytes(
+                    DataType::kString, {reinterpret_cast<const uint8_t*>(name), std::strlen(name)});
                 return Status::kOk;
         }
     }
@@ -375,7 +376,8 @@ TEST_F(ObserveTest, ResetCancelsObservation) {
 
 TEST_F(ObserveTest, ReRegisterEndsObservations) {
     get({"30001", "0", "0"}, 0, 1);
-    // The server forgets the client: the Update gets 4.04, and the client registers again.
+    // The server forgets the client: the Update gets 4.04, and the client
+    // registers again.
     client_.request_update();
     client_.step();
     respond(code::kNotFound);
@@ -449,11 +451,99 @@ TEST_F(ObserveTest, QueueModeNotificationWakesOnSamePort) {
     EXPECT_FALSE(client_.is_offline());
 }
 
+// A notification as the tests check it, copied out of the fake transport,
+// whose datagrams later sends overwrite.
+struct Notified {
+    Type type = Type::kConfirmable;
+    uint16_t message_id = 0;
+    bool has_observe = false;
+    uint32_t observe = 0;
+    std::string payload;
+};
+
+struct SenmlValue {
+    double value = 0;
+    // Base time plus time, in seconds; 0 if the record has neither.
+    double time_s = 0;
+};
+
+// The numeric values of a SenML JSON payload with their times, in order.
+std::vector<SenmlValue> senml_values(const std::string& payload) {
+    std::vector<SenmlValue> values;
+    const nlohmann::json pack = nlohmann::json::parse(payload, nullptr, false);
+    if (!pack.is_array()) {
+        ADD_FAILURE() << "not a SenML JSON pack: " << payload;
+        return values;
+    }
+    double base_time_s = 0;
+    for (const nlohmann::json& record : pack) {
+        base_time_s = record.value("bt", base_time_s);
+        if (record.contains("v")) {
+            values.push_back({record["v"].get<double>(), base_time_s + record.value("t", 0.0)});
+        }
+    }
+    return values;
+}
+
 class ConfirmableObserveTest : public ObserveTest {
   protected:
     void SetUp() override {
         config_.version = Lwm2mVersion::k1_2;
         ObserveTest::SetUp();
+    }
+
+    // Leaves the CON notification just sent without an ACK through its 4
+    // retransmissions, after which the client takes the server as unreachable.
+    void time_out_notification() {
+        for (int i = 0; i < 5; ++i) {
+            advance(client_.time_until_next_step_ms());
+        }
+    }
+
+    // Replies to the next CoAP ping with RST, so the server is reachable again,
+    // then ACKs each confirmable notification that follows until no more come.
+    // Returns the notifications in the order sent.
+    std::vector<Notified> reconnect_and_collect() {
+        std::vector<Notified> notified;
+        Message ping;
+        if (!wait_for_ping(ping)) {
+            ADD_FAILURE() << "no CoAP ping while the server is unreachable";
+            return notified;
+        }
+        size_t before = transport_.sent_count;
+        reply_empty(Type::kReset, ping.message_id);
+        for (int round = 0; round < 64; ++round) {
+            const std::vector<Message> messages = notifications_since(before);
+            before = transport_.sent_count;
+            if (messages.empty()) {
+                break;
+            }
+            for (const Message& message : messages) {
+                Notified copy;
+                copy.type = message.type;
+                copy.message_id = message.message_id;
+                copy.has_observe = observe_of(message, copy.observe);
+                copy.payload = payload_text(message);
+                notified.push_back(copy);
+            }
+            if (notified.back().type == Type::kConfirmable) {
+                reply_empty(Type::kAcknowledgement, notified.back().message_id);
+            } else {
+                advance(0);
+            }
+        }
+        return notified;
+    }
+
+    // The values of SenML JSON notifications with their times, in order.
+    static std::vector<SenmlValue> values_of(const std::vector<Notified>& notified) {
+        std::vector<SenmlValue> values;
+        for (const Notified& notification : notified) {
+            for (const SenmlValue& value : senml_values(notification.payload)) {
+                values.push_back(value);
+            }
+        }
+        return values;
     }
 };
 
@@ -549,6 +639,168 @@ TEST_F(ConfirmableObserveTest, StoringOffKeepsLatestValue) {
     const std::vector<Message> messages = notifications_since(before);
     ASSERT_EQ(messages.size(), 1u);
     EXPECT_EQ(payload_text(messages[0]), "14");
+}
+
+TEST_F(ConfirmableObserveTest, FullStoreDeliversNewestInOrder) {
+    write_attributes({"30001", "0", "0"}, {"con=1"});
+    get({"30001", "0", "0"}, 0, 1, coap::format::kSenmlJson);
+    change(100);
+    ASSERT_EQ(advance_and_collect(0).size(), 1u);
+    time_out_notification();
+
+    // 30 snapshots in all, one a second: more than the store holds.
+    constexpr int kLast = 129;
+    for (int number = 101; number <= kLast; ++number) {
+        advance(1000);
+        change(number);
+        advance(0);
+    }
+    EXPECT_TRUE(advance_and_collect(0).empty());
+
+    const std::vector<Notified> notified = reconnect_and_collect();
+    const std::vector<SenmlValue> values = values_of(notified);
+    ASSERT_FALSE(values.empty());
+    // The oldest were dropped, and the rest arrive in order with their times.
+    EXPECT_GT(values.front().value, 100);
+    EXPECT_EQ(values.back().value, kLast);
+    for (size_t i = 1; i < values.size(); ++i) {
+        EXPECT_EQ(values[i].value, values[i - 1].value + 1) << "position " << i;
+        EXPECT_GT(values[i].time_s, values[i - 1].time_s) << "position " << i;
+    }
+    for (const Notified& notification : notified) {
+        EXPECT_NE(notification.payload.find("\"t\":"), std::string::npos) << notification.payload;
+    }
+
+    // The store is empty: the next change goes alone.
+    change(kLast + 1);
+    const std::vector<Message> messages = advance_and_collect(0);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(payload_text(messages[0]).find("\"t\":"), std::string::npos);
+}
+
+TEST_F(ConfirmableObserveTest, HqmaxKeepsTwoNewestSnapshots) {
+    write_attributes({"30001", "0", "0"}, {"con=1", "hqmax=2"});
+    get({"30001", "0", "0"}, 0, 1, coap::format::kSenmlJson);
+    change(12);
+    ASSERT_EQ(advance_and_collect(0).size(), 1u);
+    time_out_notification();
+    for (int number = 13; number <= 16; ++number) {
+        advance(1000);
+        change(number);
+        advance(0);
+    }
+    EXPECT_TRUE(advance_and_collect(0).empty());
+
+    const std::vector<Notified> notified = reconnect_and_collect();
+    const std::vector<SenmlValue> values = values_of(notified);
+    ASSERT_EQ(values.size(), 2u);
+    EXPECT_EQ(values[0].value, 15);
+    EXPECT_EQ(values[1].value, 16);
+    EXPECT_LT(values[0].time_s, values[1].time_s);
+}
+
+TEST_F(ConfirmableObserveTest, TextPlainSendsOneSnapshotPerNotification) {
+    write_attributes({"30001", "0", "0"}, {"con=1"});
+    const Message response = get({"30001", "0", "0"}, 0, 1);
+    uint32_t first_observe = 0;
+    ASSERT_TRUE(observe_of(response, first_observe));
+    change(12);
+    ASSERT_EQ(advance_and_collect(0).size(), 1u);
+    time_out_notification();
+    advance(1000);
+    change(13);
+    advance(1000);
+    change(14);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+
+    const std::vector<Notified> notified = reconnect_and_collect();
+    ASSERT_EQ(notified.size(), 3u);
+    EXPECT_EQ(notified[0].payload, "12");
+    EXPECT_EQ(notified[1].payload, "13");
+    EXPECT_EQ(notified[2].payload, "14");
+    uint32_t previous = first_observe;
+    for (const Notified& notification : notified) {
+        EXPECT_EQ(notification.type, Type::kConfirmable);
+        ASSERT_TRUE(notification.has_observe);
+        // RFC 7641, 4.4: each notification carries a newer Observe value.
+        EXPECT_GT(notification.observe, previous);
+        previous = notification.observe;
+    }
+
+    change(15);
+    const std::vector<Message> messages = advance_and_collect(0);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(payload_text(messages[0]), "15");
+    uint32_t observe = 0;
+    ASSERT_TRUE(observe_of(messages[0], observe));
+    EXPECT_GT(observe, previous);
+}
+
+TEST_F(ConfirmableObserveTest, CancelledObservationSendsNoStoredValues) {
+    write_attributes({"30001", "0", "0"}, {"con=1"});
+    get({"30001", "0", "0"}, 0, 1);
+    change(12);
+    ASSERT_EQ(advance_and_collect(0).size(), 1u);
+    time_out_notification();
+    advance(1000);
+    change(13);
+    advance(0);
+
+    // The server cancels while the client still takes it as unreachable.
+    const Message cancel = get({"30001", "0", "0"}, 1, 1);
+    EXPECT_EQ(cancel.code, code::kContent);
+    uint32_t observe = 0;
+    EXPECT_FALSE(observe_of(cancel, observe));
+
+    EXPECT_TRUE(reconnect_and_collect().empty());
+    change(14);
+    EXPECT_TRUE(advance_and_collect(0).empty());
+}
+
+TEST_F(ConfirmableObserveTest, TooLongValueGoesOnceReachable) {
+    write_attributes({"30001", "0", "2"}, {"con=1"});
+    get({"30001", "0", "2"}, 0, 1);
+    sensor_.name = "warm";
+    client_.value_changed(Path::resource(kSensorObject, 0, 2));
+    ASSERT_EQ(advance_and_collect(0).size(), 1u);
+    time_out_notification();
+
+    // Too long for the store, though not for a message.
+    const std::string long_name(LWM2M_NOTIFICATION_STORE_SIZE + 10, 'x');
+    ASSERT_LT(long_name.size() + 32, size_t{LWM2M_OUT_BUFFER_SIZE});
+    sensor_.name = long_name.c_str();
+    client_.value_changed(Path::resource(kSensorObject, 0, 2));
+    EXPECT_TRUE(advance_and_collect(0).empty());
+    // The client waits for the next probe rather than trying again at once.
+    EXPECT_GT(client_.time_until_next_step_ms(), 0u);
+
+    // The value that timed out was stored, and the long one, which was not,
+    // goes after it as the latest value, as with Notification Storing off.
+    const std::vector<Notified> notified = reconnect_and_collect();
+    ASSERT_EQ(notified.size(), 2u);
+    EXPECT_EQ(notified[0].payload, "warm");
+    EXPECT_EQ(notified[1].payload, long_name);
+}
+
+TEST_F(ConfirmableObserveTest, ReplyToEarlierPingMakesReachable) {
+    write_attributes({"30001", "0", "0"}, {"con=1"});
+    get({"30001", "0", "0"}, 0, 1);
+    change(12);
+    ASSERT_EQ(advance_and_collect(0).size(), 1u);
+    time_out_notification();
+    Message ping;
+    ASSERT_TRUE(wait_for_ping(ping));
+    const uint16_t first_ping_id = ping.message_id;
+    ASSERT_TRUE(wait_for_ping(ping));
+    ASSERT_NE(ping.message_id, first_ping_id);
+
+    // The RST to the first ping arrives late, after the second went out: it
+    // still shows that the server is reachable.
+    const size_t before = transport_.sent_count;
+    reply_empty(Type::kReset, first_ping_id);
+    const std::vector<Message> messages = notifications_since(before);
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(payload_text(messages[0]), "12");
 }
 
 TEST_F(ConfirmableObserveTest, EdgeNotifiesRisingOnly) {

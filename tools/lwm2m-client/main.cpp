@@ -42,6 +42,9 @@ struct Options {
     std::string send_format = "cbor";
     std::vector<double> temperature_sequence;
     uint32_t temperature_period_ms = 1000;
+    // RFC 7252, 4.8 defaults, as in lwm2m::CoapTransmission.
+    uint32_t ack_timeout_ms = 2000;
+    unsigned max_retransmit = 4;
 };
 
 // Waits for the socket or the next timer, whichever comes first; a stop signal
@@ -206,6 +209,16 @@ int main(int argc, char** argv) {
                    "Milliseconds between two values of --temperature-sequence")
         ->capture_default_str()
         ->check(CLI::Range(1u, 86400000u));
+    app.add_option("--ack-timeout-ms", options.ack_timeout_ms,
+                   "CoAP ACK_TIMEOUT in milliseconds. The first wait for an ACK to a "
+                   "confirmable message is 1 to 1.5 times this, doubled at each retransmission")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 300000u));
+    app.add_option("--max-retransmit", options.max_retransmit,
+                   "CoAP MAX_RETRANSMIT: retransmissions of a confirmable message before it "
+                   "times out")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 8u));
     CLI11_PARSE(app, argc, argv);
 
     const std::map<std::string, lwm2m::LogLevel> levels = {{"trace", lwm2m::LogLevel::kTrace},
@@ -237,6 +250,8 @@ int main(int argc, char** argv) {
     config.version = versions.at(options.version);
     config.queue_mode = options.queue_mode;
     config.queue_timeout_ms = static_cast<uint32_t>(options.queue_timeout_s * 1000);
+    config.coap.ack_timeout_ms = options.ack_timeout_ms;
+    config.coap.max_retransmit = static_cast<uint8_t>(options.max_retransmit);
     config.retry.retry_count = static_cast<uint8_t>(options.retry_count);
     config.retry.retry_timer_s = options.retry_timer_s;
     config.retry.sequence_retry_count = static_cast<uint8_t>(options.sequence_retry_count);

@@ -118,6 +118,9 @@ struct NotificationStore {
 struct ServerReachability {
     bool unreachable = false;
     bool probe_sent = false;
+    /// Message IDs of the first and the latest probe: a reply to any of them
+    /// makes the server reachable.
+    uint16_t first_probe_message_id = 0;
     uint16_t probe_message_id = 0;
     uint32_t probe_interval_ms = 0;
     uint64_t probe_at_ms = 0;
