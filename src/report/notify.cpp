@@ -221,22 +221,40 @@ void hold_notification(core::Context& ctx, Observation& observation) {
     observation.changed = true;
 }
 
-// Sends a CoAP ping when the next probe is due; any reply makes the server
-// reachable again (handle_notification_reply()).
-void probe_server(core::Context& ctx) {
+// Schedules the next probe, backing off up to the Communication Retry Timer
+// (/1/0/18).
+void back_off_probe(core::Context& ctx) {
     detail::ServerReachability& reachability = ctx.data.reachability;
-    if (ctx.now_ms < reachability.probe_at_ms || core::ensure_online(ctx) != Status::kOk) {
-        return;
-    }
-    reachability.probe_message_id = core::next_message_id(ctx);
-    reachability.probe_sent = true;
-    core::send_empty(ctx, Type::kConfirmable, reachability.probe_message_id);
-    // Probes back off up to the Communication Retry Timer (/1/0/18).
     const uint64_t limit = seconds_to_ms(ctx.data.config.retry.retry_timer_s);
     const uint64_t doubled = uint64_t{reachability.probe_interval_ms} * 2;
     reachability.probe_interval_ms =
         static_cast<uint32_t>(doubled < limit ? doubled : (limit > 0 ? limit : doubled));
     reachability.probe_at_ms = ctx.now_ms + reachability.probe_interval_ms;
+}
+
+// Sends a CoAP ping when the next probe is due; any reply makes the server
+// reachable again (handle_notification_reply()).
+void probe_server(core::Context& ctx) {
+    detail::ServerReachability& reachability = ctx.data.reachability;
+    if (ctx.now_ms < reachability.probe_at_ms) {
+        return;
+    }
+    const Status online = core::ensure_online(ctx);
+    if (online == Status::kInProgress || online == Status::kWouldBlock) {
+        reachability.probe_at_ms = ctx.now_ms + kSendRetryMs;
+        return;
+    }
+    if (online != Status::kOk) {
+        // No connection counts as a probe without reply.
+        back_off_probe(ctx);
+        return;
+    }
+    reachability.probe_message_id = core::next_message_id(ctx);
+    reachability.probe_sent = true;
+    core::send_empty(ctx, Type::kConfirmable, reachability.probe_message_id);
+    // In Queue Mode, the client stays online for the reply.
+    ctx.data.last_exchange_ms = ctx.now_ms;
+    back_off_probe(ctx);
     LWM2M_LOG_DEBUG("CoAP ping %u sent to probe the server", reachability.probe_message_id);
 }
 

@@ -212,7 +212,9 @@ TEST_F(ReportReviewTest, ProbeBacksOffWhileConnectFails) {
     config_.queue_mode = true;
     start();
     make_unreachable();
-    advance(config_.queue_timeout_ms);
+    for (int i = 0; i < 20 && !client_.is_offline(); ++i) {
+        advance(client_.time_until_next_step_ms());
+    }
     ASSERT_TRUE(client_.is_offline());
 
     transport_.connect_result = Status::kNetworkError;
@@ -229,7 +231,9 @@ TEST_F(ReportReviewTest, QueueModeListensAfterProbe) {
     config_.close_socket_when_offline = false;
     start();
     make_unreachable();
-    advance(config_.queue_timeout_ms);
+    for (int i = 0; i < 20 && !client_.is_offline(); ++i) {
+        advance(client_.time_until_next_step_ms());
+    }
     ASSERT_TRUE(client_.is_offline());
 
     bool probed = false;
