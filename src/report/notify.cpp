@@ -314,9 +314,18 @@ bool send_stored(core::Context& ctx) {
         return false;
     }
     Observation& observation = data.observations[index];
+    if (ctx.now_ms < observation.retry_at_ms) {
+        return false;
+    }
     const Attributes attributes = observation_attributes(data, observation);
     const bool confirmable = is_confirmable(data, attributes);
-    if (core::ensure_online(ctx) != Status::kOk) {
+    const Status online = core::ensure_online(ctx);
+    if (online == Status::kInProgress || online == Status::kWouldBlock) {
+        observation.retry_at_ms = ctx.now_ms + kSendRetryMs;
+        return false;
+    }
+    if (online != Status::kOk) {
+        mark_unreachable(ctx, "no connection");
         return false;
     }
     observation.sequence = take_sequence(data);
@@ -337,6 +346,7 @@ bool send_stored(core::Context& ctx) {
         }
     }
     if (core::send_datagram(ctx, writer.bytes()) == Status::kWouldBlock) {
+        observation.retry_at_ms = ctx.now_ms + kSendRetryMs;
         return false;
     }
     LWM2M_LOG_INFO("%lu stored values of observation %d sent as message %u",
@@ -498,7 +508,10 @@ uint64_t next_notification_ms(const detail::ClientData& data) {
             return next;
         }
     } else if (data.notification_store.used > 0 && !data.pending_notification.active) {
-        return 0;
+        // Stored values go first, once a send that could not go may be retried.
+        const int oldest = oldest_stored_observation(data.notification_store);
+        const uint64_t retry = data.observations[oldest].retry_at_ms;
+        next = retry < next ? retry : next;
     }
     for (const Observation& observation : data.observations) {
         if (!observation.active) {
