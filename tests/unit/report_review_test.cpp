@@ -340,53 +340,66 @@ TEST_F(ReportReviewTest, LargeNotificationRestReadWithBlock2) {
     EXPECT_EQ(advance_and_collect(0).size(), 1u);
 }
 
-// Drives the client through the states in which a wake-up time of 0 could
-// repeat: a CON notification in flight, offline with a connect() in progress,
-// unreachable with Notification Storing on and off, and stored values while
-// the client is not registered.
-TEST_F(ReportReviewTest, WakeUpTimeNeverSpins) {
-    config_.queue_mode = true;
+// The wake-up time must not be 0 twice around a step that can do nothing: with
+// a CON notification in flight and a NON one due meanwhile.
+TEST_F(ReportReviewTest, WakeUpTimeWithConInFlight) {
     start();
     write_attributes({"30002", "0", "0"}, {"pmax=7"});
     observe_con();
     ASSERT_EQ(request(code::kGet, {"30002", "0", "1"}, 0, 2).code, code::kContent);
 
-    // A CON notification in flight, with a NON observation due meanwhile.
     change(12);
     run_without_spinning(1000);
     meter_.text[0] = 'y';
     client_.value_changed(Path::resource(kMeterObject, 0, 1));
     run_without_spinning(3000);
+    change(13);
+    run_without_spinning(120000);
+}
 
-    // Unanswered until the server counts as unreachable, Storing on.
+// Unreachable with Notification Storing on, then offline in Queue Mode while
+// the wake-up connect() is in progress, then connected again.
+TEST_F(ReportReviewTest, WakeUpTimeWhileUnreachableStoring) {
+    config_.queue_mode = true;
+    start();
+    write_attributes({"30002", "0", "0"}, {"pmax=7"});
+    observe_con();
     for (int i = 0; i < 20; ++i) {
         change(20 + i);
         run_without_spinning(3000, 20);
     }
 
-    // Offline in Queue Mode, the wake-up connect() in progress.
     transport_.connect_result = Status::kInProgress;
     change(50);
     run_without_spinning(20000);
     transport_.connect_result = Status::kOk;
     run_without_spinning(120000);
+}
 
-    // Storing off.
+// Unreachable with Notification Storing off: only the probe wakes the client.
+TEST_F(ReportReviewTest, WakeUpTimeWhileUnreachableNotStoring) {
+    start();
     write_server_resource("6", "0");
+    make_unreachable();
     for (int i = 0; i < 5; ++i) {
         change(60 + i);
         run_without_spinning(5000, 20);
     }
-    write_server_resource("6", "1");
-    change(70);
-    run_without_spinning(5000);
+    run_without_spinning(300000);
+}
 
-    // Not registered: the Update fails, and so do the Register attempts.
+// Stored values while the client is not registered: the Update fails and the
+// Register attempts get no response.
+TEST_F(ReportReviewTest, WakeUpTimeWithStoredWhileNotRegistered) {
+    start();
+    make_unreachable();
+    change(13);
+    run_without_spinning(1000);
     client_.request_update();
     client_.step();
     respond(code::kNotFound);
     change(80);
-    run_without_spinning(300000);
+    run_without_spinning(600000);
 }
 
 }  // namespace
