@@ -48,7 +48,7 @@ std::string payload_of(const Message& message) {
 
 class ReportReviewTest : public ClientTest {
   protected:
-    // Registers as LwM2M 1.2, adds the meter object and answers the Update
+    // Registers as LwM2M 1.2, adds the meter object and responds to the Update
     // that lists it.
     void start() {
         config_.version = Lwm2mVersion::k1_2;
@@ -194,7 +194,7 @@ TEST_F(ReportReviewTest, QueueModeStaysOnlineWhileConPending) {
     ASSERT_EQ(messages.size(), 1u);
     const uint16_t message_id = messages[0].message_id;
 
-    // Retransmissions at 2 s and 6 s; the queue timeout (5 s after the last
+    // Retransmissions go at 2 s and 6 s. The queue timeout (5 s after the last
     // one) passes before the third at 14 s.
     advance(2000);
     advance(4000);
@@ -278,7 +278,7 @@ TEST_F(ReportReviewTest, BlockedStoredSendDoesNotSpin) {
     change(13);
     advance(1000);
 
-    // The server answers the next probe while the transport would block.
+    // The server replies to the next probe while the transport would block.
     Message ping;
     bool probed = false;
     for (int i = 0; i < 10 && !probed; ++i) {
