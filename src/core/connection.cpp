@@ -88,8 +88,10 @@ Status ensure_online(Context& ctx) {
 }
 
 uint64_t queue_mode_deadline_ms(const detail::ClientData& data) {
+    // A confirmable request or notification in flight keeps the client
+    // online: its ACK arrives on the socket that going offline would close.
     if (!data.config.queue_mode || data.offline || data.state != RegistrationState::kRegistered ||
-        data.pending.kind != PendingRequest::Kind::kNone) {
+        data.pending.kind != PendingRequest::Kind::kNone || data.pending_notification.active) {
         return UINT64_MAX;
     }
     return data.last_exchange_ms + data.config.queue_timeout_ms;

@@ -236,11 +236,32 @@ void hold_notification(core::Context& ctx, Observation& observation) {
     observation.changed = true;
 }
 
+// Schedules the next probe, backing off up to the Communication Retry Timer
+// (/1/0/18).
+void back_off_probe(core::Context& ctx) {
+    detail::ServerReachability& reachability = ctx.data.reachability;
+    const uint64_t limit = seconds_to_ms(ctx.data.config.retry.retry_timer_s);
+    const uint64_t doubled = uint64_t{reachability.probe_interval_ms} * 2;
+    reachability.probe_interval_ms =
+        static_cast<uint32_t>(doubled < limit ? doubled : (limit > 0 ? limit : doubled));
+    reachability.probe_at_ms = ctx.now_ms + reachability.probe_interval_ms;
+}
+
 // Sends a CoAP ping when the next probe is due; any reply makes the server
 // reachable again (handle_notification_reply()).
 void probe_server(core::Context& ctx) {
     detail::ServerReachability& reachability = ctx.data.reachability;
-    if (ctx.now_ms < reachability.probe_at_ms || core::ensure_online(ctx) != Status::kOk) {
+    if (ctx.now_ms < reachability.probe_at_ms) {
+        return;
+    }
+    const Status online = core::ensure_online(ctx);
+    if (online == Status::kInProgress || online == Status::kWouldBlock) {
+        reachability.probe_at_ms = ctx.now_ms + kSendRetryMs;
+        return;
+    }
+    if (online != Status::kOk) {
+        // No connection counts as a probe without reply.
+        back_off_probe(ctx);
         return;
     }
     reachability.probe_message_id = core::next_message_id(ctx);
@@ -249,12 +270,9 @@ void probe_server(core::Context& ctx) {
     }
     reachability.probe_sent = true;
     core::send_empty(ctx, Type::kConfirmable, reachability.probe_message_id);
-    // Probes back off up to the Communication Retry Timer (/1/0/18).
-    const uint64_t limit = seconds_to_ms(ctx.data.config.retry.retry_timer_s);
-    const uint64_t doubled = uint64_t{reachability.probe_interval_ms} * 2;
-    reachability.probe_interval_ms =
-        static_cast<uint32_t>(doubled < limit ? doubled : (limit > 0 ? limit : doubled));
-    reachability.probe_at_ms = ctx.now_ms + reachability.probe_interval_ms;
+    // In Queue Mode, the client stays online for the reply.
+    ctx.data.last_exchange_ms = ctx.now_ms;
+    back_off_probe(ctx);
     LWM2M_LOG_DEBUG("CoAP ping %u sent to probe the server", reachability.probe_message_id);
 }
 
@@ -314,9 +332,18 @@ bool send_stored(core::Context& ctx) {
         return false;
     }
     Observation& observation = data.observations[index];
+    if (ctx.now_ms < observation.retry_at_ms) {
+        return false;
+    }
     const Attributes attributes = observation_attributes(data, observation);
     const bool confirmable = is_confirmable(data, attributes);
-    if (core::ensure_online(ctx) != Status::kOk) {
+    const Status online = core::ensure_online(ctx);
+    if (online == Status::kInProgress || online == Status::kWouldBlock) {
+        observation.retry_at_ms = ctx.now_ms + kSendRetryMs;
+        return false;
+    }
+    if (online != Status::kOk) {
+        mark_unreachable(ctx, "no connection");
         return false;
     }
     observation.sequence = take_sequence(data);
@@ -337,6 +364,7 @@ bool send_stored(core::Context& ctx) {
         }
     }
     if (core::send_datagram(ctx, writer.bytes()) == Status::kWouldBlock) {
+        observation.retry_at_ms = ctx.now_ms + kSendRetryMs;
         return false;
     }
     LWM2M_LOG_INFO("%lu stored values of observation %d sent as message %u",
@@ -512,7 +540,10 @@ uint64_t next_notification_ms(const detail::ClientData& data) {
             return next;
         }
     } else if (data.notification_store.used > 0 && !data.pending_notification.active) {
-        return 0;
+        // Stored values go first, once a send that could not go may be retried.
+        const int oldest = oldest_stored_observation(data.notification_store);
+        const uint64_t retry = data.observations[oldest].retry_at_ms;
+        next = retry < next ? retry : next;
     }
     for (const Observation& observation : data.observations) {
         if (!observation.active) {

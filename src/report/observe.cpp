@@ -344,6 +344,9 @@ void end_observations(detail::ClientData& data) {
         }
     }
     data.pending_notification = {};
+    // The server answered the Register (or the registration ended), so a
+    // probe from before no longer holds new notifications back.
+    data.reachability = {};
 }
 
 uint8_t observation_count(const detail::ClientData& data) {

@@ -34,8 +34,9 @@ void step_notifications(core::Context& ctx);
 /// When step_notifications() next has work, or UINT64_MAX.
 uint64_t next_notification_ms(const detail::ClientData& data);
 
-/// Ends every observation: the registration ended or a new Register renewed
-/// it, and the server observes again as it needs (LwM2M Core, 6.4).
+/// Ends every observation and takes the server as reachable again: the
+/// registration ended or a new Register renewed it, and the server observes
+/// again as it needs (LwM2M Core, 6.4).
 void end_observations(detail::ClientData& data);
 
 /// Counts the observations in use.

@@ -2,12 +2,17 @@
 // with clock jumps between them, so that every path from receive() to the
 // response runs on hostile input. Input format: repeated records of
 // [1 byte clock advance in 100 ms units][2 bytes length, big-endian][datagram].
+// The input length picks the configuration: even lengths run in Queue Mode,
+// lengths of 2 or 3 modulo 4 as LwM2M 1.2. Seeds: corpus/client/, written by
+// client_seeds.py. The unit tests compile this file with
+// LWM2M_FUZZ_NO_ENTRY_POINT to replay those seeds.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 #include "coap/message.hpp"
 #include "fakes.hpp"
+#include "fuzz_targets.hpp"
 #include "lwm2m/client.hpp"
 
 namespace {
@@ -32,7 +37,11 @@ void answer_register(lwm2m::testing::FakeTransport& transport) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+namespace lwm2m::fuzz {
+
+void run_client(std::span<const uint8_t> input) {
+    const uint8_t* data = input.data();
+    const size_t size = input.size();
     lwm2m::testing::FakeTransport transport;
     lwm2m::testing::FakeClock clock;
     lwm2m::testing::FakeRandom random;
@@ -43,6 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     config.server_uri = "coap://192.0.2.1:5683";
     config.lifetime_s = 60;
     config.queue_mode = (size % 2) == 0;
+    // LwM2M 1.2 for half the inputs: con, edge and hqmax, and Default
+    // Notification Mode (/1/0/26), which make notifications confirmable.
+    config.version = (size % 4) >= 2 ? lwm2m::Lwm2mVersion::k1_2 : lwm2m::Lwm2mVersion::k1_1;
     config.queue_timeout_ms = 5000;
     if (client.configure(config) != lwm2m::Status::kOk) {
         __builtin_trap();
@@ -73,5 +85,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     client.deregister();
     client.step();
+}
+
+}  // namespace lwm2m::fuzz
+
+#ifndef LWM2M_FUZZ_NO_ENTRY_POINT
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    lwm2m::fuzz::run_client({data, size});
     return 0;
 }
+#endif

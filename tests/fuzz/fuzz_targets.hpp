@@ -22,4 +22,8 @@ void run_request(std::span<const uint8_t> input);
 /// checks that both commit the same values.
 void run_block1_write(std::span<const uint8_t> input);
 
+/// Feeds the datagram sequence that `input` describes (see client_fuzzer.cpp)
+/// to a registered client on fake ports.
+void run_client(std::span<const uint8_t> input);
+
 }  // namespace lwm2m::fuzz

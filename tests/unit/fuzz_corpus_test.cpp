@@ -60,5 +60,16 @@ TEST(Unit, FuzzCorpusBlock1WritesMatchSingle) {
     }
 }
 
+TEST(Unit, FuzzCorpusClientSequencesRun) {
+    const std::vector<std::filesystem::path> files = corpus_files(LWM2M_FUZZ_CLIENT_CORPUS_DIR);
+    EXPECT_GE(files.size(), 5u) << "corpus directory: " << LWM2M_FUZZ_CLIENT_CORPUS_DIR;
+    for (const std::filesystem::path& path : files) {
+        SCOPED_TRACE(path.filename().string());
+        const std::vector<uint8_t> input = read_file(path);
+
+        run_client(input);
+    }
+}
+
 }  // namespace
 }  // namespace lwm2m::fuzz
