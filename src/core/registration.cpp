@@ -263,6 +263,7 @@ void on_update_response(Context& ctx, const Message& response) {
         register_again(ctx, reason);
         return;
     }
+    report::server_answered(data);
     const PendingRequest& sent = data.pending;
     if ((sent.update_parameters & detail::changed::kLifetime) != 0) {
         data.registered_lifetime_s = sent.lifetime_s;

@@ -71,6 +71,20 @@ bool is_response_to(std::span<const uint8_t> response, const Message& request) {
     return std::memcmp(response.data() + 4, request.token, token_length) == 0;
 }
 
+// True for a successful Write, Create or Write-Composite, not for an Execute
+// or a Write-Attributes.
+bool changes_values(const Message& request, const dm::Path& path, uint8_t response_code) {
+    if (response_code != code::kChanged && response_code != code::kCreated) {
+        return false;
+    }
+    const bool write_attributes = request.code == code::kPut && request.payload.empty() &&
+                                  request.find(option::kUriQuery) != nullptr;
+    const bool execute = request.code == code::kPost && path.length >= 3;
+    return (request.code == code::kPut || request.code == code::kPost ||
+            request.code == code::kIPatch) &&
+           !write_attributes && !execute;
+}
+
 void log_request(const Message& request, const dm::Path& path, uint8_t response_code) {
     static constexpr const char* kMethods[] = {"?",      "GET",   "POST",  "PUT",
                                                "DELETE", "FETCH", "PATCH", "iPATCH"};
@@ -165,6 +179,10 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
                 }
                 break;
         }
+    }
+    if (changes_values(request, path, response_code)) {
+        // A value the server wrote counts as a change for the observations.
+        report::value_changed(ctx, path);
     }
     if (response.overflow()) {
         LWM2M_LOG_ERROR("response to %u does not fit the %u-byte out buffer", request.message_id,

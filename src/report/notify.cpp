@@ -315,6 +315,7 @@ bool send_notification(core::Context& ctx, Observation& observation) {
                     static_cast<unsigned>(index_of(data, observation)), message_id);
     record_reported(data, observation);
     observation.last_message_id = message_id;
+    observation.has_message_id = true;
     mark_notified(observation, ctx.now_ms);
     if (confirmable) {
         start_pending(ctx, observation, message_id, nullptr);
@@ -371,6 +372,7 @@ bool send_stored(core::Context& ctx) {
                    static_cast<unsigned long>(records.count), index, message_id);
     data.last_exchange_ms = ctx.now_ms;
     observation.last_message_id = message_id;
+    observation.has_message_id = true;
     observation.last_notify_ms = ctx.now_ms;
     if (confirmable) {
         // Removed from the store once acknowledged.
@@ -412,8 +414,9 @@ void check_pending_notification(core::Context& ctx) {
     // value carries it as it is now, which RFC 7641, 4.5.2 allows.
     MessageWriter writer(data.out_buffer);
     if (pending.stored_count > 0) {
-        const StoredRecords records = stored_records(data.notification_store, pending.observation,
-                                                     pending.first_snapshot_only);
+        StoredRecords records = stored_records(data.notification_store, pending.observation,
+                                               pending.first_snapshot_only);
+        records.count = records.count < pending.stored_count ? records.count : pending.stored_count;
         if (!write_stored_notification(data, observation, Type::kConfirmable, pending.message_id,
                                        records, writer)) {
             return;
@@ -454,8 +457,11 @@ bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool res
     detail::PendingNotification& pending = data.pending_notification;
     if (!reset && pending.active && pending.message_id == message_id) {
         if (pending.stored_count > 0) {
-            const StoredRecords records = stored_records(
-                data.notification_store, pending.observation, pending.first_snapshot_only);
+            // Exactly the values it carried: more may have been stored since.
+            StoredRecords records = stored_records(data.notification_store, pending.observation,
+                                                   pending.first_snapshot_only);
+            records.count =
+                records.count < pending.stored_count ? records.count : pending.stored_count;
             remove_stored(data.notification_store, records);
         }
         pending = {};
@@ -469,7 +475,8 @@ bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool res
         return false;
     }
     for (Observation& observation : data.observations) {
-        if (observation.active && observation.last_message_id == message_id) {
+        if (observation.active && observation.has_message_id &&
+            observation.last_message_id == message_id) {
             // RFC 7641, 3.6: the server rejected a notification and forgot the token.
             LWM2M_LOG_INFO("observation %u ended: notification %u rejected with RST",
                            static_cast<unsigned>(index_of(data, observation)), message_id);

@@ -310,6 +310,9 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
     slot->sequence = take_sequence(data);
     slot->last_notify_ms = ctx.now_ms;
     slot->last_evaluation_ms = ctx.now_ms;
+    // An RST refers to a message ID of the client's: that of a NON response,
+    // not that of the server's CON, which the ACK echoes.
+    slot->has_message_id = written.type == Type::kNonConfirmable;
     slot->last_message_id = written.message_id;
     record_reported(data, *slot);
     LWM2M_LOG_INFO("observation %u added (%u in use)", static_cast<unsigned>(index_of(data, *slot)),
@@ -346,6 +349,13 @@ void end_observations(detail::ClientData& data) {
     data.pending_notification = {};
     // The server answered the Register (or the registration ended), so a
     // probe from before no longer holds new notifications back.
+    data.reachability = {};
+}
+
+void server_answered(detail::ClientData& data) {
+    if (data.reachability.unreachable) {
+        LWM2M_LOG_INFO("server reachable again: it answered a request");
+    }
     data.reachability = {};
 }
 

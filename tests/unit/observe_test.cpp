@@ -861,6 +861,32 @@ TEST_F(ConfirmableObserveTest, ObserveRequestAttributesApply) {
     EXPECT_EQ(advance_and_collect(5000).size(), 1u);
 }
 
+TEST_F(ObserveTest, ServerWriteNotifiesObservers) {
+    get({"1", "0", "1"}, 0, 1);  // Lifetime
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    writer.header(Type::kConfirmable, code::kPut, next_message_id_++, {});
+    writer.add_option(option::kUriPath, "1");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "1");
+    writer.append_payload("600");
+    const size_t before = transport_.sent_count;
+    transport_.deliver(writer.bytes());
+    client_.step();
+    const std::vector<Message> notifications = notifications_since(before);
+    ASSERT_EQ(notifications.size(), 1u);
+    EXPECT_EQ(payload_text(notifications[0]), "600");
+}
+
+TEST_F(ObserveTest, ResetWithRequestIdKeepsObservation) {
+    // The first response was the ACK of the server's GET, whose message ID is
+    // the server's: an RST with that number refers to some other message.
+    const Message response = get({"30001", "0", "0"}, 0, 1);
+    reply_empty(Type::kReset, response.message_id);
+    change(12);
+    EXPECT_EQ(advance_and_collect(0).size(), 1u);
+}
+
 TEST_F(ObserveTest, Lwm2m12AttributesRejectedIn11) {
     uint8_t buffer[64];
     MessageWriter writer(buffer);

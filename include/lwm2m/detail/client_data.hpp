@@ -75,7 +75,9 @@ struct Observation {
     bool has_reported = false;
     /// Content-Format of the first response, kept for every notification.
     uint16_t format = 0;
-    /// Message ID of the last notification: an RST to it ends the observation.
+    /// Message ID of the last notification, if has_message_id: an RST to it
+    /// ends the observation.
+    bool has_message_id = false;
     uint16_t last_message_id = 0;
     /// Observe value of the last notification.
     uint32_t sequence = 0;
