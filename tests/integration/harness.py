@@ -17,6 +17,8 @@ import threading
 import time
 import unittest
 
+import coap_message as coap
+
 # Upper bound for a step that normally takes milliseconds on loopback, such as a Register.
 STEP_TIMEOUT_S = 5.0
 
@@ -353,6 +355,21 @@ class RawPeer:
 
     def close(self):
         self.socket.close()
+
+    def accept_register(self, location, timeout_s):
+        """Wait for a Register and answer it with 2.01 and Location-Path "rd/<location>".
+
+        Return the decoded Register, or None if no datagram came within `timeout_s`.
+        """
+        datagram = self.receive(timeout_s)
+        if datagram is None:
+            return None
+        request = coap.decode(datagram)
+        location_path = [(coap.LOCATION_PATH, "rd"), (coap.LOCATION_PATH, location)]
+        self.send(
+            coap.encode(coap.ACK, coap.CREATED, request.message_id, request.token, location_path)
+        )
+        return request
 
     def new_message_id(self):
         message_id = self._next_message_id

@@ -146,20 +146,10 @@ class Block1RobustnessTest(IntegrationTest):
     # -- the peer in the server role --------------------------------------------------------
 
     def register(self):
-        datagram = self.peer.receive(STEP_TIMEOUT_S)
-        self.assertIsNotNone(datagram, "no Register from the client\n" + self.describe())
-        request = coap.decode(datagram)
+        request = self.peer.accept_register("b1", STEP_TIMEOUT_S)
+        self.assertIsNotNone(request, "no Register from the client\n" + self.describe())
         self.assertEqual(request.code, coap.POST, coap.describe(request))
         self.assertEqual(coap.option_values(request, coap.URI_PATH), ["rd"])
-        self.peer.send(
-            coap.encode(
-                coap.ACK,
-                coap.CREATED,
-                request.message_id,
-                request.token,
-                [(coap.LOCATION_PATH, "rd"), (coap.LOCATION_PATH, "b1")],
-            )
-        )
         registered = self.client.wait_for_log(r"\[reg\] registered at ", STEP_TIMEOUT_S)
         self.assertIsNotNone(registered, "client logged no registration\n" + self.describe())
 

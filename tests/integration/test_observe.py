@@ -267,17 +267,9 @@ class RawPeerObserveTest(ObserveTestCase):
         self.register()
 
     def register(self):
-        request = self.receive_request()
+        request = self.peer.accept_register("rst", STEP_TIMEOUT_S)
+        self.assertIsNotNone(request, "no Register from the client\n" + self.describe())
         self.assertEqual(request.code, coap.POST, coap.describe(request))
-        self.peer.send(
-            coap.encode(
-                coap.ACK,
-                coap.CREATED,
-                request.message_id,
-                request.token,
-                [(coap.LOCATION_PATH, "rd"), (coap.LOCATION_PATH, "rst")],
-            )
-        )
         registered = self.client.wait_for_log(r"\[reg\] registered at ", STEP_TIMEOUT_S)
         self.assertIsNotNone(registered, "client logged no registration\n" + self.describe())
 

@@ -109,6 +109,22 @@ class ObserveTest : public ClientTest {
         return last_sent();
     }
 
+    // Writes the text/plain `text` to `path` and returns the reply, with the
+    // messages the step sent after it left to notifications_since().
+    Message write_text(std::vector<const char*> path, const char* text) {
+        uint8_t buffer[64];
+        MessageWriter writer(buffer);
+        writer.header(Type::kConfirmable, code::kPut, next_message_id_++, {});
+        for (const char* segment : path) {
+            writer.add_option(option::kUriPath, segment);
+        }
+        writer.append_payload(text);
+        const size_t before = transport_.sent_count;
+        transport_.deliver(writer.bytes());
+        client_.step();
+        return before < transport_.sent_count ? sent(before) : Message();
+    }
+
     // Writes attributes `queries` to `path`; expects 2.04.
     void write_attributes(std::vector<const char*> path, std::vector<const char*> queries) {
         uint8_t buffer[128];
@@ -232,16 +248,7 @@ TEST_F(ObserveTest, PmaxSendsWithoutChange) {
 
 TEST_F(ObserveTest, ServerDefaultPeriodsApply) {
     // Default Minimum and Maximum Period of the Server object.
-    uint8_t buffer[64];
-    MessageWriter writer(buffer);
-    writer.header(Type::kConfirmable, code::kPut, next_message_id_++, {});
-    writer.add_option(option::kUriPath, "1");
-    writer.add_option(option::kUriPath, "0");
-    writer.add_option(option::kUriPath, "3");
-    writer.append_payload("20");
-    transport_.deliver(writer.bytes());
-    client_.step();
-    ASSERT_EQ(last_sent().code, code::kChanged);
+    ASSERT_EQ(write_text({"1", "0", "3"}, "20").code, code::kChanged);
 
     const Attributes attributes = client_.effective_attributes(Path::resource(kSensorObject, 0, 0));
     EXPECT_TRUE(attributes.has(Attributes::kPmax));
@@ -612,16 +619,7 @@ TEST_F(ConfirmableObserveTest, StoredWhileUnreachableThenSentInOrder) {
 
 TEST_F(ConfirmableObserveTest, StoringOffKeepsLatestValue) {
     // Notification Storing When Disabled or Offline (/1/0/6) off.
-    uint8_t buffer[64];
-    MessageWriter writer(buffer);
-    writer.header(Type::kConfirmable, code::kPut, next_message_id_++, {});
-    writer.add_option(option::kUriPath, "1");
-    writer.add_option(option::kUriPath, "0");
-    writer.add_option(option::kUriPath, "6");
-    writer.append_payload("0");
-    transport_.deliver(writer.bytes());
-    client_.step();
-    ASSERT_EQ(last_sent().code, code::kChanged);
+    ASSERT_EQ(write_text({"1", "0", "6"}, "0").code, code::kChanged);
 
     write_attributes({"30001", "0", "0"}, {"con=1"});
     get({"30001", "0", "0"}, 0, 1);
@@ -863,16 +861,8 @@ TEST_F(ConfirmableObserveTest, ObserveRequestAttributesApply) {
 
 TEST_F(ObserveTest, ServerWriteNotifiesObservers) {
     get({"1", "0", "1"}, 0, 1);  // Lifetime
-    uint8_t buffer[64];
-    MessageWriter writer(buffer);
-    writer.header(Type::kConfirmable, code::kPut, next_message_id_++, {});
-    writer.add_option(option::kUriPath, "1");
-    writer.add_option(option::kUriPath, "0");
-    writer.add_option(option::kUriPath, "1");
-    writer.append_payload("600");
     const size_t before = transport_.sent_count;
-    transport_.deliver(writer.bytes());
-    client_.step();
+    ASSERT_EQ(write_text({"1", "0", "1"}, "600").code, code::kChanged);
     const std::vector<Message> notifications = notifications_since(before);
     ASSERT_EQ(notifications.size(), 1u);
     EXPECT_EQ(payload_text(notifications[0]), "600");
