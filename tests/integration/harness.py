@@ -357,7 +357,7 @@ class RawPeer:
         self.socket.close()
 
     def accept_register(self, location, timeout_s):
-        """Wait for a Register and answer it with 2.01 and Location-Path "rd/<location>".
+        """Wait for a Register and respond to it with 2.01 and Location-Path "rd/<location>".
 
         Return the decoded Register, or None if no datagram came within `timeout_s`.
         """
