@@ -120,8 +120,9 @@ void start_request(core::Context& ctx) {
     pending.sent_ms = ctx.now_ms;
     data.send.queued = false;
     data.send.timestamp_s = ctx.clock.real_time_s();
-    LWM2M_LOG_INFO("Send with %u paths to /dp from local port %u (message %u)",
-                   data.send.path_count, ctx.transport.local_port(), pending.message_id);
+    LWM2M_LOG_INFO("Send of %u path%s to /dp from local port %u (message %u)", data.send.path_count,
+                   data.send.path_count == 1 ? "" : "s", ctx.transport.local_port(),
+                   pending.message_id);
     const std::span<const uint8_t> bytes = core::encode_pending_request(ctx);
     data.last_exchange_ms = ctx.now_ms;
     // Empty bytes (the request does not fit) fail the Send through fail_send().
