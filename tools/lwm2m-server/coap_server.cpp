@@ -6,6 +6,7 @@
 
 #include <bit>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -138,6 +139,19 @@ std::vector<std::string> string_options(const coap_pdu_t* pdu, coap_option_num_t
     return values;
 }
 
+QueryParams query_of(const coap_pdu_t* request) {
+    QueryParams query;
+    for (const std::string& param : string_options(request, COAP_OPTION_URI_QUERY)) {
+        const std::size_t equals = param.find('=');
+        if (equals == std::string::npos) {
+            query.emplace_back(param, "");
+        } else {
+            query.emplace_back(param.substr(0, equals), param.substr(equals + 1));
+        }
+    }
+    return query;
+}
+
 std::span<const std::uint8_t> payload_of(const coap_pdu_t* pdu) {
     std::size_t length = 0;
     const std::uint8_t* data = nullptr;
@@ -245,11 +259,13 @@ Peer peer_of(const coap_session_t* session) {
     return peer;
 }
 
-CoapServer::CoapServer(EventLog& log, Registry& registry, DownlinkSettings downlink)
+CoapServer::CoapServer(EventLog& log, Registry& registry, DownlinkSettings downlink,
+                       BootstrapSettings bootstrap)
     : log_(log),
       registry_(registry),
       directory_(log, registry),
       downlink_(downlink),
+      bootstrap_(bootstrap),
       token_generator_(std::random_device{}()) {
     coap_startup();
     coap_set_log_handler(log_to_stderr);
@@ -283,6 +299,7 @@ CoapServer::CoapServer(EventLog& log, Registry& registry, DownlinkSettings downl
 CoapServer::~CoapServer() {
     // Registrations hold session references, which must go before the context frees them.
     registry_.registrations().clear();
+    bootstrap_clients_.clear();
     coap_free_context(context_);
     coap_cleanup();
 }
@@ -379,6 +396,14 @@ void CoapServer::on_request(coap_session_t* session, const coap_pdu_t* request,
     rd_request.session = session;
 
     const std::optional<Method> method = method_of(request);
+    if (is_bootstrap_endpoint(session)) {
+        if (rd_request.uri_path == std::vector<std::string>{"bs"} && method == Method::kPost) {
+            on_bootstrap_request(session, request, response);
+        } else {
+            coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
+        }
+        return;
+    }
     if (rd_request.uri_path == std::vector<std::string>{"dp"} && method == Method::kPost) {
         on_send(session, request, response);
         return;
@@ -390,14 +415,7 @@ void CoapServer::on_request(coap_session_t* session, const coap_pdu_t* request,
     }
     rd_request.method = *method;
 
-    for (const std::string& param : string_options(request, COAP_OPTION_URI_QUERY)) {
-        const std::size_t equals = param.find('=');
-        if (equals == std::string::npos) {
-            rd_request.query.emplace_back(param, "");
-        } else {
-            rd_request.query.emplace_back(param.substr(0, equals), param.substr(equals + 1));
-        }
-    }
+    rd_request.query = query_of(request);
     const auto payload = payload_of(request);
     rd_request.payload.assign(payload.begin(), payload.end());
 
@@ -474,7 +492,12 @@ coap_response_t CoapServer::on_response(coap_session_t* session, const coap_pdu_
     Exchange& exchange = it->second;
     const bool is_response = exchange.awaiting_response;
     Json event = log_.make(is_response ? "response" : "notify");
-    event["id"] = is_response ? exchange.command_id : exchange.observe_id;
+    if (exchange.bootstrap_step > 0) {
+        event["id"] = nullptr;
+        event["step"] = exchange.bootstrap_step;
+    } else {
+        event["id"] = is_response ? exchange.command_id : exchange.observe_id;
+    }
     event["command"] = is_response ? exchange.command : "observe";
     event["endpoint"] = exchange.endpoint;
     event["path"] = exchange.path;
@@ -483,9 +506,21 @@ coap_response_t CoapServer::on_response(coap_session_t* session, const coap_pdu_
     describe_pdu(event, received);
     log_.write(event);
 
+    const bool success = (coap_pdu_get_code(received) >> 5) == 2;
+    if (exchange.command == "bootstrap-finish") {
+        Json finish = log_.make("bootstrap_finish");
+        finish["endpoint"] = exchange.endpoint;
+        finish["code"] = code_string(coap_pdu_get_code(received));
+        finish["peer"] = peer.address;
+        finish["port"] = peer.port;
+        log_.write(finish);
+    }
+    if (exchange.bootstrap_step > 0) {
+        finish_bootstrap_step(exchange, true);
+    }
+
     // RFC 7641: a 2.xx response with Observe starts the observation, and any
     // response without Observe or with an error code ends it.
-    const bool success = (coap_pdu_get_code(received) >> 5) == 2;
     const bool has_observe = uint_option(received, COAP_OPTION_OBSERVE).has_value();
     if (is_response && exchange.command == "observe" && success && has_observe) {
         exchange.awaiting_response = false;
@@ -509,7 +544,12 @@ void CoapServer::on_nack(const coap_session_t* session, const coap_pdu_t* sent,
     const Exchange& exchange = it->second;
     const bool timed_out = reason == COAP_NACK_TOO_MANY_RETRIES;
     Json event = log_.make(timed_out ? "timeout" : "error");
-    event["id"] = exchange.command_id;
+    if (exchange.bootstrap_step > 0) {
+        event["id"] = nullptr;
+        event["step"] = exchange.bootstrap_step;
+    } else {
+        event["id"] = exchange.command_id;
+    }
     event["command"] = exchange.command;
     event["endpoint"] = exchange.endpoint;
     event["path"] = exchange.path;
@@ -518,6 +558,9 @@ void CoapServer::on_nack(const coap_session_t* session, const coap_pdu_t* sent,
     event["token"] = to_hex(exchange.token);
     log_.write(event);
 
+    if (exchange.bootstrap_step > 0) {
+        finish_bootstrap_step(exchange, false);
+    }
     exchanges_.erase(it);
 }
 
@@ -531,6 +574,10 @@ void CoapServer::note_message_from(const coap_session_t* session) {
 }
 
 void CoapServer::submit(Command command) {
+    if (command.is_bootstrap()) {
+        submit_bootstrap(std::move(command));
+        return;
+    }
     Registration* registration = registry_.find_by_endpoint(command.endpoint);
     if (registration == nullptr) {
         log_.error(command.name + " " + command.path + ": endpoint '" + command.endpoint +
@@ -580,7 +627,6 @@ void CoapServer::flush_held_commands() {
 
 void CoapServer::send(Registration& registration, const Command& command) {
     coap_session_t* session = registration.session.get();
-    const DownlinkRequest& request = command.request;
 
     // Observations end only by a cancel-observe command, not when libcoap frees the session.
     coap_session_set_no_observe_cancel(session);
@@ -591,6 +637,13 @@ void CoapServer::send(Registration& registration, const Command& command) {
             return;
         }
     }
+    send_request(session, registration.peer, command);
+}
+
+std::vector<std::uint8_t> CoapServer::send_request(coap_session_t* session, const Peer& peer,
+                                                   const Command& command,
+                                                   std::size_t bootstrap_step) {
+    const DownlinkRequest& request = command.request;
     const std::vector<std::uint8_t> token = new_token();
 
     coap_pdu_t* pdu =
@@ -598,7 +651,7 @@ void CoapServer::send(Registration& registration, const Command& command) {
                       coap_session_max_pdu_size(session));
     if (pdu == nullptr) {
         log_.error(command.name + " " + command.path + ": cannot allocate the request", command.id);
-        return;
+        return {};
     }
     coap_add_token(pdu, token.size(), token.data());
 
@@ -635,7 +688,7 @@ void CoapServer::send(Registration& registration, const Command& command) {
                        std::to_string(coap_session_max_pdu_size(session)) + " bytes)",
                    command.id);
         coap_delete_pdu(pdu);
-        return;
+        return {};
     }
 
     const auto ack_timeout_ms = static_cast<unsigned>(downlink_.ack_timeout_s * 1000.0);
@@ -648,7 +701,7 @@ void CoapServer::send(Registration& registration, const Command& command) {
     const coap_mid_t message_id = coap_send(session, pdu);
     if (message_id == COAP_INVALID_MID) {
         log_.error(command.name + " " + command.path + ": coap_send failed", command.id);
-        return;
+        return {};
     }
 
     Exchange& exchange = exchanges_[token];
@@ -658,22 +711,35 @@ void CoapServer::send(Registration& registration, const Command& command) {
     exchange.path = command.path;
     exchange.token = token;
     exchange.awaiting_response = true;
-    exchange.peer = registration.peer;
+    exchange.peer = peer;
     exchange.request_tag = std::move(request_tag);
+    exchange.bootstrap_step = bootstrap_step;
 
     Json event = log_.make("sent");
-    event["id"] = command.id;
+    if (bootstrap_step > 0) {
+        event["id"] = nullptr;
+        event["step"] = bootstrap_step;
+    } else {
+        event["id"] = command.id;
+    }
     event["command"] = command.name;
     event["endpoint"] = command.endpoint;
     event["path"] = command.path;
-    event["peer"] = registration.peer.address;
-    event["port"] = registration.peer.port;
+    event["peer"] = peer.address;
+    event["port"] = peer.port;
     event["message_id"] = message_id;
     event["token"] = to_hex(token);
     if (command.kind == CommandKind::kCancelObserve) {
         event["observation_found"] = false;
     }
+    if (command.request.content_format) {
+        event["content_format"] = *command.request.content_format;
+    }
+    if (command.kind == CommandKind::kBootstrapWrite) {
+        event["payload_hex"] = to_hex(command.request.payload);
+    }
     log_.write(event);
+    return token;
 }
 
 void CoapServer::cancel_observation(Registration& registration, const Command& command,
@@ -755,6 +821,11 @@ bool CoapServer::awaits_responses() const {
             return true;
         }
     }
+    for (const auto& [endpoint, client] : bootstrap_clients_) {
+        if (client.plan != nullptr && client.next_step < client.plan->operations.size()) {
+            return true;
+        }
+    }
     return false;
 }
 
@@ -767,6 +838,217 @@ void CoapServer::drop_held_commands() {
         }
         registration.held.clear();
     }
+}
+
+// Bootstrap-Request (LwM2M Core 1.1, Bootstrap interface): POST /bs?ep=NAME, and since
+// LwM2M 1.1 optionally &pct=FORMAT, the client's preferred Content-Format. It gets 2.04, and
+// the client's configured operations follow once the response has gone out.
+void CoapServer::on_bootstrap_request(coap_session_t* session, const coap_pdu_t* request,
+                                      coap_pdu_t* response) {
+    const Peer peer = peer_of(session);
+    const QueryParams query = query_of(request);
+    const std::optional<std::string> endpoint = find_param(query, "ep");
+    const std::optional<std::string> pct = find_param(query, "pct");
+
+    std::optional<std::uint16_t> preferred_format;
+    bool pct_valid = true;
+    if (pct) {
+        unsigned value = 0;
+        const auto [end, ec] = std::from_chars(pct->data(), pct->data() + pct->size(), value);
+        pct_valid = !pct->empty() && ec == std::errc() && end == pct->data() + pct->size() &&
+                    value <= 0xffff;
+        preferred_format = static_cast<std::uint16_t>(value);
+    }
+
+    Json event = log_.make("bootstrap_request");
+    event["endpoint"] = endpoint ? Json(*endpoint) : Json(nullptr);
+    event["pct"] = pct_valid && preferred_format ? Json(*preferred_format) : Json(nullptr);
+    event["peer"] = peer.address;
+    event["port"] = peer.port;
+    Json query_event = Json::object();
+    for (const auto& [key, value] : query) {
+        query_event[key] = value;
+    }
+    event["query"] = query_event;
+
+    int code = 204;
+    if (!endpoint || endpoint->empty()) {
+        code = 400;
+        event["error"] = "Bootstrap-Request without an ep parameter";
+    } else if (!pct_valid) {
+        code = 400;
+        event["error"] = "pct is not a Content-Format number";
+    }
+    const auto response_code = static_cast<coap_pdu_code_t>(COAP_RESPONSE_CODE(code));
+    event["code"] = code_string(response_code);
+    const BootstrapPlan* plan =
+        code == 204 && bootstrap_.config != nullptr ? bootstrap_.config->find(*endpoint) : nullptr;
+    if (code == 204) {
+        event["operations"] = plan != nullptr ? plan->operations.size() : 0;
+    }
+    log_.write(event);
+    coap_pdu_set_code(response, response_code);
+    if (code != 204) {
+        return;
+    }
+
+    // A repeated Bootstrap-Request restarts the plan. A response to a request sent for the
+    // earlier one is still reported, but no longer advances the plan.
+    BootstrapClient& client = bootstrap_clients_[*endpoint];
+    client.endpoint = *endpoint;
+    client.peer = peer;
+    client.session = SessionRef(session);
+    client.preferred_format = preferred_format;
+    client.plan = plan;
+    client.next_step = 0;
+    client.step_token.clear();
+}
+
+bool CoapServer::is_bootstrap_endpoint(const coap_session_t* session) const {
+    if (!bootstrap_.enabled) {
+        return false;
+    }
+    if (!bootstrap_port_) {
+        return true;
+    }
+    return coap_address_get_port(coap_session_get_addr_local(session)) == *bootstrap_port_;
+}
+
+void CoapServer::submit_bootstrap(Command command) {
+    if (!bootstrap_.enabled) {
+        log_.error(command.name +
+                       ": the Bootstrap interface is off; start the server with "
+                       "--bootstrap",
+                   command.id);
+        return;
+    }
+    auto it = bootstrap_clients_.find(command.endpoint);
+    if (it == bootstrap_clients_.end()) {
+        log_.error(command.name + " " + command.path + ": endpoint '" + command.endpoint +
+                       "' has not sent a Bootstrap-Request",
+                   command.id);
+        return;
+    }
+
+    BootstrapClient& client = it->second;
+    const auto plan_format =
+        client.plan != nullptr ? client.plan->content_format : std::optional<std::uint16_t>();
+    if (prepare_bootstrap_write(client, command, plan_format)) {
+        send_request(client.session.get(), client.peer, command);
+    }
+}
+
+// Encodes the values of a Bootstrap-Write in the first Content-Format that is set: the
+// command's or operation's, the plan's, the client's `pct` when it is one the server can
+// write, else TLV.
+bool CoapServer::prepare_bootstrap_write(const BootstrapClient& client, Command& command,
+                                         std::optional<std::uint16_t> plan_format) {
+    if (!command.write_content) {
+        return true;
+    }
+    std::uint16_t format = kFormatTlv;
+    if (command.request.content_format) {
+        format = *command.request.content_format;
+    } else if (plan_format) {
+        format = *plan_format;
+    } else if (client.preferred_format && is_write_format(*client.preferred_format)) {
+        format = *client.preferred_format;
+    }
+
+    try {
+        command.request.payload = encode_write_content(*command.write_content, format);
+    } catch (const WriteContentError& error) {
+        log_.error(command.name + " " + command.path + ": " + error.what(), command.id);
+        return false;
+    }
+    command.request.content_format = format;
+    return true;
+}
+
+void CoapServer::run_bootstrap_plans() {
+    for (auto& [endpoint, client] : bootstrap_clients_) {
+        const bool pending = client.plan != nullptr &&
+                             client.next_step < client.plan->operations.size() &&
+                             client.step_token.empty();
+        if (pending) {
+            send_bootstrap_step(client);
+        }
+    }
+}
+
+void CoapServer::send_bootstrap_step(BootstrapClient& client) {
+    const BootstrapOperation& operation = client.plan->operations[client.next_step];
+    const std::size_t step = client.next_step + 1;
+
+    Command command;
+    command.name = bootstrap_command_name(operation.kind);
+    command.endpoint = client.endpoint;
+    command.path = operation.path;
+    DownlinkRequest& request = command.request;
+    for (std::size_t start = 1; start < operation.path.size();) {
+        const std::size_t slash = std::min(operation.path.find('/', start), operation.path.size());
+        if (slash > start) {
+            request.uri_path.push_back(operation.path.substr(start, slash - start));
+        }
+        start = slash + 1;
+    }
+
+    switch (operation.kind) {
+        case BootstrapOperationKind::kDelete:
+            command.kind = CommandKind::kBootstrapDelete;
+            request.method = Method::kDelete;
+            break;
+        case BootstrapOperationKind::kWrite:
+            command.kind = CommandKind::kBootstrapWrite;
+            request.method = Method::kPut;
+            request.content_format = operation.content_format;
+            command.write_content = operation.content;
+            break;
+        case BootstrapOperationKind::kRead:
+            command.kind = CommandKind::kBootstrapRead;
+            request.method = Method::kGet;
+            break;
+        case BootstrapOperationKind::kDiscover:
+            command.kind = CommandKind::kBootstrapDiscover;
+            request.method = Method::kGet;
+            request.accept = kLinkFormat;
+            break;
+        case BootstrapOperationKind::kFinish:
+            command.kind = CommandKind::kBootstrapFinish;
+            request.method = Method::kPost;
+            break;
+    }
+
+    std::vector<std::uint8_t> token;
+    if (prepare_bootstrap_write(client, command, client.plan->content_format)) {
+        token = send_request(client.session.get(), client.peer, command, step);
+    }
+    if (token.empty()) {
+        log_.error("bootstrap plan of '" + client.endpoint + "' stopped at step " +
+                   std::to_string(step) + ": the request could not be sent");
+        client.next_step = client.plan->operations.size();
+        return;
+    }
+    client.step_token = std::move(token);
+}
+
+// Any response, also an error code, lets the plan go on with the next operation, so a test
+// sees how the client handles the rest. A timeout or a failed send stops the plan.
+void CoapServer::finish_bootstrap_step(const Exchange& exchange, bool answered) {
+    auto it = bootstrap_clients_.find(exchange.endpoint);
+    if (it == bootstrap_clients_.end() || it->second.step_token != exchange.token) {
+        return;
+    }
+
+    BootstrapClient& client = it->second;
+    client.step_token.clear();
+    if (answered) {
+        ++client.next_step;
+        return;
+    }
+    log_.error("bootstrap plan of '" + client.endpoint + "' stopped at step " +
+               std::to_string(exchange.bootstrap_step) + ": no response");
+    client.next_step = client.plan->operations.size();
 }
 
 }  // namespace lwm2m::server

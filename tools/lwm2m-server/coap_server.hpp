@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bootstrap_config.hpp"
 #include "command.hpp"
 #include "event_log.hpp"
 #include "registry.hpp"
@@ -38,12 +39,21 @@ struct DownlinkSettings {
     std::size_t block_size = 1024;
 };
 
+/// Settings of the LwM2M Bootstrap interface.
+struct BootstrapSettings {
+    /// Accept Bootstrap-Request (POST /bs) and run the bootstrap commands.
+    bool enabled = false;
+    /// Operations to send after a Bootstrap-Request, or nullptr for none.
+    const BootstrapConfig* config = nullptr;
+};
+
 /// The libcoap side of the server: the context and its UDP endpoints, the /rd resource, and
 /// the downlink requests sent to registered clients and matched to responses by token.
 class CoapServer {
   public:
     /// Creates the libcoap context. Throws std::runtime_error if libcoap fails.
-    CoapServer(EventLog& log, Registry& registry, DownlinkSettings downlink);
+    CoapServer(EventLog& log, Registry& registry, DownlinkSettings downlink,
+               BootstrapSettings bootstrap = {});
     ~CoapServer();
 
     CoapServer(const CoapServer&) = delete;
@@ -53,6 +63,11 @@ class CoapServer {
     /// port and the others reuse it. Throws std::runtime_error naming the address that failed.
     std::vector<ListenAddress> listen(const std::vector<std::string>& addresses,
                                       std::uint16_t port);
+
+    /// Serves the Bootstrap interface only on the endpoints bound to `port`, and the
+    /// Registration interface only on the others. Without this call, a server with the
+    /// Bootstrap interface enabled serves it alone on every endpoint.
+    void set_bootstrap_port(std::uint16_t port) { bootstrap_port_ = port; }
 
     /// File descriptor that becomes readable when libcoap has work, or -1 when this libcoap
     /// build has no epoll support.
@@ -67,6 +82,10 @@ class CoapServer {
 
     /// Sends the held commands of every Queue Mode client that has sent a message since.
     void flush_held_commands();
+
+    /// Sends the next configured operation to each bootstrapping client whose previous
+    /// operation has its response.
+    void run_bootstrap_plans();
 
     /// Drops registrations whose lifetime ended.
     void expire_registrations() { directory_.expire_registrations(); }
@@ -93,6 +112,23 @@ class CoapServer {
         /// them is matched by these two instead.
         Peer peer;
         std::vector<std::uint8_t> request_tag;
+        /// 1-based index of the configured bootstrap operation that sent the request, or 0
+        /// for a request sent by a command.
+        std::size_t bootstrap_step = 0;
+    };
+
+    /// Client that has sent a Bootstrap-Request, and its progress through its plan.
+    struct BootstrapClient {
+        std::string endpoint;
+        Peer peer;
+        SessionRef session;
+        /// Content-Format from the `pct` parameter of the Bootstrap-Request.
+        std::optional<std::uint16_t> preferred_format;
+        const BootstrapPlan* plan = nullptr;
+        /// Index of the next operation of `plan` to send.
+        std::size_t next_step = 0;
+        /// Token of the operation in flight, empty when none is.
+        std::vector<std::uint8_t> step_token;
     };
 
     static void handle_rd_request(coap_resource_t* resource, coap_session_t* session,
@@ -106,11 +142,23 @@ class CoapServer {
 
     void on_request(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response);
     void on_send(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response);
+    void on_bootstrap_request(coap_session_t* session, const coap_pdu_t* request,
+                              coap_pdu_t* response);
+    bool is_bootstrap_endpoint(const coap_session_t* session) const;
+    void submit_bootstrap(Command command);
+    bool prepare_bootstrap_write(const BootstrapClient& client, Command& command,
+                                 std::optional<std::uint16_t> plan_format);
+    void send_bootstrap_step(BootstrapClient& client);
+    void finish_bootstrap_step(const Exchange& exchange, bool answered);
     coap_response_t on_response(coap_session_t* session, const coap_pdu_t* received);
     void on_nack(const coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason);
     void note_message_from(const coap_session_t* session);
 
     void send(Registration& registration, const Command& command);
+    /// Sends the request of `command` to a client and returns its token. Returns an empty
+    /// token, after an "error" event, when the request cannot be built or sent.
+    std::vector<std::uint8_t> send_request(coap_session_t* session, const Peer& peer,
+                                           const Command& command, std::size_t bootstrap_step = 0);
     void cancel_observation(Registration& registration, const Command& command,
                             Exchange& observation);
     std::vector<std::uint8_t> new_token();
@@ -124,6 +172,9 @@ class CoapServer {
     Registry& registry_;
     ResourceDirectory directory_;
     DownlinkSettings downlink_;
+    BootstrapSettings bootstrap_;
+    std::optional<std::uint16_t> bootstrap_port_;
+    std::map<std::string, BootstrapClient> bootstrap_clients_;
     coap_context_t* context_ = nullptr;
     std::map<std::vector<std::uint8_t>, Exchange> exchanges_;
     std::mt19937_64 token_generator_;

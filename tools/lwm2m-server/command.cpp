@@ -11,6 +11,7 @@ constexpr double kDefaultWaitSeconds = 30.0;
 constexpr std::uint16_t kTextPlain = 0;
 constexpr std::uint16_t kLinkFormat = 40;
 constexpr std::uint16_t kOctetStream = 42;
+constexpr std::uint16_t kTlv = 11542;
 
 struct Token {
     std::string text;
@@ -36,6 +37,11 @@ const std::map<std::string, CommandSpec, std::less<>>& command_specs() {
         {"create", {CommandKind::kCreate, 2, true, {"--format", "--hex"}}},
         {"delete", {CommandKind::kDelete, 2, false, {}}},
         {"write-attributes", {CommandKind::kWriteAttributes, 3, false, {}}},
+        {"bootstrap-write", {CommandKind::kBootstrapWrite, 2, true, {"--format", "--hex"}}},
+        {"bootstrap-read", {CommandKind::kBootstrapRead, 2, false, {"--accept"}}},
+        {"bootstrap-discover", {CommandKind::kBootstrapDiscover, 1, true, {}}},
+        {"bootstrap-delete", {CommandKind::kBootstrapDelete, 1, true, {}}},
+        {"bootstrap-finish", {CommandKind::kBootstrapFinish, 1, false, {}}},
         {"wait-for-registration", {CommandKind::kWaitForRegistration, 1, true, {}}},
         {"wait-for-update", {CommandKind::kWaitForUpdate, 1, true, {}}},
         {"sleep", {CommandKind::kSleep, 1, false, {}}},
@@ -153,6 +159,18 @@ std::vector<std::string> parse_path(std::string_view path) {
     return split(path, '/');
 }
 
+WriteContent parse_write_json(const std::string& path, const std::string& text) {
+    const nlohmann::json description = nlohmann::json::parse(text, nullptr, false);
+    if (description.is_discarded()) {
+        throw CommandError("bootstrap-write: invalid JSON '" + text + "'");
+    }
+    try {
+        return parse_write_content(path, description);
+    } catch (const WriteContentError& error) {
+        throw CommandError(std::string("bootstrap-write: ") + error.what());
+    }
+}
+
 // Fills the request of a command that talks to a client from its arguments.
 void build_request(Command& command, const std::optional<std::string>& value,
                    const std::map<std::string, std::string, std::less<>>& options) {
@@ -172,7 +190,9 @@ void build_request(Command& command, const std::optional<std::string>& value,
     }
     if (hex != options.end()) {
         request.payload = parse_hex(hex->second);
-        request.content_format = request.content_format.value_or(kOctetStream);
+        const bool is_bootstrap_write = command.kind == CommandKind::kBootstrapWrite;
+        request.content_format =
+            request.content_format.value_or(is_bootstrap_write ? kTlv : kOctetStream);
     } else if (value) {
         request.payload.assign(value->begin(), value->end());
         request.content_format = request.content_format.value_or(kTextPlain);
@@ -212,12 +232,41 @@ void build_request(Command& command, const std::optional<std::string>& value,
         case CommandKind::kWriteAttributes:
             request.method = Method::kPut;
             break;
+        case CommandKind::kBootstrapWrite:
+            request.method = Method::kPut;
+            break;
+        case CommandKind::kBootstrapRead:
+            request.method = Method::kGet;
+            break;
+        case CommandKind::kBootstrapDiscover:
+            request.method = Method::kGet;
+            request.accept = kLinkFormat;
+            break;
+        case CommandKind::kBootstrapDelete:
+            request.method = Method::kDelete;
+            break;
+        case CommandKind::kBootstrapFinish:
+            request.method = Method::kPost;
+            break;
         default:
             break;
     }
 }
 
 }  // namespace
+
+bool Command::is_bootstrap() const {
+    switch (kind) {
+        case CommandKind::kBootstrapWrite:
+        case CommandKind::kBootstrapRead:
+        case CommandKind::kBootstrapDiscover:
+        case CommandKind::kBootstrapDelete:
+        case CommandKind::kBootstrapFinish:
+            return true;
+        default:
+            return false;
+    }
+}
 
 bool Command::is_downlink() const {
     switch (kind) {
@@ -248,15 +297,22 @@ std::optional<Command> parse_command(std::string_view line) {
     const CommandSpec& spec = spec_it->second;
     command.kind = spec.kind;
 
-    // execute takes the rest of the line after PATH verbatim as its arguments.
+    // execute takes the rest of the line after PATH verbatim as its arguments, and
+    // bootstrap-write the rest of the line from a token starting with '{' as JSON.
     std::vector<std::string> positionals;
     std::map<std::string, std::string, std::less<>> options;
     std::string execute_arguments;
+    std::optional<std::string> write_json;
 
     for (std::size_t i = 1; i < tokens.size(); ++i) {
         const Token& token = tokens[i];
         if (spec.kind == CommandKind::kExecute && positionals.size() == 2) {
             execute_arguments = trim(line.substr(tokens[i - 1].end));
+            break;
+        }
+        if (spec.kind == CommandKind::kBootstrapWrite && positionals.size() == 2 && !token.quoted &&
+            token.text.starts_with("{")) {
+            write_json = std::string(trim(line.substr(tokens[i - 1].end)));
             break;
         }
 
@@ -308,13 +364,31 @@ std::optional<Command> parse_command(std::string_view line) {
     }
 
     command.endpoint = positionals[0];
-    command.path = positionals[1];
+    if (spec.kind == CommandKind::kBootstrapFinish) {
+        command.path = "/bs";
+    } else if (positionals.size() > 1) {
+        command.path = positionals[1];
+    } else {
+        // bootstrap-discover and bootstrap-delete default to the root path.
+        command.path = "/";
+    }
+
+    if (spec.kind == CommandKind::kBootstrapWrite && !write_json && positionals.size() > 2) {
+        write_json = positionals[2];
+    }
 
     std::optional<std::string> value;
     if (spec.kind == CommandKind::kExecute && !execute_arguments.empty()) {
         value = execute_arguments;
-    } else if (spec.takes_value && positionals.size() > 2) {
+    } else if (spec.kind == CommandKind::kBootstrapWrite && write_json) {
+        command.write_content = parse_write_json(command.path, *write_json);
+        if (options.contains("--hex")) {
+            throw CommandError("bootstrap-write takes either JSON or --hex, not both");
+        }
+    } else if (spec.takes_value && positionals.size() > 2 && !command.is_bootstrap()) {
         value = positionals[2];
+    } else if (spec.kind == CommandKind::kBootstrapWrite && !options.contains("--hex")) {
+        throw CommandError("bootstrap-write needs a JSON object or --hex HEX after PATH");
     }
     build_request(command, value, options);
 

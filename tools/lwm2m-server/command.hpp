@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "bootstrap_payload.hpp"
+
 namespace lwm2m::server {
 
 enum class CommandKind {
@@ -19,6 +21,11 @@ enum class CommandKind {
     kCreate,
     kDelete,
     kWriteAttributes,
+    kBootstrapWrite,
+    kBootstrapRead,
+    kBootstrapDiscover,
+    kBootstrapDelete,
+    kBootstrapFinish,
     kWaitForRegistration,
     kWaitForUpdate,
     kSleep,
@@ -48,9 +55,15 @@ struct Command {
     DownlinkRequest request;
     /// Wait limit of wait-for-registration and wait-for-update, or the sleep duration.
     double seconds = 0.0;
+    /// Resource values of a bootstrap-write given as JSON. The server encodes them when it
+    /// sends the request, in the Content-Format chosen for the client.
+    std::optional<WriteContent> write_content;
 
     /// True for commands that send a request to a client.
     bool is_downlink() const;
+    /// True for the commands of the Bootstrap interface, sent to a client that has sent a
+    /// Bootstrap-Request instead of one that has registered.
+    bool is_bootstrap() const;
 };
 
 /// Error in a command line; the message names the command and the invalid value.

@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bootstrap_config.hpp"
 #include "coap_server.hpp"
 #include "command_runner.hpp"
 #include "event_log.hpp"
@@ -69,6 +71,9 @@ struct Options {
     std::string script_path;
     int log_level = LOG_WARNING;
     DownlinkSettings downlink;
+    bool bootstrap = false;
+    std::optional<std::uint16_t> bootstrap_port;
+    std::string bootstrap_config_path;
 };
 
 /// Splits standard input into lines as it arrives, without blocking.
@@ -113,9 +118,14 @@ void load_script(const std::string& path, CommandRunner& runner) {
     }
 }
 
-void write_listening_event(EventLog& log, const std::vector<ListenAddress>& bound) {
+void write_listening_event(EventLog& log, const std::vector<ListenAddress>& bound,
+                           const Options& options, std::optional<std::uint16_t> bootstrap_port) {
     Json event = log.make("listening");
     event["port"] = bound.front().port;
+    event["bootstrap"] = options.bootstrap;
+    if (options.bootstrap) {
+        event["bootstrap_port"] = bootstrap_port.value_or(bound.front().port);
+    }
     Json addresses = Json::array();
     for (const ListenAddress& address : bound) {
         addresses.push_back({{"address", address.address}, {"port", address.port}});
@@ -145,8 +155,16 @@ int run_server(const Options& options) {
     EventLog log(options.events_path);
     coap_set_log_level(options.log_level);
 
+    std::optional<BootstrapConfig> bootstrap_config;
+    if (!options.bootstrap_config_path.empty()) {
+        bootstrap_config = BootstrapConfig::load(options.bootstrap_config_path);
+    }
+    BootstrapSettings bootstrap;
+    bootstrap.enabled = options.bootstrap;
+    bootstrap.config = bootstrap_config ? &*bootstrap_config : nullptr;
+
     Registry registry;
-    CoapServer server(log, registry, options.downlink);
+    CoapServer server(log, registry, options.downlink, bootstrap);
     CommandRunner runner(log, registry, server);
     if (!options.script_path.empty()) {
         load_script(options.script_path, runner);
@@ -154,7 +172,13 @@ int run_server(const Options& options) {
 
     const std::vector<std::string> addresses =
         options.listen.empty() ? std::vector<std::string>{"0.0.0.0", "::"} : options.listen;
-    write_listening_event(log, server.listen(addresses, options.port));
+    const std::vector<ListenAddress> bound = server.listen(addresses, options.port);
+    std::optional<std::uint16_t> bootstrap_port;
+    if (options.bootstrap_port) {
+        bootstrap_port = server.listen(addresses, *options.bootstrap_port).front().port;
+        server.set_bootstrap_port(*bootstrap_port);
+    }
+    write_listening_event(log, bound, options, bootstrap_port);
 
     StdinReader stdin_reader;
     if (!stdin_open) {
@@ -166,6 +190,7 @@ int run_server(const Options& options) {
             break;
         }
         server.flush_held_commands();
+        server.run_bootstrap_plans();
         server.expire_registrations();
 
         // After end of input the server exits once every sent request has its response or
@@ -190,7 +215,8 @@ int run_server(const Options& options) {
 
 int main(int argc, char** argv) {
     CLI::App app{
-        "Test LwM2M server: accepts Register, Update and De-register on /rd, sends commands "
+        "Test LwM2M server: accepts Register, Update and De-register on /rd (or Bootstrap-Request "
+        "with --bootstrap), sends commands "
         "read from stdin or --script to registered clients, and prints each event as one "
         "JSON line on stdout."};
 
@@ -219,6 +245,18 @@ int main(int argc, char** argv) {
                    "256, 512 or 1024 (default: 1024)")
         ->check(CLI::IsMember({16, 32, 64, 128, 256, 512, 1024}));
 
+    app.add_flag("--bootstrap", options.bootstrap,
+                 "act as LwM2M Bootstrap-Server: accept Bootstrap-Request (POST /bs) and run "
+                 "the bootstrap-* commands");
+    app.add_option("--bootstrap-port", options.bootstrap_port,
+                   "serve the Bootstrap interface on this UDP port and Register on --port; 0 "
+                   "picks a free port (default: Bootstrap interface alone on --port)")
+        ->needs("--bootstrap");
+    app.add_option("--bootstrap-config", options.bootstrap_config_path,
+                   "JSON file with the operations to send after a Bootstrap-Request")
+        ->check(CLI::ExistingFile)
+        ->needs("--bootstrap");
+
     const std::map<std::string, int> levels = {
         {"emerg", LOG_EMERG},  {"alert", LOG_ALERT},   {"crit", LOG_CRIT}, {"err", LOG_ERR},
         {"warn", LOG_WARNING}, {"notice", LOG_NOTICE}, {"info", LOG_INFO}, {"debug", LOG_DEBUG},
@@ -229,6 +267,12 @@ int main(int argc, char** argv) {
         ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case));
 
     CLI11_PARSE(app, argc, argv);
+    if (options.bootstrap_port && *options.bootstrap_port != 0 &&
+        *options.bootstrap_port == options.port) {
+        std::fprintf(stderr, "lwm2m-server: --bootstrap-port must differ from --port (both %u)\n",
+                     static_cast<unsigned>(options.port));
+        return 2;
+    }
     install_signal_handlers();
 
     try {
