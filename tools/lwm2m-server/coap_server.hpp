@@ -183,4 +183,10 @@ class CoapServer {
 /// Formats a client address: dotted IPv4 (also for v4-mapped IPv6), or IPv6 without brackets.
 Peer peer_of(const coap_session_t* session);
 
+/// "2.05" for the code of `code`.
+std::string code_string(coap_pdu_code_t code);
+
+/// The Uri-Query options of `request` as name and value pairs.
+QueryParams query_of(const coap_pdu_t* request);
+
 }  // namespace lwm2m::server
