@@ -445,6 +445,12 @@ Status ServerObjectHandler::begin_transaction() {
     return Status::kOk;
 }
 
+void ServerObjectHandler::commit_transaction() {
+    if (!(data_->server == saved_.server) || !(data_->config.retry == saved_.retry)) {
+        data_->state_save_due = true;
+    }
+}
+
 void ServerObjectHandler::rollback_transaction() {
     data_->server = saved_.server;
     data_->config.retry = saved_.retry;

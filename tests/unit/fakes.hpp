@@ -34,8 +34,9 @@ public:
             return connect_result;
         }
         if (state_ != net::TransportState::kBound) {
-            last_port_ = next_ephemeral_port++;
+            last_port_ = next_local_port != 0 ? next_local_port : next_ephemeral_port++;
         }
+        next_local_port = 0;
         state_ = net::TransportState::kConnected;
         return Status::kOk;
     }
@@ -89,6 +90,11 @@ public:
         return Status::kOk;
     }
 
+    Status set_next_local_port(uint16_t port) override {
+        next_local_port = port;
+        return Status::kOk;
+    }
+
     /// Queues a datagram for the client's next receive().
     void deliver(std::span<const uint8_t> bytes) {
         if (bytes.size() > sizeof(Datagram::bytes)) {
@@ -114,6 +120,8 @@ public:
     int close_calls = 0;
     int reuse_calls = 0;
     uint16_t next_ephemeral_port = 40000;
+    /// Port requested by set_next_local_port() for the next connect(), or 0.
+    uint16_t next_local_port = 0;
     Status connect_result = Status::kOk;
     Status reuse_result = Status::kOk;
     Status send_result = Status::kOk;
