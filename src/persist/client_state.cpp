@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "core/context.hpp"
 #include "lwm2m/log.hpp"
 #include "persist/state_store.hpp"
 
@@ -11,10 +10,13 @@ LWM2M_LOG_MODULE("persist");
 namespace lwm2m::persist {
 namespace {
 
-// A saved registration is resumed only if the Update can still arrive before
-// it expires, even after all retransmissions.
-bool resumable(const RegistrationRecord& record, int64_t now_s, uint32_t margin_ms) {
-    return record.registered && record.expiry_s - now_s > int64_t{margin_ms / 1000} + 1;
+// Seconds a saved registration must have left to be resumed. Real time has
+// whole seconds, so one second is rounding; an Update that still arrives
+// late gets 4.04, and the client registers again.
+constexpr int64_t kMinRemainingS = 2;
+
+bool resumable(const RegistrationRecord& record, int64_t now_s) {
+    return record.registered && record.expiry_s - now_s >= kMinRemainingS;
 }
 
 void resume_registration(detail::ClientData& data, net::Transport& transport,
@@ -94,7 +96,7 @@ void load_client_state(detail::ClientData& data, net::Transport& transport, Cloc
     LWM2M_LOG_INFO("loaded state '%s': lifetime %lu s", name,
                    static_cast<unsigned long>(data.server.lifetime_s));
     const int64_t now_s = clock.real_time_s();
-    if (resumable(state.registration, now_s, core::max_transmit_wait_ms(data.config.coap))) {
+    if (resumable(state.registration, now_s)) {
         resume_registration(data, transport, state.registration, now_s, now_ms);
     } else if (state.registration.registered) {
         LWM2M_LOG_INFO("saved registration %s has expired, registering again",
