@@ -14,7 +14,8 @@ namespace lwm2m {
 ///
 /// Unlike net::Transport, calls may block until the data is durable: a flash
 /// write of a few hundred bytes is short, and the client calls write() only
-/// after a Register, an Update or a Write to the Server object. The client
+/// after a Register, an Update, a De-register or a Write to the Server
+/// object. The client
 /// calls these only from Client::configure() and Client::step().
 ///
 /// A name is a short NUL-terminated string of letters, digits, '-', '_' and

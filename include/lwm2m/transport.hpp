@@ -86,7 +86,7 @@ public:
     /// Asks the next connect() that opens a socket (from kClosed) to bind
     /// local port `port` rather than an ephemeral one. The client calls it in
     /// configure() with the port of a saved registration, so that a rebooted
-    /// device sends its Update from the port the server knows. If the port
+    /// device sends its Update from the port of its registration. If the port
     /// cannot be bound, that connect() uses an ephemeral port. The request
     /// ends with that connect() and with cleanup(). Errors: kInvalidArgument
     /// (port 0), kUnsupported (the default implementation: the transport

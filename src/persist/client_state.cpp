@@ -30,7 +30,7 @@ void resume_registration(detail::ClientData& data, net::Transport& transport,
     data.update_requested = true;
     data.state = RegistrationState::kRegistered;
     // The object list may have changed with a firmware update, so the first
-    // Update carries the links; a lifetime written before the crash and not
+    // Update carries the links. A lifetime written before the reboot and not
     // yet sent goes along too.
     data.changed_parameters = detail::changed::kObjects;
     if (data.server.lifetime_s != record.lifetime_s) {

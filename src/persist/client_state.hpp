@@ -11,10 +11,11 @@ namespace lwm2m::persist {
 
 /// Loads the saved state during configure(), after the configuration's
 /// defaults are in `data`. A state saved for the same endpoint name and
-/// server URI restores the Server object values; a registration that has not
-/// expired puts the client in kRegistered with an Update due, from the saved
-/// local port (Transport::set_next_local_port()). A missing, unreadable or
-/// invalid state is logged once and ignored. Does nothing without storage.
+/// server URI restores the Server object values. If its registration has not
+/// expired, the client starts in kRegistered with an Update due, sent from
+/// the saved local port (Transport::set_next_local_port()). A missing,
+/// unreadable or invalid state is logged once and ignored. Does nothing
+/// without storage.
 void load_client_state(detail::ClientData& data, net::Transport& transport, Clock& clock,
                        uint64_t now_ms);
 

@@ -31,7 +31,7 @@ inline constexpr size_t kChecksumSize = 4;
 struct RegistrationRecord {
     /// False if the client was not registered when the state was saved.
     bool registered = false;
-    /// Local UDP port the server knows the client by.
+    /// Local UDP port that the registration was made from.
     uint16_t local_port = 0;
     /// Location-Path as "/rd/5a3f".
     char location[LWM2M_LOCATION_PATH_SIZE] = {};
@@ -67,7 +67,7 @@ static_assert(LWM2M_MAX_URI_LENGTH + 15 <= 255, "string lengths are stored in on
 static_assert(LWM2M_LOCATION_PATH_SIZE <= 256, "string lengths are stored in one byte");
 static_assert(kMaxEncodedSize <= 65535, "the content length is stored in two bytes");
 
-/// Why a blob did not decode.
+/// Reason a blob failed to decode.
 enum class DecodeError : uint8_t {
     kNone,
     kBadMagic,
@@ -92,7 +92,7 @@ size_t encode_state(const PersistedState& state, std::span<uint8_t> out);
 
 /// Decodes `blob` into `state`. Checks every length against the blob and
 /// against this build's capacities, so any input is safe. On an error,
-/// `state` holds a partial result that must not be used.
+/// `state` contains a partial result that must not be used.
 DecodeError decode_state(std::span<const uint8_t> blob, PersistedState& state);
 
 }  // namespace lwm2m::persist

@@ -90,7 +90,7 @@ Result<size_t> FileStorage::read(const char* name, std::span<std::byte> buffer) 
         LWM2M_LOG_ERROR("cannot open '%s': %s", path, std::strerror(errno));
         return Status::kStorageError;
     }
-    // One byte more than the buffer holds tells a full buffer from a longer file.
+    // Reading one byte past a full buffer tells an exact fit from a longer file.
     size_t total = 0;
     Status status = Status::kOk;
     while (status == Status::kOk) {
@@ -131,6 +131,7 @@ Status FileStorage::write(const char* name, std::span<const std::byte> data) {
         LWM2M_LOG_ERROR("cannot create '%s': %s", temporary, std::strerror(error));
         return status_of_write_error(error);
     }
+
     const bool written = write_all(fd, data) && ::fsync(fd) == 0;
     const int error = errno;
     ::close(fd);
@@ -139,6 +140,7 @@ Status FileStorage::write(const char* name, std::span<const std::byte> data) {
         (void)::unlink(temporary);
         return status_of_write_error(error);
     }
+
     if (::rename(temporary, path) != 0) {
         const int rename_error = errno;
         LWM2M_LOG_ERROR("cannot rename '%s' to '%s': %s", temporary, path,

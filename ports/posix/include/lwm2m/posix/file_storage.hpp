@@ -10,7 +10,7 @@ namespace lwm2m::posix {
 
 /// Keeps each blob in the file `directory/name`. write() writes a temporary
 /// file `directory/name.tmp`, fsyncs it, renames it over the target and
-/// fsyncs the directory, so that after a crash or power loss the blob holds
+/// fsyncs the directory, so that after a crash or power loss the blob contains
 /// the old or the new bytes. Blocks until the data is on disk.
 ///
 /// NOTE: the guarantee rests on rename(2) being atomic and on fsync() reaching
@@ -19,8 +19,8 @@ namespace lwm2m::posix {
 /// write().
 class FileStorage final : public Storage {
   public:
-    /// `directory` must exist and outlive the storage. Names are checked as
-    /// lwm2m/storage.hpp says, so a name cannot leave the directory.
+    /// `directory` must exist and outlive the storage. Names are checked against
+    /// the rules of lwm2m/storage.hpp, so a name cannot leave the directory.
     explicit FileStorage(const char* directory) : directory_(directory) {}
 
     Result<size_t> read(const char* name, std::span<std::byte> buffer) override;
