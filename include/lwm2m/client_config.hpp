@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "lwm2m/status.hpp"
+#include "lwm2m/storage.hpp"
 #include "lwm2m/value.hpp"
 
 namespace lwm2m {
@@ -33,6 +34,8 @@ struct RegistrationRetry {
     uint32_t sequence_delay_s = 86400;
     /// Sequences before registration is given up (Communication Sequence Retry Count).
     uint8_t sequence_retry_count = 1;
+
+    bool operator==(const RegistrationRetry&) const = default;
 };
 
 /// Bit of Device resource `resource_id` in DeviceInfo::provided_resources, or
@@ -112,6 +115,13 @@ struct ClientConfig {
     CoapTransmission coap;
     RegistrationRetry retry;
     DeviceInfo device;
+    /// Non-volatile storage for the Server object values and the registration,
+    /// so that a rebooted client resumes its registration with an Update
+    /// instead of a Register. nullptr (the default) saves and loads nothing.
+    /// Must outlive the client.
+    Storage* storage = nullptr;
+    /// Name of the state's blob in `storage`. Must outlive the client.
+    const char* state_name = "lwm2m-state";
 };
 
 enum class RegistrationState : uint8_t {

@@ -30,6 +30,8 @@ enum class [[nodiscard]] Status : uint8_t {
     kNoSpace,
     kMalformed,
     kUnsupported,
+    /// The storage medium failed to read or write (see lwm2m/storage.hpp).
+    kStorageError,
 };
 
 /// Returns a short English name of `status`, for logs.

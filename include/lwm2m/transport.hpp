@@ -83,7 +83,20 @@ public:
     /// owns the port; the state stays kClosed), kNetworkError.
     virtual Status reuse_last_port() = 0;
 
-protected:
+    /// Asks the next connect() that opens a socket (from kClosed) to bind
+    /// local port `port` rather than an ephemeral one. The client calls it in
+    /// configure() with the port of a saved registration, so that a rebooted
+    /// device sends its Update from the port of its registration. If the port
+    /// cannot be bound, that connect() uses an ephemeral port. The request
+    /// ends with that connect() and with cleanup(). Errors: kInvalidArgument
+    /// (port 0), kUnsupported (the default implementation: the transport
+    /// cannot choose its port, so the Update moves the registration to a new
+    /// one).
+    virtual Status set_next_local_port(uint16_t port) {
+        return port == 0 ? Status::kInvalidArgument : Status::kUnsupported;
+    }
+
+  protected:
     // Not virtual: the library never deletes a transport through this interface.
     ~Transport() = default;
 };

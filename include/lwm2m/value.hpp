@@ -63,6 +63,8 @@ enum class DataType : uint8_t {
 struct Objlnk {
     uint16_t object_id = 0;
     uint16_t instance_id = 0;
+
+    bool operator==(const Objlnk&) const = default;
 };
 
 /// One resource value. String, opaque and corelnk values are views into a

@@ -7,6 +7,7 @@
 #include "dm/attributes.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
+#include "persist/client_state.hpp"
 #include "report/observe.hpp"
 #include "report/send.hpp"
 
@@ -206,6 +207,7 @@ Status Client::configure(const ClientConfig& config) {
     data.reboot_requested = false;
     data.factory_reset_requested = false;
     data.disable_requested = false;
+    data.state_save_due = false;
     data.device = {};
     data.offline = false;
     data.connect_started_ms = 0;
@@ -215,6 +217,7 @@ Status Client::configure(const ClientConfig& config) {
     // Initial Registration Delay Timer (/1/0/14) holds back the first Register only.
     data.retry_at_ms = clock_.monotonic_ms() + uint64_t{config.initial_registration_delay_s} * 1000;
     data.state = RegistrationState::kNotRegistered;
+    persist::load_client_state(data, transport_, clock_, clock_.monotonic_ms());
     LWM2M_LOG_INFO("configured endpoint '%s', server %s:%u, lifetime %lu s, Queue Mode %s",
                    data.endpoint_name, data.host, data.port,
                    static_cast<unsigned long>(config.lifetime_s), config.queue_mode ? "on" : "off");
@@ -244,6 +247,7 @@ void Client::step() {
     core::step_registration(ctx);
     report::step_notifications(ctx);
     report::step_send(ctx);
+    persist::save_client_state(data_, transport_, clock_, ctx.now_ms);
     core::step_queue_mode(ctx);
 }
 

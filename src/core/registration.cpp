@@ -200,6 +200,8 @@ void register_again(Context& ctx, const char* reason) {
 void finish_deregister(Context& ctx) {
     detail::ClientData& data = ctx.data;
     data.location[0] = '\0';
+    // A rebooted client must not resume the registration it has ended.
+    data.state_save_due = true;
     (void)ctx.transport.close();
     if (data.disable_requested) {
         // Execute Disable (/1/0/4): register again after the Disable Timeout.
@@ -246,6 +248,7 @@ void on_register_response(Context& ctx, const Message& response) {
     data.registration_expiry_ms =
         data.pending.sent_ms + uint64_t{data.registered_lifetime_s} * 1000;
     data.next_update_ms = data.pending.sent_ms + update_interval_ms(data);
+    data.state_save_due = true;
     LWM2M_LOG_INFO("registered at %s, lifetime %lu s, local port %u", data.location,
                    static_cast<unsigned long>(data.server.lifetime_s), ctx.transport.local_port());
 }
@@ -276,6 +279,7 @@ void on_update_response(Context& ctx, const Message& response) {
     data.changed_parameters &= static_cast<uint8_t>(~delivered);
     data.registration_expiry_ms = sent.sent_ms + uint64_t{data.registered_lifetime_s} * 1000;
     data.next_update_ms = sent.sent_ms + update_interval_ms(data);
+    data.state_save_due = true;
     const uint64_t wait_ms =
         data.next_update_ms > ctx.now_ms ? data.next_update_ms - ctx.now_ms : 0;
     LWM2M_LOG_INFO("Update accepted, local port %u, next Update in %lu s",

@@ -32,6 +32,8 @@ const char* to_string(Status status) {
             return "malformed";
         case Status::kUnsupported:
             return "unsupported";
+        case Status::kStorageError:
+            return "storage error";
     }
     return "unknown";
 }

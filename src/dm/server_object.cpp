@@ -1,6 +1,7 @@
 // Server object (/1) instance of the one server account, versions 1.0 to 1.2.
 #include <array>
 #include <cstddef>
+#include <cstring>
 
 #include "dm/builtin_values.hpp"
 #include "lwm2m/detail/builtin_objects.hpp"
@@ -443,6 +444,15 @@ Status ServerObjectHandler::execute(uint16_t, uint16_t resource_id, std::span<co
 Status ServerObjectHandler::begin_transaction() {
     saved_ = {data_->server, data_->config.retry, data_->changed_parameters};
     return Status::kOk;
+}
+
+void ServerObjectHandler::commit_transaction() {
+    // memcmp rather than operator==, which costs about 400 bytes of flash. A
+    // difference in padding alone would only cause one needless save.
+    if (std::memcmp(&data_->server, &saved_.server, sizeof(saved_.server)) != 0 ||
+        std::memcmp(&data_->config.retry, &saved_.retry, sizeof(saved_.retry)) != 0) {
+        data_->state_save_due = true;
+    }
 }
 
 void ServerObjectHandler::rollback_transaction() {

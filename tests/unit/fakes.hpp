@@ -9,6 +9,7 @@
 #include <span>
 
 #include "lwm2m/platform.hpp"
+#include "lwm2m/storage.hpp"
 #include "lwm2m/transport.hpp"
 
 namespace lwm2m::testing {
@@ -34,8 +35,9 @@ public:
             return connect_result;
         }
         if (state_ != net::TransportState::kBound) {
-            last_port_ = next_ephemeral_port++;
+            last_port_ = next_local_port != 0 ? next_local_port : next_ephemeral_port++;
         }
+        next_local_port = 0;
         state_ = net::TransportState::kConnected;
         return Status::kOk;
     }
@@ -89,6 +91,11 @@ public:
         return Status::kOk;
     }
 
+    Status set_next_local_port(uint16_t port) override {
+        next_local_port = port;
+        return Status::kOk;
+    }
+
     /// Queues a datagram for the client's next receive().
     void deliver(std::span<const uint8_t> bytes) {
         if (bytes.size() > sizeof(Datagram::bytes)) {
@@ -114,6 +121,8 @@ public:
     int close_calls = 0;
     int reuse_calls = 0;
     uint16_t next_ephemeral_port = 40000;
+    /// Port requested by set_next_local_port() for the next connect(), or 0.
+    uint16_t next_local_port = 0;
     Status connect_result = Status::kOk;
     Status reuse_result = Status::kOk;
     Status send_result = Status::kOk;
@@ -139,6 +148,55 @@ public:
     uint32_t next_u32() override { return value; }
 
     uint32_t value = 0;
+};
+
+/// Storage of one blob in memory, which survives a "reboot" (a new Client on
+/// the same fakes). Any name is accepted; a write under another name replaces
+/// the blob.
+class FakeStorage final : public Storage {
+public:
+    Result<size_t> read(const char* name, std::span<std::byte> buffer) override {
+        ++read_calls;
+        if (!present || std::strcmp(name, this->name) != 0) {
+            return Status::kNotFound;
+        }
+        if (size > buffer.size()) {
+            return Status::kMessageTooLarge;
+        }
+        std::memcpy(buffer.data(), bytes.data(), size);
+        return size;
+    }
+    Status write(const char* name, std::span<const std::byte> data) override {
+        ++write_calls;
+        if (write_result != Status::kOk) {
+            return write_result;
+        }
+        if (data.size() > bytes.size() || std::strlen(name) >= sizeof(this->name)) {
+            return Status::kNoSpace;
+        }
+        std::memcpy(bytes.data(), data.data(), data.size());
+        size = data.size();
+        std::strcpy(this->name, name);
+        present = true;
+        return Status::kOk;
+    }
+    Status remove(const char* name) override {
+        if (!present || std::strcmp(name, this->name) != 0) {
+            return Status::kNotFound;
+        }
+        present = false;
+        return Status::kOk;
+    }
+
+    std::span<uint8_t> blob() { return {bytes.data(), size}; }
+
+    std::array<uint8_t, 1024> bytes{};
+    size_t size = 0;
+    char name[40] = {};
+    bool present = false;
+    int read_calls = 0;
+    int write_calls = 0;
+    Status write_result = Status::kOk;
 };
 
 }  // namespace lwm2m::testing

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fuzz_targets.hpp"
+#include "persist/state_store.hpp"
 
 namespace lwm2m::fuzz {
 namespace {
@@ -68,6 +69,20 @@ TEST(Unit, FuzzCorpusClientSequencesRun) {
         const std::vector<uint8_t> input = read_file(path);
 
         run_client(input);
+    }
+}
+
+TEST(Unit, FuzzCorpusStatesRoundTrip) {
+    const std::vector<std::filesystem::path> files = corpus_files(LWM2M_FUZZ_STATE_CORPUS_DIR);
+    EXPECT_GE(files.size(), 3u) << "corpus directory: " << LWM2M_FUZZ_STATE_CORPUS_DIR;
+    for (const std::filesystem::path& path : files) {
+        SCOPED_TRACE(path.filename().string());
+        const std::vector<uint8_t> input = read_file(path);
+
+        // The seeds are valid states, so they reach the round trip.
+        persist::PersistedState state;
+        EXPECT_EQ(persist::decode_state(input, state), persist::DecodeError::kNone);
+        run_state_decoder(input);
     }
 }
 

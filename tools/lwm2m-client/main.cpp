@@ -5,12 +5,15 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "demo_objects.hpp"
 #include "lwm2m/client.hpp"
+#include "lwm2m/posix/file_storage.hpp"
 #include "lwm2m/posix/platform.hpp"
 #include "lwm2m/posix/udp_transport.hpp"
 
@@ -45,6 +48,7 @@ struct Options {
     // RFC 7252, 4.8 defaults, as in lwm2m::CoapTransmission.
     uint32_t ack_timeout_ms = 2000;
     unsigned max_retransmit = 4;
+    std::string state_file;
 };
 
 // Waits for the socket or the next timer, whichever comes first; a stop signal
@@ -219,6 +223,11 @@ int main(int argc, char** argv) {
                    "times out")
         ->capture_default_str()
         ->check(CLI::Range(0u, 8u));
+    app.add_option("--state-file", options.state_file,
+                   "File that keeps the registration and the Server object values across "
+                   "restarts, so that a restarted client sends an Update instead of a Register. "
+                   "Its directory must exist; the name may contain letters, digits, '-', '_' "
+                   "and '.'");
     CLI11_PARSE(app, argc, argv);
 
     const std::map<std::string, lwm2m::LogLevel> levels = {{"trace", lwm2m::LogLevel::kTrace},
@@ -280,6 +289,18 @@ int main(int argc, char** argv) {
     if (options.test_instances > 0 && client.add_object(instance_list) != lwm2m::Status::kOk) {
         std::fprintf(stderr, "error: cannot add the test object (LWM2M_MAX_OBJECTS too small)\n");
         return 2;
+    }
+    // Both must outlive the client, like the client itself.
+    static std::string state_directory;
+    static std::string state_name;
+    static std::unique_ptr<lwm2m::posix::FileStorage> storage;
+    if (!options.state_file.empty()) {
+        const std::filesystem::path path(options.state_file);
+        state_directory = path.has_parent_path() ? path.parent_path().string() : ".";
+        state_name = path.filename().string();
+        storage = std::make_unique<lwm2m::posix::FileStorage>(state_directory.c_str());
+        config.storage = storage.get();
+        config.state_name = state_name.c_str();
     }
     const lwm2m::Status configured = client.configure(config);
     if (configured != lwm2m::Status::kOk) {

@@ -15,12 +15,16 @@ struct ClientData;
 struct ApnLinkInstance {
     uint16_t id = 0;
     Objlnk link;
+
+    bool operator==(const ApnLinkInstance&) const = default;
 };
 
 /// A resource instance of Supported Server Versions (/1/0/25), such as "1.2.1".
 struct ServerVersionInstance {
     uint16_t id = 0;
     char text[12] = {};
+
+    bool operator==(const ServerVersionInstance&) const = default;
 };
 
 /// Values of the Server object instance (/1/0) that the server may write.
@@ -58,6 +62,8 @@ struct ServerObject {
     /// ascending resource-instance ID order.
     ApnLinkInstance alternate_apn_links[LWM2M_MAX_ALTERNATE_APN_LINKS];
     ServerVersionInstance server_versions[LWM2M_MAX_SERVER_VERSIONS];
+
+    bool operator==(const ServerObject&) const = default;
 };
 
 /// Values of the Device object instance (/3/0) that the server may write or
@@ -113,6 +119,8 @@ class ServerObjectHandler final : public Object {
     Status execute(uint16_t instance_id, uint16_t resource_id,
                    std::span<const uint8_t> arguments) override;
     Status begin_transaction() override;
+    /// Marks the state for saving if the transaction changed a persisted value.
+    void commit_transaction() override;
     void rollback_transaction() override;
 
   private:

@@ -245,6 +245,8 @@ struct ClientData {
     bool factory_reset_requested = false;
     /// Execute /1/0/4: De-register, stay off for the Disable Timeout, register again.
     bool disable_requested = false;
+    /// The persisted state changed; step() saves it to config.storage.
+    bool state_save_due = false;
     bool offline = false;
     bool have_separate_response = false;
     uint16_t separate_response_message_id = 0;

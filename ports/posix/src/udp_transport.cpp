@@ -90,6 +90,16 @@ Status UdpTransport::connect(const char* host, uint16_t port) {
     Status status = Status::kOk;
     if (state_ == net::TransportState::kClosed) {
         status = open_socket(results->ai_family);
+        const uint16_t requested = next_local_port_;
+        next_local_port_ = 0;
+        if (status == Status::kOk && requested != 0) {
+            const int error = bind_port(results->ai_family, requested);
+            if (error != 0) {
+                // The socket stays unbound, so connect() picks an ephemeral port.
+                LWM2M_LOG_WARNING("cannot bind local port %u (%s), using a new port", requested,
+                                  std::strerror(error));
+            }
+        }
     }
     if (status == Status::kOk && ::connect(fd_, results->ai_addr, results->ai_addrlen) != 0) {
         LWM2M_LOG_ERROR("connect to '%s' port %u failed: %s", host, port, std::strerror(errno));
@@ -191,7 +201,38 @@ Status UdpTransport::cleanup() {
     (void)close();
     last_port_ = 0;
     last_family_ = 0;
+    next_local_port_ = 0;
     return Status::kOk;
+}
+
+Status UdpTransport::set_next_local_port(uint16_t port) {
+    if (port == 0) {
+        return Status::kInvalidArgument;
+    }
+    next_local_port_ = port;
+    return Status::kOk;
+}
+
+int UdpTransport::bind_port(int family, uint16_t port) {
+    sockaddr_storage local{};
+    socklen_t length = 0;
+    if (family == AF_INET6) {
+        auto& address = reinterpret_cast<sockaddr_in6&>(local);
+        address.sin6_family = AF_INET6;
+        address.sin6_addr = in6addr_any;
+        address.sin6_port = htons(port);
+        length = sizeof(address);
+    } else {
+        auto& address = reinterpret_cast<sockaddr_in&>(local);
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_ANY);
+        address.sin_port = htons(port);
+        length = sizeof(address);
+    }
+    if (::bind(fd_, reinterpret_cast<const sockaddr*>(&local), length) != 0) {
+        return errno;
+    }
+    return 0;
 }
 
 size_t UdpTransport::inner_mtu() const {
@@ -212,23 +253,8 @@ Status UdpTransport::reuse_last_port() {
     if (opened != Status::kOk) {
         return opened;
     }
-    sockaddr_storage local{};
-    socklen_t length = 0;
-    if (last_family_ == AF_INET6) {
-        auto& address = reinterpret_cast<sockaddr_in6&>(local);
-        address.sin6_family = AF_INET6;
-        address.sin6_addr = in6addr_any;
-        address.sin6_port = htons(last_port_);
-        length = sizeof(address);
-    } else {
-        auto& address = reinterpret_cast<sockaddr_in&>(local);
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_ANY);
-        address.sin_port = htons(last_port_);
-        length = sizeof(address);
-    }
-    if (::bind(fd_, reinterpret_cast<const sockaddr*>(&local), length) != 0) {
-        const int error = errno;
+    const int error = bind_port(last_family_, last_port_);
+    if (error != 0) {
         ::close(fd_);
         fd_ = -1;
         state_ = net::TransportState::kClosed;

@@ -38,6 +38,7 @@ public:
     uint16_t local_port() const override { return last_port_; }
     void set_receive_off(bool receive_off) override { receive_off_ = receive_off; }
     Status reuse_last_port() override;
+    Status set_next_local_port(uint16_t port) override;
 
     /// The socket's file descriptor for poll(), or -1 when there is none.
     int native_handle() const { return fd_; }
@@ -46,6 +47,8 @@ public:
 
 private:
     Status open_socket(int family);
+    /// Binds the open socket to `port` on the wildcard address; returns errno or 0.
+    int bind_port(int family, uint16_t port);
 
     net::AddressFamily family_;
     net::TransportState state_ = net::TransportState::kClosed;
@@ -53,6 +56,8 @@ private:
     /// AF_INET or AF_INET6 of the last connected socket; 0 before the first.
     int last_family_ = 0;
     uint16_t last_port_ = 0;
+    /// Port for the next connect() from kClosed to bind, or 0 for an ephemeral one.
+    uint16_t next_local_port_ = 0;
     bool receive_off_ = false;
 };
 

@@ -1,0 +1,144 @@
+#include "persist/client_state.hpp"
+
+#include <cstring>
+
+#include "lwm2m/log.hpp"
+#include "persist/state_store.hpp"
+
+LWM2M_LOG_MODULE("persist");
+
+namespace lwm2m::persist {
+namespace {
+
+// Seconds a saved registration must have left to be resumed. Real time has
+// whole seconds, so one second is rounding; an Update that still arrives
+// late gets 4.04, and the client registers again.
+constexpr int64_t kMinRemainingS = 2;
+
+bool resumable(const RegistrationRecord& record, int64_t now_s) {
+    return record.registered && record.expiry_s - now_s >= kMinRemainingS;
+}
+
+void resume_registration(detail::ClientData& data, net::Transport& transport,
+                         const RegistrationRecord& record, int64_t now_s, uint64_t now_ms) {
+    const uint64_t remaining_s = static_cast<uint64_t>(record.expiry_s - now_s);
+    std::memcpy(data.location, record.location, sizeof(data.location));
+    data.registered_lifetime_s = record.lifetime_s;
+    data.registration_expiry_ms = now_ms + remaining_s * 1000;
+    data.next_update_ms = now_ms;
+    data.retry_at_ms = now_ms;
+    data.update_requested = true;
+    data.state = RegistrationState::kRegistered;
+    // The object list may have changed with a firmware update, so the first
+    // Update carries the links. A lifetime written before the reboot and not
+    // yet sent goes along too.
+    data.changed_parameters = detail::changed::kObjects;
+    if (data.server.lifetime_s != record.lifetime_s) {
+        data.changed_parameters |= detail::changed::kLifetime;
+    }
+    const Status port = transport.set_next_local_port(record.local_port);
+    if (port != Status::kOk) {
+        LWM2M_LOG_WARNING(
+            "transport cannot bind local port %u (%s); the Update moves the "
+            "registration to a new port",
+            record.local_port, to_string(port));
+    }
+    LWM2M_LOG_INFO("resuming registration %s from local port %u, expires in %lu s: Update due",
+                   data.location, record.local_port, static_cast<unsigned long>(remaining_s));
+}
+
+}  // namespace
+
+void load_client_state(detail::ClientData& data, net::Transport& transport, Clock& clock,
+                       uint64_t now_ms) {
+    Storage* storage = data.config.storage;
+    if (storage == nullptr) {
+        return;
+    }
+    const char* name = data.config.state_name;
+    uint8_t blob[kMaxEncodedSize];
+    const Result<size_t> read = storage->read(name, std::as_writable_bytes(std::span(blob)));
+    if (read.status() == Status::kNotFound) {
+        LWM2M_LOG_INFO("no saved state '%s', starting from the configuration", name);
+        return;
+    }
+    if (read.status() == Status::kMessageTooLarge) {
+        LWM2M_LOG_ERROR(
+            "state '%s' is corrupt (longer than %u bytes), starting from the factory "
+            "configuration",
+            name, static_cast<unsigned>(kMaxEncodedSize));
+        return;
+    }
+    if (!read.ok()) {
+        LWM2M_LOG_ERROR("cannot read state '%s' (%s), starting from the factory configuration",
+                        name, to_string(read.status()));
+        return;
+    }
+
+    PersistedState state;
+    const DecodeError error = decode_state({blob, read.value()}, state);
+    if (error != DecodeError::kNone) {
+        LWM2M_LOG_ERROR("state '%s' is corrupt (%s), starting from the factory configuration", name,
+                        describe(error));
+        return;
+    }
+    if (std::strcmp(state.endpoint_name, data.endpoint_name) != 0 ||
+        std::strcmp(state.server_uri, data.server_uri) != 0) {
+        LWM2M_LOG_INFO(
+            "state '%s' was saved for another endpoint name or server URI, "
+            "starting from the configuration",
+            name);
+        return;
+    }
+
+    data.server = state.server;
+    data.config.retry = state.retry;
+    LWM2M_LOG_INFO("loaded state '%s': lifetime %lu s", name,
+                   static_cast<unsigned long>(data.server.lifetime_s));
+    const int64_t now_s = clock.real_time_s();
+    if (resumable(state.registration, now_s)) {
+        resume_registration(data, transport, state.registration, now_s, now_ms);
+    } else if (state.registration.registered) {
+        LWM2M_LOG_INFO("saved registration %s has expired, registering again",
+                       state.registration.location);
+    }
+}
+
+void save_client_state(detail::ClientData& data, const net::Transport& transport, Clock& clock,
+                       uint64_t now_ms) {
+    Storage* storage = data.config.storage;
+    if (!data.state_save_due || storage == nullptr) {
+        return;
+    }
+    data.state_save_due = false;
+
+    PersistedState state;
+    std::memcpy(state.endpoint_name, data.endpoint_name, sizeof(state.endpoint_name));
+    std::memcpy(state.server_uri, data.server_uri, sizeof(state.server_uri));
+    state.server = data.server;
+    state.retry = data.config.retry;
+    RegistrationRecord& record = state.registration;
+    record.registered = data.state == RegistrationState::kRegistered && data.location[0] != '\0';
+    if (record.registered) {
+        const uint64_t remaining_ms =
+            data.registration_expiry_ms > now_ms ? data.registration_expiry_ms - now_ms : 0;
+        record.local_port = transport.local_port();
+        std::memcpy(record.location, data.location, sizeof(record.location));
+        record.lifetime_s = data.registered_lifetime_s;
+        record.expiry_s = clock.real_time_s() + static_cast<int64_t>(remaining_ms / 1000);
+    }
+
+    uint8_t blob[kMaxEncodedSize];
+    const size_t length = encode_state(state, blob);
+    const Status written =
+        storage->write(data.config.state_name, std::as_bytes(std::span(blob, length)));
+    if (written != Status::kOk) {
+        LWM2M_LOG_ERROR("cannot save state '%s': %s", data.config.state_name, to_string(written));
+        return;
+    }
+    LWM2M_LOG_DEBUG("saved state '%s' (%u bytes, %s)", data.config.state_name,
+                    static_cast<unsigned>(length),
+                    record.registered ? "registered" : "unregistered");
+}
+
+}  // namespace lwm2m::persist

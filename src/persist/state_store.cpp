@@ -1,0 +1,348 @@
+#include "persist/state_store.hpp"
+
+#include <cstring>
+
+namespace lwm2m::persist {
+namespace {
+
+using detail::ServerObject;
+
+// Bits of the flags byte of the Server object.
+constexpr uint8_t kNotificationStoring = 1 << 0;
+constexpr uint8_t kMuteSend = 1 << 1;
+constexpr uint8_t kRegistrationFailureBlock = 1 << 2;
+constexpr uint8_t kBootstrapOnRegistrationFailure = 1 << 3;
+constexpr uint8_t kSmsTrigger = 1 << 4;
+constexpr uint8_t kKnownFlags = (1 << 5) - 1;
+
+// Appends little-endian fields; remembers an overflow instead of writing past the end.
+class Writer {
+  public:
+    explicit Writer(std::span<uint8_t> out) : out_(out) {}
+
+    void u8(uint8_t value) {
+        if (size_ < out_.size()) {
+            out_[size_] = value;
+        } else {
+            overflow_ = true;
+        }
+        ++size_;
+    }
+    void u16(uint16_t value) {
+        u8(static_cast<uint8_t>(value));
+        u8(static_cast<uint8_t>(value >> 8));
+    }
+    void u32(uint32_t value) {
+        u16(static_cast<uint16_t>(value));
+        u16(static_cast<uint16_t>(value >> 16));
+    }
+    void i64(int64_t value) {
+        const auto bits = static_cast<uint64_t>(value);
+        u32(static_cast<uint32_t>(bits));
+        u32(static_cast<uint32_t>(bits >> 32));
+    }
+    // A length byte, then the characters without the NUL.
+    void text(const char* value, size_t capacity) {
+        const size_t length = strnlen(value, capacity);
+        u8(static_cast<uint8_t>(length));
+        for (size_t i = 0; i < length; ++i) {
+            u8(static_cast<uint8_t>(value[i]));
+        }
+    }
+
+    size_t size() const { return size_; }
+    bool overflow() const { return overflow_; }
+
+  private:
+    std::span<uint8_t> out_;
+    size_t size_ = 0;
+    bool overflow_ = false;
+};
+
+// Reads little-endian fields; after the first failure every read fails and
+// returns zeros, so callers check ok() once per group of fields.
+class Reader {
+  public:
+    explicit Reader(std::span<const uint8_t> in) : in_(in) {}
+
+    uint8_t u8() {
+        if (position_ >= in_.size()) {
+            error_ = error_ == DecodeError::kNone ? DecodeError::kTruncated : error_;
+            return 0;
+        }
+        return in_[position_++];
+    }
+    uint16_t u16() {
+        const uint16_t low = u8();
+        return static_cast<uint16_t>(low | u8() << 8);
+    }
+    uint32_t u32() {
+        const uint32_t low = u16();
+        return low | uint32_t{u16()} << 16;
+    }
+    int64_t i64() {
+        const uint64_t low = u32();
+        return static_cast<int64_t>(low | uint64_t{u32()} << 32);
+    }
+    // Reads a text written by Writer::text() into `out` with its NUL. A text
+    // that does not fit `out` or contains a NUL is invalid.
+    void text(std::span<char> out) {
+        const uint8_t length = u8();
+        if (length >= out.size()) {
+            fail(DecodeError::kInvalidField);
+        }
+        if (!ok()) {
+            out[0] = '\0';
+            return;
+        }
+        for (uint8_t i = 0; i < length; ++i) {
+            out[i] = static_cast<char>(u8());
+            if (out[i] == '\0') {
+                fail(DecodeError::kInvalidField);
+            }
+        }
+        out[length] = '\0';
+    }
+
+    void fail(DecodeError error) {
+        if (error_ == DecodeError::kNone) {
+            error_ = error;
+        }
+    }
+    // Fails with kInvalidField unless `condition` holds.
+    void require(bool condition) {
+        if (!condition) {
+            fail(DecodeError::kInvalidField);
+        }
+    }
+    bool ok() const { return error_ == DecodeError::kNone; }
+    DecodeError error() const { return error_; }
+    bool at_end() const { return position_ == in_.size(); }
+
+  private:
+    std::span<const uint8_t> in_;
+    size_t position_ = 0;
+    DecodeError error_ = DecodeError::kNone;
+};
+
+void encode_server(Writer& writer, const ServerObject& server) {
+    writer.u32(server.lifetime_s);
+    writer.u32(server.default_pmin_s);
+    writer.u32(server.default_pmax_s);
+    writer.u32(server.disable_timeout_s);
+    uint8_t flags = 0;
+    flags |= server.notification_storing ? kNotificationStoring : 0;
+    flags |= server.mute_send ? kMuteSend : 0;
+    flags |= server.registration_failure_block ? kRegistrationFailureBlock : 0;
+    flags |= server.bootstrap_on_registration_failure ? kBootstrapOnRegistrationFailure : 0;
+    flags |= server.sms_trigger ? kSmsTrigger : 0;
+    writer.u8(flags);
+    writer.text(server.binding, sizeof(server.binding));
+    writer.u16(server.apn_link.object_id);
+    writer.u16(server.apn_link.instance_id);
+    writer.u32(server.initial_registration_delay_s);
+    writer.u8(static_cast<uint8_t>(server.preferred_transport));
+    writer.u8(server.default_notification_mode);
+    writer.u8(server.profile_id_hash_algorithm);
+
+    writer.u8(server.alternate_apn_link_count);
+    for (uint8_t i = 0; i < server.alternate_apn_link_count; ++i) {
+        const detail::ApnLinkInstance& item = server.alternate_apn_links[i];
+        writer.u16(item.id);
+        writer.u16(item.link.object_id);
+        writer.u16(item.link.instance_id);
+    }
+    writer.u8(server.server_version_count);
+    for (uint8_t i = 0; i < server.server_version_count; ++i) {
+        const detail::ServerVersionInstance& item = server.server_versions[i];
+        writer.u16(item.id);
+        writer.text(item.text, sizeof(item.text));
+    }
+}
+
+void decode_server(Reader& reader, ServerObject& server) {
+    server.lifetime_s = reader.u32();
+    reader.require(server.lifetime_s != 0);
+    server.default_pmin_s = reader.u32();
+    server.default_pmax_s = reader.u32();
+    server.disable_timeout_s = reader.u32();
+    const uint8_t flags = reader.u8();
+    reader.require((flags & ~kKnownFlags) == 0);
+    server.notification_storing = (flags & kNotificationStoring) != 0;
+    server.mute_send = (flags & kMuteSend) != 0;
+    server.registration_failure_block = (flags & kRegistrationFailureBlock) != 0;
+    server.bootstrap_on_registration_failure = (flags & kBootstrapOnRegistrationFailure) != 0;
+    server.sms_trigger = (flags & kSmsTrigger) != 0;
+    reader.text(server.binding);
+    reader.require(server.binding[0] != '\0');
+    server.apn_link.object_id = reader.u16();
+    server.apn_link.instance_id = reader.u16();
+    server.initial_registration_delay_s = reader.u32();
+    server.preferred_transport = static_cast<char>(reader.u8());
+    reader.require(server.preferred_transport >= 'A' && server.preferred_transport <= 'Z');
+    server.default_notification_mode = reader.u8();
+    reader.require(server.default_notification_mode <= 1);
+    server.profile_id_hash_algorithm = reader.u8();
+
+    // Instance IDs ascend strictly, as the Server object keeps them.
+    server.alternate_apn_link_count = reader.u8();
+    reader.require(server.alternate_apn_link_count <= LWM2M_MAX_ALTERNATE_APN_LINKS);
+    for (uint8_t i = 0; reader.ok() && i < server.alternate_apn_link_count; ++i) {
+        detail::ApnLinkInstance& item = server.alternate_apn_links[i];
+        item.id = reader.u16();
+        item.link.object_id = reader.u16();
+        item.link.instance_id = reader.u16();
+        reader.require(i == 0 || item.id > server.alternate_apn_links[i - 1].id);
+    }
+    server.server_version_count = reader.u8();
+    reader.require(server.server_version_count <= LWM2M_MAX_SERVER_VERSIONS);
+    for (uint8_t i = 0; reader.ok() && i < server.server_version_count; ++i) {
+        detail::ServerVersionInstance& item = server.server_versions[i];
+        item.id = reader.u16();
+        reader.text(item.text);
+        reader.require(i == 0 || item.id > server.server_versions[i - 1].id);
+    }
+}
+
+void encode_retry(Writer& writer, const RegistrationRetry& retry) {
+    writer.u8(retry.retry_count);
+    writer.u32(retry.retry_timer_s);
+    writer.u32(retry.sequence_delay_s);
+    writer.u8(retry.sequence_retry_count);
+}
+
+void decode_retry(Reader& reader, RegistrationRetry& retry) {
+    retry.retry_count = reader.u8();
+    retry.retry_timer_s = reader.u32();
+    retry.sequence_delay_s = reader.u32();
+    retry.sequence_retry_count = reader.u8();
+    // configure() rejects zero counts, so a stored zero is damage.
+    reader.require(retry.retry_count != 0 && retry.sequence_retry_count != 0);
+}
+
+void encode_registration(Writer& writer, const RegistrationRecord& record) {
+    writer.u8(record.registered ? 1 : 0);
+    writer.u16(record.local_port);
+    writer.text(record.location, sizeof(record.location));
+    writer.u32(record.lifetime_s);
+    writer.i64(record.expiry_s);
+}
+
+void decode_registration(Reader& reader, RegistrationRecord& record) {
+    const uint8_t registered = reader.u8();
+    reader.require(registered <= 1);
+    record.registered = registered == 1;
+    record.local_port = reader.u16();
+    reader.text(record.location);
+    record.lifetime_s = reader.u32();
+    record.expiry_s = reader.i64();
+    if (record.registered) {
+        reader.require(record.local_port != 0 && record.location[0] == '/' &&
+                       record.lifetime_s != 0);
+    }
+}
+
+void put_u16(uint8_t* out, uint16_t value) {
+    out[0] = static_cast<uint8_t>(value);
+    out[1] = static_cast<uint8_t>(value >> 8);
+}
+
+void put_u32(uint8_t* out, uint32_t value) {
+    put_u16(out, static_cast<uint16_t>(value));
+    put_u16(out + 2, static_cast<uint16_t>(value >> 16));
+}
+
+}  // namespace
+
+const char* describe(DecodeError error) {
+    switch (error) {
+        case DecodeError::kNone:
+            return "valid";
+        case DecodeError::kBadMagic:
+            return "bad magic number";
+        case DecodeError::kUnsupportedVersion:
+            return "unsupported format version";
+        case DecodeError::kTruncated:
+            return "truncated";
+        case DecodeError::kBadChecksum:
+            return "bad checksum";
+        case DecodeError::kInvalidField:
+            return "invalid field";
+        case DecodeError::kTrailingBytes:
+            return "trailing bytes";
+    }
+    return "unknown error";
+}
+
+uint32_t crc32(std::span<const uint8_t> bytes) {
+    // Bit by bit rather than with a 1 KiB table: the state is a few hundred
+    // bytes and is checked once per boot.
+    uint32_t crc = 0xffffffff;
+    for (uint8_t byte : bytes) {
+        crc ^= byte;
+        for (int bit = 0; bit < 8; ++bit) {
+            crc = (crc >> 1) ^ (0xedb88320 & (0 - (crc & 1)));
+        }
+    }
+    return ~crc;
+}
+
+size_t encode_state(const PersistedState& state, std::span<uint8_t> out) {
+    if (out.size() < kHeaderSize + kChecksumSize) {
+        return 0;
+    }
+    Writer writer(out.subspan(kHeaderSize, out.size() - kHeaderSize - kChecksumSize));
+    writer.text(state.endpoint_name, sizeof(state.endpoint_name));
+    writer.text(state.server_uri, sizeof(state.server_uri));
+    encode_server(writer, state.server);
+    encode_retry(writer, state.retry);
+    encode_registration(writer, state.registration);
+    if (writer.overflow()) {
+        return 0;
+    }
+
+    const size_t content_length = writer.size();
+    std::memcpy(out.data(), kMagic, sizeof(kMagic));
+    out[4] = kFormatVersion;
+    put_u16(&out[5], static_cast<uint16_t>(content_length));
+    put_u32(&out[kHeaderSize + content_length], crc32(out.subspan(kHeaderSize, content_length)));
+    return kHeaderSize + content_length + kChecksumSize;
+}
+
+DecodeError decode_state(std::span<const uint8_t> blob, PersistedState& state) {
+    if (blob.size() < sizeof(kMagic) || std::memcmp(blob.data(), kMagic, sizeof(kMagic)) != 0) {
+        return blob.size() < sizeof(kMagic) ? DecodeError::kTruncated : DecodeError::kBadMagic;
+    }
+    if (blob.size() < kHeaderSize) {
+        return DecodeError::kTruncated;
+    }
+    if (blob[4] != kFormatVersion) {
+        return DecodeError::kUnsupportedVersion;
+    }
+    const size_t content_length = blob[5] | size_t{blob[6]} << 8;
+    if (blob.size() < kHeaderSize + content_length + kChecksumSize) {
+        return DecodeError::kTruncated;
+    }
+    if (blob.size() > kHeaderSize + content_length + kChecksumSize) {
+        return DecodeError::kTrailingBytes;
+    }
+    const std::span<const uint8_t> content = blob.subspan(kHeaderSize, content_length);
+    Reader checksum(blob.subspan(kHeaderSize + content_length));
+    if (checksum.u32() != crc32(content)) {
+        return DecodeError::kBadChecksum;
+    }
+
+    state = {};
+    Reader reader(content);
+    reader.text(state.endpoint_name);
+    reader.text(state.server_uri);
+    decode_server(reader, state.server);
+    decode_retry(reader, state.retry);
+    decode_registration(reader, state.registration);
+    if (reader.ok() && !reader.at_end()) {
+        return DecodeError::kTrailingBytes;
+    }
+    return reader.error();
+}
+
+}  // namespace lwm2m::persist

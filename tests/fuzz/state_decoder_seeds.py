@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""Writes the seed corpus of state_decoder_fuzzer: valid persisted client
+states in the format of src/persist/state_store.hpp. Run from the
+repository root."""
+
+import os
+import struct
+import zlib
+
+OUT = "tests/fuzz/corpus/state_decoder"
+
+
+def text(value):
+    data = value.encode()
+    return bytes([len(data)]) + data
+
+
+def state(endpoint, uri, lifetime, binding="U", apn_links=(), versions=(), registered=None):
+    content = text(endpoint) + text(uri)
+    content += struct.pack("<4I", lifetime, 0, 0, 86400)
+    content += bytes([0x01])  # flags: Notification Storing
+    content += text(binding)
+    content += struct.pack("<HHI", 0xFFFF, 0xFFFF, 0)  # APN Link, Initial Registration Delay
+    content += b"U\x00\x00"  # Preferred Transport, Notification Mode, Hash Algorithm
+    content += bytes([len(apn_links)])
+    for identifier, object_id, instance_id in apn_links:
+        content += struct.pack("<3H", identifier, object_id, instance_id)
+    content += bytes([len(versions)])
+    for identifier, version in versions:
+        content += struct.pack("<H", identifier) + text(version)
+    content += struct.pack("<BIIB", 5, 60, 86400, 1)  # Communication Retry resources
+    if registered is None:
+        content += struct.pack("<BH", 0, 0) + text("") + struct.pack("<Iq", 0, 0)
+    else:
+        port, location, expiry = registered
+        content += struct.pack("<BH", 1, port) + text(location)
+        content += struct.pack("<Iq", lifetime, expiry)
+    header = b"LWM2" + struct.pack("<BH", 1, len(content))
+    return header + content + struct.pack("<I", zlib.crc32(content))
+
+
+SEEDS = {
+    "unregistered": state("dev1", "coap://127.0.0.1:5683", 86400),
+    "registered": state(
+        "dev1", "coap://127.0.0.1:5683", 60, registered=(40000, "/rd/5a", 1764800000)
+    ),
+    "multiple_resources": state(
+        "sensor-42",
+        "coap://[::1]:5683",
+        300,
+        binding="UQ",
+        apn_links=((0, 11, 0), (3, 11, 1)),
+        versions=((0, "1.1"), (1, "1.2.1")),
+        registered=(5683, "/rd/a/b", 1764800300),
+    ),
+}
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    for name, blob in SEEDS.items():
+        with open(os.path.join(OUT, name), "wb") as stream:
+            stream.write(blob)

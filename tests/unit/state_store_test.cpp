@@ -1,0 +1,201 @@
+// The binary format of the persisted client state: round trips, the header,
+// and rejection of damaged blobs.
+#include "persist/state_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+namespace lwm2m::persist {
+namespace {
+
+PersistedState sample_state() {
+    PersistedState state;
+    std::strcpy(state.endpoint_name, "dev1");
+    std::strcpy(state.server_uri, "coap://192.0.2.1:5683");
+    state.server.lifetime_s = 120;
+    state.server.default_pmin_s = 5;
+    state.server.default_pmax_s = 60;
+    state.server.disable_timeout_s = 300;
+    state.server.notification_storing = false;
+    state.server.mute_send = true;
+    state.server.sms_trigger = true;
+    std::strcpy(state.server.binding, "UQ");
+    state.server.apn_link = {11, 2};
+    state.server.initial_registration_delay_s = 7;
+    state.server.preferred_transport = 'T';
+    state.server.default_notification_mode = 1;
+    state.server.profile_id_hash_algorithm = 1;
+    state.server.alternate_apn_link_count = 1;
+    state.server.alternate_apn_links[0] = {3, {11, 4}};
+    state.server.server_version_count = 1;
+    state.server.server_versions[0].id = 0;
+    std::strcpy(state.server.server_versions[0].text, "1.2.1");
+    state.retry = {3, 30, 600, 2};
+    state.registration.registered = true;
+    state.registration.local_port = 40000;
+    std::strcpy(state.registration.location, "/rd/5a");
+    state.registration.lifetime_s = 120;
+    state.registration.expiry_s = 1700000120;
+    return state;
+}
+
+std::vector<uint8_t> encode(const PersistedState& state) {
+    std::vector<uint8_t> blob(kMaxEncodedSize);
+    blob.resize(encode_state(state, blob));
+    return blob;
+}
+
+// Stores a new CRC after the content, so that a test reaches the field checks.
+void fix_checksum(std::vector<uint8_t>& blob) {
+    const size_t length = blob[5] | size_t{blob[6]} << 8;
+    const uint32_t crc = crc32({blob.data() + kHeaderSize, length});
+    for (size_t i = 0; i < 4; ++i) {
+        blob[kHeaderSize + length + i] = static_cast<uint8_t>(crc >> (8 * i));
+    }
+}
+
+TEST(StateStore, Crc32MatchesCheckValue) {
+    // The CRC-32/ISO-HDLC check value of "123456789".
+    const uint8_t text[] = {'1', '2', '3', '4', '5', '6', '7', '8', '9'};
+    EXPECT_EQ(crc32(text), 0xcbf43926u);
+}
+
+TEST(StateStore, RoundTripsEveryField) {
+    const PersistedState state = sample_state();
+    const std::vector<uint8_t> blob = encode(state);
+    ASSERT_FALSE(blob.empty());
+
+    PersistedState decoded;
+    ASSERT_EQ(decode_state(blob, decoded), DecodeError::kNone);
+    EXPECT_STREQ(decoded.endpoint_name, "dev1");
+    EXPECT_STREQ(decoded.server_uri, "coap://192.0.2.1:5683");
+    EXPECT_TRUE(decoded.server == state.server);
+    EXPECT_TRUE(decoded.retry == state.retry);
+    EXPECT_TRUE(decoded.registration.registered);
+    EXPECT_EQ(decoded.registration.local_port, 40000);
+    EXPECT_STREQ(decoded.registration.location, "/rd/5a");
+    EXPECT_EQ(decoded.registration.lifetime_s, 120u);
+    EXPECT_EQ(decoded.registration.expiry_s, 1700000120);
+}
+
+TEST(StateStore, HeaderHasMagicVersionLength) {
+    const std::vector<uint8_t> blob = encode(sample_state());
+    ASSERT_GE(blob.size(), kHeaderSize + kChecksumSize);
+    EXPECT_EQ(blob[0], 'L');
+    EXPECT_EQ(blob[1], 'W');
+    EXPECT_EQ(blob[2], 'M');
+    EXPECT_EQ(blob[3], '2');
+    EXPECT_EQ(blob[4], kFormatVersion);
+    const size_t length = blob[5] | size_t{blob[6]} << 8;
+    EXPECT_EQ(length, blob.size() - kHeaderSize - kChecksumSize);
+    // Content starts with the endpoint name: length byte, then "dev1".
+    EXPECT_EQ(blob[7], 4);
+    EXPECT_EQ(blob[8], 'd');
+}
+
+TEST(StateStore, LargestStateFitsBound) {
+    PersistedState state = sample_state();
+    std::memset(state.endpoint_name, 'e', sizeof(state.endpoint_name) - 1);
+    std::memset(state.server_uri, 'u', sizeof(state.server_uri) - 1);
+    std::memset(state.registration.location, 'l', sizeof(state.registration.location) - 1);
+    state.registration.location[0] = '/';
+    std::strcpy(state.server.binding, "UQS");
+    state.server.alternate_apn_link_count = LWM2M_MAX_ALTERNATE_APN_LINKS;
+    state.server.server_version_count = LWM2M_MAX_SERVER_VERSIONS;
+    for (uint8_t i = 0; i < LWM2M_MAX_ALTERNATE_APN_LINKS; ++i) {
+        state.server.alternate_apn_links[i] = {i, {11, i}};
+    }
+    for (uint8_t i = 0; i < LWM2M_MAX_SERVER_VERSIONS; ++i) {
+        state.server.server_versions[i].id = i;
+        std::memset(state.server.server_versions[i].text, 'v',
+                    sizeof(state.server.server_versions[i].text) - 1);
+    }
+
+    const std::vector<uint8_t> blob = encode(state);
+    ASSERT_FALSE(blob.empty());
+    EXPECT_EQ(blob.size(), kMaxEncodedSize);
+    PersistedState decoded;
+    EXPECT_EQ(decode_state(blob, decoded), DecodeError::kNone);
+    EXPECT_TRUE(decoded.server == state.server);
+}
+
+TEST(StateStore, ShortBufferEncodesNothing) {
+    const std::vector<uint8_t> full = encode(sample_state());
+    std::vector<uint8_t> out(full.size() - 1);
+    EXPECT_EQ(encode_state(sample_state(), out), 0u);
+}
+
+TEST(StateStore, FlippedByteFailsChecksum) {
+    std::vector<uint8_t> blob = encode(sample_state());
+    blob[kHeaderSize + 3] ^= 0x01;
+    PersistedState decoded;
+    EXPECT_EQ(decode_state(blob, decoded), DecodeError::kBadChecksum);
+}
+
+TEST(StateStore, EveryTruncationRejected) {
+    const std::vector<uint8_t> blob = encode(sample_state());
+    for (size_t length = 0; length < blob.size(); ++length) {
+        SCOPED_TRACE(length);
+        PersistedState decoded;
+        const DecodeError error = decode_state({blob.data(), length}, decoded);
+        EXPECT_NE(error, DecodeError::kNone);
+    }
+}
+
+TEST(StateStore, TrailingBytesRejected) {
+    std::vector<uint8_t> blob = encode(sample_state());
+    blob.push_back(0);
+    PersistedState decoded;
+    EXPECT_EQ(decode_state(blob, decoded), DecodeError::kTrailingBytes);
+}
+
+TEST(StateStore, OtherVersionRejected) {
+    std::vector<uint8_t> blob = encode(sample_state());
+    blob[4] = kFormatVersion + 1;
+    PersistedState decoded;
+    EXPECT_EQ(decode_state(blob, decoded), DecodeError::kUnsupportedVersion);
+}
+
+TEST(StateStore, BadMagicRejected) {
+    std::vector<uint8_t> blob = encode(sample_state());
+    blob[0] = 'X';
+    PersistedState decoded;
+    EXPECT_EQ(decode_state(blob, decoded), DecodeError::kBadMagic);
+}
+
+TEST(StateStore, OverlongTextRejected) {
+    std::vector<uint8_t> blob = encode(sample_state());
+    // The endpoint name's length byte claims more than the capacity.
+    blob[kHeaderSize] = 0xff;
+    fix_checksum(blob);
+    PersistedState decoded;
+    EXPECT_EQ(decode_state(blob, decoded), DecodeError::kInvalidField);
+}
+
+TEST(StateStore, ZeroLifetimeRejected) {
+    PersistedState state = sample_state();
+    state.server.lifetime_s = 0;
+    const std::vector<uint8_t> blob = encode(state);
+    PersistedState decoded;
+    EXPECT_EQ(decode_state(blob, decoded), DecodeError::kInvalidField);
+}
+
+TEST(StateStore, CountAboveCapacityRejected) {
+    PersistedState state = sample_state();
+    state.server.alternate_apn_link_count = 0;
+    state.server.server_version_count = 0;
+    std::vector<uint8_t> blob = encode(state);
+    // Content: endpoint (5), URI (22), then 31 bytes of fixed Server fields
+    // with the binding "UQ".
+    const size_t count_offset = kHeaderSize + 5 + 22 + 31;
+    ASSERT_EQ(blob[count_offset], 0);
+    blob[count_offset] = LWM2M_MAX_ALTERNATE_APN_LINKS + 1;
+    fix_checksum(blob);
+    PersistedState decoded;
+    EXPECT_EQ(decode_state(blob, decoded), DecodeError::kInvalidField);
+}
+
+}  // namespace
+}  // namespace lwm2m::persist
