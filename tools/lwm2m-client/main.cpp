@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
                    "Observe of the object. Each next value follows after "
                    "--temperature-period-ms, and the last one is kept")
         ->delimiter(',')
+        ->type_name("FLOAT,...")
         ->expected(1, 1024);
     app.add_option("--temperature-period-ms", options.temperature_period_ms,
                    "Milliseconds between two values of --temperature-sequence")

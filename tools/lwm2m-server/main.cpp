@@ -215,8 +215,8 @@ int run_server(const Options& options) {
 
 int main(int argc, char** argv) {
     CLI::App app{
-        "Test LwM2M server: accepts Register, Update and De-register on /rd (or Bootstrap-Request "
-        "with --bootstrap), sends commands "
+        "Test LwM2M server: accepts Register, Update and De-register on /rd and Send on /dp "
+        "(or Bootstrap-Request with --bootstrap), sends commands "
         "read from stdin or --script to registered clients, and prints each event as one "
         "JSON line on stdout."};
 
