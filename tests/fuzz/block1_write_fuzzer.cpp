@@ -368,7 +368,7 @@ class Harness {
         MessageWriter writer(last_request_);
         const uint8_t token[] = {0x42, 0x13};
         writer.header(Type::kConfirmable, request.method, ++message_id_, token);
-        char text[8];
+        char text[12];  // any int in decimal, with its sign and NUL
         writer.add_option(option::kUriPath, "30000");
         if (request.instance >= 0) {
             std::snprintf(text, sizeof text, "%d", request.instance);
