@@ -107,6 +107,26 @@ class ClientTest : public ::testing::Test {
         return last_sent();
     }
 
+    // Returns the messages sent since `before` whose two-byte token starts
+    // with 0x70, the tokens the observation tests give their Observe requests.
+    std::vector<Message> notifications_since(size_t before) {
+        std::vector<Message> messages;
+        for (size_t i = before; i < transport_.sent_count; ++i) {
+            const Message message = sent(i);
+            if (message.token_length == 2 && message.token[0] == 0x70) {
+                messages.push_back(message);
+            }
+        }
+        return messages;
+    }
+
+    // Steps with the clock moved by `ms` and returns the notifications sent.
+    std::vector<Message> advance_and_collect(uint64_t ms) {
+        const size_t before = transport_.sent_count;
+        advance(ms);
+        return notifications_since(before);
+    }
+
     FakeTransport transport_;
     FakeClock clock_;
     FakeRandom random_;

@@ -146,25 +146,6 @@ class ObserveTest : public ClientTest {
         client_.value_changed(Path::resource(kSensorObject, 0, 0));
     }
 
-    // Steps with the clock moved by `ms` and returns the notifications sent:
-    // messages with a token of the tests' observations.
-    std::vector<Message> advance_and_collect(uint64_t ms) {
-        const size_t before = transport_.sent_count;
-        advance(ms);
-        return notifications_since(before);
-    }
-
-    std::vector<Message> notifications_since(size_t before) {
-        std::vector<Message> messages;
-        for (size_t i = before; i < transport_.sent_count; ++i) {
-            const Message message = sent(i);
-            if (message.token_length == 2 && message.token[0] == 0x70) {
-                messages.push_back(message);
-            }
-        }
-        return messages;
-    }
-
     // Advances until the client sends a CoAP ping (an empty CON) and returns it.
     bool wait_for_ping(Message& ping) {
         for (int i = 0; i < 10; ++i) {

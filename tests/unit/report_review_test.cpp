@@ -115,23 +115,6 @@ class ReportReviewTest : public ClientTest {
         client_.value_changed(Path::resource(kMeterObject, 0, 0));
     }
 
-    std::vector<Message> notifications_since(size_t before) {
-        std::vector<Message> messages;
-        for (size_t i = before; i < transport_.sent_count; ++i) {
-            const Message message = sent(i);
-            if (message.token_length == 2 && message.token[0] == 0x70) {
-                messages.push_back(message);
-            }
-        }
-        return messages;
-    }
-
-    std::vector<Message> advance_and_collect(uint64_t ms) {
-        const size_t before = transport_.sent_count;
-        advance(ms);
-        return notifications_since(before);
-    }
-
     void reply_empty(Type type, uint16_t message_id) {
         uint8_t buffer[4];
         MessageWriter writer(buffer);
