@@ -93,7 +93,7 @@
 #endif
 
 /// Observations (RFC 7641) the server can hold at once; an Observe beyond
-/// them is answered as a plain Read. RAM cost: 176 bytes each in the Client
+/// them gets the response of a plain Read. RAM cost: 176 bytes each in the Client
 /// object on Cortex-M4.
 #ifndef LWM2M_MAX_OBSERVATIONS
 #define LWM2M_MAX_OBSERVATIONS 8
@@ -108,10 +108,10 @@
 
 /// Bytes kept for notifications stored while the server cannot be reached
 /// ("Notification Storing When Disabled or Offline", /1/0/6). Each stored
-/// value takes 14 bytes, 2 more per ID of its path, and its value: 8 bytes
-/// for a number (28 in all for a resource), 1 for a boolean, 4 for an
-/// objlnk, the length of a string or opaque value. The oldest are dropped
-/// when it is full. RAM cost: this many bytes plus 12 in the Client object.
+/// value takes 14 bytes, plus 2 per ID of its path, plus the value itself:
+/// 8 bytes for a number (28 in all for a resource), 1 for a boolean, 4 for
+/// an objlnk, or the length of a string or opaque value. The oldest are
+/// dropped when it is full. RAM cost: this many bytes plus 12 in the Client object.
 #ifndef LWM2M_NOTIFICATION_STORE_SIZE
 #define LWM2M_NOTIFICATION_STORE_SIZE 512
 #endif

@@ -12,7 +12,7 @@
 
 namespace lwm2m::dm {
 
-/// Returned while the transfer goes on: the block is answered with 2.31.
+/// Returned while the transfer goes on: the block gets the response 2.31.
 inline constexpr uint8_t kStreamContinues = 0;
 
 /// True if `request`, the first block of a Block1 transfer on `path`, is a

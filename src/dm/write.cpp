@@ -235,7 +235,7 @@ uint8_t write(const coap::Message& request, const Path& path, Object& object, bo
     if (begun != WriteOperation::kNeedMore) {
         return begun;
     }
-    // The whole payload is at hand, so the decoder never asks for more.
+    // The whole payload is at hand, so the decoder never returns kWouldBlock.
     return operation.apply();
 }
 

@@ -65,7 +65,7 @@ class SingleEntry {
 using EncodeFunction = Status (*)(const Path& request_path, const RecordSource& source,
                                   PayloadSink& sink);
 
-/// Where the bytes returned by read_value() lie in the entry's whole value.
+/// Position of the bytes returned by read_value() in the entry's whole value.
 struct ValueChunk {
     size_t offset = 0;
     /// True if the value ends with these bytes.
@@ -86,7 +86,7 @@ struct ValueChunk {
 /// feed(), starting with the bytes from resume_offset() that the previous
 /// window still held. A value of at most `whole_value_limit` bytes (with its
 /// header) is returned whole. A longer string, opaque or corelnk value comes
-/// in pieces: read_value() returns the bytes the window holds and
+/// in pieces: read_value() returns the bytes the window contains and
 /// value_chunk() tells where they lie. Call read_value() again after feed()
 /// until value_chunk().last is true.
 class Decoder {

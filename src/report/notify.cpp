@@ -112,9 +112,8 @@ uint8_t write_notification(detail::ClientData& data, Observation& observation, T
 
 // Writes a notification with stored values of `observation`. Returns false if
 // they do not fit one message.
-bool write_stored_notification(detail::ClientData& data, Observation& observation, Type type,
-                               uint16_t message_id, const StoredRecords& records,
-                               MessageWriter& writer) {
+bool write_stored_notification(Observation& observation, Type type, uint16_t message_id,
+                               const StoredRecords& records, MessageWriter& writer) {
     write_header(writer, observation, type, message_id);
     writer.add_uint_option(option::kContentFormat, observation.format);
     const io::EncodeFunction encode = dm::find_encoder(observation.format);
@@ -126,7 +125,6 @@ bool write_stored_notification(detail::ClientData& data, Observation& observatio
     }
     writer.append_payload(sink.kept());
     writer.set_code(code::kContent);
-    (void)data;
     return true;
 }
 
@@ -353,10 +351,10 @@ bool send_stored(core::Context& ctx) {
     MessageWriter writer(data.out_buffer);
     StoredRecords records = stored_records(data.notification_store, static_cast<uint8_t>(index),
                                            !is_senml(observation.format));
-    if (!write_stored_notification(data, observation, type, message_id, records, writer)) {
+    if (!write_stored_notification(observation, type, message_id, records, writer)) {
         // Too long for one message with every time: the oldest alone.
         records = stored_records(data.notification_store, static_cast<uint8_t>(index), true);
-        if (!write_stored_notification(data, observation, type, message_id, records, writer)) {
+        if (!write_stored_notification(observation, type, message_id, records, writer)) {
             LWM2M_LOG_WARNING("stored notification of observation %d does not fit a message",
                               index);
             remove_stored(data.notification_store, records);
@@ -417,8 +415,8 @@ void check_pending_notification(core::Context& ctx) {
         StoredRecords records = stored_records(data.notification_store, pending.observation,
                                                pending.first_snapshot_only);
         records.count = records.count < pending.stored_count ? records.count : pending.stored_count;
-        if (!write_stored_notification(data, observation, Type::kConfirmable, pending.message_id,
-                                       records, writer)) {
+        if (!write_stored_notification(observation, Type::kConfirmable, pending.message_id, records,
+                                       writer)) {
             return;
         }
     } else {

@@ -347,8 +347,8 @@ void end_observations(detail::ClientData& data) {
         }
     }
     data.pending_notification = {};
-    // The server answered the Register (or the registration ended), so a
-    // probe from before no longer holds new notifications back.
+    // The server responded to the Register (or the registration ended), so a
+    // probe from before no longer defers new notifications.
     data.reachability = {};
 }
 

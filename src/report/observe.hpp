@@ -39,7 +39,7 @@ uint64_t next_notification_ms(const detail::ClientData& data);
 /// again as it needs (LwM2M Core, 6.4).
 void end_observations(detail::ClientData& data);
 
-/// Notes that the server answered a request, so notifications no longer wait
+/// Notes that the server responded to a request, so notifications no longer wait
 /// for a probe.
 void server_answered(detail::ClientData& data);
 

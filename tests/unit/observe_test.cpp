@@ -274,7 +274,7 @@ TEST_F(ObserveTest, CrossingValueSentNotLaterValue) {
     write_attributes({"30001", "0", "0"}, {"gt=20", "pmin=10"});
     get({"30001", "0", "0"}, 0, 1);
     advance(1000);
-    change(25);  // crosses gt while pmin holds notifications back
+    change(25);  // crosses gt while pmin defers notifications
     change(24);  // no crossing: must not replace 25
     EXPECT_TRUE(advance_and_collect(0).empty());
     std::vector<Message> notifications = advance_and_collect(9000);
@@ -570,7 +570,7 @@ TEST_F(ConfirmableObserveTest, StoredWhileUnreachableThenSentInOrder) {
     change(14);
     EXPECT_TRUE(advance_and_collect(0).empty());
 
-    // The next probe is a CoAP ping (an empty CON); the server answers RST.
+    // The next probe is a CoAP ping (an empty CON); the server responds with RST.
     Message ping;
     ASSERT_TRUE(wait_for_ping(ping));
     size_t before = transport_.sent_count;

@@ -179,7 +179,13 @@ void append_tlv(std::vector<std::uint8_t>& out, TlvKind kind, std::uint16_t id,
     if (length < 8) {
         type |= static_cast<std::uint8_t>(length);
     } else {
-        length_bytes = length <= 0xff ? 1 : length <= 0xffff ? 2 : 3;
+        length_bytes = 3;
+        if (length <= 0xffff) {
+            length_bytes = 2;
+        }
+        if (length <= 0xff) {
+            length_bytes = 1;
+        }
         type |= static_cast<std::uint8_t>(length_bytes << 3);
     }
 

@@ -64,10 +64,10 @@ struct Observation {
     /// A change arrived within epmin of the last evaluation; it is evaluated
     /// when epmin has passed.
     bool evaluation_due = false;
-    /// `crossing` holds the value that met gt, lt, st or edge. The
+    /// `crossing` contains the value that met gt, lt, st or edge. The
     /// notification carries it rather than a later value.
     bool has_crossing = false;
-    /// `next_crossing` holds a value that met a threshold after `crossing`
+    /// `next_crossing` contains a value that met a threshold after `crossing`
     /// (crossing back, say); it is notified after `crossing`.
     bool has_next_crossing = false;
     /// `evaluated` and `reported` hold numeric values for gt, lt, st and edge.

@@ -90,7 +90,7 @@ Result<size_t> FileStorage::read(const char* name, std::span<std::byte> buffer) 
         LWM2M_LOG_ERROR("cannot open '%s': %s", path, std::strerror(errno));
         return Status::kStorageError;
     }
-    // Reading one byte past a full buffer tells an exact fit from a longer file.
+    // Reading one byte past a full buffer distinguishes an exact fit from a longer file.
     size_t total = 0;
     Status status = Status::kOk;
     while (status == Status::kOk) {
