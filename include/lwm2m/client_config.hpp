@@ -97,9 +97,21 @@ struct DeviceInfo {
 struct ClientConfig {
     /// Endpoint name, sent as `ep` in Register. Copied by configure().
     const char* endpoint_name = nullptr;
-    /// "coap://host:port" or "coap://[ipv6]:port"; the port defaults to 5683.
+    /// The factory LwM2M Server account: "coap://host:port" or
+    /// "coap://[ipv6]:port"; the port defaults to 5683. nullptr if the client
+    /// gets its server account from the Bootstrap-Server.
     const char* server_uri = nullptr;
+    /// Short Server ID of the factory server account.
     uint16_t short_server_id = 1;
+    /// The factory Bootstrap-Server account, a URI like server_uri, or
+    /// nullptr. With it, the client bootstraps when it has no usable server
+    /// account, when registration fails and the Server object's resource 16
+    /// says so, and when a server executes Bootstrap-Request Trigger (/1/x/9).
+    /// At least one of server_uri and bootstrap_server_uri is required.
+    const char* bootstrap_server_uri = nullptr;
+    /// Client Hold Off Time (/0/x/11) of the factory Bootstrap-Server account:
+    /// wait before a Bootstrap-Request that the client starts on its own.
+    uint32_t bootstrap_hold_off_s = 0;
     uint32_t lifetime_s = 86400;
     Lwm2mVersion version = Lwm2mVersion::k1_1;
     bool queue_mode = false;
@@ -115,10 +127,11 @@ struct ClientConfig {
     CoapTransmission coap;
     RegistrationRetry retry;
     DeviceInfo device;
-    /// Non-volatile storage for the Server object values and the registration,
-    /// so that a rebooted client resumes its registration with an Update
-    /// instead of a Register. nullptr (the default) saves and loads nothing.
-    /// Must outlive the client.
+    /// Non-volatile storage for the server accounts a Bootstrap-Server wrote
+    /// (Security and Server objects) and the registration, so that a
+    /// rebooted client keeps its accounts and resumes its registration with
+    /// an Update instead of a Register. nullptr (the default) saves and
+    /// loads nothing. Must outlive the client.
     Storage* storage = nullptr;
     /// Name of the state's blob in `storage`. Must outlive the client.
     const char* state_name = "lwm2m-state";
@@ -127,13 +140,17 @@ struct ClientConfig {
 enum class RegistrationState : uint8_t {
     /// configure() has not succeeded yet.
     kUnconfigured,
+    /// Getting server accounts from the Bootstrap-Server: waiting to send the
+    /// Bootstrap-Request, or for the server's operations up to Bootstrap-Finish.
+    kBootstrapping,
     /// Waiting to send the next Register (first attempt or a retry).
     kNotRegistered,
     kRegistering,
     kRegistered,
     kDeregistering,
     kDeregistered,
-    /// Every retry sequence failed; the client stays idle.
+    /// Every retry sequence failed, or there is no usable account; the
+    /// client stays idle.
     kFailed,
 };
 

@@ -59,6 +59,23 @@
 #define LWM2M_MAX_URI_LENGTH 96
 #endif
 
+/// Security object instances (/0/x) the client keeps: its server accounts
+/// and the Bootstrap-Server account, each about 230 bytes with the default
+/// key sizes. The client registers with one server account at a time.
+#ifndef LWM2M_MAX_SECURITY_INSTANCES
+#define LWM2M_MAX_SECURITY_INSTANCES 2
+#endif
+
+/// Bytes kept for Public Key or Identity (/0/x/3), such as a PSK identity.
+#ifndef LWM2M_SECURITY_IDENTITY_SIZE
+#define LWM2M_SECURITY_IDENTITY_SIZE 32
+#endif
+
+/// Bytes kept for each of Server Public Key (/0/x/4) and Secret Key (/0/x/5).
+#ifndef LWM2M_SECURITY_KEY_SIZE
+#define LWM2M_SECURITY_KEY_SIZE 32
+#endif
+
 /// Objects a client can hold, the built-in Security, Server and Device
 /// objects included. RAM cost: one pointer each in the Client object.
 #ifndef LWM2M_MAX_OBJECTS

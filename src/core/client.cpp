@@ -2,12 +2,15 @@
 
 #include <cstring>
 
+#include "core/account.hpp"
 #include "core/block1.hpp"
+#include "core/bootstrap.hpp"
 #include "core/context.hpp"
 #include "dm/attributes.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
 #include "persist/client_state.hpp"
+#include "persist/state_store.hpp"
 #include "report/observe.hpp"
 #include "report/send.hpp"
 
@@ -38,6 +41,9 @@ const char* find_invalid_setting(const ClientConfig& config) {
     }
     if (config.lifetime_s == 0) {
         return "lifetime is 0";
+    }
+    if (config.server_uri == nullptr && config.bootstrap_server_uri == nullptr) {
+        return "neither a server URI nor a Bootstrap-Server URI";
     }
     if (config.short_server_id == 0 || config.short_server_id == 65535) {
         return "Short Server ID must be 1 to 65534";
@@ -155,22 +161,6 @@ Status Client::configure(const ClientConfig& config) {
         LWM2M_LOG_ERROR("invalid configuration: %s", invalid);
         return Status::kInvalidArgument;
     }
-    uint16_t port = 0;
-    const Status uri_status = core::parse_server_uri(config.server_uri, data.host, port);
-    if (uri_status == Status::kNoSpace) {
-        LWM2M_LOG_ERROR("invalid server URI: host longer than %u characters", LWM2M_MAX_URI_LENGTH);
-        return uri_status;
-    }
-    if (uri_status != Status::kOk) {
-        LWM2M_LOG_ERROR("invalid server URI '%.60s': expected coap://host[:port]",
-                        config.server_uri == nullptr ? "" : config.server_uri);
-        return uri_status;
-    }
-    if (!copy_string(config.server_uri, data.server_uri)) {
-        LWM2M_LOG_ERROR("invalid server URI: longer than %u characters",
-                        static_cast<unsigned>(sizeof(data.server_uri) - 1));
-        return Status::kNoSpace;
-    }
     if (!copy_string(config.endpoint_name, data.endpoint_name)) {
         LWM2M_LOG_ERROR("invalid endpoint name: longer than %u characters", LWM2M_MAX_URI_LENGTH);
         return Status::kNoSpace;
@@ -190,12 +180,20 @@ Status Client::configure(const ClientConfig& config) {
     replace_null(data.config.device.serial_number);
     replace_null(data.config.device.firmware_version);
     data.config.endpoint_name = data.endpoint_name;
-    data.config.server_uri = data.server_uri;
-    data.port = port;
-    data.server = {};
-    data.server.lifetime_s = config.lifetime_s;
-    data.server.binding[0] = 'U';
-    data.server.initial_registration_delay_s = config.initial_registration_delay_s;
+    const Status accounts = core::install_factory_accounts(data);
+    if (accounts != Status::kOk) {
+        LWM2M_LOG_ERROR("invalid server or Bootstrap-Server URI: expected coap://host[:port], "
+                        "at most %u characters",
+                        LWM2M_MAX_URI_LENGTH);
+        data.state = RegistrationState::kUnconfigured;
+        (void)transport_.cleanup();
+        return accounts;
+    }
+    data.factory_checksum = persist::factory_checksum(config);
+    // The URIs are copied into the Security instances; the application's
+    // strings need not outlive configure().
+    data.config.server_uri = nullptr;
+    data.config.bootstrap_server_uri = nullptr;
     data.server_object.select_version(config.version);
     data.pending = {};
     data.location[0] = '\0';
@@ -217,10 +215,22 @@ Status Client::configure(const ClientConfig& config) {
     // Initial Registration Delay Timer (/1/0/14) holds back the first Register only.
     data.retry_at_ms = clock_.monotonic_ms() + uint64_t{config.initial_registration_delay_s} * 1000;
     data.state = RegistrationState::kNotRegistered;
+    data.bootstrap = {};
     persist::load_client_state(data, transport_, clock_, clock_.monotonic_ms());
-    LWM2M_LOG_INFO("configured endpoint '%s', server %s:%u, lifetime %lu s, Queue Mode %s",
-                   data.endpoint_name, data.host, data.port,
-                   static_cast<unsigned long>(config.lifetime_s), config.queue_mode ? "on" : "off");
+    core::Context ctx{transport_, clock_, random_, data_, clock_.monotonic_ms()};
+    const detail::SecurityInstance* account = core::find_server_account(data);
+    if (account != nullptr && core::use_account(data, *account)) {
+        LWM2M_LOG_INFO("configured endpoint '%s', server %s:%u, lifetime %lu s, Queue Mode %s",
+                       data.endpoint_name, data.host, data.port,
+                       static_cast<unsigned long>(data.server.lifetime_s),
+                       config.queue_mode ? "on" : "off");
+        return Status::kOk;
+    }
+    // No usable server account: the Bootstrap-Server provides one, after the
+    // Client Hold Off Time (/0/x/11).
+    const detail::SecurityInstance* bootstrap = core::find_bootstrap_account(data);
+    const uint32_t hold_off_s = bootstrap != nullptr ? bootstrap->client_hold_off_s : 0;
+    core::start_bootstrap(ctx, ctx.now_ms + uint64_t{hold_off_s} * 1000, "no server account");
     return Status::kOk;
 }
 
@@ -244,6 +254,7 @@ void Client::step() {
     }
     core::check_retransmission(ctx);
     core::step_block1(ctx);
+    core::step_bootstrap(ctx);
     core::step_registration(ctx);
     report::step_notifications(ctx);
     report::step_send(ctx);
@@ -256,6 +267,8 @@ uint32_t Client::time_until_next_step_ms() const {
         return UINT32_MAX;
     }
     uint64_t next = core::next_registration_event_ms(data_);
+    const uint64_t bootstrap_event = core::next_bootstrap_event_ms(data_);
+    next = bootstrap_event < next ? bootstrap_event : next;
     const uint64_t queue_deadline = core::queue_mode_deadline_ms(data_);
     next = queue_deadline < next ? queue_deadline : next;
     const uint64_t block1_deadline = core::next_block1_event_ms(data_);

@@ -100,7 +100,8 @@ uint64_t queue_mode_deadline_ms(const detail::ClientData& data) {
 void step_queue_mode(Context& ctx) {
     detail::ClientData& data = ctx.data;
     if (ctx.now_ms < queue_mode_deadline_ms(data) || data.update_requested ||
-        data.deregister_requested || data.disable_requested || data.changed_parameters != 0 ||
+        data.deregister_requested || data.disable_requested || data.bootstrap.requested ||
+        data.changed_parameters != 0 ||
         data.send.queued) {
         return;
     }

@@ -47,6 +47,10 @@ void start_response(Context& ctx, const coap::Message& request, coap::MessageWri
 void handle_server_request(Context& ctx, const coap::Message& request, bool options_truncated);
 
 // registration.cpp: Register, Update, De-register (LwM2M Core, 6.2).
+/// Makes `kind` the pending request, with a new message ID and token.
+void begin_pending_request(Context& ctx, detail::PendingRequest::Kind kind);
+/// Encodes and sends the pending request; false if it does not fit the out buffer.
+bool send_pending_request(Context& ctx);
 void start_register(Context& ctx);
 void start_update(Context& ctx);
 void start_deregister(Context& ctx);

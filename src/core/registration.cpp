@@ -2,7 +2,9 @@
 // De-register, the update schedule and the registration retry procedure.
 #include <cstring>
 
+#include "core/bootstrap.hpp"
 #include "core/context.hpp"
+#include "core/account.hpp"
 #include "core/outgoing_block1.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
@@ -26,6 +28,8 @@ constexpr uint8_t kMaxBackoffExponent = 16;
 
 const char* kind_name(PendingRequest::Kind kind) {
     switch (kind) {
+        case PendingRequest::Kind::kBootstrapRequest:
+            return "Bootstrap-Request";
         case PendingRequest::Kind::kRegister:
             return "Register";
         case PendingRequest::Kind::kUpdate:
@@ -124,27 +128,6 @@ uint64_t update_interval_ms(const detail::ClientData& data) {
     return lifetime_ms > 2 * margin_ms ? lifetime_ms - margin_ms : lifetime_ms / 2;
 }
 
-void begin_request(Context& ctx, PendingRequest::Kind kind) {
-    PendingRequest& pending = ctx.data.pending;
-    pending = {};
-    pending.kind = kind;
-    renew_exchange(ctx);
-    pending.sent_ms = ctx.now_ms;
-    pending.lifetime_s = ctx.data.server.lifetime_s;
-}
-
-bool send_pending(Context& ctx) {
-    const std::span<const uint8_t> bytes = encode_pending_request(ctx);
-    if (bytes.empty()) {
-        LWM2M_LOG_ERROR("%s does not fit the %u-byte out buffer", kind_name(ctx.data.pending.kind),
-                        static_cast<unsigned>(sizeof(ctx.data.out_buffer)));
-        return false;
-    }
-    ctx.data.last_exchange_ms = ctx.now_ms;
-    send_pending_bytes(ctx, bytes);
-    return true;
-}
-
 void finish_deregister(Context& ctx);
 
 void schedule_register_retry(Context& ctx) {
@@ -181,6 +164,10 @@ void schedule_register_retry(Context& ctx) {
         return;
     }
 
+    if (data.server.bootstrap_on_registration_failure && find_bootstrap_account(data) != nullptr) {
+        start_bootstrap(ctx, ctx.now_ms, "registration failed");
+        return;
+    }
     data.state = RegistrationState::kFailed;
     (void)ctx.transport.close();
     LWM2M_LOG_ERROR("registration failed after %u sequences, giving up", data.register_sequences);
@@ -212,6 +199,11 @@ void finish_deregister(Context& ctx) {
         data.retry_at_ms = ctx.now_ms + uint64_t{data.server.disable_timeout_s} * 1000;
         LWM2M_LOG_INFO("disabled: de-registered, registering again in %lu s",
                        static_cast<unsigned long>(data.server.disable_timeout_s));
+        return;
+    }
+    if (data.bootstrap.requested) {
+        // Execute of Bootstrap-Request Trigger (/1/x/9).
+        start_bootstrap(ctx, ctx.now_ms, "Bootstrap-Request Trigger executed");
         return;
     }
     data.state = RegistrationState::kDeregistered;
@@ -288,11 +280,41 @@ void on_update_response(Context& ctx, const Message& response) {
 
 }  // namespace
 
+void begin_pending_request(Context& ctx, PendingRequest::Kind kind) {
+    PendingRequest& pending = ctx.data.pending;
+    pending = {};
+    pending.kind = kind;
+    renew_exchange(ctx);
+    pending.sent_ms = ctx.now_ms;
+    pending.lifetime_s = ctx.data.server.lifetime_s;
+}
+
+bool send_pending_request(Context& ctx) {
+    const std::span<const uint8_t> bytes = encode_pending_request(ctx);
+    if (bytes.empty()) {
+        LWM2M_LOG_ERROR("%s does not fit the %u-byte out buffer", kind_name(ctx.data.pending.kind),
+                        static_cast<unsigned>(sizeof(ctx.data.out_buffer)));
+        return false;
+    }
+    ctx.data.last_exchange_ms = ctx.now_ms;
+    send_pending_bytes(ctx, bytes);
+    return true;
+}
+
 std::span<const uint8_t> encode_pending_request(Context& ctx) {
     detail::ClientData& data = ctx.data;
     const PendingRequest& pending = data.pending;
     MessageWriter writer(data.out_buffer);
     switch (pending.kind) {
+        case PendingRequest::Kind::kBootstrapRequest:
+            writer.header(Type::kConfirmable, code::kPost, pending.message_id, pending.token);
+            writer.add_option(option::kUriPath, "bs");
+            writer.add_option(option::kUriQuery, "ep=", data.endpoint_name);
+            if (data.config.version != Lwm2mVersion::k1_0) {
+                // The preferred Content-Format of the Bootstrap-Writes: SenML CBOR.
+                writer.add_option(option::kUriQuery, "pct=112");
+            }
+            break;
         case PendingRequest::Kind::kRegister: {
             writer.header(Type::kConfirmable, code::kPost, pending.message_id, pending.token);
             writer.add_option(option::kUriPath, "rd");
@@ -357,11 +379,11 @@ void start_register(Context& ctx) {
         schedule_register_retry(ctx);
         return;
     }
-    begin_request(ctx, PendingRequest::Kind::kRegister);
+    begin_pending_request(ctx, PendingRequest::Kind::kRegister);
     data.state = RegistrationState::kRegistering;
     LWM2M_LOG_INFO("Register as '%s' to %s:%u from local port %u (message %u)", data.endpoint_name,
                    data.host, data.port, ctx.transport.local_port(), data.pending.message_id);
-    if (!send_pending(ctx)) {
+    if (!send_pending_request(ctx)) {
         data.pending.kind = PendingRequest::Kind::kNone;
         schedule_register_retry(ctx);
     }
@@ -387,12 +409,12 @@ void start_update(Context& ctx) {
         register_again(ctx, "impossible before the registration expires");
         return;
     }
-    begin_request(ctx, PendingRequest::Kind::kUpdate);
+    begin_pending_request(ctx, PendingRequest::Kind::kUpdate);
     data.pending.update_parameters = data.changed_parameters;
     data.update_requested = false;
     LWM2M_LOG_INFO("Update %s from local port %u (message %u)", data.location,
                    ctx.transport.local_port(), data.pending.message_id);
-    if (!send_pending(ctx)) {
+    if (!send_pending_request(ctx)) {
         data.pending.kind = PendingRequest::Kind::kNone;
         register_again(ctx, "does not fit the out buffer");
     }
@@ -409,10 +431,10 @@ void start_deregister(Context& ctx) {
         finish_deregister(ctx);
         return;
     }
-    begin_request(ctx, PendingRequest::Kind::kDeregister);
+    begin_pending_request(ctx, PendingRequest::Kind::kDeregister);
     data.state = RegistrationState::kDeregistering;
     LWM2M_LOG_INFO("De-register %s (message %u)", data.location, data.pending.message_id);
-    if (!send_pending(ctx)) {
+    if (!send_pending_request(ctx)) {
         data.pending.kind = PendingRequest::Kind::kNone;
         finish_deregister(ctx);
     }
@@ -422,6 +444,10 @@ void complete_pending_request(Context& ctx, const Message& response) {
     const PendingRequest::Kind kind = ctx.data.pending.kind;
     ctx.data.last_exchange_ms = ctx.now_ms;
     switch (kind) {
+        case PendingRequest::Kind::kBootstrapRequest:
+            ctx.data.pending.kind = PendingRequest::Kind::kNone;
+            on_bootstrap_response(ctx, response);
+            break;
         case PendingRequest::Kind::kRegister:
             on_register_response(ctx, response);
             break;
@@ -446,6 +472,9 @@ void fail_pending_request(Context& ctx, const char* reason, RequestFailure failu
     LWM2M_LOG_WARNING("%s (message %u) %s", kind_name(kind), ctx.data.pending.message_id, reason);
     ctx.data.pending.kind = PendingRequest::Kind::kNone;
     switch (kind) {
+        case PendingRequest::Kind::kBootstrapRequest:
+            fail_bootstrap_request(ctx);
+            break;
         case PendingRequest::Kind::kRegister:
             schedule_register_retry(ctx);
             break;
@@ -483,7 +512,7 @@ void step_registration(Context& ctx) {
             if (ctx.now_ms < data.retry_at_ms) {
                 return;
             }
-            if (data.deregister_requested || data.disable_requested) {
+            if (data.deregister_requested || data.disable_requested || data.bootstrap.requested) {
                 start_deregister(ctx);
             } else if (data.update_requested || data.changed_parameters != 0 ||
                        ctx.now_ms >= data.next_update_ms) {
@@ -503,8 +532,8 @@ uint64_t next_registration_event_ms(const detail::ClientData& data) {
         case RegistrationState::kNotRegistered:
             return data.deregister_requested ? 0 : data.retry_at_ms;
         case RegistrationState::kRegistered:
-            if (data.deregister_requested || data.disable_requested || data.update_requested ||
-                data.changed_parameters != 0) {
+            if (data.deregister_requested || data.disable_requested || data.bootstrap.requested ||
+                data.update_requested || data.changed_parameters != 0) {
                 return data.retry_at_ms;
             }
             return data.next_update_ms > data.retry_at_ms ? data.next_update_ms : data.retry_at_ms;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/block1.hpp"
+#include "core/bootstrap.hpp"
 #include "core/context.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
@@ -152,6 +153,11 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
                           request.message_id);
         return;
     }
+    const bool bootstrapping = data.state == RegistrationState::kBootstrapping;
+    if (response_code == 0 && bootstrapping) {
+        response_code = handle_bootstrap_server_request(ctx, request, response);
+        (void)dm::parse_path(request, path);  // for the log line only
+    }
     if (response_code == 0 && !dm::parse_path(request, path)) {
         response_code = code::kNotFound;
     }
@@ -180,7 +186,7 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
                 break;
         }
     }
-    if (changes_values(request, path, response_code)) {
+    if (!bootstrapping && changes_values(request, path, response_code)) {
         // A value the server wrote counts as a change for the observations.
         report::value_changed(ctx, path);
     }

@@ -1,5 +1,7 @@
-// Security (/0) and Device (/3) object instances.
+// Security (/0) and Device (/3) objects.
 #include "lwm2m/detail/builtin_objects.hpp"
+
+#include <cstring>
 
 #include "dm/builtin_values.hpp"
 #include "lwm2m/detail/client_data.hpp"
@@ -95,34 +97,184 @@ bool valid_provided_value(uint16_t resource_id, const Value& value) {
 
 SecurityObjectHandler::SecurityObjectHandler() : Object(0, kSecurityResources, "1.1") {}
 
-bool SecurityObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
-    // A NoSec account over UDP: no SMS, no hold-off or account timeout (those
-    // concern a Bootstrap-Server account), and no (D)TLS or OSCORE settings.
-    // TODO: present the key and (D)TLS resources once bootstrap writes them.
+SecurityInstance* SecurityObjectHandler::find(uint16_t instance_id) const {
+    for (SecurityInstance& instance : data_->security) {
+        if (instance.id == instance_id && instance_id != kNoInstance) {
+            return &instance;
+        }
+    }
+    return nullptr;
+}
+
+int32_t SecurityObjectHandler::next_instance(int32_t after) const {
+    int32_t next = -1;
+    for (const SecurityInstance& instance : data_->security) {
+        if (instance.id != kNoInstance && instance.id > after && (next < 0 || instance.id < next)) {
+            next = instance.id;
+        }
+    }
+    return next;
+}
+
+bool SecurityObjectHandler::has_resource(uint16_t instance_id, uint16_t resource_id) const {
+    // No SMS, (D)TLS or OSCORE settings yet. Hold-off and account timeout
+    // concern the Bootstrap-Server account.
+    const SecurityInstance* instance = find(instance_id);
+    if (resource_id == 11 || resource_id == 12) {
+        return instance != nullptr && instance->bootstrap_server;
+    }
     return resource_id <= 5 || resource_id == 10;
 }
 
-Status SecurityObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t, Value& value) {
+Status SecurityObjectHandler::read(uint16_t instance_id, uint16_t resource_id, uint16_t,
+                                   Value& value) {
+    const SecurityInstance* instance = find(instance_id);
+    if (instance == nullptr) {
+        return Status::kNotFound;
+    }
     switch (resource_id) {
         case 0:
-            value = text_value(data_->server_uri);
+            value = text_value(instance->uri);
             return Status::kOk;
         case 1:
-            value = Value::make_boolean(false);
+            value = Value::make_boolean(instance->bootstrap_server);
             return Status::kOk;
         case 2:
-            value = Value::make_integer(3);
-            return Status::kOk;  // NoSec
+            value = Value::make_integer(instance->security_mode);
+            return Status::kOk;
         case 3:
+            value = Value::make_bytes(DataType::kOpaque,
+                                      {instance->identity, instance->identity_length});
+            return Status::kOk;
         case 4:
+            value = Value::make_bytes(DataType::kOpaque,
+                                      {instance->server_key, instance->server_key_length});
+            return Status::kOk;
         case 5:
-            value = Value::make_bytes(DataType::kOpaque, {});
+            value = Value::make_bytes(DataType::kOpaque,
+                                      {instance->secret_key, instance->secret_key_length});
             return Status::kOk;
         case 10:
-            value = Value::make_integer(data_->config.short_server_id);
+            value = Value::make_integer(instance->short_server_id);
+            return Status::kOk;
+        case 11:
+            value = Value::make_integer(instance->client_hold_off_s);
+            return Status::kOk;
+        case 12:
+            value = Value::make_integer(instance->account_timeout_s);
             return Status::kOk;
     }
     return Status::kNotFound;
+}
+
+namespace {
+
+// Copies an opaque value into a key field; kNoSpace if it is too long.
+template <size_t N>
+Status copy_key(const Value& value, uint8_t (&out)[N], uint8_t& length) {
+    static_assert(N <= 255, "key lengths are kept in one byte");
+    if (value.bytes.size() > N) {
+        return Status::kNoSpace;
+    }
+    std::memcpy(out, value.bytes.data(), value.bytes.size());
+    length = static_cast<uint8_t>(value.bytes.size());
+    return Status::kOk;
+}
+
+}  // namespace
+
+Status SecurityObjectHandler::write(uint16_t instance_id, uint16_t resource_id, uint16_t,
+                                    const Value& value) {
+    SecurityInstance* instance = find(instance_id);
+    if (instance == nullptr) {
+        return Status::kNotFound;
+    }
+    uint32_t number = 0;
+    switch (resource_id) {
+        case 0:
+            return copy_text(value, instance->uri) ? Status::kOk : Status::kNoSpace;
+        case 1:
+            instance->bootstrap_server = value.boolean;
+            return Status::kOk;
+        case 2:
+            // 0 PSK, 1 RPK, 2 certificate, 3 NoSec, 4 certificate with EST.
+            if (!to_uint32(value, number) || number > 4) {
+                return Status::kInvalidArgument;
+            }
+            instance->security_mode = static_cast<uint8_t>(number);
+            return Status::kOk;
+        case 3:
+            return copy_key(value, instance->identity, instance->identity_length);
+        case 4:
+            return copy_key(value, instance->server_key, instance->server_key_length);
+        case 5:
+            return copy_key(value, instance->secret_key, instance->secret_key_length);
+        case 10:
+            if (!to_uint32(value, number) || number > 65535) {
+                return Status::kInvalidArgument;
+            }
+            instance->short_server_id = static_cast<uint16_t>(number);
+            return Status::kOk;
+        case 11:
+            return to_uint32(value, instance->client_hold_off_s) ? Status::kOk
+                                                                 : Status::kInvalidArgument;
+        case 12:
+            return to_uint32(value, instance->account_timeout_s) ? Status::kOk
+                                                                 : Status::kInvalidArgument;
+    }
+    // SMS, (D)TLS and OSCORE settings have no use without those transports.
+    LWM2M_LOG_DEBUG("Security resource %u not kept", resource_id);
+    return Status::kOk;
+}
+
+Status SecurityObjectHandler::create_instance(uint16_t instance_id) {
+    if (find(instance_id) != nullptr) {
+        return Status::kInvalidArgument;
+    }
+    for (SecurityInstance& instance : data_->security) {
+        if (instance.id == kNoInstance) {
+            instance = {};
+            instance.id = instance_id;
+            return Status::kOk;
+        }
+    }
+    LWM2M_LOG_WARNING("no room for Security instance %u (LWM2M_MAX_SECURITY_INSTANCES is %u)",
+                      instance_id, LWM2M_MAX_SECURITY_INSTANCES);
+    return Status::kNoSpace;
+}
+
+Status SecurityObjectHandler::delete_instance(uint16_t instance_id) {
+    SecurityInstance* instance = find(instance_id);
+    if (instance == nullptr) {
+        return Status::kNotFound;
+    }
+    // Keys do not linger in RAM after their account is gone.
+    *instance = {};
+    return Status::kOk;
+}
+
+Status SecurityObjectHandler::begin_transaction() {
+    std::memcpy(saved_, data_->security, sizeof(saved_));
+    return Status::kOk;
+}
+
+void SecurityObjectHandler::commit_transaction() {
+    if (std::memcmp(saved_, data_->security, sizeof(saved_)) != 0) {
+        data_->state_save_due = true;
+    }
+    clear_saved();
+}
+
+void SecurityObjectHandler::rollback_transaction() {
+    std::memcpy(data_->security, saved_, sizeof(saved_));
+    clear_saved();
+}
+
+void SecurityObjectHandler::clear_saved() {
+    // Keys do not linger in the copy either.
+    for (SecurityInstance& instance : saved_) {
+        instance = {};
+    }
 }
 
 DeviceObjectHandler::DeviceObjectHandler() : Object(3, kDeviceResources, "1.1") {}

@@ -100,17 +100,6 @@ uint8_t delete_instance(const Path& path, Object& object, detail::ClientData& da
     return code::kDeleted;
 }
 
-void append_link(MessageWriter& out, bool first, const Path& path) {
-    out.append_payload(first ? "</" : ",</");
-    for (uint8_t i = 0; i < path.length; ++i) {
-        if (i > 0) {
-            out.append_payload("/");
-        }
-        out.append_payload_uint(path.ids[i]);
-    }
-    out.append_payload(">");
-}
-
 // The same link as append_link(), written to a payload stream.
 void write_link(io::PayloadSink& out, bool first, const Path& path) {
     out.write(first ? "</" : ",</");
@@ -126,6 +115,17 @@ void write_link(io::PayloadSink& out, bool first, const Path& path) {
 }
 
 }  // namespace
+
+void append_link(MessageWriter& out, bool first, const Path& path) {
+    out.append_payload(first ? "</" : ",</");
+    for (uint8_t i = 0; i < path.length; ++i) {
+        if (i > 0) {
+            out.append_payload("/");
+        }
+        out.append_payload_uint(path.ids[i]);
+    }
+    out.append_payload(">");
+}
 
 uint8_t check_target(const Path& path, const Object& object) {
     if (path.length < 2) {

@@ -77,6 +77,9 @@ uint8_t write(const coap::Message& request, const Path& path, Object& object, bo
 uint8_t create(const coap::Message& request, const Path& path, Object& object,
                coap::MessageWriter& response);
 
+/// Appends a CoRE link to `path`, "</3/0>", preceded by a comma unless `first`.
+void append_link(coap::MessageWriter& out, bool first, const Path& path);
+
 /// Reads the Content-Format of `request` into `format`, text/plain when it
 /// has none. Returns false for a value longer than 2 bytes.
 bool request_format(const coap::Message& request, uint32_t& format);

@@ -1,8 +1,9 @@
-// Server object (/1) instance of the one server account, versions 1.0 to 1.2.
+// Server object (/1) instance of the server account in use, versions 1.0 to 1.2.
 #include <array>
 #include <cstddef>
 #include <cstring>
 
+#include "core/account.hpp"
 #include "dm/builtin_values.hpp"
 #include "lwm2m/detail/builtin_objects.hpp"
 #include "lwm2m/detail/client_data.hpp"
@@ -176,6 +177,34 @@ void ServerObjectHandler::select_version(Lwm2mVersion version) {
     }
 }
 
+int32_t ServerObjectHandler::next_instance(int32_t after) const {
+    const uint16_t id = data_->server.instance_id;
+    return id != kNoInstance && id > after ? id : -1;
+}
+
+Status ServerObjectHandler::create_instance(uint16_t instance_id) {
+    if (data_->server.instance_id != kNoInstance) {
+        LWM2M_LOG_WARNING("no room for Server instance %u: the client keeps one", instance_id);
+        return Status::kNoSpace;
+    }
+    data_->server = {};
+    data_->server.instance_id = instance_id;
+    // Defaults of the Server object's optional resources.
+    data_->server.disable_timeout_s = 86400;
+    data_->server.binding[0] = 'U';
+    // Lifetime is mandatory; a Bootstrap-Server that leaves it out gets the configured one.
+    data_->server.lifetime_s = data_->config.lifetime_s;
+    return Status::kOk;
+}
+
+Status ServerObjectHandler::delete_instance(uint16_t instance_id) {
+    if (data_->server.instance_id != instance_id) {
+        return Status::kNotFound;
+    }
+    data_->server = {};
+    return Status::kOk;
+}
+
 bool ServerObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
     switch (resource_id) {
         case 11:
@@ -207,7 +236,7 @@ Status ServerObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t resour
     const RegistrationRetry& retry = data_->config.retry;
     switch (resource_id) {
         case 0:
-            value = Value::make_integer(data_->config.short_server_id);
+            value = Value::make_integer(server.short_server_id);
             return Status::kOk;
         case 1:
             value = data_->config.version == Lwm2mVersion::k1_2
@@ -298,6 +327,19 @@ Status ServerObjectHandler::write(uint16_t, uint16_t resource_id, uint16_t resou
     RegistrationRetry& retry = data_->config.retry;
     uint32_t number = 0;
     switch (resource_id) {
+        case 0:
+            // Read-only for an LwM2M Server: only a Bootstrap-Write gets here.
+            if (!to_uint32(value, number) || number == 0 || number >= 65535) {
+                return Status::kInvalidArgument;
+            }
+            server.short_server_id = static_cast<uint16_t>(number);
+            return Status::kOk;
+        case 15:
+            server.registration_failure_block = value.boolean;
+            return Status::kOk;
+        case 16:
+            server.bootstrap_on_registration_failure = value.boolean;
+            return Status::kOk;
         case 1:
             if (!to_uint32(value, number) || number == 0) {
                 return Status::kInvalidArgument;
@@ -428,15 +470,16 @@ Status ServerObjectHandler::execute(uint16_t, uint16_t resource_id, std::span<co
             data_->update_requested = true;
             return Status::kOk;
         case 9:
-            // Bootstrap-Request Trigger must start a Client Initiated Bootstrap
-            // with the Bootstrap-Server account. The client cannot hold such an
-            // account yet, so the Execute is not allowed on this target: 4.05,
-            // the Execute code for a target that does not allow the operation.
-            // 4.04 would deny that the resource exists, and 2.04 would claim a
-            // bootstrap had started.
-            // TODO: start Client Initiated Bootstrap here once a Bootstrap-Server account exists.
-            LWM2M_LOG_WARNING("Bootstrap-Request Trigger rejected: no Bootstrap-Server account");
-            return Status::kUnsupported;
+            // Without a Bootstrap-Server account the Execute is not allowed
+            // on this target: 4.05. 4.04 would deny that the resource
+            // exists, and 2.04 would claim a bootstrap had started.
+            if (core::find_bootstrap_account(*data_) == nullptr) {
+                LWM2M_LOG_WARNING("Bootstrap-Request Trigger rejected: no Bootstrap-Server account");
+                return Status::kUnsupported;
+            }
+            LWM2M_LOG_INFO("Bootstrap-Request Trigger executed: de-registering to bootstrap");
+            data_->bootstrap.requested = true;
+            return Status::kOk;
     }
     return Status::kUnsupported;
 }

@@ -137,6 +137,13 @@ uint8_t WriteOperation::open_entry(const Path& path) {
         instance_created_ = true;
         target_ = Path::instance(path.ids[0], path.ids[1]);
     }
+    if (kind_ == Kind::kBootstrap && !has_instance(*object_, path.ids[1])) {
+        const Status created = object_->create_instance(path.ids[1]);
+        if (created != Status::kOk) {
+            return to_response_code(created);
+        }
+        instance_created_ = true;
+    }
     ++entry_count_;
     entry_open_ = true;
     skip_entry_ = false;
@@ -147,7 +154,12 @@ uint8_t WriteOperation::open_entry(const Path& path) {
         skip_entry_ = true;
         return target_.length <= 2 ? kNeedMore : code::kNotFound;
     }
-    if (!allows(resource->operations, Operations::kWrite)) {
+    // A Bootstrap-Server writes read-only resources as well, but nothing
+    // executable.
+    const bool writable = kind_ == Kind::kBootstrap
+                              ? !allows(resource->operations, Operations::kExecute)
+                              : allows(resource->operations, Operations::kWrite);
+    if (!writable) {
         return code::kMethodNotAllowed;
     }
     // A multiple resource comes as resource instances, or (TLV only) as one

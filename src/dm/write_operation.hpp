@@ -19,6 +19,10 @@ class WriteOperation {
         kUpdate,
         /// POST on an object: a new instance, named by the first entry.
         kCreate,
+        /// Bootstrap-Write (LwM2M Core 1.1, 5.2.7.1): values replace the old
+        /// ones in any instance under the target, which is created if it does
+        /// not exist, and read-only resources are written too.
+        kBootstrap,
     };
 
     /// Returned by apply() while the decoder needs more of the payload.
@@ -38,6 +42,9 @@ class WriteOperation {
 
     /// Rolls the transaction back, for a transfer that was abandoned.
     void abort();
+
+    /// True if the operation created an instance (Create or Bootstrap-Write).
+    bool created_instance() const { return instance_created_; }
 
     /// The instance that a successful Create made.
     uint16_t instance_id() const { return target_.ids[1]; }

@@ -83,19 +83,24 @@ void load_client_state(detail::ClientData& data, net::Transport& transport, Cloc
         return;
     }
     if (std::strcmp(state.endpoint_name, data.endpoint_name) != 0 ||
-        std::strcmp(state.server_uri, data.server_uri) != 0) {
+        state.factory_checksum != data.factory_checksum) {
         LWM2M_LOG_INFO(
-            "state '%s' was saved for another endpoint name or server URI, "
+            "state '%s' was saved for another endpoint name or other factory accounts, "
             "starting from the configuration",
             name);
         return;
     }
 
+    std::memcpy(data.security, state.security, sizeof(data.security));
     data.server = state.server;
     data.config.retry = state.retry;
-    LWM2M_LOG_INFO("loaded state '%s': lifetime %lu s", name,
+    LWM2M_LOG_INFO("loaded state '%s': Server instance %s, lifetime %lu s", name,
+                   data.server.instance_id == detail::kNoInstance ? "absent" : "present",
                    static_cast<unsigned long>(data.server.lifetime_s));
     const int64_t now_s = clock.real_time_s();
+    if (data.server.instance_id == detail::kNoInstance) {
+        return;
+    }
     if (resumable(state.registration, now_s)) {
         resume_registration(data, transport, state.registration, now_s, now_ms);
     } else if (state.registration.registered) {
@@ -114,7 +119,8 @@ void save_client_state(detail::ClientData& data, const net::Transport& transport
 
     PersistedState state;
     std::memcpy(state.endpoint_name, data.endpoint_name, sizeof(state.endpoint_name));
-    std::memcpy(state.server_uri, data.server_uri, sizeof(state.server_uri));
+    state.factory_checksum = data.factory_checksum;
+    std::memcpy(state.security, data.security, sizeof(state.security));
     state.server = data.server;
     state.retry = data.config.retry;
     RegistrationRecord& record = state.registration;

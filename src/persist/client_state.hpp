@@ -11,8 +11,8 @@ namespace lwm2m::persist {
 
 /// Loads the saved state during configure(), after the configuration's
 /// defaults are in `data`. A state saved for the same endpoint name and
-/// server URI restores the Server object values. If its registration has not
-/// expired, the client starts in kRegistered with an Update due, sent from
+/// factory accounts restores the Security and Server object instances. If
+/// its registration has not expired, the client starts in kRegistered with an Update due, sent from
 /// the saved local port (Transport::set_next_local_port()). A missing,
 /// unreadable or invalid state is logged once and ignored. Does nothing
 /// without storage.

@@ -50,6 +50,14 @@ class Writer {
         }
     }
 
+    // A length byte, then the bytes.
+    void bytes(const uint8_t* value, uint8_t length) {
+        u8(length);
+        for (uint8_t i = 0; i < length; ++i) {
+            u8(value[i]);
+        }
+    }
+
     size_t size() const { return size_; }
     bool overflow() const { return overflow_; }
 
@@ -104,6 +112,22 @@ class Reader {
         out[length] = '\0';
     }
 
+    // Reads bytes written by Writer::bytes() into `out`; longer than `out` is invalid.
+    template <size_t N>
+    void bytes(uint8_t (&out)[N], uint8_t& length) {
+        length = u8();
+        if (length > N) {
+            fail(DecodeError::kInvalidField);
+        }
+        if (!ok()) {
+            length = 0;
+            return;
+        }
+        for (uint8_t i = 0; i < length; ++i) {
+            out[i] = u8();
+        }
+    }
+
     void fail(DecodeError error) {
         if (error_ == DecodeError::kNone) {
             error_ = error;
@@ -125,7 +149,60 @@ class Reader {
     DecodeError error_ = DecodeError::kNone;
 };
 
+// Bits of the flags byte of a Security instance.
+constexpr uint8_t kBootstrapServer = 1 << 0;
+
+void encode_security(Writer& writer, const detail::SecurityInstance (&accounts)[LWM2M_MAX_SECURITY_INSTANCES]) {
+    uint8_t count = 0;
+    for (const detail::SecurityInstance& account : accounts) {
+        if (account.id != detail::kNoInstance) {
+            ++count;
+        }
+    }
+    writer.u8(count);
+    for (const detail::SecurityInstance& account : accounts) {
+        if (account.id == detail::kNoInstance) {
+            continue;
+        }
+        writer.u16(account.id);
+        writer.u8(account.bootstrap_server ? kBootstrapServer : 0);
+        writer.u8(account.security_mode);
+        writer.u16(account.short_server_id);
+        writer.u32(account.client_hold_off_s);
+        writer.u32(account.account_timeout_s);
+        writer.text(account.uri, sizeof(account.uri));
+        writer.bytes(account.identity, account.identity_length);
+        writer.bytes(account.server_key, account.server_key_length);
+        writer.bytes(account.secret_key, account.secret_key_length);
+    }
+}
+
+void decode_security(Reader& reader, detail::SecurityInstance (&accounts)[LWM2M_MAX_SECURITY_INSTANCES]) {
+    const uint8_t count = reader.u8();
+    reader.require(count <= LWM2M_MAX_SECURITY_INSTANCES);
+    for (uint8_t i = 0; reader.ok() && i < count; ++i) {
+        detail::SecurityInstance& account = accounts[i];
+        account.id = reader.u16();
+        // Instance IDs ascend strictly, so none repeats.
+        reader.require(account.id != detail::kNoInstance && (i == 0 || account.id > accounts[i - 1].id));
+        const uint8_t flags = reader.u8();
+        reader.require((flags & ~kBootstrapServer) == 0);
+        account.bootstrap_server = (flags & kBootstrapServer) != 0;
+        account.security_mode = reader.u8();
+        reader.require(account.security_mode <= 4);
+        account.short_server_id = reader.u16();
+        account.client_hold_off_s = reader.u32();
+        account.account_timeout_s = reader.u32();
+        reader.text(account.uri);
+        reader.bytes(account.identity, account.identity_length);
+        reader.bytes(account.server_key, account.server_key_length);
+        reader.bytes(account.secret_key, account.secret_key_length);
+    }
+}
+
 void encode_server(Writer& writer, const ServerObject& server) {
+    writer.u16(server.instance_id);
+    writer.u16(server.short_server_id);
     writer.u32(server.lifetime_s);
     writer.u32(server.default_pmin_s);
     writer.u32(server.default_pmax_s);
@@ -161,8 +238,13 @@ void encode_server(Writer& writer, const ServerObject& server) {
 }
 
 void decode_server(Reader& reader, ServerObject& server) {
+    server.instance_id = reader.u16();
+    server.short_server_id = reader.u16();
     server.lifetime_s = reader.u32();
-    reader.require(server.lifetime_s != 0);
+    // A Server instance has a Short Server ID and a lifetime.
+    reader.require(server.instance_id == detail::kNoInstance ||
+                   (server.lifetime_s != 0 && server.short_server_id != 0 &&
+                    server.short_server_id != 65535));
     server.default_pmin_s = reader.u32();
     server.default_pmax_s = reader.u32();
     server.disable_timeout_s = reader.u32();
@@ -174,7 +256,7 @@ void decode_server(Reader& reader, ServerObject& server) {
     server.bootstrap_on_registration_failure = (flags & kBootstrapOnRegistrationFailure) != 0;
     server.sms_trigger = (flags & kSmsTrigger) != 0;
     reader.text(server.binding);
-    reader.require(server.binding[0] != '\0');
+    reader.require(server.instance_id == detail::kNoInstance || server.binding[0] != '\0');
     server.apn_link.object_id = reader.u16();
     server.apn_link.instance_id = reader.u16();
     server.initial_registration_delay_s = reader.u32();
@@ -274,10 +356,10 @@ const char* describe(DecodeError error) {
     return "unknown error";
 }
 
-uint32_t crc32(std::span<const uint8_t> bytes) {
+uint32_t crc32(std::span<const uint8_t> bytes, uint32_t crc) {
     // Bit by bit rather than with a 1 KiB table: the state is a few hundred
     // bytes and is checked once per boot.
-    uint32_t crc = 0xffffffff;
+    crc = ~crc;
     for (uint8_t byte : bytes) {
         crc ^= byte;
         for (int bit = 0; bit < 8; ++bit) {
@@ -287,13 +369,31 @@ uint32_t crc32(std::span<const uint8_t> bytes) {
     return ~crc;
 }
 
+uint32_t factory_checksum(const ClientConfig& config) {
+    // Each URI with its NUL, so that moving bytes between them changes the sum;
+    // a missing one counts as a lone 0xff, which no URI is.
+    auto add_text = [](const char* text, uint32_t crc) {
+        static constexpr uint8_t kMissing = 0xff;
+        if (text == nullptr) {
+            return crc32({&kMissing, 1}, crc);
+        }
+        return crc32({reinterpret_cast<const uint8_t*>(text), std::strlen(text) + 1}, crc);
+    };
+    uint32_t crc = add_text(config.server_uri, 0);
+    const uint8_t id[2] = {static_cast<uint8_t>(config.short_server_id),
+                           static_cast<uint8_t>(config.short_server_id >> 8)};
+    crc = crc32(id, crc);
+    return add_text(config.bootstrap_server_uri, crc);
+}
+
 size_t encode_state(const PersistedState& state, std::span<uint8_t> out) {
     if (out.size() < kHeaderSize + kChecksumSize) {
         return 0;
     }
     Writer writer(out.subspan(kHeaderSize, out.size() - kHeaderSize - kChecksumSize));
     writer.text(state.endpoint_name, sizeof(state.endpoint_name));
-    writer.text(state.server_uri, sizeof(state.server_uri));
+    writer.u32(state.factory_checksum);
+    encode_security(writer, state.security);
     encode_server(writer, state.server);
     encode_retry(writer, state.retry);
     encode_registration(writer, state.registration);
@@ -335,7 +435,8 @@ DecodeError decode_state(std::span<const uint8_t> blob, PersistedState& state) {
     state = {};
     Reader reader(content);
     reader.text(state.endpoint_name);
-    reader.text(state.server_uri);
+    state.factory_checksum = reader.u32();
+    decode_security(reader, state.security);
     decode_server(reader, state.server);
     decode_retry(reader, state.retry);
     decode_registration(reader, state.registration);

@@ -23,7 +23,11 @@
 namespace lwm2m::persist {
 
 inline constexpr uint8_t kMagic[4] = {0x4c, 0x57, 0x4d, 0x32};
-inline constexpr uint8_t kFormatVersion = 1;
+/// Version 2 added the Security instances, the Server instance's ID and Short
+/// Server ID, and a checksum of the factory accounts in place of the server
+/// URI. A version 1 state is
+/// reported as unsupported and ignored.
+inline constexpr uint8_t kFormatVersion = 2;
 inline constexpr size_t kHeaderSize = 7;
 inline constexpr size_t kChecksumSize = 4;
 
@@ -40,12 +44,16 @@ struct RegistrationRecord {
     int64_t expiry_s = 0;
 };
 
-/// Everything the client saves. The whole state belongs to one server
-/// account: a state saved for another endpoint name or server URI is ignored.
+/// Everything the client saves. The state belongs to one factory
+/// configuration: a state saved for another endpoint name, server URI or
+/// Bootstrap-Server URI is ignored.
 struct PersistedState {
     char endpoint_name[LWM2M_MAX_URI_LENGTH + 1] = {};
-    char server_uri[LWM2M_MAX_URI_LENGTH + 16] = {};
-    /// Server object values (/1/0) and Communication Retry resources 17 to 20.
+    /// factory_checksum() of the configuration the state was saved under.
+    uint32_t factory_checksum = 0;
+    /// Security object instances (/0/x), unused slots with ID kNoInstance.
+    detail::SecurityInstance security[LWM2M_MAX_SECURITY_INSTANCES];
+    /// Server object values (/1/x) and Communication Retry resources 17 to 20.
     detail::ServerObject server;
     RegistrationRetry retry;
     RegistrationRecord registration;
@@ -54,17 +62,26 @@ struct PersistedState {
 /// Upper bound of the encoded size of any PersistedState, in bytes.
 inline constexpr size_t kMaxEncodedSize =
     kHeaderSize + kChecksumSize +
-    // endpoint name and server URI, each with a length byte
-    1 + LWM2M_MAX_URI_LENGTH + 1 + (LWM2M_MAX_URI_LENGTH + 15) +
-    // Server object: fixed fields with the binding, then the two multiple
-    // resources, each a count and entries of ID, link or text
-    32 + 1 + 6 * LWM2M_MAX_ALTERNATE_APN_LINKS + 1 +
+    // endpoint name with a length byte, factory checksum
+    1 + LWM2M_MAX_URI_LENGTH + 4 +
+    // Security instances: a count, then fixed fields, URI and three keys each
+    1 +
+    LWM2M_MAX_SECURITY_INSTANCES *
+        (14 + 1 + (LWM2M_MAX_URI_LENGTH + 15) + 3 + LWM2M_SECURITY_IDENTITY_SIZE +
+         2 * LWM2M_SECURITY_KEY_SIZE) +
+    // Server object: instance ID, Short Server ID, fixed fields with the
+    // binding, then the two multiple resources, each a count and entries of
+    // ID, link or text
+    4 + 32 + 1 + 6 * LWM2M_MAX_ALTERNATE_APN_LINKS + 1 +
     (2 + sizeof(detail::ServerVersionInstance::text)) * LWM2M_MAX_SERVER_VERSIONS +
     // retry parameters, then the registration record
     10 + 15 + LWM2M_LOCATION_PATH_SIZE;
 
 static_assert(LWM2M_MAX_URI_LENGTH + 15 <= 255, "string lengths are stored in one byte");
 static_assert(LWM2M_LOCATION_PATH_SIZE <= 256, "string lengths are stored in one byte");
+static_assert(LWM2M_SECURITY_IDENTITY_SIZE <= 255 && LWM2M_SECURITY_KEY_SIZE <= 255,
+              "key lengths are stored in one byte");
+static_assert(LWM2M_MAX_SECURITY_INSTANCES <= 255, "the instance count is stored in one byte");
 static_assert(kMaxEncodedSize <= 65535, "the content length is stored in two bytes");
 
 /// Reason a blob failed to decode.
@@ -83,8 +100,14 @@ enum class DecodeError : uint8_t {
 /// Short description of `error` for the log, such as "bad checksum".
 const char* describe(DecodeError error);
 
-/// CRC-32 (IEEE 802.3) of `bytes`, as zlib's crc32() computes it.
-uint32_t crc32(std::span<const uint8_t> bytes);
+/// CRC-32 (IEEE 802.3) of `bytes`, as zlib's crc32() computes it. `crc`
+/// continues the checksum of earlier bytes.
+uint32_t crc32(std::span<const uint8_t> bytes, uint32_t crc = 0);
+
+/// Checksum of the factory accounts of `config`: its server URI, Short
+/// Server ID and Bootstrap-Server URI. A saved state applies only under the
+/// same factory accounts.
+uint32_t factory_checksum(const ClientConfig& config);
 
 /// Encodes `state` into `out` and returns the length, or 0 if `out` is
 /// shorter than the encoding (kMaxEncodedSize always suffices).

@@ -15,8 +15,22 @@ def text(value):
     return bytes([len(data)]) + data
 
 
-def state(endpoint, uri, lifetime, binding="U", apn_links=(), versions=(), registered=None):
-    content = text(endpoint) + text(uri)
+def data(value):
+    return bytes([len(value)]) + value
+
+
+def account(instance, uri, ssid=0, bootstrap=False, identity=b"", secret=b"", hold_off=0):
+    """One Security instance: ID, flags, mode (NoSec), Short Server ID, Client
+    Hold Off Time, account timeout, URI and the three keys."""
+    fields = struct.pack("<HBBHII", instance, 1 if bootstrap else 0, 3, ssid, hold_off, 0)
+    return fields + text(uri) + data(identity) + data(b"") + data(secret)
+
+
+def state(endpoint, accounts, lifetime, binding="U", apn_links=(), versions=(), registered=None,
+          server=(0, 1)):
+    content = text(endpoint) + struct.pack("<I", 0x5EED)  # factory checksum
+    content += bytes([len(accounts)]) + b"".join(accounts)
+    content += struct.pack("<HH", *server)  # Server instance ID, Short Server ID
     content += struct.pack("<4I", lifetime, 0, 0, 86400)
     content += bytes([0x01])  # flags: Notification Storing
     content += text(binding)
@@ -35,23 +49,38 @@ def state(endpoint, uri, lifetime, binding="U", apn_links=(), versions=(), regis
         port, location, expiry = registered
         content += struct.pack("<BH", 1, port) + text(location)
         content += struct.pack("<Iq", lifetime, expiry)
-    header = b"LWM2" + struct.pack("<BH", 1, len(content))
+    header = b"LWM2" + struct.pack("<BH", 2, len(content))
     return header + content + struct.pack("<I", zlib.crc32(content))
 
 
+SERVER = account(0, "coap://127.0.0.1:5683", ssid=1)
+
 SEEDS = {
-    "unregistered": state("dev1", "coap://127.0.0.1:5683", 86400),
+    "unregistered": state("dev1", [SERVER], 86400),
     "registered": state(
-        "dev1", "coap://127.0.0.1:5683", 60, registered=(40000, "/rd/5a", 1764800000)
+        "dev1", [SERVER], 60, registered=(40000, "/rd/5a", 1764800000)
     ),
     "multiple_resources": state(
         "sensor-42",
-        "coap://[::1]:5683",
+        [account(0, "coap://[::1]:5683", ssid=1)],
         300,
         binding="UQ",
         apn_links=((0, 11, 0), (3, 11, 1)),
         versions=((0, "1.1"), (1, "1.2.1")),
         registered=(5683, "/rd/a/b", 1764800300),
+    ),
+    "bootstrapped": state(
+        "node-7",
+        [
+            account(1, "coap://127.0.0.1:5693", bootstrap=True, hold_off=5),
+            account(4, "coap://127.0.0.1:5683", ssid=9, identity=b"node-7", secret=b"\x00\xff\x10"),
+        ],
+        120,
+        server=(2, 9),
+        registered=(40001, "/rd/7", 1764800120),
+    ),
+    "bootstrap_only": state(
+        "node-8", [account(0, "coap://127.0.0.1:5693", bootstrap=True)], 0, server=(0xFFFF, 0)
     ),
 }
 

@@ -505,7 +505,7 @@ class BuiltinObjectsTest(DataModelTest):
         self.assertEqual(values.get("/1/0/10"), "65535:65535", f"APN Link: {values}")
         self.assertEqual(values.get("/1/0/14"), 0, f"Initial Registration Delay: {values}")
         self.assertIs(values.get("/1/0/15"), False, f"Registration Failure Block: {values}")
-        self.assertIs(values.get("/1/0/16"), False, f"Bootstrap on Failure: {values}")
+        self.assertIs(values.get("/1/0/16"), True, f"Bootstrap on Failure: {values}")
         self.assertIs(values.get("/1/0/21"), False, f"Trigger: {values}")
         self.assertEqual(values.get("/1/0/22"), "U", f"Preferred Transport: {values}")
         self.assertEqual(values.get("/1/0/26"), 0, f"Default Notification Mode: {values}")

@@ -1,26 +1,21 @@
 """Persistence: a client killed with SIGKILL resumes its registration from --state-file.
 
-The tests decode the state file with their own reader of the format in
-src/persist/state_store.hpp, so a client that writes a damaged file fails them.
+The tests decode the state file with their own reader (state_file.py), so a
+client that writes a damaged file fails them.
 """
 
 import os
 import random
 import shutil
 import signal
-import struct
 import tempfile
 import time
 import unittest
-import zlib
 
 from harness import STEP_TIMEOUT_S, IntegrationTest, _parse_event
+from state_file import HEADER, decode_state
 
 STATE_NAME = "state"
-MAGIC = b"LWM2"
-FORMAT_VERSION = 1
-HEADER = struct.Struct("<4sBH")
-
 CORRUPT_PATTERN = (
     r"E \[persist\] state 'state' is corrupt \(bad checksum\), "
     r"starting from the factory configuration"
@@ -30,57 +25,6 @@ SAVED_PATTERN = r"\[persist\] saved state 'state'"
 # Kill-and-restart rounds of the crash test, and the seed of their random timing.
 CRASH_ROUNDS = 20
 CRASH_SEED = 20261204
-
-
-def decode_state(blob):
-    """Return {"lifetime", "registered", "port", "location"} from a state file.
-
-    Raise ValueError for a blob that a correct client never writes.
-    """
-    if len(blob) < HEADER.size:
-        raise ValueError(f"{len(blob)} bytes, shorter than the header")
-    magic, version, length = HEADER.unpack_from(blob)
-    if magic != MAGIC or version != FORMAT_VERSION:
-        raise ValueError(f"magic {magic!r}, version {version}")
-    if len(blob) != HEADER.size + length + 4:
-        raise ValueError(f"{len(blob)} bytes for a content length of {length}")
-    content = blob[HEADER.size : HEADER.size + length]
-    (crc,) = struct.unpack_from("<I", blob, HEADER.size + length)
-    if crc != zlib.crc32(content):
-        raise ValueError("bad checksum")
-
-    position = 0
-
-    def take(size):
-        nonlocal position
-        if position + size > len(content):
-            raise ValueError("content truncated")
-        field = content[position : position + size]
-        position += size
-        return field
-
-    def text():
-        return take(take(1)[0]).decode()
-
-    text()  # endpoint name
-    text()  # server URI
-    lifetime, _pmin, _pmax, _disable_timeout = struct.unpack("<4I", take(16))
-    take(1)  # flags
-    text()  # binding
-    take(4 + 4 + 3)  # APN Link, Initial Registration Delay, three one-byte values
-    for _ in range(take(1)[0]):
-        take(6)  # Alternate APN Links
-    for _ in range(take(1)[0]):
-        take(2)
-        text()  # Supported Server Versions
-    take(10)  # Communication Retry resources 17 to 20
-    registered = take(1)[0]
-    (port,) = struct.unpack("<H", take(2))
-    location = text()
-    take(4 + 8)  # registered lifetime and expiry
-    if position != len(content):
-        raise ValueError("trailing bytes")
-    return {"lifetime": lifetime, "registered": registered == 1, "port": port, "location": location}
 
 
 class PersistenceTest(IntegrationTest):

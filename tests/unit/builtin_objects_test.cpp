@@ -137,7 +137,7 @@ TEST(Unit, Server12ReadInstance) {
     EXPECT_EQ(values["/1/0/10"], "65535:65535");
     EXPECT_EQ(values["/1/0/14"], 30);
     EXPECT_EQ(values["/1/0/15"], false);
-    EXPECT_EQ(values["/1/0/16"], false);
+    EXPECT_EQ(values["/1/0/16"], true);
     EXPECT_EQ(values["/1/0/21"], false);
     EXPECT_EQ(values["/1/0/22"], "U");
     EXPECT_EQ(values["/1/0/26"], 0);

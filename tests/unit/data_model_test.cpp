@@ -542,6 +542,7 @@ TEST(Unit, RegistrationLinksLeaveOutSecurity) {
     io::PayloadSink sink(buffer);
 
     detail::ClientData data;
+    data.server.instance_id = 0;
     FakeClock clock;
     register_builtin_objects(data, clock);
     write_registration_links(data, sink);
@@ -553,6 +554,7 @@ TEST(Unit, RegistrationLinksLeaveOutSecurity) {
 
 TEST(Unit, RegistrationLinksWindow) {
     detail::ClientData data;
+    data.server.instance_id = 0;
     FakeClock clock;
     register_builtin_objects(data, clock);
 

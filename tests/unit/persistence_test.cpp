@@ -97,7 +97,10 @@ TEST_F(PersistenceTest, RegisterSavesRegistration) {
     EXPECT_STREQ(storage_.name, "lwm2m-state");
     const persist::PersistedState state = saved();
     EXPECT_STREQ(state.endpoint_name, "dev1");
-    EXPECT_STREQ(state.server_uri, "coap://192.0.2.1:5683");
+    EXPECT_EQ(state.factory_checksum, persist::factory_checksum(config_));
+    EXPECT_EQ(state.security[0].id, 0);
+    EXPECT_STREQ(state.security[0].uri, "coap://192.0.2.1:5683");
+    EXPECT_EQ(state.server.short_server_id, 1);
     EXPECT_TRUE(state.registration.registered);
     EXPECT_EQ(state.registration.local_port, 40000);
     EXPECT_STREQ(state.registration.location, "/rd/5a");

@@ -13,7 +13,21 @@ namespace {
 PersistedState sample_state() {
     PersistedState state;
     std::strcpy(state.endpoint_name, "dev1");
-    std::strcpy(state.server_uri, "coap://192.0.2.1:5683");
+    state.factory_checksum = 0x12345678;
+    state.security[0].id = 0;
+    state.security[0].short_server_id = 1;
+    std::strcpy(state.security[0].uri, "coap://192.0.2.1:5683");
+    state.security[0].identity_length = 3;
+    std::memcpy(state.security[0].identity, "dev", 3);
+    state.security[1].id = 1;
+    state.security[1].bootstrap_server = true;
+    state.security[1].client_hold_off_s = 10;
+    state.security[1].account_timeout_s = 3600;
+    state.security[1].secret_key_length = 2;
+    state.security[1].secret_key[0] = 0xab;
+    std::strcpy(state.security[1].uri, "coap://192.0.2.9:5693");
+    state.server.instance_id = 0;
+    state.server.short_server_id = 1;
     state.server.lifetime_s = 120;
     state.server.default_pmin_s = 5;
     state.server.default_pmax_s = 60;
@@ -70,7 +84,9 @@ TEST(StateStore, RoundTripsEveryField) {
     PersistedState decoded;
     ASSERT_EQ(decode_state(blob, decoded), DecodeError::kNone);
     EXPECT_STREQ(decoded.endpoint_name, "dev1");
-    EXPECT_STREQ(decoded.server_uri, "coap://192.0.2.1:5683");
+    EXPECT_EQ(decoded.factory_checksum, 0x12345678u);
+    EXPECT_TRUE(decoded.security[0] == state.security[0]);
+    EXPECT_TRUE(decoded.security[1] == state.security[1]);
     EXPECT_TRUE(decoded.server == state.server);
     EXPECT_TRUE(decoded.retry == state.retry);
     EXPECT_TRUE(decoded.registration.registered);
@@ -98,7 +114,12 @@ TEST(StateStore, HeaderHasMagicVersionLength) {
 TEST(StateStore, LargestStateFitsBound) {
     PersistedState state = sample_state();
     std::memset(state.endpoint_name, 'e', sizeof(state.endpoint_name) - 1);
-    std::memset(state.server_uri, 'u', sizeof(state.server_uri) - 1);
+    for (detail::SecurityInstance& account : state.security) {
+        std::memset(account.uri, 'u', sizeof(account.uri) - 1);
+        account.identity_length = LWM2M_SECURITY_IDENTITY_SIZE;
+        account.server_key_length = LWM2M_SECURITY_KEY_SIZE;
+        account.secret_key_length = LWM2M_SECURITY_KEY_SIZE;
+    }
     std::memset(state.registration.location, 'l', sizeof(state.registration.location) - 1);
     state.registration.location[0] = '/';
     std::strcpy(state.server.binding, "UQS");
@@ -174,6 +195,40 @@ TEST(StateStore, OverlongTextRejected) {
     EXPECT_EQ(decode_state(blob, decoded), DecodeError::kInvalidField);
 }
 
+TEST(StateStore, SecurityCountAboveCapacityRejected) {
+    std::vector<uint8_t> blob = encode(sample_state());
+    // The instance count follows the endpoint (5) and the factory checksum (4).
+    const size_t count_offset = kHeaderSize + 5 + 4;
+    ASSERT_EQ(blob[count_offset], 2);
+    blob[count_offset] = LWM2M_MAX_SECURITY_INSTANCES + 1;
+    fix_checksum(blob);
+    PersistedState decoded;
+    EXPECT_EQ(decode_state(blob, decoded), DecodeError::kInvalidField);
+}
+
+TEST(StateStore, KeyAboveCapacityRejected) {
+    PersistedState state = sample_state();
+    state.security[0].identity_length = 0;
+    std::vector<uint8_t> blob = encode(state);
+    // Instance 0: 14 fixed bytes, then the URI and the identity's length byte.
+    const size_t length_offset = kHeaderSize + 5 + 4 + 1 + 14 + 1 + std::strlen(state.security[0].uri);
+    ASSERT_EQ(blob[length_offset], 0);
+    blob[length_offset] = LWM2M_SECURITY_IDENTITY_SIZE + 1;
+    fix_checksum(blob);
+    PersistedState decoded;
+    EXPECT_NE(decode_state(blob, decoded), DecodeError::kNone);
+}
+
+TEST(StateStore, AbsentServerInstanceNeedsNoLifetime) {
+    PersistedState state = sample_state();
+    state.server = {};
+    state.server.lifetime_s = 0;
+    const std::vector<uint8_t> blob = encode(state);
+    PersistedState decoded;
+    ASSERT_EQ(decode_state(blob, decoded), DecodeError::kNone);
+    EXPECT_EQ(decoded.server.instance_id, detail::kNoInstance);
+}
+
 TEST(StateStore, ZeroLifetimeRejected) {
     PersistedState state = sample_state();
     state.server.lifetime_s = 0;
@@ -187,9 +242,15 @@ TEST(StateStore, CountAboveCapacityRejected) {
     state.server.alternate_apn_link_count = 0;
     state.server.server_version_count = 0;
     std::vector<uint8_t> blob = encode(state);
-    // Content: endpoint (5), URI (22), then 31 bytes of fixed Server fields
-    // with the binding "UQ".
-    const size_t count_offset = kHeaderSize + 5 + 22 + 31;
+    // Content: endpoint (5), factory checksum (4), the Security instances,
+    // then the Server instance ID and Short Server ID (4) and 31 bytes of
+    // fixed Server fields with the binding "UQ".
+    size_t security_size = 1;
+    for (const detail::SecurityInstance& account : state.security) {
+        security_size += 14 + 1 + std::strlen(account.uri) + 3 + account.identity_length +
+                         account.server_key_length + account.secret_key_length;
+    }
+    const size_t count_offset = kHeaderSize + 5 + 4 + security_size + 4 + 31;
     ASSERT_EQ(blob[count_offset], 0);
     blob[count_offset] = LWM2M_MAX_ALTERNATE_APN_LINKS + 1;
     fix_checksum(blob);

@@ -1,5 +1,5 @@
-// The objects every client has: Security (/0), Server (/1) and Device (/3),
-// each with one instance. Part of the Client's state; not part of the API.
+// The objects every client has: Security (/0), Server (/1) and Device (/3).
+// Part of the Client's state; not part of the API.
 #pragma once
 
 #include "lwm2m/client_config.hpp"
@@ -27,8 +27,42 @@ struct ServerVersionInstance {
     bool operator==(const ServerVersionInstance&) const = default;
 };
 
-/// Values of the Server object instance (/1/0) that the server may write.
+/// Instance ID of an unused slot.
+inline constexpr uint16_t kNoInstance = 0xffff;
+
+/// Security Mode (/0/x/2) NoSec, the only mode without (D)TLS.
+inline constexpr uint8_t kSecurityModeNoSec = 3;
+
+/// One Security object instance (/0/x): an LwM2M Server account or the
+/// Bootstrap-Server account.
+struct SecurityInstance {
+    /// Instance ID, or kNoInstance for an unused slot.
+    uint16_t id = kNoInstance;
+    bool bootstrap_server = false;
+    uint8_t security_mode = kSecurityModeNoSec;
+    /// Short Server ID (10); 0 for the Bootstrap-Server account.
+    uint16_t short_server_id = 0;
+    uint8_t identity_length = 0;
+    uint8_t server_key_length = 0;
+    uint8_t secret_key_length = 0;
+    /// Client Hold Off Time (11) and Bootstrap-Server Account Timeout (12).
+    uint32_t client_hold_off_s = 0;
+    uint32_t account_timeout_s = 0;
+    /// LwM2M Server URI (0), NUL-terminated.
+    char uri[LWM2M_MAX_URI_LENGTH + 16] = {};
+    /// Public Key or Identity (3), Server Public Key (4), Secret Key (5).
+    uint8_t identity[LWM2M_SECURITY_IDENTITY_SIZE] = {};
+    uint8_t server_key[LWM2M_SECURITY_KEY_SIZE] = {};
+    uint8_t secret_key[LWM2M_SECURITY_KEY_SIZE] = {};
+
+    bool operator==(const SecurityInstance&) const = default;
+};
+
+/// Values of the Server object instance (/1/x) that the server may write.
 struct ServerObject {
+    /// Instance ID, or kNoInstance while there is no Server instance.
+    uint16_t instance_id = kNoInstance;
+    uint16_t short_server_id = 0;
     uint32_t lifetime_s = 0;
     /// Default Minimum and Maximum Period (resources 2 and 3); 0 means unset.
     uint32_t default_pmin_s = 0;
@@ -44,9 +78,10 @@ struct ServerObject {
     /// Initial Registration Delay Timer (resource 14).
     uint32_t initial_registration_delay_s = 0;
     /// Registration Failure Block (15) and Bootstrap on Registration Failure
-    /// (16). Read-only for an LwM2M Server; kept for a Bootstrap-Server to write.
+    /// (16, true by default). Read-only for an LwM2M Server; written by a
+    /// Bootstrap-Server.
     bool registration_failure_block = false;
-    bool bootstrap_on_registration_failure = false;
+    bool bootstrap_on_registration_failure = true;
     /// Trigger (21): true if the client is reachable over SMS.
     bool sms_trigger = false;
     /// Preferred Transport (22): one binding letter.
@@ -86,28 +121,46 @@ struct ServerObjectSnapshot {
     uint8_t changed_parameters = 0;
 };
 
-/// Security object (/0), version 1.1: the server account the client was
-/// configured with. Reserved to a Bootstrap-Server; LwM2M servers get 4.01.
+/// Security object (/0), version 1.1: the server accounts in
+/// ClientData::security. Reserved to a Bootstrap-Server, which creates,
+/// writes and deletes its instances; LwM2M servers get 4.01.
 class SecurityObjectHandler final : public Object {
   public:
     SecurityObjectHandler();
     void bind(ClientData* data) { data_ = data; }
+    int32_t next_instance(int32_t after) const override;
     bool has_resource(uint16_t instance_id, uint16_t resource_id) const override;
     Status read(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
                 Value& value) override;
+    Status write(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
+                 const Value& value) override;
+    Status create_instance(uint16_t instance_id) override;
+    Status delete_instance(uint16_t instance_id) override;
+    Status begin_transaction() override;
+    void commit_transaction() override;
+    void rollback_transaction() override;
 
   private:
+    SecurityInstance* find(uint16_t instance_id) const;
+    void clear_saved();
+
     ClientData* data_ = nullptr;
+    // Instances before the transaction, restored by rollback.
+    SecurityInstance saved_[LWM2M_MAX_SECURITY_INSTANCES];
 };
 
-/// Server object (/1) for the one server account, in the version that goes
-/// with the configured LwM2M version: 1.0, 1.1 or 1.2.
+/// Server object (/1) with at most one instance, for the server account the
+/// client registers with, in the version that goes with the configured
+/// LwM2M version: 1.0, 1.1 or 1.2.
 class ServerObjectHandler final : public Object {
   public:
     ServerObjectHandler();
     void bind(ClientData* data) { data_ = data; }
     /// Selects the object version and its resources for `version`.
     void select_version(Lwm2mVersion version);
+    int32_t next_instance(int32_t after) const override;
+    Status create_instance(uint16_t instance_id) override;
+    Status delete_instance(uint16_t instance_id) override;
     bool has_resource(uint16_t instance_id, uint16_t resource_id) const override;
     int32_t next_resource_instance(uint16_t instance_id, uint16_t resource_id,
                                    int32_t after) const override;

@@ -159,7 +159,7 @@ struct Block1Transfer {
 
 /// The one confirmable request the client has in flight (NSTART = 1).
 struct PendingRequest {
-    enum class Kind : uint8_t { kNone, kRegister, kUpdate, kDeregister, kSend };
+    enum class Kind : uint8_t { kNone, kBootstrapRequest, kRegister, kUpdate, kDeregister, kSend };
     /// block_size_exponent of a request not sent block-wise (SZX 7 is reserved).
     static constexpr uint8_t kNoBlock = 7;
 
@@ -211,14 +211,36 @@ struct SendState {
     void* context = nullptr;
 };
 
+/// Client Initiated Bootstrap (LwM2M Core 1.1, 6.1), while the state is
+/// RegistrationState::kBootstrapping or until a De-register lets it start.
+struct BootstrapState {
+    /// The Bootstrap-Server accepted the Bootstrap-Request: its operations
+    /// follow, up to Bootstrap-Finish.
+    bool accepted = false;
+    /// Bootstrap-Request Trigger was executed: bootstrap once de-registered.
+    bool requested = false;
+    /// Bootstrap-Finish arrived and was accepted: the Register follows once its
+    /// response has gone out.
+    bool finished = false;
+    /// When the session ends if the Bootstrap-Server stays silent.
+    uint64_t deadline_ms = 0;
+};
+
 struct ClientData {
     ClientConfig config;
     char endpoint_name[LWM2M_MAX_URI_LENGTH + 1] = {};
+    /// Host and port of the server the client talks to: the LwM2M Server of
+    /// the account in use, or the Bootstrap-Server while bootstrapping.
     char host[LWM2M_MAX_URI_LENGTH + 1] = {};
-    /// The server URI as configured; "coap://", a port and brackets add to the host.
-    char server_uri[LWM2M_MAX_URI_LENGTH + 16] = {};
     uint16_t port = 0;
+    /// Security object instances: server accounts and the Bootstrap-Server
+    /// account, unused slots with ID kNoInstance.
+    SecurityInstance security[LWM2M_MAX_SECURITY_INSTANCES];
     ServerObject server;
+    BootstrapState bootstrap;
+    /// persist::factory_checksum() of the configuration: a saved state
+    /// applies only under the same factory accounts.
+    uint32_t factory_checksum = 0;
     DeviceObject device;
 
     RegistrationState state = RegistrationState::kUnconfigured;

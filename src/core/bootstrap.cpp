@@ -1,0 +1,238 @@
+// Client Initiated Bootstrap (LwM2M Core 1.1, 6.1.5): the Bootstrap-Request
+// with its retries, the Bootstrap-Server's requests up to Bootstrap-Finish,
+// and the switch to the account it wrote.
+#include "core/bootstrap.hpp"
+
+#include "core/account.hpp"
+#include "dm/bootstrap.hpp"
+#include "dm/data_model.hpp"
+#include "lwm2m/log.hpp"
+#include "report/observe.hpp"
+
+LWM2M_LOG_MODULE("bs");
+
+namespace lwm2m::core {
+namespace {
+
+using coap::Message;
+using detail::PendingRequest;
+namespace code = coap::code;
+namespace option = coap::option;
+
+constexpr uint8_t kMaxBackoffExponent = 16;
+
+// Waits before the next Bootstrap-Request, with the back-off of the
+// registration retry procedure (LwM2M Core 1.1, 6.2.1.1), or gives up once
+// every sequence has failed.
+void schedule_retry(Context& ctx, const char* reason) {
+    detail::ClientData& data = ctx.data;
+    const RegistrationRetry& retry = data.config.retry;
+    data.bootstrap.accepted = false;
+    uint64_t delay_ms = 0;
+    if (data.register_attempts < retry.retry_count) {
+        uint8_t exponent = data.register_attempts == 0 ? 0 : data.register_attempts - 1;
+        exponent = exponent > kMaxBackoffExponent ? kMaxBackoffExponent : exponent;
+        delay_ms = uint64_t{retry.retry_timer_s} * 1000 << exponent;
+    } else {
+        ++data.register_sequences;
+        data.register_attempts = 0;
+        if (data.register_sequences >= retry.sequence_retry_count ||
+            retry.sequence_delay_s == UINT32_MAX) {
+            data.state = RegistrationState::kFailed;
+            (void)ctx.transport.close();
+            LWM2M_LOG_ERROR("bootstrap failed (%s) after %u sequences, giving up", reason,
+                            data.register_sequences);
+            return;
+        }
+        delay_ms = uint64_t{retry.sequence_delay_s} * 1000;
+    }
+    data.retry_at_ms = ctx.now_ms + delay_ms;
+    LWM2M_LOG_WARNING("bootstrap attempt failed (%s), next Bootstrap-Request in %lu s", reason,
+                      static_cast<unsigned long>(delay_ms / 1000));
+}
+
+void send_bootstrap_request(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    const Status online = ensure_online(ctx);
+    if (online == Status::kInProgress || online == Status::kWouldBlock) {
+        return;
+    }
+    ++data.register_attempts;
+    if (online != Status::kOk) {
+        LWM2M_LOG_WARNING("cannot reach Bootstrap-Server %s:%u: %s", data.host, data.port,
+                          to_string(online));
+        schedule_retry(ctx, "no connection");
+        return;
+    }
+    begin_pending_request(ctx, PendingRequest::Kind::kBootstrapRequest);
+    LWM2M_LOG_INFO("Bootstrap-Request as '%s' to %s:%u from local port %u (message %u)",
+                   data.endpoint_name, data.host, data.port, ctx.transport.local_port(),
+                   data.pending.message_id);
+    if (!send_pending_request(ctx)) {
+        data.pending.kind = PendingRequest::Kind::kNone;
+        schedule_retry(ctx, "request does not fit");
+    }
+}
+
+// Bootstrap-Finish was accepted: registers with the account that was written.
+void complete_bootstrap(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    const detail::SecurityInstance* account = find_server_account(data);
+    data.bootstrap = {};
+    (void)ctx.transport.close();
+    data.response_cache.clear();
+    data.register_attempts = 0;
+    data.register_sequences = 0;
+    data.changed_parameters = 0;
+    data.location[0] = '\0';
+    if (account == nullptr || !use_account(data, *account)) {
+        // find_configuration_error() accepted it, so this cannot happen.
+        data.state = RegistrationState::kFailed;
+        return;
+    }
+    data.state = RegistrationState::kNotRegistered;
+    data.retry_at_ms = ctx.now_ms;
+    data.state_save_due = true;
+    LWM2M_LOG_INFO("bootstrap finished: registering with server %u at %s", account->short_server_id,
+                   account->uri);
+}
+
+uint8_t finish(Context& ctx, coap::MessageWriter& response) {
+    const char* error = find_configuration_error(ctx.data);
+    if (error != nullptr) {
+        // LwM2M Core 1.1, 5.2.7.5: 4.06 for a configuration the client cannot
+        // use, with the reason as diagnostic payload (RFC 7252, 5.5.2).
+        LWM2M_LOG_ERROR("Bootstrap-Finish rejected: %s", error);
+        response.append_payload(error);
+        schedule_retry(ctx, "inconsistent configuration");
+        return code::kNotAcceptable;
+    }
+    ctx.data.bootstrap.finished = true;
+    return code::kChanged;
+}
+
+// True for the Uri-Path "bs" alone, the path of Bootstrap-Finish.
+bool is_bootstrap_path(const Message& request) {
+    const coap::Option* path = request.find(option::kUriPath);
+    if (path == nullptr || path->value.size() != 2 || path->value[0] != 'b' ||
+        path->value[1] != 's') {
+        return false;
+    }
+    int segments = 0;
+    for (uint8_t i = 0; i < request.option_count; ++i) {
+        segments += request.options[i].number == option::kUriPath ? 1 : 0;
+    }
+    return segments == 1;
+}
+
+}  // namespace
+
+void start_bootstrap(Context& ctx, uint64_t at_ms, const char* reason) {
+    detail::ClientData& data = ctx.data;
+    const detail::SecurityInstance* account = find_bootstrap_account(data);
+    data.bootstrap = {};
+    data.location[0] = '\0';
+    data.register_attempts = 0;
+    data.register_sequences = 0;
+    report::end_observations(data);
+    if (account == nullptr || !use_account(data, *account)) {
+        data.state = RegistrationState::kFailed;
+        LWM2M_LOG_ERROR("%s, and no usable Bootstrap-Server account: giving up", reason);
+        return;
+    }
+    if (ctx.transport.state() != net::TransportState::kClosed) {
+        (void)ctx.transport.close();
+    }
+    data.response_cache.clear();
+    data.state = RegistrationState::kBootstrapping;
+    data.retry_at_ms = at_ms;
+    data.state_save_due = true;
+    LWM2M_LOG_INFO("%s: bootstrapping from %s", reason, account->uri);
+}
+
+void step_bootstrap(Context& ctx) {
+    detail::ClientData& data = ctx.data;
+    if (data.state != RegistrationState::kBootstrapping ||
+        data.pending.kind != PendingRequest::Kind::kNone) {
+        return;
+    }
+    if (data.bootstrap.finished) {
+        complete_bootstrap(ctx);
+    } else if (data.bootstrap.accepted) {
+        if (ctx.now_ms >= data.bootstrap.deadline_ms) {
+            schedule_retry(ctx, "no Bootstrap-Finish");
+        }
+    } else if (ctx.now_ms >= data.retry_at_ms) {
+        send_bootstrap_request(ctx);
+    }
+}
+
+uint64_t next_bootstrap_event_ms(const detail::ClientData& data) {
+    if (data.state != RegistrationState::kBootstrapping ||
+        data.pending.kind != PendingRequest::Kind::kNone) {
+        return UINT64_MAX;
+    }
+    if (data.bootstrap.finished) {
+        return 0;
+    }
+    return data.bootstrap.accepted ? data.bootstrap.deadline_ms : data.retry_at_ms;
+}
+
+void on_bootstrap_response(Context& ctx, const Message& response) {
+    detail::ClientData& data = ctx.data;
+    if (response.code != code::kChanged) {
+        LWM2M_LOG_WARNING("Bootstrap-Request rejected with %u.%02u",
+                          coap::code_class(response.code), coap::code_detail(response.code));
+        schedule_retry(ctx, "request rejected");
+        return;
+    }
+    // The Bootstrap-Server's requests may even have come before this response.
+    data.bootstrap.accepted = true;
+    data.bootstrap.deadline_ms = ctx.now_ms + exchange_lifetime_ms(data.config.coap);
+    LWM2M_LOG_INFO("Bootstrap-Request accepted, waiting for the Bootstrap-Server");
+}
+
+void fail_bootstrap_request(Context& ctx) {
+    schedule_retry(ctx, "no response");
+}
+
+uint8_t handle_bootstrap_server_request(Context& ctx, const Message& request,
+                                        coap::MessageWriter& response) {
+    detail::ClientData& data = ctx.data;
+    // The session lasts while the Bootstrap-Server keeps sending requests.
+    data.bootstrap.deadline_ms = ctx.now_ms + exchange_lifetime_ms(data.config.coap);
+    if (data.pending.kind == PendingRequest::Kind::kNone && !data.bootstrap.finished) {
+        // A request can overtake the response to the Bootstrap-Request.
+        data.bootstrap.accepted = true;
+    }
+    uint32_t block = 0;
+    if (request.find_uint(option::kBlock1, block, 3) && (block & 0xfffff8u) != 0) {
+        // NOTE: block-wise Bootstrap-Writes are not supported yet. A
+        // configuration with NoSec accounts fits one message.
+        return code::kRequestEntityTooLarge;
+    }
+    if (is_bootstrap_path(request)) {
+        return request.code == code::kPost ? finish(ctx, response) : code::kMethodNotAllowed;
+    }
+    dm::Path path;
+    if (!dm::parse_path(request, path)) {
+        return code::kNotFound;
+    }
+    uint32_t accept = 0;
+    switch (request.code) {
+        case code::kGet:
+            if (request.find_uint(option::kAccept, accept, 2) &&
+                accept == coap::format::kLinkFormat) {
+                return dm::bootstrap_discover(path, data, response);
+            }
+            return dm::bootstrap_read(request, path, data, response);
+        case code::kPut:
+            return dm::bootstrap_write(request, path, data);
+        case code::kDelete:
+            return dm::bootstrap_delete(path, data);
+        default:
+            return code::kMethodNotAllowed;
+    }
+}
+
+}  // namespace lwm2m::core

@@ -1,0 +1,216 @@
+// Bootstrap-Write, -Read, -Discover and -Delete (LwM2M Core 1.1, 5.2.7).
+#include "dm/bootstrap.hpp"
+
+#include "dm/formats.hpp"
+#include "dm/operations.hpp"
+#include "dm/write_operation.hpp"
+#include "lwm2m/log.hpp"
+
+LWM2M_LOG_MODULE("bs");
+
+namespace lwm2m::dm {
+namespace {
+
+namespace code = coap::code;
+namespace option = coap::option;
+
+constexpr uint16_t kSecurityObject = 0;
+constexpr uint16_t kServerObject = 1;
+constexpr uint16_t kAccessControlObject = 2;
+constexpr uint16_t kDeviceObject = 3;
+
+// True for the Bootstrap-Server account's Security instance and the Device
+// object's instance, which Bootstrap-Delete leaves in place.
+bool protected_instance(const detail::ClientData& data, uint16_t object_id, uint16_t instance_id) {
+    if (object_id == kDeviceObject) {
+        return true;
+    }
+    if (object_id != kSecurityObject) {
+        return false;
+    }
+    for (const detail::SecurityInstance& account : data.security) {
+        if (account.id == instance_id && account.bootstrap_server) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Deletes every instance of `object` but the protected ones.
+void delete_instances(Object& object, detail::ClientData& data) {
+    int32_t instance = object.next_instance(-1);
+    while (instance >= 0) {
+        const auto instance_id = static_cast<uint16_t>(instance);
+        instance = object.next_instance(instance);
+        if (protected_instance(data, object.id(), instance_id)) {
+            continue;
+        }
+        const Status deleted = object.delete_instance(instance_id);
+        if (deleted != Status::kOk) {
+            // An application object may not support deletion; the rest goes on.
+            LWM2M_LOG_WARNING("Bootstrap-Delete left /%u/%u: %s", object.id(), instance_id,
+                              to_string(deleted));
+        }
+    }
+}
+
+const char* version_text(Lwm2mVersion version) {
+    switch (version) {
+        case Lwm2mVersion::k1_0:
+            return "1.0";
+        case Lwm2mVersion::k1_1:
+            return "1.1";
+        case Lwm2mVersion::k1_2:
+            return "1.2";
+    }
+    return "1.1";
+}
+
+// Appends the attributes Bootstrap-Discover gives instance `instance_id`.
+void append_account_attributes(const detail::ClientData& data, uint16_t object_id,
+                               uint16_t instance_id, coap::MessageWriter& response) {
+    if (object_id == kServerObject && data.server.instance_id == instance_id) {
+        response.append_payload(";ssid=");
+        response.append_payload_uint(data.server.short_server_id);
+        return;
+    }
+    if (object_id != kSecurityObject) {
+        return;
+    }
+    for (const detail::SecurityInstance& account : data.security) {
+        if (account.id != instance_id) {
+            continue;
+        }
+        if (!account.bootstrap_server) {
+            response.append_payload(";ssid=");
+            response.append_payload_uint(account.short_server_id);
+        }
+        response.append_payload(";uri=\"");
+        response.append_payload(account.uri);
+        response.append_payload("\"");
+    }
+}
+
+}  // namespace
+
+uint8_t bootstrap_write(const coap::Message& request, const Path& path, detail::ClientData& data) {
+    if (path.length == 0 || path.length > 3) {
+        return code::kBadRequest;
+    }
+    Object* object = find_object(data, path.ids[0]);
+    if (object == nullptr) {
+        return code::kNotFound;
+    }
+    uint32_t format = 0;
+    if (!request_format(request, format)) {
+        return code::kBadRequest;
+    }
+    DecoderStorage storage;
+    io::Decoder* decoder =
+        make_decoder(static_cast<uint16_t>(format), request.payload, path, storage);
+    if (decoder == nullptr) {
+        return code::kUnsupportedContentFormat;
+    }
+    WriteOperation operation;
+    uint8_t result = operation.begin(WriteOperation::Kind::kBootstrap, path, *object, *decoder);
+    if (result == WriteOperation::kNeedMore) {
+        // The whole payload is at hand, so the decoder never returns kWouldBlock.
+        result = operation.apply();
+    }
+    if (result == code::kChanged && operation.created_instance()) {
+        data.changed_parameters |= detail::changed::kObjects;
+    }
+    return result;
+}
+
+uint8_t bootstrap_read(const coap::Message& request, const Path& path, detail::ClientData& data,
+                       coap::MessageWriter& response) {
+    if (path.length == 0) {
+        return code::kBadRequest;
+    }
+    // LwM2M Core 1.1, 5.2.7.3: only the Server and Access Control objects.
+    if (path.ids[0] != kServerObject && path.ids[0] != kAccessControlObject) {
+        return code::kMethodNotAllowed;
+    }
+    Object* object = find_object(data, path.ids[0]);
+    if (object == nullptr) {
+        return code::kNotFound;
+    }
+    const uint8_t missing = check_target(path, *object);
+    if (missing != 0) {
+        return missing;
+    }
+    return read(request, path, *object, data, response);
+}
+
+uint8_t bootstrap_discover(const Path& path, detail::ClientData& data,
+                           coap::MessageWriter& response) {
+    if (path.length > 1) {
+        return code::kBadRequest;
+    }
+    if (path.length == 1 && find_object(data, path.ids[0]) == nullptr) {
+        return code::kNotFound;
+    }
+    response.add_uint_option(option::kContentFormat, coap::format::kLinkFormat);
+    response.append_payload("lwm2m=\"");
+    response.append_payload(version_text(data.config.version));
+    response.append_payload("\"");
+    for (uint8_t i = 0; i < data.object_count; ++i) {
+        const Object& object = *data.objects[i];
+        if (path.length == 1 && object.id() != path.ids[0]) {
+            continue;
+        }
+        const int32_t first_instance = object.next_instance(-1);
+        // An object with a version, or without instances, is listed on its own.
+        if (object.version() != nullptr || first_instance < 0) {
+            append_link(response, false, Path::object(object.id()));
+            if (object.version() != nullptr) {
+                response.append_payload(";ver=");
+                response.append_payload(object.version());
+            }
+        }
+        for (int32_t instance = first_instance; instance >= 0;
+             instance = object.next_instance(instance)) {
+            const auto instance_id = static_cast<uint16_t>(instance);
+            append_link(response, false, Path::instance(object.id(), instance_id));
+            append_account_attributes(data, object.id(), instance_id, response);
+        }
+    }
+    return code::kContent;
+}
+
+uint8_t bootstrap_delete(const Path& path, detail::ClientData& data) {
+    if (path.length > 2) {
+        return code::kBadRequest;
+    }
+    if (path.length == 2) {
+        if (protected_instance(data, path.ids[0], path.ids[1])) {
+            LWM2M_LOG_WARNING("Bootstrap-Delete of /%u/%u refused", path.ids[0], path.ids[1]);
+            return code::kBadRequest;
+        }
+        Object* object = find_object(data, path.ids[0]);
+        if (object == nullptr) {
+            return code::kNotFound;
+        }
+        if (has_instance(*object, path.ids[1])) {
+            const Status deleted = object->delete_instance(path.ids[1]);
+            if (deleted != Status::kOk) {
+                return to_response_code(deleted);
+            }
+        }
+    } else {
+        for (uint8_t i = 0; i < data.object_count; ++i) {
+            if (path.length == 0 || data.objects[i]->id() == path.ids[0]) {
+                delete_instances(*data.objects[i], data);
+            }
+        }
+        if (path.length == 1 && find_object(data, path.ids[0]) == nullptr) {
+            return code::kNotFound;
+        }
+    }
+    data.changed_parameters |= detail::changed::kObjects;
+    data.state_save_due = true;
+    return code::kDeleted;
+}
+
+}  // namespace lwm2m::dm
