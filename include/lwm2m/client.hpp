@@ -97,6 +97,7 @@ class Client {
     /// Starts De-register; step() completes it. Ends in kDeregistered, also if
     /// the server does not respond after all retransmissions. A Register in
     /// flight is completed first, and De-register follows only if it succeeded.
+    /// While bootstrapping, the client stops at once and ends in kDeregistered.
     void deregister();
 
     /// Adds `error_code` to Error Code (/3/0/11): 1 to 8 as the Device object

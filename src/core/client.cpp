@@ -309,6 +309,14 @@ void Client::deregister() {
             // nothing after a failure.
             data_.deregister_requested = true;
             return;
+        case RegistrationState::kBootstrapping:
+            // No registration to end: stop bootstrapping at once.
+            data_.pending.kind = detail::PendingRequest::Kind::kNone;
+            data_.bootstrap = {};
+            (void)transport_.close();
+            data_.state = RegistrationState::kDeregistered;
+            LWM2M_LOG_INFO("bootstrap stopped by the application");
+            return;
         default:
             return;
     }

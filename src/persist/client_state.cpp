@@ -112,7 +112,10 @@ void load_client_state(detail::ClientData& data, net::Transport& transport, Cloc
 void save_client_state(detail::ClientData& data, const net::Transport& transport, Clock& clock,
                        uint64_t now_ms) {
     Storage* storage = data.config.storage;
-    if (!data.state_save_due || storage == nullptr) {
+    // What a Bootstrap-Server writes counts only once Bootstrap-Finish has
+    // accepted it: a reboot before then starts from the state saved before.
+    if (!data.state_save_due || storage == nullptr ||
+        data.state == RegistrationState::kBootstrapping) {
         return;
     }
     data.state_save_due = false;

@@ -20,7 +20,8 @@ void load_client_state(detail::ClientData& data, net::Transport& transport, Cloc
                        uint64_t now_ms);
 
 /// Writes the state if data.state_save_due is set and there is a storage,
-/// then clears the flag. A failed write is logged and not repeated until the
+/// then clears the flag. While bootstrapping it waits: the accounts a
+/// Bootstrap-Server writes are saved together once Bootstrap-Finish is accepted. A failed write is logged and not repeated until the
 /// state changes again. Uses about kMaxEncodedSize bytes of stack.
 void save_client_state(detail::ClientData& data, const net::Transport& transport, Clock& clock,
                        uint64_t now_ms);

@@ -272,18 +272,15 @@ class LogLine:
 
 
 class ClientProcess:
-    """lwm2m-client talking to `server_uri`, with its stderr log collected line by line."""
+    """lwm2m-client talking to `server_uri` (None for none), with its stderr log collected
+    line by line."""
 
     def __init__(self, server_uri, endpoint, extra_args=(), log_level="debug"):
-        arguments = [
-            program_path("LWM2M_CLIENT"),
-            "--endpoint",
-            endpoint,
-            "--server",
-            server_uri,
-            "--log-level",
-            log_level,
-        ]
+        arguments = [program_path("LWM2M_CLIENT"), "--endpoint", endpoint]
+        # None: no factory server account, for a client that bootstraps (--bootstrap).
+        if server_uri is not None:
+            arguments += ["--server", server_uri]
+        arguments += ["--log-level", log_level]
         # The client rejects an option given twice, so the default goes in only when the
         # test sets no other.
         if "--deregister-timeout" not in extra_args:

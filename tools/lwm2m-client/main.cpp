@@ -49,6 +49,8 @@ struct Options {
     uint32_t ack_timeout_ms = 2000;
     unsigned max_retransmit = 4;
     std::string state_file;
+    std::string bootstrap;
+    uint32_t bootstrap_hold_off_s = 0;
 };
 
 // Waits for the socket or the next timer, whichever comes first; a stop signal
@@ -225,10 +227,17 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(0u, 8u));
     app.add_option("--state-file", options.state_file,
-                   "File that keeps the registration and the Server object values across "
-                   "restarts, so that a restarted client sends an Update instead of a Register. "
-                   "Its directory must exist; the name may contain letters, digits, '-', '_' "
-                   "and '.'");
+                   "File that keeps the server accounts, the Server object values and the "
+                   "registration across restarts, so that a restarted client sends an Update "
+                   "instead of a Register. Its directory must exist; the name may contain "
+                   "letters, digits, '-', '_' and '.'");
+    app.add_option("--bootstrap", options.bootstrap,
+                   "Bootstrap-Server URI, coap://host[:port]: the client gets its server "
+                   "account from there. Without --server, the client starts with no server "
+                   "account and bootstraps first");
+    app.add_option("--bootstrap-hold-off", options.bootstrap_hold_off_s,
+                   "Client Hold Off Time in seconds: wait before the first Bootstrap-Request")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     const std::map<std::string, lwm2m::LogLevel> levels = {{"trace", lwm2m::LogLevel::kTrace},
@@ -255,7 +264,11 @@ int main(int argc, char** argv) {
 
     lwm2m::ClientConfig config;
     config.endpoint_name = options.endpoint.c_str();
-    config.server_uri = options.server.c_str();
+    // With --bootstrap alone, the factory configuration has no server account.
+    const bool factory_server = options.bootstrap.empty() || app.count("--server") > 0;
+    config.server_uri = factory_server ? options.server.c_str() : nullptr;
+    config.bootstrap_server_uri = options.bootstrap.empty() ? nullptr : options.bootstrap.c_str();
+    config.bootstrap_hold_off_s = options.bootstrap_hold_off_s;
     config.lifetime_s = options.lifetime_s;
     config.version = versions.at(options.version);
     config.queue_mode = options.queue_mode;
@@ -335,7 +348,7 @@ int main(int argc, char** argv) {
         const uint32_t until_send = periodic_send.step(clock.monotonic_ms());
         client.step();
         if (client.registration_state() == lwm2m::RegistrationState::kFailed) {
-            std::fprintf(stderr, "error: registration failed after every retry\n");
+            std::fprintf(stderr, "error: registration or bootstrap failed after every retry\n");
             return 1;
         }
         const uint32_t wait_ms = std::min({client.time_until_next_step_ms(),
