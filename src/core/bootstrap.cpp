@@ -86,8 +86,8 @@ void complete_bootstrap(Context& ctx) {
     data.changed_parameters = 0;
     data.location[0] = '\0';
     if (account == nullptr || !use_account(data, *account)) {
-        // find_configuration_error() accepted it, so this cannot happen.
-        data.state = RegistrationState::kFailed;
+        // A request handled after Bootstrap-Finish in the same step changed the accounts.
+        start_bootstrap(ctx, ctx.now_ms, "server account removed after Bootstrap-Finish");
         return;
     }
     data.state = RegistrationState::kNotRegistered;
@@ -106,6 +106,10 @@ uint8_t finish(Context& ctx, coap::MessageWriter& response) {
         response.append_payload(error);
         schedule_retry(ctx, "inconsistent configuration");
         return code::kNotAcceptable;
+    }
+    // A Bootstrap-Request still waiting for its response has done its job.
+    if (ctx.data.pending.kind == PendingRequest::Kind::kBootstrapRequest) {
+        ctx.data.pending.kind = PendingRequest::Kind::kNone;
     }
     ctx.data.bootstrap.finished = true;
     return code::kChanged;

@@ -47,7 +47,7 @@ void delete_instances(Object& object, detail::ClientData& data) {
         }
         const Status deleted = object.delete_instance(instance_id);
         if (deleted != Status::kOk) {
-            // An application object may not support deletion; the rest goes on.
+            // An application object may not support deletion, and the others still go.
             LWM2M_LOG_WARNING("Bootstrap-Delete left /%u/%u: %s", object.id(), instance_id,
                               to_string(deleted));
         }

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <span>
 
@@ -29,11 +30,13 @@ public:
         ++create_calls;
         return Status::kOk;
     }
-    Status connect(const char*, uint16_t) override {
+    Status connect(const char* host, uint16_t port) override {
         ++connect_calls;
         if (connect_result != Status::kOk) {
             return connect_result;
         }
+        std::snprintf(connected_host, sizeof(connected_host), "%s", host);
+        connected_port = port;
         if (state_ != net::TransportState::kBound) {
             last_port_ = next_local_port != 0 ? next_local_port : next_ephemeral_port++;
         }
@@ -118,6 +121,9 @@ public:
     size_t inbox_read = 0;
     int create_calls = 0;
     int connect_calls = 0;
+    /// Host and port of the last successful connect().
+    char connected_host[64] = {};
+    uint16_t connected_port = 0;
     int close_calls = 0;
     int reuse_calls = 0;
     uint16_t next_ephemeral_port = 40000;
