@@ -115,8 +115,9 @@ uint8_t finish(Context& ctx, coap::MessageWriter& response) {
     return code::kChanged;
 }
 
-// True for the Uri-Path "bs" alone, the path of Bootstrap-Finish.
-bool is_bootstrap_path(const Message& request) {
+}  // namespace
+
+bool is_bootstrap_finish_path(const Message& request) {
     const coap::Option* path = request.find(option::kUriPath);
     if (path == nullptr || path->value.size() != 2 || path->value[0] != 'b' ||
         path->value[1] != 's') {
@@ -128,8 +129,6 @@ bool is_bootstrap_path(const Message& request) {
     }
     return segments == 1;
 }
-
-}  // namespace
 
 void start_bootstrap(Context& ctx, uint64_t at_ms, const char* reason) {
     detail::ClientData& data = ctx.data;
@@ -209,13 +208,7 @@ uint8_t handle_bootstrap_server_request(Context& ctx, const Message& request,
         // A request can overtake the response to the Bootstrap-Request.
         data.bootstrap.accepted = true;
     }
-    uint32_t block = 0;
-    if (request.find_uint(option::kBlock1, block, 3) && (block & 0xfffff8u) != 0) {
-        // NOTE: block-wise Bootstrap-Writes are not supported yet. A
-        // configuration with NoSec accounts fits one message.
-        return code::kRequestEntityTooLarge;
-    }
-    if (is_bootstrap_path(request)) {
+    if (is_bootstrap_finish_path(request)) {
         return request.code == code::kPost ? finish(ctx, response) : code::kMethodNotAllowed;
     }
     dm::Path path;

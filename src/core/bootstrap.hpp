@@ -21,8 +21,13 @@ uint64_t next_bootstrap_event_ms(const detail::ClientData& data);
 void on_bootstrap_response(Context& ctx, const coap::Message& response);
 void fail_bootstrap_request(Context& ctx);
 
+/// True for the Uri-Path "bs" alone, the path of Bootstrap-Finish.
+bool is_bootstrap_finish_path(const coap::Message& request);
+
 /// Serves a request from the Bootstrap-Server while bootstrapping and returns
 /// the response code: Bootstrap-Write, -Read, -Discover, -Delete and -Finish.
+/// A Bootstrap-Write in Block1 blocks comes here once assembled, or is
+/// applied block by block (dm/streamed_write.cpp).
 uint8_t handle_bootstrap_server_request(Context& ctx, const coap::Message& request,
                                         coap::MessageWriter& response);
 

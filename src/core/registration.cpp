@@ -311,8 +311,10 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
             writer.add_option(option::kUriPath, "bs");
             writer.add_option(option::kUriQuery, "ep=", data.endpoint_name);
             if (data.config.version != Lwm2mVersion::k1_0) {
-                // The preferred Content-Format of the Bootstrap-Writes: SenML CBOR.
-                writer.add_option(option::kUriQuery, "pct=112");
+                // The preferred Content-Format of the Bootstrap-Writes: TLV,
+                // which the client applies block by block when it comes in
+                // Block1 blocks, so a configuration may exceed every buffer.
+                writer.add_option(option::kUriQuery, "pct=11542");
             }
             break;
         case PendingRequest::Kind::kRegister: {

@@ -154,25 +154,33 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         return;
     }
     const bool bootstrapping = data.state == RegistrationState::kBootstrapping;
-    if (response_code == 0 && bootstrapping) {
+    if (response_code == 0 && bootstrapping && is_bootstrap_finish_path(request)) {
+        // Bootstrap-Finish: "bs" is no object ID, and the request has no payload.
         response_code = handle_bootstrap_server_request(ctx, request, response);
-        (void)dm::parse_path(request, path);  // for the log line only
     }
     if (response_code == 0 && !dm::parse_path(request, path)) {
         response_code = code::kNotFound;
     }
+    // Serves a whole request: from the Bootstrap-Server while bootstrapping,
+    // else an Observe or an operation on the data model.
+    auto serve = [&](const Message& whole) -> uint8_t {
+        if (bootstrapping) {
+            return handle_bootstrap_server_request(ctx, whole, response);
+        }
+        if ((whole.code == code::kGet || whole.code == code::kFetch) &&
+            whole.find(option::kObserve) != nullptr) {
+            return report::handle_observe(ctx, whole, path, response);
+        }
+        return dm::handle_request(whole, path, data, ctx.clock, response);
+    };
     if (response_code == 0) {
         const Block1Result block1 = handle_block1(ctx, request, path, response);
         switch (block1.outcome) {
             case Block1Outcome::kNone:
-                response_code = (request.code == code::kGet || request.code == code::kFetch) &&
-                                        request.find(option::kObserve)
-                                    ? report::handle_observe(ctx, request, path, response)
-                                    : dm::handle_request(request, path, data, ctx.clock, response);
+                response_code = serve(request);
                 break;
             case Block1Outcome::kComplete:
-                response_code =
-                    dm::handle_request(block1.assembled, path, data, ctx.clock, response);
+                response_code = serve(block1.assembled);
                 add_final_block1_option(block1, response);
                 break;
             case Block1Outcome::kContinue:

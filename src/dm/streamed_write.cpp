@@ -112,19 +112,48 @@ bool can_stream_write(const coap::Message& request, const Path& path) {
            is_streamed_format(format);
 }
 
+namespace {
+
+// Checks the first block of a Bootstrap-Write (LwM2M Core 1.1, 5.2.7.1): a
+// PUT on an object, an instance or a resource, which need not exist yet.
+uint8_t check_bootstrap_write(const coap::Message& request, const Path& path,
+                              detail::ClientData& data, Object*& object, uint32_t& format) {
+    if (request.code != code::kPut) {
+        return code::kMethodNotAllowed;
+    }
+    if (path.length > 3) {
+        return code::kBadRequest;
+    }
+    object = find_object(data, path.ids[0]);
+    if (object == nullptr) {
+        return code::kNotFound;
+    }
+    return request_format(request, format) ? 0 : code::kBadRequest;
+}
+
+}  // namespace
+
 uint8_t start_streamed_write(const coap::Message& request, const Path& path,
                              detail::ClientData& data, coap::MessageWriter& response) {
+    const bool bootstrap = data.state == RegistrationState::kBootstrapping;
+    const bool create = !bootstrap && request.code == code::kPost && path.length == 1;
     Object* object = nullptr;
-    const uint8_t missing = find_target(request, path, data, object);
-    if (missing != 0) {
-        return missing;
-    }
-    const bool create = request.code == code::kPost && path.length == 1;
     uint32_t format = 0;
-    const uint8_t checked = create ? (request_format(request, format) ? 0 : code::kBadRequest)
-                                   : check_write(request, path, *object, format);
-    if (checked != 0) {
-        return checked;
+    if (bootstrap) {
+        const uint8_t checked = check_bootstrap_write(request, path, data, object, format);
+        if (checked != 0) {
+            return checked;
+        }
+    } else {
+        const uint8_t missing = find_target(request, path, data, object);
+        if (missing != 0) {
+            return missing;
+        }
+        const uint8_t checked = create ? (request_format(request, format) ? 0 : code::kBadRequest)
+                                       : check_write(request, path, *object, format);
+        if (checked != 0) {
+            return checked;
+        }
     }
 
     StreamedWrite& stream = *new (data.block1.streamed_write) StreamedWrite();
@@ -133,8 +162,12 @@ uint8_t start_streamed_write(const coap::Message& request, const Path& path,
     stream.decoder->start_stream(kWholeValueSize);
 
     using Kind = WriteOperation::Kind;
-    const Kind kind =
-        create ? Kind::kCreate : (request.code == code::kPut ? Kind::kReplace : Kind::kUpdate);
+    Kind kind = request.code == code::kPut ? Kind::kReplace : Kind::kUpdate;
+    if (create) {
+        kind = Kind::kCreate;
+    } else if (bootstrap) {
+        kind = Kind::kBootstrap;
+    }
     const uint8_t begun = stream.operation.begin(kind, path, *object, *stream.decoder);
     if (begun != WriteOperation::kNeedMore) {
         return begun;

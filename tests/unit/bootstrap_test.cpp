@@ -137,7 +137,7 @@ TEST_F(BootstrapTest, FactoryBootstrapSendsRequestToBootstrapServer) {
     EXPECT_EQ(request.code, code::kPost);
     EXPECT_EQ(options_of(request, option::kUriPath), std::vector<std::string>{"bs"});
     EXPECT_EQ(options_of(request, option::kUriQuery),
-              (std::vector<std::string>{"ep=dev1", "pct=112"}));
+              (std::vector<std::string>{"ep=dev1", "pct=11542"}));
 }
 
 TEST_F(BootstrapTest, Lwm2m10RequestHasNoPreferredFormat) {
@@ -252,6 +252,34 @@ TEST_F(BootstrapTest, ObjectLevelWriteCarriesTwoInstances) {
     EXPECT_EQ(bootstrap_request(code::kPut, {"0"}, payload).code, code::kChanged);
     const Message links = discover({"0"});
     EXPECT_EQ(payload_text(links),
+              "lwm2m=\"1.1\",</0>;ver=1.1,</0/0>;uri=\"coap://192.0.2.9:5693\","
+              "</0/1>;ssid=7;uri=\"coap://192.0.2.7:5683\"");
+}
+
+TEST_F(BootstrapTest, BlockwiseWriteAppliedBlockByBlock) {
+    start_bootstrap();
+    // Two server accounts' worth of TLV for /0, sent in 16-byte blocks.
+    const std::vector<uint8_t> payload =
+        join({tlv(0, 0, join({tlv_text(0, kBootstrapUri), tlv_int(1, 1), tlv_int(2, 3)})),
+              tlv(0, 1, server_account(kServerUri, 7))});
+    constexpr size_t kBlockSize = 16;
+    uint32_t number = 0;
+    for (size_t offset = 0; offset < payload.size(); offset += kBlockSize, ++number) {
+        const size_t size = std::min(kBlockSize, payload.size() - offset);
+        const bool more = offset + size < payload.size();
+        uint8_t buffer[128];
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {0xb5, static_cast<uint8_t>(number)};
+        writer.header(Type::kConfirmable, code::kPut, next_message_id_++, token);
+        writer.add_option(option::kUriPath, "0");
+        writer.add_uint_option(option::kContentFormat, coap::format::kLwm2mTlv);
+        writer.add_uint_option(option::kBlock1, number << 4 | (more ? 0x08u : 0u) | 0x00u);
+        writer.append_payload({payload.data() + offset, size});
+        transport_.deliver(writer.bytes());
+        client_.step();
+        EXPECT_EQ(last_sent().code, more ? code::kContinue : code::kChanged) << number;
+    }
+    EXPECT_EQ(payload_text(discover({"0"})),
               "lwm2m=\"1.1\",</0>;ver=1.1,</0/0>;uri=\"coap://192.0.2.9:5693\","
               "</0/1>;ssid=7;uri=\"coap://192.0.2.7:5683\"");
 }
