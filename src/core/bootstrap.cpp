@@ -90,6 +90,7 @@ void complete_bootstrap(Context& ctx) {
         start_bootstrap(ctx, ctx.now_ms, "server account removed after Bootstrap-Finish");
         return;
     }
+    data.server.last_bootstrapped_s = ctx.clock.real_time_s();
     data.state = RegistrationState::kNotRegistered;
     data.retry_at_ms = ctx.now_ms;
     data.state_save_due = true;

@@ -207,10 +207,11 @@ Status ServerObjectHandler::delete_instance(uint16_t instance_id) {
 
 bool ServerObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
     switch (resource_id) {
+        case 12:
+            // Present once a Bootstrap-Finish has written this instance.
+            return data_->server.last_bootstrapped_s != 0;
         case 11:
             // NOTE: absent because the client has no DTLS, so no alert is ever received.
-        case 12:
-            // TODO: present with the time of the last Bootstrap-Finish once bootstrap exists.
         case 13:
             // Absent: with one server account there is no registration order.
             return false;
@@ -260,6 +261,9 @@ Status ServerObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t resour
             return Status::kOk;
         case 10:
             value = Value::make_objlnk(server.apn_link.object_id, server.apn_link.instance_id);
+            return Status::kOk;
+        case 12:
+            value = Value::make_time(server.last_bootstrapped_s);
             return Status::kOk;
         case 14:
             value = Value::make_unsigned(server.initial_registration_delay_s);

@@ -218,6 +218,7 @@ void encode_server(Writer& writer, const ServerObject& server) {
     writer.u16(server.apn_link.object_id);
     writer.u16(server.apn_link.instance_id);
     writer.u32(server.initial_registration_delay_s);
+    writer.i64(server.last_bootstrapped_s);
     writer.u8(static_cast<uint8_t>(server.preferred_transport));
     writer.u8(server.default_notification_mode);
     writer.u8(server.profile_id_hash_algorithm);
@@ -260,6 +261,7 @@ void decode_server(Reader& reader, ServerObject& server) {
     server.apn_link.object_id = reader.u16();
     server.apn_link.instance_id = reader.u16();
     server.initial_registration_delay_s = reader.u32();
+    server.last_bootstrapped_s = reader.i64();
     server.preferred_transport = static_cast<char>(reader.u8());
     reader.require(server.preferred_transport >= 'A' && server.preferred_transport <= 'Z');
     server.default_notification_mode = reader.u8();

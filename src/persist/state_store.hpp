@@ -72,7 +72,7 @@ inline constexpr size_t kMaxEncodedSize =
     // Server object: instance ID, Short Server ID, fixed fields with the
     // binding, then the two multiple resources, each a count and entries of
     // ID, link or text
-    4 + 32 + 1 + 6 * LWM2M_MAX_ALTERNATE_APN_LINKS + 1 +
+    4 + 32 + 8 + 1 + 6 * LWM2M_MAX_ALTERNATE_APN_LINKS + 1 +
     (2 + sizeof(detail::ServerVersionInstance::text)) * LWM2M_MAX_SERVER_VERSIONS +
     // retry parameters, then the registration record
     10 + 15 + LWM2M_LOCATION_PATH_SIZE;

@@ -27,7 +27,7 @@ def account(instance, uri, ssid=0, bootstrap=False, identity=b"", secret=b"", ho
 
 
 def state(endpoint, accounts, lifetime, binding="U", apn_links=(), versions=(), registered=None,
-          server=(0, 1)):
+          server=(0, 1), last_bootstrapped=0):
     content = text(endpoint) + struct.pack("<I", 0x5EED)  # factory checksum
     content += bytes([len(accounts)]) + b"".join(accounts)
     content += struct.pack("<HH", *server)  # Server instance ID, Short Server ID
@@ -35,6 +35,7 @@ def state(endpoint, accounts, lifetime, binding="U", apn_links=(), versions=(), 
     content += bytes([0x01])  # flags: Notification Storing
     content += text(binding)
     content += struct.pack("<HHI", 0xFFFF, 0xFFFF, 0)  # APN Link, Initial Registration Delay
+    content += struct.pack("<q", last_bootstrapped)
     content += b"U\x00\x00"  # Preferred Transport, Notification Mode, Hash Algorithm
     content += bytes([len(apn_links)])
     for identifier, object_id, instance_id in apn_links:
@@ -77,6 +78,7 @@ SEEDS = {
         ],
         120,
         server=(2, 9),
+        last_bootstrapped=1764800000,
         registered=(40001, "/rd/7", 1764800120),
     ),
     "bootstrap_only": state(

@@ -13,7 +13,8 @@ HEADER = struct.Struct("<4sBH")
 def decode_state(blob):
     """Return the fields the tests check from a state file:
     {"accounts": [{"id", "uri", "bootstrap", "ssid", "identity", "secret_key"}],
-     "server": {"id", "ssid"} or None, "lifetime", "registered", "port", "location"}.
+     "server": {"id", "ssid", "last_bootstrapped"} or None, "lifetime", "registered", "port",
+     "location"}.
 
     Raise ValueError for a blob that a correct client never writes.
     """
@@ -68,7 +69,9 @@ def decode_state(blob):
     lifetime, _pmin, _pmax, _disable_timeout = struct.unpack("<4I", take(16))
     take(1)  # flags
     text()  # binding
-    take(4 + 4 + 3)  # APN Link, Initial Registration Delay, three one-byte values
+    take(4 + 4)  # APN Link, Initial Registration Delay
+    (last_bootstrapped,) = struct.unpack("<q", take(8))
+    take(3)  # Preferred Transport, Default Notification Mode, Profile ID Hash Algorithm
     for _ in range(take(1)[0]):
         take(6)  # Alternate APN Links
     for _ in range(take(1)[0]):
@@ -83,7 +86,9 @@ def decode_state(blob):
         raise ValueError("trailing bytes")
     return {
         "accounts": accounts,
-        "server": None if server_id == 0xFFFF else {"id": server_id, "ssid": server_ssid},
+        "server": None
+        if server_id == 0xFFFF
+        else {"id": server_id, "ssid": server_ssid, "last_bootstrapped": last_bootstrapped},
         "lifetime": lifetime,
         "registered": registered == 1,
         "port": port,

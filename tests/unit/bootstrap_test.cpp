@@ -203,6 +203,10 @@ TEST_F(BootstrapTest, FinishRegistersWithWrittenAccount) {
     EXPECT_NE(std::find(query.begin(), query.end(), "lt=120"), query.end());
     respond(code::kCreated, {"rd", "9"});
     EXPECT_EQ(client_.registration_state(), RegistrationState::kRegistered);
+    // Last Bootstrapped (/1/0/12) now has the time of Bootstrap-Finish.
+    const Message last_bootstrapped = server_request(code::kGet, {"1", "0", "12"}, 0x200);
+    EXPECT_EQ(last_bootstrapped.code, code::kContent);
+    EXPECT_EQ(payload_text(last_bootstrapped), std::to_string(clock_.real_time_s()));
 }
 
 TEST_F(BootstrapTest, RequestsMayOvertakeTheRequestResponse) {

@@ -38,6 +38,7 @@ PersistedState sample_state() {
     std::strcpy(state.server.binding, "UQ");
     state.server.apn_link = {11, 2};
     state.server.initial_registration_delay_s = 7;
+    state.server.last_bootstrapped_s = 1700000000;
     state.server.preferred_transport = 'T';
     state.server.default_notification_mode = 1;
     state.server.profile_id_hash_algorithm = 1;
@@ -243,14 +244,14 @@ TEST(StateStore, CountAboveCapacityRejected) {
     state.server.server_version_count = 0;
     std::vector<uint8_t> blob = encode(state);
     // Content: endpoint (5), factory checksum (4), the Security instances,
-    // then the Server instance ID and Short Server ID (4) and 31 bytes of
-    // fixed Server fields with the binding "UQ".
+    // then the Server instance ID and Short Server ID (4) and 39 bytes of
+    // fixed Server fields with the binding "UQ" and Last Bootstrapped.
     size_t security_size = 1;
     for (const detail::SecurityInstance& account : state.security) {
         security_size += 14 + 1 + std::strlen(account.uri) + 3 + account.identity_length +
                          account.server_key_length + account.secret_key_length;
     }
-    const size_t count_offset = kHeaderSize + 5 + 4 + security_size + 4 + 31;
+    const size_t count_offset = kHeaderSize + 5 + 4 + security_size + 4 + 39;
     ASSERT_EQ(blob[count_offset], 0);
     blob[count_offset] = LWM2M_MAX_ALTERNATE_APN_LINKS + 1;
     fix_checksum(blob);

@@ -75,6 +75,9 @@ struct ServerObject {
     char binding[4] = {};
     /// APN Link (resource 10). The null link 65535:65535 means none.
     Objlnk apn_link = {0xffff, 0xffff};
+    /// Last Bootstrapped (resource 12): when Bootstrap-Finish was accepted, in
+    /// seconds since 1970; 0 (absent) for an instance from the factory.
+    int64_t last_bootstrapped_s = 0;
     /// Initial Registration Delay Timer (resource 14).
     uint32_t initial_registration_delay_s = 0;
     /// Registration Failure Block (15) and Bootstrap on Registration Failure
