@@ -211,9 +211,9 @@ class FactoryBootstrapTest(BootstrapClientTest):
         server, bootstrap_uri = self.start_bootstrap_server()
         client = self.start_bootstrapping_client(bootstrap_uri, "factory")
         bootstrap_request = self.wait_bootstrap_request(server, "factory")
-        self.assertEqual(bootstrap_request["pct"], formats.SENML_CBOR, bootstrap_request)
+        self.assertEqual(bootstrap_request["pct"], formats.LWM2M_TLV, bootstrap_request)
         self.assertEqual(
-            bootstrap_request["query"], {"ep": "factory", "pct": "112"}, bootstrap_request
+            bootstrap_request["query"], {"ep": "factory", "pct": "11542"}, bootstrap_request
         )
         self.assertEqual(bootstrap_request["peer"], "127.0.0.1", bootstrap_request)
 
@@ -296,7 +296,7 @@ class DiscoverReadTest(BootstrapClientTest):
         self.write_server_instance(self.server, "discover")
 
         read = self.request(self.server, "bootstrap-read discover /1", "2.05")
-        # Without Accept the client responds in its preferred format, the pct it sent.
+        # Without Accept the client reads an object in its default format, SenML CBOR.
         self.assertEqual(read["content_format"], formats.SENML_CBOR, read)
         values = formats.senml_values(
             formats.decode_senml_cbor(bytes.fromhex(read["payload_hex"]))
