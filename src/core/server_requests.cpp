@@ -91,7 +91,10 @@ void log_request(const Message& request, const dm::Path& path, uint8_t response_
                                                "DELETE", "FETCH", "PATCH", "iPATCH"};
     const char* method = request.code < 8 ? kMethods[request.code] : "?";
     char text[4 * 6 + 1] = "/";  // up to four "/65534" segments and the terminator
-    size_t length = path.length == 0 ? 1 : 0;
+    if (path.length == 0 && is_bootstrap_finish_path(request)) {
+        std::memcpy(text, "/bs", sizeof("/bs"));
+    }
+    size_t length = path.length == 0 ? std::strlen(text) : 0;
     for (uint8_t i = 0; i < path.length; ++i) {
         text[length++] = '/';
         length += coap::format_uint(path.ids[i], std::span<char>(text + length, 6));

@@ -81,7 +81,8 @@ void append_account_attributes(const detail::ClientData& data, uint16_t object_i
         if (account.id != instance_id) {
             continue;
         }
-        if (!account.bootstrap_server) {
+        // A Short Server ID of 0 is no valid ID: the server has not written one yet.
+        if (!account.bootstrap_server && account.short_server_id != 0) {
             response.append_payload(";ssid=");
             response.append_payload_uint(account.short_server_id);
         }
