@@ -59,11 +59,18 @@
 #define LWM2M_MAX_URI_LENGTH 96
 #endif
 
+/// LwM2M Servers the client registers with at once, each with its own
+/// transport, registration and Server object instance (about 350 bytes of
+/// RAM each on Cortex-M4).
+#ifndef LWM2M_MAX_SERVERS
+#define LWM2M_MAX_SERVERS 1
+#endif
+
 /// Security object instances (/0/x) the client keeps: its server accounts
 /// and the Bootstrap-Server account, each about 230 bytes with the default
-/// key sizes. The client registers with one server account at a time.
+/// key sizes.
 #ifndef LWM2M_MAX_SECURITY_INSTANCES
-#define LWM2M_MAX_SECURITY_INSTANCES 2
+#define LWM2M_MAX_SECURITY_INSTANCES (LWM2M_MAX_SERVERS + 1)
 #endif
 
 /// Bytes kept for Public Key or Identity (/0/x/3), such as a PSK identity.

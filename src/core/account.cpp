@@ -37,7 +37,7 @@ Status install_factory_accounts(detail::ClientData& data) {
     for (SecurityInstance& account : data.security) {
         account = {};
     }
-    data.server = {};
+    data.session->server = {};
     uint16_t next_id = 0;
     if (config.server_uri != nullptr) {
         SecurityInstance& account = data.security[next_id];
@@ -47,11 +47,11 @@ Status install_factory_accounts(detail::ClientData& data) {
         }
         account.id = next_id++;
         account.short_server_id = config.short_server_id;
-        data.server.instance_id = 0;
-        data.server.short_server_id = config.short_server_id;
-        data.server.lifetime_s = config.lifetime_s;
-        data.server.binding[0] = 'U';
-        data.server.initial_registration_delay_s = config.initial_registration_delay_s;
+        data.session->server.instance_id = 0;
+        data.session->server.short_server_id = config.short_server_id;
+        data.session->server.lifetime_s = config.lifetime_s;
+        data.session->server.binding[0] = 'U';
+        data.session->server.initial_registration_delay_s = config.initial_registration_delay_s;
     }
     if (config.bootstrap_server_uri != nullptr) {
         static_assert(LWM2M_MAX_SECURITY_INSTANCES >= 2,
@@ -78,12 +78,12 @@ const SecurityInstance* find_bootstrap_account(const detail::ClientData& data) {
 }
 
 const SecurityInstance* find_server_account(const detail::ClientData& data) {
-    if (data.server.instance_id == detail::kNoInstance) {
+    if (data.session->server.instance_id == detail::kNoInstance) {
         return nullptr;
     }
     for (const SecurityInstance& account : data.security) {
         if (account.id != detail::kNoInstance && !account.bootstrap_server &&
-            account.short_server_id == data.server.short_server_id &&
+            account.short_server_id == data.session->server.short_server_id &&
             account.security_mode == detail::kSecurityModeNoSec && usable_uri(account.uri)) {
             return &account;
         }
@@ -105,14 +105,14 @@ const char* find_configuration_error(const detail::ClientData& data) {
         if (account.short_server_id == 0 || account.short_server_id == 65535) {
             return "a server account has no valid Short Server ID";
         }
-        if (account.short_server_id == data.server.short_server_id) {
+        if (account.short_server_id == data.session->server.short_server_id) {
             server_has_security = true;
         }
     }
     if (bootstrap_accounts > 1) {
         return "more than one Bootstrap-Server account";
     }
-    if (data.server.instance_id == detail::kNoInstance) {
+    if (data.session->server.instance_id == detail::kNoInstance) {
         return "no Server object instance";
     }
     if (!server_has_security) {
@@ -125,7 +125,7 @@ const char* find_configuration_error(const detail::ClientData& data) {
 }
 
 bool use_account(detail::ClientData& data, const SecurityInstance& account) {
-    return parse_server_uri(account.uri, data.host, data.port) == Status::kOk;
+    return parse_server_uri(account.uri, data.session->host, data.session->port) == Status::kOk;
 }
 
 }  // namespace lwm2m::core

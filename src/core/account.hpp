@@ -25,7 +25,7 @@ const detail::SecurityInstance* find_server_account(const detail::ClientData& da
 /// nullptr if they are. Checked at Bootstrap-Finish.
 const char* find_configuration_error(const detail::ClientData& data);
 
-/// Points data.host and data.port at the URI of `account`. Returns false if
+/// Points data.session->host and data.session->port at the URI of `account`. Returns false if
 /// the URI cannot be used.
 bool use_account(detail::ClientData& data, const detail::SecurityInstance& account);
 

@@ -29,24 +29,24 @@ void schedule_retry(Context& ctx, const char* reason) {
     const RegistrationRetry& retry = data.config.retry;
     data.bootstrap.accepted = false;
     uint64_t delay_ms = 0;
-    if (data.register_attempts < retry.retry_count) {
-        uint8_t exponent = data.register_attempts == 0 ? 0 : data.register_attempts - 1;
+    if (data.session->register_attempts < retry.retry_count) {
+        uint8_t exponent = data.session->register_attempts == 0 ? 0 : data.session->register_attempts - 1;
         exponent = exponent > kMaxBackoffExponent ? kMaxBackoffExponent : exponent;
         delay_ms = uint64_t{retry.retry_timer_s} * 1000 << exponent;
     } else {
-        ++data.register_sequences;
-        data.register_attempts = 0;
-        if (data.register_sequences >= retry.sequence_retry_count ||
+        ++data.session->register_sequences;
+        data.session->register_attempts = 0;
+        if (data.session->register_sequences >= retry.sequence_retry_count ||
             retry.sequence_delay_s == UINT32_MAX) {
-            data.state = RegistrationState::kFailed;
+            data.session->state = RegistrationState::kFailed;
             (void)ctx.transport.close();
             LWM2M_LOG_ERROR("bootstrap failed (%s) after %u sequences, giving up", reason,
-                            data.register_sequences);
+                            data.session->register_sequences);
             return;
         }
         delay_ms = uint64_t{retry.sequence_delay_s} * 1000;
     }
-    data.retry_at_ms = ctx.now_ms + delay_ms;
+    data.session->retry_at_ms = ctx.now_ms + delay_ms;
     LWM2M_LOG_WARNING("bootstrap attempt failed (%s), next Bootstrap-Request in %lu s", reason,
                       static_cast<unsigned long>(delay_ms / 1000));
 }
@@ -57,19 +57,19 @@ void send_bootstrap_request(Context& ctx) {
     if (online == Status::kInProgress || online == Status::kWouldBlock) {
         return;
     }
-    ++data.register_attempts;
+    ++data.session->register_attempts;
     if (online != Status::kOk) {
-        LWM2M_LOG_WARNING("cannot reach Bootstrap-Server %s:%u: %s", data.host, data.port,
+        LWM2M_LOG_WARNING("cannot reach Bootstrap-Server %s:%u: %s", data.session->host, data.session->port,
                           to_string(online));
         schedule_retry(ctx, "no connection");
         return;
     }
     begin_pending_request(ctx, PendingRequest::Kind::kBootstrapRequest);
     LWM2M_LOG_INFO("Bootstrap-Request as '%s' to %s:%u from local port %u (message %u)",
-                   data.endpoint_name, data.host, data.port, ctx.transport.local_port(),
-                   data.pending.message_id);
+                   data.endpoint_name, data.session->host, data.session->port, ctx.transport.local_port(),
+                   data.session->pending.message_id);
     if (!send_pending_request(ctx)) {
-        data.pending.kind = PendingRequest::Kind::kNone;
+        data.session->pending.kind = PendingRequest::Kind::kNone;
         schedule_retry(ctx, "request does not fit");
     }
 }
@@ -81,18 +81,18 @@ void complete_bootstrap(Context& ctx) {
     data.bootstrap = {};
     (void)ctx.transport.close();
     data.response_cache.clear();
-    data.register_attempts = 0;
-    data.register_sequences = 0;
-    data.changed_parameters = 0;
-    data.location[0] = '\0';
+    data.session->register_attempts = 0;
+    data.session->register_sequences = 0;
+    data.session->changed_parameters = 0;
+    data.session->location[0] = '\0';
     if (account == nullptr || !use_account(data, *account)) {
         // A request handled after Bootstrap-Finish in the same step changed the accounts.
         start_bootstrap(ctx, ctx.now_ms, "server account removed after Bootstrap-Finish");
         return;
     }
-    data.server.last_bootstrapped_s = ctx.clock.real_time_s();
-    data.state = RegistrationState::kNotRegistered;
-    data.retry_at_ms = ctx.now_ms;
+    data.session->server.last_bootstrapped_s = ctx.clock.real_time_s();
+    data.session->state = RegistrationState::kNotRegistered;
+    data.session->retry_at_ms = ctx.now_ms;
     data.state_save_due = true;
     LWM2M_LOG_INFO("bootstrap finished: registering with server %u at %s", account->short_server_id,
                    account->uri);
@@ -109,8 +109,8 @@ uint8_t finish(Context& ctx, coap::MessageWriter& response) {
         return code::kNotAcceptable;
     }
     // A Bootstrap-Request still waiting for its response has done its job.
-    if (ctx.data.pending.kind == PendingRequest::Kind::kBootstrapRequest) {
-        ctx.data.pending.kind = PendingRequest::Kind::kNone;
+    if (ctx.data.session->pending.kind == PendingRequest::Kind::kBootstrapRequest) {
+        ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
     }
     ctx.data.bootstrap.finished = true;
     return code::kChanged;
@@ -135,12 +135,12 @@ void start_bootstrap(Context& ctx, uint64_t at_ms, const char* reason) {
     detail::ClientData& data = ctx.data;
     const detail::SecurityInstance* account = find_bootstrap_account(data);
     data.bootstrap = {};
-    data.location[0] = '\0';
-    data.register_attempts = 0;
-    data.register_sequences = 0;
+    data.session->location[0] = '\0';
+    data.session->register_attempts = 0;
+    data.session->register_sequences = 0;
     report::end_observations(data);
     if (account == nullptr || !use_account(data, *account)) {
-        data.state = RegistrationState::kFailed;
+        data.session->state = RegistrationState::kFailed;
         LWM2M_LOG_ERROR("%s, and no usable Bootstrap-Server account: giving up", reason);
         return;
     }
@@ -148,16 +148,16 @@ void start_bootstrap(Context& ctx, uint64_t at_ms, const char* reason) {
         (void)ctx.transport.close();
     }
     data.response_cache.clear();
-    data.state = RegistrationState::kBootstrapping;
-    data.retry_at_ms = at_ms;
+    data.session->state = RegistrationState::kBootstrapping;
+    data.session->retry_at_ms = at_ms;
     data.state_save_due = true;
     LWM2M_LOG_INFO("%s: bootstrapping from %s", reason, account->uri);
 }
 
 void step_bootstrap(Context& ctx) {
     detail::ClientData& data = ctx.data;
-    if (data.state != RegistrationState::kBootstrapping ||
-        data.pending.kind != PendingRequest::Kind::kNone) {
+    if (data.session->state != RegistrationState::kBootstrapping ||
+        data.session->pending.kind != PendingRequest::Kind::kNone) {
         return;
     }
     if (data.bootstrap.finished) {
@@ -166,20 +166,20 @@ void step_bootstrap(Context& ctx) {
         if (ctx.now_ms >= data.bootstrap.deadline_ms) {
             schedule_retry(ctx, "no Bootstrap-Finish");
         }
-    } else if (ctx.now_ms >= data.retry_at_ms) {
+    } else if (ctx.now_ms >= data.session->retry_at_ms) {
         send_bootstrap_request(ctx);
     }
 }
 
 uint64_t next_bootstrap_event_ms(const detail::ClientData& data) {
-    if (data.state != RegistrationState::kBootstrapping ||
-        data.pending.kind != PendingRequest::Kind::kNone) {
+    if (data.session->state != RegistrationState::kBootstrapping ||
+        data.session->pending.kind != PendingRequest::Kind::kNone) {
         return UINT64_MAX;
     }
     if (data.bootstrap.finished) {
         return 0;
     }
-    return data.bootstrap.accepted ? data.bootstrap.deadline_ms : data.retry_at_ms;
+    return data.bootstrap.accepted ? data.bootstrap.deadline_ms : data.session->retry_at_ms;
 }
 
 void on_bootstrap_response(Context& ctx, const Message& response) {
@@ -205,7 +205,7 @@ uint8_t handle_bootstrap_server_request(Context& ctx, const Message& request,
     detail::ClientData& data = ctx.data;
     // The session lasts while the Bootstrap-Server keeps sending requests.
     data.bootstrap.deadline_ms = ctx.now_ms + exchange_lifetime_ms(data.config.coap);
-    if (data.pending.kind == PendingRequest::Kind::kNone && !data.bootstrap.finished) {
+    if (data.session->pending.kind == PendingRequest::Kind::kNone && !data.bootstrap.finished) {
         // A request can overtake the response to the Bootstrap-Request.
         data.bootstrap.accepted = true;
     }

@@ -130,15 +130,15 @@ Status Client::remove_object(uint16_t object_id) {
 }
 
 void Client::instances_changed(uint16_t object_id) {
-    if (data_.state == RegistrationState::kRegistered ||
-        data_.state == RegistrationState::kRegistering) {
+    if (data_.session->state == RegistrationState::kRegistered ||
+        data_.session->state == RegistrationState::kRegistering) {
         LWM2M_LOG_DEBUG("instances of object %u changed: the next Update lists them", object_id);
-        data_.changed_parameters |= detail::changed::kObjects;
+        data_.session->changed_parameters |= detail::changed::kObjects;
     }
 }
 
 void Client::value_changed(const Path& path) {
-    if (data_.state == RegistrationState::kUnconfigured) {
+    if (data_.session->state == RegistrationState::kUnconfigured) {
         return;
     }
     core::Context ctx{transport_, clock_, random_, data_, clock_.monotonic_ms()};
@@ -151,9 +151,9 @@ Attributes Client::effective_attributes(const Path& path) const {
 
 Status Client::configure(const ClientConfig& config) {
     detail::ClientData& data = data_;
-    if (data.state != RegistrationState::kUnconfigured &&
-        data.state != RegistrationState::kDeregistered &&
-        data.state != RegistrationState::kFailed) {
+    if (data.session->state != RegistrationState::kUnconfigured &&
+        data.session->state != RegistrationState::kDeregistered &&
+        data.session->state != RegistrationState::kFailed) {
         return Status::kInvalidState;
     }
     const char* invalid = find_invalid_setting(config);
@@ -165,7 +165,7 @@ Status Client::configure(const ClientConfig& config) {
         LWM2M_LOG_ERROR("invalid endpoint name: longer than %u characters", LWM2M_MAX_URI_LENGTH);
         return Status::kNoSpace;
     }
-    if (data.state != RegistrationState::kUnconfigured) {
+    if (data.session->state != RegistrationState::kUnconfigured) {
         (void)transport_.cleanup();  // reconfiguring: start from a fresh transport
     }
     const Status created = transport_.create();
@@ -185,7 +185,7 @@ Status Client::configure(const ClientConfig& config) {
         LWM2M_LOG_ERROR("invalid server or Bootstrap-Server URI: expected coap://host[:port], "
                         "at most %u characters",
                         LWM2M_MAX_URI_LENGTH);
-        data.state = RegistrationState::kUnconfigured;
+        data.session->state = RegistrationState::kUnconfigured;
         (void)transport_.cleanup();
         return accounts;
     }
@@ -195,34 +195,34 @@ Status Client::configure(const ClientConfig& config) {
     data.config.server_uri = nullptr;
     data.config.bootstrap_server_uri = nullptr;
     data.server_object.select_version(config.version);
-    data.pending = {};
-    data.location[0] = '\0';
-    data.register_attempts = 0;
-    data.register_sequences = 0;
-    data.changed_parameters = 0;
-    data.update_requested = false;
-    data.deregister_requested = false;
+    data.session->pending = {};
+    data.session->location[0] = '\0';
+    data.session->register_attempts = 0;
+    data.session->register_sequences = 0;
+    data.session->changed_parameters = 0;
+    data.session->update_requested = false;
+    data.session->deregister_requested = false;
     data.reboot_requested = false;
     data.factory_reset_requested = false;
-    data.disable_requested = false;
+    data.session->disable_requested = false;
     data.state_save_due = false;
     data.device = {};
-    data.offline = false;
-    data.connect_started_ms = 0;
-    data.registered_lifetime_s = 0;
+    data.session->offline = false;
+    data.session->connect_started_ms = 0;
+    data.session->registered_lifetime_s = 0;
     data.response_cache.clear();
-    data.next_message_id = static_cast<uint16_t>(random_.next_u32());
+    data.session->next_message_id = static_cast<uint16_t>(random_.next_u32());
     // Initial Registration Delay Timer (/1/0/14) holds back the first Register only.
-    data.retry_at_ms = clock_.monotonic_ms() + uint64_t{config.initial_registration_delay_s} * 1000;
-    data.state = RegistrationState::kNotRegistered;
+    data.session->retry_at_ms = clock_.monotonic_ms() + uint64_t{config.initial_registration_delay_s} * 1000;
+    data.session->state = RegistrationState::kNotRegistered;
     data.bootstrap = {};
     persist::load_client_state(data, transport_, clock_, clock_.monotonic_ms());
     core::Context ctx{transport_, clock_, random_, data_, clock_.monotonic_ms()};
     const detail::SecurityInstance* account = core::find_server_account(data);
     if (account != nullptr && core::use_account(data, *account)) {
         LWM2M_LOG_INFO("configured endpoint '%s', server %s:%u, lifetime %lu s, Queue Mode %s",
-                       data.endpoint_name, data.host, data.port,
-                       static_cast<unsigned long>(data.server.lifetime_s),
+                       data.endpoint_name, data.session->host, data.session->port,
+                       static_cast<unsigned long>(data.session->server.lifetime_s),
                        config.queue_mode ? "on" : "off");
         return Status::kOk;
     }
@@ -235,7 +235,7 @@ Status Client::configure(const ClientConfig& config) {
 }
 
 void Client::step() {
-    if (data_.state == RegistrationState::kUnconfigured) {
+    if (data_.session->state == RegistrationState::kUnconfigured) {
         return;
     }
     core::Context ctx{transport_, clock_, random_, data_, clock_.monotonic_ms()};
@@ -263,7 +263,7 @@ void Client::step() {
 }
 
 uint32_t Client::time_until_next_step_ms() const {
-    if (data_.state == RegistrationState::kUnconfigured) {
+    if (data_.session->state == RegistrationState::kUnconfigured) {
         return UINT32_MAX;
     }
     uint64_t next = core::next_registration_event_ms(data_);
@@ -289,8 +289,8 @@ uint32_t Client::time_until_next_step_ms() const {
 }
 
 void Client::request_update() {
-    if (data_.state == RegistrationState::kRegistered) {
-        data_.update_requested = true;
+    if (data_.session->state == RegistrationState::kRegistered) {
+        data_.session->update_requested = true;
     }
 }
 
@@ -300,21 +300,21 @@ Status Client::send(std::span<const Path> paths, SendCallback callback, void* co
 }
 
 void Client::deregister() {
-    switch (data_.state) {
+    switch (data_.session->state) {
         case RegistrationState::kRegistered:
         case RegistrationState::kNotRegistered:
         case RegistrationState::kRegistering:
             // A Register in flight may already have created a registration on
             // the server, so its outcome decides: De-register after a success,
             // nothing after a failure.
-            data_.deregister_requested = true;
+            data_.session->deregister_requested = true;
             return;
         case RegistrationState::kBootstrapping:
             // No registration to end: stop bootstrapping at once.
-            data_.pending.kind = detail::PendingRequest::Kind::kNone;
+            data_.session->pending.kind = detail::PendingRequest::Kind::kNone;
             data_.bootstrap = {};
             (void)transport_.close();
-            data_.state = RegistrationState::kDeregistered;
+            data_.session->state = RegistrationState::kDeregistered;
             LWM2M_LOG_INFO("bootstrap stopped by the application");
             return;
         default:
@@ -323,11 +323,11 @@ void Client::deregister() {
 }
 
 RegistrationState Client::registration_state() const {
-    return data_.state;
+    return data_.session->state;
 }
 
 bool Client::is_offline() const {
-    return data_.offline;
+    return data_.session->offline;
 }
 
 Status Client::set_error_code(uint8_t error_code) {
@@ -347,7 +347,7 @@ Status Client::clear_error_code(uint8_t error_code) {
 }
 
 const char* Client::location() const {
-    return data_.location;
+    return data_.session->location;
 }
 
 }  // namespace lwm2m

@@ -33,17 +33,17 @@ void rebind_last_port(Context& ctx) {
 // kConnectPollMs instead of on every step, and gives up after MAX_TRANSMIT_WAIT.
 Status wait_for_connect(Context& ctx, Status status) {
     detail::ClientData& data = ctx.data;
-    if (data.connect_started_ms == 0) {
-        data.connect_started_ms = ctx.now_ms;
-    } else if (ctx.now_ms - data.connect_started_ms >= max_transmit_wait_ms(data.config.coap)) {
-        LWM2M_LOG_WARNING("connect to %s:%u still in progress after %lu ms, giving up", data.host,
-                          data.port,
-                          static_cast<unsigned long>(ctx.now_ms - data.connect_started_ms));
-        data.connect_started_ms = 0;
+    if (data.session->connect_started_ms == 0) {
+        data.session->connect_started_ms = ctx.now_ms;
+    } else if (ctx.now_ms - data.session->connect_started_ms >= max_transmit_wait_ms(data.config.coap)) {
+        LWM2M_LOG_WARNING("connect to %s:%u still in progress after %lu ms, giving up", data.session->host,
+                          data.session->port,
+                          static_cast<unsigned long>(ctx.now_ms - data.session->connect_started_ms));
+        data.session->connect_started_ms = 0;
         (void)ctx.transport.close();
         return Status::kTimeout;
     }
-    data.retry_at_ms = ctx.now_ms + kConnectPollMs;
+    data.session->retry_at_ms = ctx.now_ms + kConnectPollMs;
     return status;
 }
 
@@ -53,8 +53,8 @@ Status ensure_online(Context& ctx) {
     detail::ClientData& data = ctx.data;
     const net::TransportState state = ctx.transport.state();
     if (state == net::TransportState::kConnected) {
-        if (data.offline) {
-            data.offline = false;
+        if (data.session->offline) {
+            data.session->offline = false;
             LWM2M_LOG_INFO("online again, socket kept open on local port %u",
                            ctx.transport.local_port());
         }
@@ -63,25 +63,25 @@ Status ensure_online(Context& ctx) {
 
     // A connect() still in progress is repeated as it is, without a new bind.
     if (state == net::TransportState::kClosed && ctx.transport.local_port() != 0 &&
-        data.connect_started_ms == 0) {
+        data.session->connect_started_ms == 0) {
         rebind_last_port(ctx);
     }
 
-    const Status status = ctx.transport.connect(data.host, data.port);
+    const Status status = ctx.transport.connect(data.session->host, data.session->port);
     if (status == Status::kInProgress || status == Status::kWouldBlock) {
         return wait_for_connect(ctx, status);
     }
-    data.connect_started_ms = 0;
+    data.session->connect_started_ms = 0;
     if (status != Status::kOk) {
         return status;
     }
 
-    data.last_exchange_ms = ctx.now_ms;
-    if (data.offline) {
-        data.offline = false;
+    data.session->last_exchange_ms = ctx.now_ms;
+    if (data.session->offline) {
+        data.session->offline = false;
         LWM2M_LOG_INFO("online again from local port %u", ctx.transport.local_port());
     } else {
-        LWM2M_LOG_INFO("connected to %s:%u from local port %u", data.host, data.port,
+        LWM2M_LOG_INFO("connected to %s:%u from local port %u", data.session->host, data.session->port,
                        ctx.transport.local_port());
     }
     return Status::kOk;
@@ -90,23 +90,23 @@ Status ensure_online(Context& ctx) {
 uint64_t queue_mode_deadline_ms(const detail::ClientData& data) {
     // A confirmable request or notification in flight keeps the client
     // online: its ACK arrives on the socket that going offline would close.
-    if (!data.config.queue_mode || data.offline || data.state != RegistrationState::kRegistered ||
-        data.pending.kind != PendingRequest::Kind::kNone || data.pending_notification.active) {
+    if (!data.config.queue_mode || data.session->offline || data.session->state != RegistrationState::kRegistered ||
+        data.session->pending.kind != PendingRequest::Kind::kNone || data.session->pending_notification.active) {
         return UINT64_MAX;
     }
-    return data.last_exchange_ms + data.config.queue_timeout_ms;
+    return data.session->last_exchange_ms + data.config.queue_timeout_ms;
 }
 
 void step_queue_mode(Context& ctx) {
     detail::ClientData& data = ctx.data;
-    if (ctx.now_ms < queue_mode_deadline_ms(data) || data.update_requested ||
-        data.deregister_requested || data.disable_requested || data.bootstrap.requested ||
-        data.changed_parameters != 0 ||
+    if (ctx.now_ms < queue_mode_deadline_ms(data) || data.session->update_requested ||
+        data.session->deregister_requested || data.session->disable_requested || data.bootstrap.requested ||
+        data.session->changed_parameters != 0 ||
         data.send.queued) {
         return;
     }
     ctx.transport.set_receive_off(true);
-    data.offline = true;
+    data.session->offline = true;
     if (data.config.close_socket_when_offline) {
         (void)ctx.transport.close();
         LWM2M_LOG_INFO("offline (Queue Mode), socket closed, last local port %u",

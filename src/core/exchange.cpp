@@ -69,7 +69,7 @@ void take_response(Context& ctx, const Message& response) {
 }
 
 void handle_empty(Context& ctx, const Message& message) {
-    PendingRequest& pending = ctx.data.pending;
+    PendingRequest& pending = ctx.data.session->pending;
     const bool matches_pending =
         pending.kind != PendingRequest::Kind::kNone && message.message_id == pending.message_id;
     switch (message.type) {
@@ -103,7 +103,7 @@ void handle_empty(Context& ctx, const Message& message) {
 }
 
 void handle_response(Context& ctx, const Message& message) {
-    PendingRequest& pending = ctx.data.pending;
+    PendingRequest& pending = ctx.data.session->pending;
     const bool token_ok =
         pending.kind != PendingRequest::Kind::kNone && token_matches(message, pending);
     switch (message.type) {
@@ -121,11 +121,11 @@ void handle_response(Context& ctx, const Message& message) {
         case Type::kConfirmable:
             if (token_ok && !has_unknown_critical_option(message)) {
                 send_empty(ctx, Type::kAcknowledgement, message.message_id);
-                ctx.data.have_separate_response = true;
-                ctx.data.separate_response_message_id = message.message_id;
+                ctx.data.session->have_separate_response = true;
+                ctx.data.session->separate_response_message_id = message.message_id;
                 take_response(ctx, message);
-            } else if (ctx.data.have_separate_response &&
-                       message.message_id == ctx.data.separate_response_message_id) {
+            } else if (ctx.data.session->have_separate_response &&
+                       message.message_id == ctx.data.session->separate_response_message_id) {
                 // RFC 7252, 4.5: acknowledge every copy of a duplicate CON.
                 send_empty(ctx, Type::kAcknowledgement, message.message_id);
             } else {
@@ -165,8 +165,8 @@ void handle_datagram(Context& ctx, std::span<const uint8_t> datagram) {
             }
             // The dropped options may include Location-Path segments, so the
             // response cannot be used: fail the request instead of waiting.
-            if (ctx.data.pending.kind != PendingRequest::Kind::kNone &&
-                token_matches(message, ctx.data.pending)) {
+            if (ctx.data.session->pending.kind != PendingRequest::Kind::kNone &&
+                token_matches(message, ctx.data.session->pending)) {
                 fail_pending_request(ctx, "answered with more options than LWM2M_MAX_OPTIONS");
             }
             if (message.type == Type::kConfirmable) {
@@ -216,11 +216,11 @@ uint32_t exchange_lifetime_ms(const CoapTransmission& coap) {
 }
 
 uint16_t next_message_id(Context& ctx) {
-    return ctx.data.next_message_id++;
+    return ctx.data.session->next_message_id++;
 }
 
 void renew_exchange(Context& ctx) {
-    PendingRequest& pending = ctx.data.pending;
+    PendingRequest& pending = ctx.data.session->pending;
     pending.message_id = next_message_id(ctx);
     for (uint8_t& byte : pending.token) {
         byte = static_cast<uint8_t>(ctx.random.next_u32());
@@ -244,7 +244,7 @@ Status send_datagram(Context& ctx, std::span<const uint8_t> datagram) {
 }
 
 void send_pending_bytes(Context& ctx, std::span<const uint8_t> bytes) {
-    PendingRequest& pending = ctx.data.pending;
+    PendingRequest& pending = ctx.data.session->pending;
     if (bytes.empty()) {
         fail_pending_request(ctx, "does not fit the out buffer");
         return;
@@ -291,7 +291,7 @@ void receive_datagrams(Context& ctx) {
 }
 
 void check_retransmission(Context& ctx) {
-    PendingRequest& pending = ctx.data.pending;
+    PendingRequest& pending = ctx.data.session->pending;
     if (pending.kind == PendingRequest::Kind::kNone || ctx.now_ms < pending.deadline_ms) {
         return;
     }

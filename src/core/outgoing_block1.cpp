@@ -35,9 +35,9 @@ bool read_block1(const coap::Message& response, uint32_t& value) {
 // cannot be taken for its response.
 void send_block(Context& ctx) {
     renew_exchange(ctx);
-    ctx.data.last_exchange_ms = ctx.now_ms;
+    ctx.data.session->last_exchange_ms = ctx.now_ms;
     const std::span<const uint8_t> bytes = encode_pending_request(ctx);
-    const PendingRequest& pending = ctx.data.pending;
+    const PendingRequest& pending = ctx.data.session->pending;
     LWM2M_LOG_DEBUG("Block1 block %lu of %u bytes (message %u)",
                     static_cast<unsigned long>(pending.block_number),
                     16u << pending.block_size_exponent, pending.message_id);
@@ -45,7 +45,7 @@ void send_block(Context& ctx) {
 }
 
 void restart_transfer(Context& ctx, uint8_t size_exponent) {
-    PendingRequest& pending = ctx.data.pending;
+    PendingRequest& pending = ctx.data.session->pending;
     pending.block_size_exponent = size_exponent;
     pending.block_number = 0;
     send_block(ctx);
@@ -55,7 +55,7 @@ void restart_transfer(Context& ctx, uint8_t size_exponent) {
 // smaller SZX in it sets the size of the blocks that follow. The next block
 // number then counts in the new size, from the same byte offset.
 void send_next_block(Context& ctx, const coap::Message& response) {
-    PendingRequest& pending = ctx.data.pending;
+    PendingRequest& pending = ctx.data.session->pending;
     uint32_t value = 0;
     if (!read_block1(response, value)) {
         fail_pending_request(ctx, "got a block response without a valid Block1 option");
@@ -84,7 +84,7 @@ void send_next_block(Context& ctx, const coap::Message& response) {
 // RFC 7959, 2.9.3: 4.13 with a Block1 option requests blocks of its size.
 // Returns false if it names no size smaller than the current one.
 bool restart_with_smaller_blocks(Context& ctx, const coap::Message& response) {
-    const PendingRequest& pending = ctx.data.pending;
+    const PendingRequest& pending = ctx.data.session->pending;
     uint32_t value = 0;
     if (read_block1(response, value) && (value & 0x07) < pending.block_size_exponent) {
         LWM2M_LOG_INFO("request too large for the server, sending it again in %u-byte blocks",
@@ -104,7 +104,7 @@ bool restart_with_smaller_blocks(Context& ctx, const coap::Message& response) {
 }  // namespace
 
 bool append_request_payload(Context& ctx, coap::MessageWriter& writer, PayloadSource source) {
-    PendingRequest& pending = ctx.data.pending;
+    PendingRequest& pending = ctx.data.session->pending;
     pending.has_payload = true;
     io::PayloadSink measure({}, 0);
     source(ctx.data, measure);
@@ -159,7 +159,7 @@ bool append_request_payload(Context& ctx, coap::MessageWriter& writer, PayloadSo
 }
 
 bool continue_block1_transfer(Context& ctx, const coap::Message& response) {
-    PendingRequest& pending = ctx.data.pending;
+    PendingRequest& pending = ctx.data.session->pending;
     if (response.code == code::kRequestEntityTooLarge && pending.has_payload) {
         return restart_with_smaller_blocks(ctx, response);
     }

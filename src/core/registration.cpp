@@ -62,7 +62,7 @@ const char* version_text(Lwm2mVersion version) {
 void write_binding_query(MessageWriter& writer, const detail::ClientData& data) {
     const bool queue_in_binding =
         data.config.version == Lwm2mVersion::k1_0 && data.config.queue_mode;
-    writer.add_option(option::kUriQuery, "b=", queue_in_binding ? "UQ" : data.server.binding);
+    writer.add_option(option::kUriQuery, "b=", queue_in_binding ? "UQ" : data.session->server.binding);
 }
 
 void write_lifetime_query(MessageWriter& writer, uint32_t lifetime_s) {
@@ -114,14 +114,14 @@ bool store_location(detail::ClientData& data, const Message& response) {
         return false;
     }
     location[length] = '\0';
-    std::memcpy(data.location, location, length + 1);
+    std::memcpy(data.session->location, location, length + 1);
     return true;
 }
 
 // Time from sending a Register or Update to sending the next Update, so that
 // it arrives before the lifetime ends even after all CoAP retransmissions.
 uint64_t update_interval_ms(const detail::ClientData& data) {
-    const uint64_t lifetime_ms = uint64_t{data.registered_lifetime_s} * 1000;
+    const uint64_t lifetime_ms = uint64_t{data.session->registered_lifetime_s} * 1000;
     const uint64_t margin_ms = max_transmit_wait_ms(data.config.coap);
     // A lifetime shorter than twice MAX_TRANSMIT_WAIT leaves no room for the
     // full margin, so such clients update at half the lifetime.
@@ -133,72 +133,72 @@ void finish_deregister(Context& ctx);
 void schedule_register_retry(Context& ctx) {
     detail::ClientData& data = ctx.data;
     const RegistrationRetry& retry = data.config.retry;
-    data.state = RegistrationState::kNotRegistered;
-    if (data.deregister_requested) {
+    data.session->state = RegistrationState::kNotRegistered;
+    if (data.session->deregister_requested) {
         // The application is stopping the client: no further attempts.
-        data.deregister_requested = false;
+        data.session->deregister_requested = false;
         finish_deregister(ctx);
         return;
     }
 
-    if (data.register_attempts < retry.retry_count) {
+    if (data.session->register_attempts < retry.retry_count) {
         // LwM2M Core 1.1, 6.2.1.1: wait Communication Retry Timer * 2^(attempt - 1).
-        uint8_t exponent = data.register_attempts - 1;
+        uint8_t exponent = data.session->register_attempts - 1;
         exponent = exponent > kMaxBackoffExponent ? kMaxBackoffExponent : exponent;
         const uint64_t delay_ms = uint64_t{retry.retry_timer_s} * 1000 << exponent;
-        data.retry_at_ms = ctx.now_ms + delay_ms;
-        LWM2M_LOG_WARNING("Register attempt %u of %u failed, next in %lu s", data.register_attempts,
+        data.session->retry_at_ms = ctx.now_ms + delay_ms;
+        LWM2M_LOG_WARNING("Register attempt %u of %u failed, next in %lu s", data.session->register_attempts,
                           retry.retry_count, static_cast<unsigned long>(delay_ms / 1000));
         return;
     }
 
-    ++data.register_sequences;
-    data.register_attempts = 0;
+    ++data.session->register_sequences;
+    data.session->register_attempts = 0;
     // The Server object's resource 19: MAX_VALUE means no further sequence.
-    if (data.register_sequences < retry.sequence_retry_count &&
+    if (data.session->register_sequences < retry.sequence_retry_count &&
         retry.sequence_delay_s != UINT32_MAX) {
-        data.retry_at_ms = ctx.now_ms + uint64_t{retry.sequence_delay_s} * 1000;
+        data.session->retry_at_ms = ctx.now_ms + uint64_t{retry.sequence_delay_s} * 1000;
         LWM2M_LOG_WARNING("Register sequence %u of %u failed, next sequence in %lu s",
-                          data.register_sequences, retry.sequence_retry_count,
+                          data.session->register_sequences, retry.sequence_retry_count,
                           static_cast<unsigned long>(retry.sequence_delay_s));
         return;
     }
 
-    if (data.server.bootstrap_on_registration_failure && find_bootstrap_account(data) != nullptr) {
+    if (data.session->server.bootstrap_on_registration_failure && find_bootstrap_account(data) != nullptr) {
         start_bootstrap(ctx, ctx.now_ms, "registration failed");
         return;
     }
-    data.state = RegistrationState::kFailed;
+    data.session->state = RegistrationState::kFailed;
     (void)ctx.transport.close();
-    LWM2M_LOG_ERROR("registration failed after %u sequences, giving up", data.register_sequences);
+    LWM2M_LOG_ERROR("registration failed after %u sequences, giving up", data.session->register_sequences);
 }
 
 // Drops the registration and registers again at once, because the server has
 // lost this registration or cannot be reached with an Update.
 void register_again(Context& ctx, const char* reason) {
     LWM2M_LOG_WARNING("Update %s, registering again", reason);
-    ctx.data.state = RegistrationState::kNotRegistered;
-    ctx.data.location[0] = '\0';
-    ctx.data.register_attempts = 0;
-    ctx.data.register_sequences = 0;
-    ctx.data.retry_at_ms = ctx.now_ms;
+    ctx.data.session->state = RegistrationState::kNotRegistered;
+    ctx.data.session->location[0] = '\0';
+    ctx.data.session->register_attempts = 0;
+    ctx.data.session->register_sequences = 0;
+    ctx.data.session->retry_at_ms = ctx.now_ms;
 }
 
 void finish_deregister(Context& ctx) {
     detail::ClientData& data = ctx.data;
-    data.location[0] = '\0';
+    data.session->location[0] = '\0';
     // A rebooted client must not resume the registration it has ended.
     data.state_save_due = true;
     (void)ctx.transport.close();
-    if (data.disable_requested) {
+    if (data.session->disable_requested) {
         // Execute Disable (/1/0/4): register again after the Disable Timeout.
-        data.disable_requested = false;
-        data.state = RegistrationState::kNotRegistered;
-        data.register_attempts = 0;
-        data.register_sequences = 0;
-        data.retry_at_ms = ctx.now_ms + uint64_t{data.server.disable_timeout_s} * 1000;
+        data.session->disable_requested = false;
+        data.session->state = RegistrationState::kNotRegistered;
+        data.session->register_attempts = 0;
+        data.session->register_sequences = 0;
+        data.session->retry_at_ms = ctx.now_ms + uint64_t{data.session->server.disable_timeout_s} * 1000;
         LWM2M_LOG_INFO("disabled: de-registered, registering again in %lu s",
-                       static_cast<unsigned long>(data.server.disable_timeout_s));
+                       static_cast<unsigned long>(data.session->server.disable_timeout_s));
         return;
     }
     if (data.bootstrap.requested) {
@@ -206,7 +206,7 @@ void finish_deregister(Context& ctx) {
         start_bootstrap(ctx, ctx.now_ms, "Bootstrap-Request Trigger executed");
         return;
     }
-    data.state = RegistrationState::kDeregistered;
+    data.session->state = RegistrationState::kDeregistered;
     report::end_observations(data);
     LWM2M_LOG_INFO("de-registered, socket closed");
 }
@@ -229,20 +229,20 @@ void on_register_response(Context& ctx, const Message& response) {
     }
     // A new registration: the server observes again what it needs.
     report::end_observations(data);
-    data.state = RegistrationState::kRegistered;
-    data.register_attempts = 0;
-    data.register_sequences = 0;
-    data.update_requested = false;
-    data.registered_lifetime_s = data.pending.lifetime_s;
+    data.session->state = RegistrationState::kRegistered;
+    data.session->register_attempts = 0;
+    data.session->register_sequences = 0;
+    data.session->update_requested = false;
+    data.session->registered_lifetime_s = data.session->pending.lifetime_s;
     // A lifetime written while the Register was in flight still needs an Update.
-    data.changed_parameters =
-        data.server.lifetime_s == data.pending.lifetime_s ? 0 : detail::changed::kLifetime;
-    data.registration_expiry_ms =
-        data.pending.sent_ms + uint64_t{data.registered_lifetime_s} * 1000;
-    data.next_update_ms = data.pending.sent_ms + update_interval_ms(data);
+    data.session->changed_parameters =
+        data.session->server.lifetime_s == data.session->pending.lifetime_s ? 0 : detail::changed::kLifetime;
+    data.session->registration_expiry_ms =
+        data.session->pending.sent_ms + uint64_t{data.session->registered_lifetime_s} * 1000;
+    data.session->next_update_ms = data.session->pending.sent_ms + update_interval_ms(data);
     data.state_save_due = true;
-    LWM2M_LOG_INFO("registered at %s, lifetime %lu s, local port %u", data.location,
-                   static_cast<unsigned long>(data.server.lifetime_s), ctx.transport.local_port());
+    LWM2M_LOG_INFO("registered at %s, lifetime %lu s, local port %u", data.session->location,
+                   static_cast<unsigned long>(data.session->server.lifetime_s), ctx.transport.local_port());
 }
 
 void on_update_response(Context& ctx, const Message& response) {
@@ -259,21 +259,21 @@ void on_update_response(Context& ctx, const Message& response) {
         return;
     }
     report::server_answered(data);
-    const PendingRequest& sent = data.pending;
+    const PendingRequest& sent = data.session->pending;
     if ((sent.update_parameters & detail::changed::kLifetime) != 0) {
-        data.registered_lifetime_s = sent.lifetime_s;
+        data.session->registered_lifetime_s = sent.lifetime_s;
     }
     uint8_t delivered = sent.update_parameters;
-    if (data.server.lifetime_s != sent.lifetime_s) {
+    if (data.session->server.lifetime_s != sent.lifetime_s) {
         // Written again while the Update was in flight: the next Update sends it.
         delivered &= static_cast<uint8_t>(~detail::changed::kLifetime);
     }
-    data.changed_parameters &= static_cast<uint8_t>(~delivered);
-    data.registration_expiry_ms = sent.sent_ms + uint64_t{data.registered_lifetime_s} * 1000;
-    data.next_update_ms = sent.sent_ms + update_interval_ms(data);
+    data.session->changed_parameters &= static_cast<uint8_t>(~delivered);
+    data.session->registration_expiry_ms = sent.sent_ms + uint64_t{data.session->registered_lifetime_s} * 1000;
+    data.session->next_update_ms = sent.sent_ms + update_interval_ms(data);
     data.state_save_due = true;
     const uint64_t wait_ms =
-        data.next_update_ms > ctx.now_ms ? data.next_update_ms - ctx.now_ms : 0;
+        data.session->next_update_ms > ctx.now_ms ? data.session->next_update_ms - ctx.now_ms : 0;
     LWM2M_LOG_INFO("Update accepted, local port %u, next Update in %lu s",
                    ctx.transport.local_port(), static_cast<unsigned long>(wait_ms / 1000));
 }
@@ -281,29 +281,29 @@ void on_update_response(Context& ctx, const Message& response) {
 }  // namespace
 
 void begin_pending_request(Context& ctx, PendingRequest::Kind kind) {
-    PendingRequest& pending = ctx.data.pending;
+    PendingRequest& pending = ctx.data.session->pending;
     pending = {};
     pending.kind = kind;
     renew_exchange(ctx);
     pending.sent_ms = ctx.now_ms;
-    pending.lifetime_s = ctx.data.server.lifetime_s;
+    pending.lifetime_s = ctx.data.session->server.lifetime_s;
 }
 
 bool send_pending_request(Context& ctx) {
     const std::span<const uint8_t> bytes = encode_pending_request(ctx);
     if (bytes.empty()) {
-        LWM2M_LOG_ERROR("%s does not fit the %u-byte out buffer", kind_name(ctx.data.pending.kind),
+        LWM2M_LOG_ERROR("%s does not fit the %u-byte out buffer", kind_name(ctx.data.session->pending.kind),
                         static_cast<unsigned>(sizeof(ctx.data.out_buffer)));
         return false;
     }
-    ctx.data.last_exchange_ms = ctx.now_ms;
+    ctx.data.session->last_exchange_ms = ctx.now_ms;
     send_pending_bytes(ctx, bytes);
     return true;
 }
 
 std::span<const uint8_t> encode_pending_request(Context& ctx) {
     detail::ClientData& data = ctx.data;
-    const PendingRequest& pending = data.pending;
+    const PendingRequest& pending = data.session->pending;
     MessageWriter writer(data.out_buffer);
     switch (pending.kind) {
         case PendingRequest::Kind::kBootstrapRequest:
@@ -335,7 +335,7 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
         }
         case PendingRequest::Kind::kUpdate: {
             writer.header(Type::kConfirmable, code::kPost, pending.message_id, pending.token);
-            write_location_path(writer, data.location);
+            write_location_path(writer, data.session->location);
             const bool with_links = (pending.update_parameters & detail::changed::kObjects) != 0;
             if (with_links) {
                 writer.add_uint_option(option::kContentFormat, coap::format::kLinkFormat);
@@ -353,7 +353,7 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
         }
         case PendingRequest::Kind::kDeregister:
             writer.header(Type::kConfirmable, code::kDelete, pending.message_id, pending.token);
-            write_location_path(writer, data.location);
+            write_location_path(writer, data.session->location);
             break;
         case PendingRequest::Kind::kSend:
             if (!report::write_send_request(ctx, writer)) {
@@ -375,18 +375,18 @@ void start_register(Context& ctx) {
     if (online == Status::kInProgress || online == Status::kWouldBlock) {
         return;  // connect() is still in progress; try again on the next step
     }
-    ++data.register_attempts;
+    ++data.session->register_attempts;
     if (online != Status::kOk) {
-        LWM2M_LOG_WARNING("cannot reach %s:%u: %s", data.host, data.port, to_string(online));
+        LWM2M_LOG_WARNING("cannot reach %s:%u: %s", data.session->host, data.session->port, to_string(online));
         schedule_register_retry(ctx);
         return;
     }
     begin_pending_request(ctx, PendingRequest::Kind::kRegister);
-    data.state = RegistrationState::kRegistering;
+    data.session->state = RegistrationState::kRegistering;
     LWM2M_LOG_INFO("Register as '%s' to %s:%u from local port %u (message %u)", data.endpoint_name,
-                   data.host, data.port, ctx.transport.local_port(), data.pending.message_id);
+                   data.session->host, data.session->port, ctx.transport.local_port(), data.session->pending.message_id);
     if (!send_pending_request(ctx)) {
-        data.pending.kind = PendingRequest::Kind::kNone;
+        data.session->pending.kind = PendingRequest::Kind::kNone;
         schedule_register_retry(ctx);
     }
 }
@@ -401,23 +401,23 @@ void start_update(Context& ctx) {
         // The server keeps the registration until it expires, so retry the
         // Update while there is time; register again only after that.
         const uint64_t retry_at = ctx.now_ms + uint64_t{data.config.retry.retry_timer_s} * 1000;
-        if (retry_at < data.registration_expiry_ms) {
+        if (retry_at < data.session->registration_expiry_ms) {
             LWM2M_LOG_WARNING("cannot reach %s:%u for the Update (%s), retrying in %lu s",
-                              data.host, data.port, to_string(online),
+                              data.session->host, data.session->port, to_string(online),
                               static_cast<unsigned long>(data.config.retry.retry_timer_s));
-            data.retry_at_ms = retry_at;
+            data.session->retry_at_ms = retry_at;
             return;
         }
         register_again(ctx, "impossible before the registration expires");
         return;
     }
     begin_pending_request(ctx, PendingRequest::Kind::kUpdate);
-    data.pending.update_parameters = data.changed_parameters;
-    data.update_requested = false;
-    LWM2M_LOG_INFO("Update %s from local port %u (message %u)", data.location,
-                   ctx.transport.local_port(), data.pending.message_id);
+    data.session->pending.update_parameters = data.session->changed_parameters;
+    data.session->update_requested = false;
+    LWM2M_LOG_INFO("Update %s from local port %u (message %u)", data.session->location,
+                   ctx.transport.local_port(), data.session->pending.message_id);
     if (!send_pending_request(ctx)) {
-        data.pending.kind = PendingRequest::Kind::kNone;
+        data.session->pending.kind = PendingRequest::Kind::kNone;
         register_again(ctx, "does not fit the out buffer");
     }
 }
@@ -428,26 +428,26 @@ void start_deregister(Context& ctx) {
     if (online == Status::kInProgress || online == Status::kWouldBlock) {
         return;
     }
-    data.deregister_requested = false;
+    data.session->deregister_requested = false;
     if (online != Status::kOk) {
         finish_deregister(ctx);
         return;
     }
     begin_pending_request(ctx, PendingRequest::Kind::kDeregister);
-    data.state = RegistrationState::kDeregistering;
-    LWM2M_LOG_INFO("De-register %s (message %u)", data.location, data.pending.message_id);
+    data.session->state = RegistrationState::kDeregistering;
+    LWM2M_LOG_INFO("De-register %s (message %u)", data.session->location, data.session->pending.message_id);
     if (!send_pending_request(ctx)) {
-        data.pending.kind = PendingRequest::Kind::kNone;
+        data.session->pending.kind = PendingRequest::Kind::kNone;
         finish_deregister(ctx);
     }
 }
 
 void complete_pending_request(Context& ctx, const Message& response) {
-    const PendingRequest::Kind kind = ctx.data.pending.kind;
-    ctx.data.last_exchange_ms = ctx.now_ms;
+    const PendingRequest::Kind kind = ctx.data.session->pending.kind;
+    ctx.data.session->last_exchange_ms = ctx.now_ms;
     switch (kind) {
         case PendingRequest::Kind::kBootstrapRequest:
-            ctx.data.pending.kind = PendingRequest::Kind::kNone;
+            ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
             on_bootstrap_response(ctx, response);
             break;
         case PendingRequest::Kind::kRegister:
@@ -460,19 +460,19 @@ void complete_pending_request(Context& ctx, const Message& response) {
             finish_deregister(ctx);
             break;
         case PendingRequest::Kind::kSend:
-            ctx.data.pending.kind = PendingRequest::Kind::kNone;
+            ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
             report::complete_send(ctx, response);
             break;
         case PendingRequest::Kind::kNone:
             break;
     }
-    ctx.data.pending.kind = PendingRequest::Kind::kNone;
+    ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
 }
 
 void fail_pending_request(Context& ctx, const char* reason, RequestFailure failure) {
-    const PendingRequest::Kind kind = ctx.data.pending.kind;
-    LWM2M_LOG_WARNING("%s (message %u) %s", kind_name(kind), ctx.data.pending.message_id, reason);
-    ctx.data.pending.kind = PendingRequest::Kind::kNone;
+    const PendingRequest::Kind kind = ctx.data.session->pending.kind;
+    LWM2M_LOG_WARNING("%s (message %u) %s", kind_name(kind), ctx.data.session->pending.message_id, reason);
+    ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
     switch (kind) {
         case PendingRequest::Kind::kBootstrapRequest:
             fail_bootstrap_request(ctx);
@@ -496,28 +496,28 @@ void fail_pending_request(Context& ctx, const char* reason, RequestFailure failu
 
 void step_registration(Context& ctx) {
     detail::ClientData& data = ctx.data;
-    if (data.pending.kind != PendingRequest::Kind::kNone) {
+    if (data.session->pending.kind != PendingRequest::Kind::kNone) {
         return;
     }
-    switch (data.state) {
+    switch (data.session->state) {
         case RegistrationState::kNotRegistered:
-            if (data.deregister_requested) {
-                data.deregister_requested = false;
+            if (data.session->deregister_requested) {
+                data.session->deregister_requested = false;
                 finish_deregister(ctx);
-            } else if (ctx.now_ms >= data.retry_at_ms) {
+            } else if (ctx.now_ms >= data.session->retry_at_ms) {
                 start_register(ctx);
             }
             return;
         case RegistrationState::kRegistered:
             // retry_at_ms holds back a new attempt while a connect is in
             // progress or after the connection failed.
-            if (ctx.now_ms < data.retry_at_ms) {
+            if (ctx.now_ms < data.session->retry_at_ms) {
                 return;
             }
-            if (data.deregister_requested || data.disable_requested || data.bootstrap.requested) {
+            if (data.session->deregister_requested || data.session->disable_requested || data.bootstrap.requested) {
                 start_deregister(ctx);
-            } else if (data.update_requested || data.changed_parameters != 0 ||
-                       ctx.now_ms >= data.next_update_ms) {
+            } else if (data.session->update_requested || data.session->changed_parameters != 0 ||
+                       ctx.now_ms >= data.session->next_update_ms) {
                 start_update(ctx);
             }
             return;
@@ -527,18 +527,18 @@ void step_registration(Context& ctx) {
 }
 
 uint64_t next_registration_event_ms(const detail::ClientData& data) {
-    if (data.pending.kind != PendingRequest::Kind::kNone) {
-        return data.pending.deadline_ms;
+    if (data.session->pending.kind != PendingRequest::Kind::kNone) {
+        return data.session->pending.deadline_ms;
     }
-    switch (data.state) {
+    switch (data.session->state) {
         case RegistrationState::kNotRegistered:
-            return data.deregister_requested ? 0 : data.retry_at_ms;
+            return data.session->deregister_requested ? 0 : data.session->retry_at_ms;
         case RegistrationState::kRegistered:
-            if (data.deregister_requested || data.disable_requested || data.bootstrap.requested ||
-                data.update_requested || data.changed_parameters != 0) {
-                return data.retry_at_ms;
+            if (data.session->deregister_requested || data.session->disable_requested || data.bootstrap.requested ||
+                data.session->update_requested || data.session->changed_parameters != 0) {
+                return data.session->retry_at_ms;
             }
-            return data.next_update_ms > data.retry_at_ms ? data.next_update_ms : data.retry_at_ms;
+            return data.session->next_update_ms > data.session->retry_at_ms ? data.session->next_update_ms : data.session->retry_at_ms;
         default:
             return UINT64_MAX;
     }

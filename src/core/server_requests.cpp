@@ -118,11 +118,11 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         // RFC 7252, 4.2 and 4.3: a request in an ACK or RST is malformed; no reply.
         return;
     }
-    data.last_exchange_ms = ctx.now_ms;
-    if (data.offline) {
+    data.session->last_exchange_ms = ctx.now_ms;
+    if (data.session->offline) {
         // Only possible when the socket stays open in Queue Mode: the server
         // reached the client, so it is online until the next queue timeout.
-        data.offline = false;
+        data.session->offline = false;
         LWM2M_LOG_INFO("online again: request received on local port %u",
                        ctx.transport.local_port());
     }
@@ -156,7 +156,7 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
                           request.message_id);
         return;
     }
-    const bool bootstrapping = data.state == RegistrationState::kBootstrapping;
+    const bool bootstrapping = data.session->state == RegistrationState::kBootstrapping;
     if (response_code == 0 && bootstrapping && is_bootstrap_finish_path(request)) {
         // Bootstrap-Finish: "bs" is no object ID, and the request has no payload.
         response_code = handle_bootstrap_server_request(ctx, request, response);

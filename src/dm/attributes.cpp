@@ -284,13 +284,13 @@ Attributes effective_attributes(const detail::ClientData& data, const Path& path
     // instance, the resource and the resource instance, each level over the
     // one above it (LwM2M Core 1.1, 5.1.2).
     Attributes effective;
-    if (data.server.default_pmin_s != 0) {
+    if (data.session->server.default_pmin_s != 0) {
         effective.flags |= Attributes::kPmin;
-        effective.pmin_s = data.server.default_pmin_s;
+        effective.pmin_s = data.session->server.default_pmin_s;
     }
-    if (data.server.default_pmax_s != 0) {
+    if (data.session->server.default_pmax_s != 0) {
         effective.flags |= Attributes::kPmax;
-        effective.pmax_s = data.server.default_pmax_s;
+        effective.pmax_s = data.session->server.default_pmax_s;
     }
     for (uint8_t level = 1; level <= path.length; ++level) {
         Path prefix = path;

@@ -69,9 +69,9 @@ const char* version_text(Lwm2mVersion version) {
 // Appends the attributes Bootstrap-Discover gives instance `instance_id`.
 void append_account_attributes(const detail::ClientData& data, uint16_t object_id,
                                uint16_t instance_id, coap::MessageWriter& response) {
-    if (object_id == kServerObject && data.server.instance_id == instance_id) {
+    if (object_id == kServerObject && data.session->server.instance_id == instance_id) {
         response.append_payload(";ssid=");
-        response.append_payload_uint(data.server.short_server_id);
+        response.append_payload_uint(data.session->server.short_server_id);
         return;
     }
     if (object_id != kSecurityObject) {
@@ -119,7 +119,7 @@ uint8_t bootstrap_write(const coap::Message& request, const Path& path, detail::
         result = operation.apply();
     }
     if (result == code::kChanged && operation.created_instance()) {
-        data.changed_parameters |= detail::changed::kObjects;
+        data.session->changed_parameters |= detail::changed::kObjects;
     }
     return result;
 }
@@ -209,7 +209,7 @@ uint8_t bootstrap_delete(const Path& path, detail::ClientData& data) {
             return code::kNotFound;
         }
     }
-    data.changed_parameters |= detail::changed::kObjects;
+    data.session->changed_parameters |= detail::changed::kObjects;
     data.state_save_due = true;
     return code::kDeleted;
 }

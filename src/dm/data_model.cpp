@@ -90,7 +90,7 @@ uint8_t delete_instance(const Path& path, Object& object, detail::ClientData& da
     if (status != Status::kOk) {
         return to_response_code(status);
     }
-    data.changed_parameters |= detail::changed::kObjects;
+    data.session->changed_parameters |= detail::changed::kObjects;
     // Their next notification finds the path gone and ends them with 4.04.
     for (detail::Observation& observation : data.observations) {
         if (observation.active && path.contains(observation.path)) {
@@ -342,7 +342,7 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
             if (path.length == 1) {
                 const uint8_t result = create(request, path, *object, response);
                 if (result == code::kCreated) {
-                    data.changed_parameters |= detail::changed::kObjects;
+                    data.session->changed_parameters |= detail::changed::kObjects;
                 }
                 return result;
             }

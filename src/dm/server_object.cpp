@@ -178,30 +178,30 @@ void ServerObjectHandler::select_version(Lwm2mVersion version) {
 }
 
 int32_t ServerObjectHandler::next_instance(int32_t after) const {
-    const uint16_t id = data_->server.instance_id;
+    const uint16_t id = data_->session->server.instance_id;
     return id != kNoInstance && id > after ? id : -1;
 }
 
 Status ServerObjectHandler::create_instance(uint16_t instance_id) {
-    if (data_->server.instance_id != kNoInstance) {
+    if (data_->session->server.instance_id != kNoInstance) {
         LWM2M_LOG_WARNING("no room for Server instance %u: the client keeps one", instance_id);
         return Status::kNoSpace;
     }
-    data_->server = {};
-    data_->server.instance_id = instance_id;
+    data_->session->server = {};
+    data_->session->server.instance_id = instance_id;
     // Defaults of the Server object's optional resources.
-    data_->server.disable_timeout_s = 86400;
-    data_->server.binding[0] = 'U';
+    data_->session->server.disable_timeout_s = 86400;
+    data_->session->server.binding[0] = 'U';
     // Lifetime is mandatory; a Bootstrap-Server that leaves it out gets the configured one.
-    data_->server.lifetime_s = data_->config.lifetime_s;
+    data_->session->server.lifetime_s = data_->config.lifetime_s;
     return Status::kOk;
 }
 
 Status ServerObjectHandler::delete_instance(uint16_t instance_id) {
-    if (data_->server.instance_id != instance_id) {
+    if (data_->session->server.instance_id != instance_id) {
         return Status::kNotFound;
     }
-    data_->server = {};
+    data_->session->server = {};
     return Status::kOk;
 }
 
@@ -209,7 +209,7 @@ bool ServerObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
     switch (resource_id) {
         case 12:
             // Present once a Bootstrap-Finish has written this instance.
-            return data_->server.last_bootstrapped_s != 0;
+            return data_->session->server.last_bootstrapped_s != 0;
         case 11:
             // NOTE: absent because the client has no DTLS, so no alert is ever received.
         case 13:
@@ -221,7 +221,7 @@ bool ServerObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
 
 int32_t ServerObjectHandler::next_resource_instance(uint16_t, uint16_t resource_id,
                                                     int32_t after) const {
-    const ServerObject& server = data_->server;
+    const ServerObject& server = data_->session->server;
     switch (resource_id) {
         case 24:
             return next_item(server.alternate_apn_links, server.alternate_apn_link_count, after);
@@ -233,7 +233,7 @@ int32_t ServerObjectHandler::next_resource_instance(uint16_t, uint16_t resource_
 
 Status ServerObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t resource_instance_id,
                                  Value& value) {
-    const ServerObject& server = data_->server;
+    const ServerObject& server = data_->session->server;
     const RegistrationRetry& retry = data_->config.retry;
     switch (resource_id) {
         case 0:
@@ -327,7 +327,7 @@ Status ServerObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t resour
 
 Status ServerObjectHandler::write(uint16_t, uint16_t resource_id, uint16_t resource_instance_id,
                                   const Value& value) {
-    ServerObject& server = data_->server;
+    ServerObject& server = data_->session->server;
     RegistrationRetry& retry = data_->config.retry;
     uint32_t number = 0;
     switch (resource_id) {
@@ -350,7 +350,7 @@ Status ServerObjectHandler::write(uint16_t, uint16_t resource_id, uint16_t resou
             }
             if (number != server.lifetime_s) {
                 server.lifetime_s = number;
-                data_->changed_parameters |= changed::kLifetime;
+                data_->session->changed_parameters |= changed::kLifetime;
                 LWM2M_LOG_INFO("lifetime set to %lu s", static_cast<unsigned long>(number));
             }
             return Status::kOk;
@@ -453,10 +453,10 @@ Status ServerObjectHandler::write(uint16_t, uint16_t resource_id, uint16_t resou
 Status ServerObjectHandler::clear_resource(uint16_t, uint16_t resource_id) {
     switch (resource_id) {
         case 24:
-            data_->server.alternate_apn_link_count = 0;
+            data_->session->server.alternate_apn_link_count = 0;
             return Status::kOk;
         case 25:
-            data_->server.server_version_count = 0;
+            data_->session->server.server_version_count = 0;
             return Status::kOk;
     }
     return Status::kOk;
@@ -466,12 +466,12 @@ Status ServerObjectHandler::execute(uint16_t, uint16_t resource_id, std::span<co
     switch (resource_id) {
         case 4:
             LWM2M_LOG_INFO("Disable executed: off for %lu s",
-                           static_cast<unsigned long>(data_->server.disable_timeout_s));
-            data_->disable_requested = true;
+                           static_cast<unsigned long>(data_->session->server.disable_timeout_s));
+            data_->session->disable_requested = true;
             return Status::kOk;
         case 8:
             LWM2M_LOG_INFO("Registration Update Trigger executed");
-            data_->update_requested = true;
+            data_->session->update_requested = true;
             return Status::kOk;
         case 9:
             // Without a Bootstrap-Server account the Execute is not allowed
@@ -489,23 +489,23 @@ Status ServerObjectHandler::execute(uint16_t, uint16_t resource_id, std::span<co
 }
 
 Status ServerObjectHandler::begin_transaction() {
-    saved_ = {data_->server, data_->config.retry, data_->changed_parameters};
+    saved_ = {data_->session->server, data_->config.retry, data_->session->changed_parameters};
     return Status::kOk;
 }
 
 void ServerObjectHandler::commit_transaction() {
     // memcmp rather than operator==, which costs about 400 bytes of flash. A
     // difference in padding alone would only cause one needless save.
-    if (std::memcmp(&data_->server, &saved_.server, sizeof(saved_.server)) != 0 ||
+    if (std::memcmp(&data_->session->server, &saved_.server, sizeof(saved_.server)) != 0 ||
         std::memcmp(&data_->config.retry, &saved_.retry, sizeof(saved_.retry)) != 0) {
         data_->state_save_due = true;
     }
 }
 
 void ServerObjectHandler::rollback_transaction() {
-    data_->server = saved_.server;
+    data_->session->server = saved_.server;
     data_->config.retry = saved_.retry;
-    data_->changed_parameters = saved_.changed_parameters;
+    data_->session->changed_parameters = saved_.changed_parameters;
 }
 
 }  // namespace lwm2m::detail

@@ -72,7 +72,7 @@ uint8_t end_stream(detail::ClientData& data, uint8_t result, coap::MessageWriter
     StreamedWrite& stream = stream_of(data);
     if (result == code::kCreated) {
         add_location(response, stream.operation.object_id(), stream.operation.instance_id());
-        data.changed_parameters |= detail::changed::kObjects;
+        data.session->changed_parameters |= detail::changed::kObjects;
     }
     return result;
 }
@@ -135,7 +135,7 @@ uint8_t check_bootstrap_write(const coap::Message& request, const Path& path,
 
 uint8_t start_streamed_write(const coap::Message& request, const Path& path,
                              detail::ClientData& data, coap::MessageWriter& response) {
-    const bool bootstrap = data.state == RegistrationState::kBootstrapping;
+    const bool bootstrap = data.session->state == RegistrationState::kBootstrapping;
     const bool create = !bootstrap && request.code == code::kPost && path.length == 1;
     Object* object = nullptr;
     uint32_t format = 0;

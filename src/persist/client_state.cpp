@@ -22,19 +22,19 @@ bool resumable(const RegistrationRecord& record, int64_t now_s) {
 void resume_registration(detail::ClientData& data, net::Transport& transport,
                          const RegistrationRecord& record, int64_t now_s, uint64_t now_ms) {
     const uint64_t remaining_s = static_cast<uint64_t>(record.expiry_s - now_s);
-    std::memcpy(data.location, record.location, sizeof(data.location));
-    data.registered_lifetime_s = record.lifetime_s;
-    data.registration_expiry_ms = now_ms + remaining_s * 1000;
-    data.next_update_ms = now_ms;
-    data.retry_at_ms = now_ms;
-    data.update_requested = true;
-    data.state = RegistrationState::kRegistered;
+    std::memcpy(data.session->location, record.location, sizeof(data.session->location));
+    data.session->registered_lifetime_s = record.lifetime_s;
+    data.session->registration_expiry_ms = now_ms + remaining_s * 1000;
+    data.session->next_update_ms = now_ms;
+    data.session->retry_at_ms = now_ms;
+    data.session->update_requested = true;
+    data.session->state = RegistrationState::kRegistered;
     // The object list may have changed with a firmware update, so the first
     // Update carries the links. A lifetime written before the reboot and not
     // yet sent goes along too.
-    data.changed_parameters = detail::changed::kObjects;
-    if (data.server.lifetime_s != record.lifetime_s) {
-        data.changed_parameters |= detail::changed::kLifetime;
+    data.session->changed_parameters = detail::changed::kObjects;
+    if (data.session->server.lifetime_s != record.lifetime_s) {
+        data.session->changed_parameters |= detail::changed::kLifetime;
     }
     const Status port = transport.set_next_local_port(record.local_port);
     if (port != Status::kOk) {
@@ -44,7 +44,7 @@ void resume_registration(detail::ClientData& data, net::Transport& transport,
             record.local_port, to_string(port));
     }
     LWM2M_LOG_INFO("resuming registration %s from local port %u, expires in %lu s: Update due",
-                   data.location, record.local_port, static_cast<unsigned long>(remaining_s));
+                   data.session->location, record.local_port, static_cast<unsigned long>(remaining_s));
 }
 
 }  // namespace
@@ -92,13 +92,13 @@ void load_client_state(detail::ClientData& data, net::Transport& transport, Cloc
     }
 
     std::memcpy(data.security, state.security, sizeof(data.security));
-    data.server = state.server;
+    data.session->server = state.server;
     data.config.retry = state.retry;
     LWM2M_LOG_INFO("loaded state '%s': Server instance %s, lifetime %lu s", name,
-                   data.server.instance_id == detail::kNoInstance ? "absent" : "present",
-                   static_cast<unsigned long>(data.server.lifetime_s));
+                   data.session->server.instance_id == detail::kNoInstance ? "absent" : "present",
+                   static_cast<unsigned long>(data.session->server.lifetime_s));
     const int64_t now_s = clock.real_time_s();
-    if (data.server.instance_id == detail::kNoInstance) {
+    if (data.session->server.instance_id == detail::kNoInstance) {
         return;
     }
     if (resumable(state.registration, now_s)) {
@@ -115,7 +115,7 @@ void save_client_state(detail::ClientData& data, const net::Transport& transport
     // What a Bootstrap-Server writes counts only once Bootstrap-Finish has
     // accepted it: a reboot before then starts from the state saved before.
     if (!data.state_save_due || storage == nullptr ||
-        data.state == RegistrationState::kBootstrapping) {
+        data.session->state == RegistrationState::kBootstrapping) {
         return;
     }
     data.state_save_due = false;
@@ -124,16 +124,16 @@ void save_client_state(detail::ClientData& data, const net::Transport& transport
     std::memcpy(state.endpoint_name, data.endpoint_name, sizeof(state.endpoint_name));
     state.factory_checksum = data.factory_checksum;
     std::memcpy(state.security, data.security, sizeof(state.security));
-    state.server = data.server;
+    state.server = data.session->server;
     state.retry = data.config.retry;
     RegistrationRecord& record = state.registration;
-    record.registered = data.state == RegistrationState::kRegistered && data.location[0] != '\0';
+    record.registered = data.session->state == RegistrationState::kRegistered && data.session->location[0] != '\0';
     if (record.registered) {
         const uint64_t remaining_ms =
-            data.registration_expiry_ms > now_ms ? data.registration_expiry_ms - now_ms : 0;
+            data.session->registration_expiry_ms > now_ms ? data.session->registration_expiry_ms - now_ms : 0;
         record.local_port = transport.local_port();
-        std::memcpy(record.location, data.location, sizeof(record.location));
-        record.lifetime_s = data.registered_lifetime_s;
+        std::memcpy(record.location, data.session->location, sizeof(record.location));
+        record.lifetime_s = data.session->registered_lifetime_s;
         record.expiry_s = clock.real_time_s() + static_cast<int64_t>(remaining_ms / 1000);
     }
 

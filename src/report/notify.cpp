@@ -62,11 +62,11 @@ Deadlines deadlines_of(const detail::ClientData& data, const Observation& observ
 }
 
 bool is_registered(const detail::ClientData& data) {
-    return data.state == RegistrationState::kRegistered;
+    return data.session->state == RegistrationState::kRegistered;
 }
 
 bool can_deliver(const detail::ClientData& data) {
-    return is_registered(data) && !data.reachability.unreachable;
+    return is_registered(data) && !data.session->reachability.unreachable;
 }
 
 bool is_senml(uint16_t format) {
@@ -130,7 +130,7 @@ bool write_stored_notification(Observation& observation, Type type, uint16_t mes
 
 void start_pending(core::Context& ctx, Observation& observation, uint16_t message_id,
                    const StoredRecords* records) {
-    detail::PendingNotification& pending = ctx.data.pending_notification;
+    detail::PendingNotification& pending = ctx.data.session->pending_notification;
     pending = {};
     pending.active = true;
     pending.observation = index_of(ctx.data, observation);
@@ -205,11 +205,11 @@ void mark_notified(Observation& observation, uint64_t now_ms) {
 
 // Defers notifications until the server replies to a CoAP ping.
 void mark_unreachable(core::Context& ctx, const char* reason) {
-    detail::ServerReachability& reachability = ctx.data.reachability;
+    detail::ServerReachability& reachability = ctx.data.session->reachability;
     if (!reachability.unreachable) {
         LWM2M_LOG_WARNING(
             "server unreachable for notifications: %s; %s", reason,
-            ctx.data.server.notification_storing ? "storing them" : "keeping the latest values");
+            ctx.data.session->server.notification_storing ? "storing them" : "keeping the latest values");
     }
     reachability.unreachable = true;
     reachability.probe_sent = false;
@@ -220,7 +220,7 @@ void mark_unreachable(core::Context& ctx, const char* reason) {
 // Holds back a notification that cannot go now: stored if Notification
 // Storing is on, else only marked so that the latest value goes later.
 void hold_notification(core::Context& ctx, Observation& observation) {
-    if (ctx.data.server.notification_storing) {
+    if (ctx.data.session->server.notification_storing) {
         if (store_snapshot(ctx, observation)) {
             mark_notified(observation, ctx.now_ms);
             return;
@@ -229,7 +229,7 @@ void hold_notification(core::Context& ctx, Observation& observation) {
         // is tried again at the next probe, not at every step.
         // NOTE: a snapshot of several values keeps those stored before one
         // that does not fit, and the latest values are not sent for it.
-        observation.retry_at_ms = ctx.data.reachability.probe_at_ms;
+        observation.retry_at_ms = ctx.data.session->reachability.probe_at_ms;
     }
     observation.changed = true;
 }
@@ -237,7 +237,7 @@ void hold_notification(core::Context& ctx, Observation& observation) {
 // Schedules the next probe, backing off up to the Communication Retry Timer
 // (/1/0/18).
 void back_off_probe(core::Context& ctx) {
-    detail::ServerReachability& reachability = ctx.data.reachability;
+    detail::ServerReachability& reachability = ctx.data.session->reachability;
     const uint64_t limit = seconds_to_ms(ctx.data.config.retry.retry_timer_s);
     const uint64_t doubled = uint64_t{reachability.probe_interval_ms} * 2;
     reachability.probe_interval_ms =
@@ -248,7 +248,7 @@ void back_off_probe(core::Context& ctx) {
 // Sends a CoAP ping when the next probe is due; any reply makes the server
 // reachable again (handle_notification_reply()).
 void probe_server(core::Context& ctx) {
-    detail::ServerReachability& reachability = ctx.data.reachability;
+    detail::ServerReachability& reachability = ctx.data.session->reachability;
     if (ctx.now_ms < reachability.probe_at_ms) {
         return;
     }
@@ -269,7 +269,7 @@ void probe_server(core::Context& ctx) {
     reachability.probe_sent = true;
     core::send_empty(ctx, Type::kConfirmable, reachability.probe_message_id);
     // In Queue Mode, the client stays online for the reply.
-    ctx.data.last_exchange_ms = ctx.now_ms;
+    ctx.data.session->last_exchange_ms = ctx.now_ms;
     back_off_probe(ctx);
     LWM2M_LOG_DEBUG("CoAP ping %u sent to probe the server", reachability.probe_message_id);
 }
@@ -279,7 +279,7 @@ bool send_notification(core::Context& ctx, Observation& observation) {
     detail::ClientData& data = ctx.data;
     const Attributes attributes = observation_attributes(data, observation);
     const bool confirmable = is_confirmable(data, attributes);
-    if (confirmable && data.pending_notification.active) {
+    if (confirmable && data.session->pending_notification.active) {
         // One confirmable notification at a time; this one waits for the ACK.
         return false;
     }
@@ -300,7 +300,7 @@ bool send_notification(core::Context& ctx, Observation& observation) {
     if (core::send_datagram(ctx, writer.bytes()) == Status::kWouldBlock) {
         return false;
     }
-    data.last_exchange_ms = ctx.now_ms;
+    data.session->last_exchange_ms = ctx.now_ms;
     if (result != code::kContent) {
         LWM2M_LOG_INFO("observation %u ended with %u.%02u",
                        static_cast<unsigned>(index_of(data, observation)), coap::code_class(result),
@@ -327,7 +327,7 @@ bool send_notification(core::Context& ctx, Observation& observation) {
 bool send_stored(core::Context& ctx) {
     detail::ClientData& data = ctx.data;
     const int index = oldest_stored_observation(data.notification_store);
-    if (index < 0 || data.pending_notification.active) {
+    if (index < 0 || data.session->pending_notification.active) {
         return false;
     }
     Observation& observation = data.observations[index];
@@ -368,7 +368,7 @@ bool send_stored(core::Context& ctx) {
     }
     LWM2M_LOG_INFO("%lu stored values of observation %d sent as message %u",
                    static_cast<unsigned long>(records.count), index, message_id);
-    data.last_exchange_ms = ctx.now_ms;
+    data.session->last_exchange_ms = ctx.now_ms;
     observation.last_message_id = message_id;
     observation.has_message_id = true;
     observation.last_notify_ms = ctx.now_ms;
@@ -386,7 +386,7 @@ bool send_stored(core::Context& ctx) {
 // notification is kept (or, with storing off, its latest value).
 void check_pending_notification(core::Context& ctx) {
     detail::ClientData& data = ctx.data;
-    detail::PendingNotification& pending = data.pending_notification;
+    detail::PendingNotification& pending = data.session->pending_notification;
     if (!pending.active || ctx.now_ms < pending.deadline_ms) {
         return;
     }
@@ -423,7 +423,7 @@ void check_pending_notification(core::Context& ctx) {
         (void)write_notification(data, observation, Type::kConfirmable, pending.message_id, writer);
     }
     (void)core::send_datagram(ctx, writer.bytes());
-    data.last_exchange_ms = ctx.now_ms;
+    data.session->last_exchange_ms = ctx.now_ms;
 }
 
 // True if `message_id` is that of a probe since the server became
@@ -440,7 +440,7 @@ bool is_probe_reply(const detail::ServerReachability& reachability, uint16_t mes
 
 bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool reset) {
     detail::ClientData& data = ctx.data;
-    detail::ServerReachability& reachability = data.reachability;
+    detail::ServerReachability& reachability = data.session->reachability;
     if (is_probe_reply(reachability, message_id)) {
         // RFC 7252, 4.3: a CoAP ping gets an RST, which is all a probe needs.
         LWM2M_LOG_INFO("server reachable again, %lu bytes of stored notifications to send",
@@ -452,7 +452,7 @@ bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool res
         }
         return true;
     }
-    detail::PendingNotification& pending = data.pending_notification;
+    detail::PendingNotification& pending = data.session->pending_notification;
     if (!reset && pending.active && pending.message_id == message_id) {
         if (pending.stored_count > 0) {
             // Exactly the values it carried: more may have been stored since.
@@ -493,7 +493,7 @@ void step_notifications(core::Context& ctx) {
         // ends the observations and drops what they stored.
         return;
     }
-    if (data.reachability.unreachable) {
+    if (data.session->reachability.unreachable) {
         probe_server(ctx);
     }
     // Each call sends or drops stored values, or returns false.
@@ -511,16 +511,16 @@ void step_notifications(core::Context& ctx) {
         if (ctx.now_ms < deadlines.notify_ms) {
             continue;
         }
-        if (data.reachability.unreachable) {
+        if (data.session->reachability.unreachable) {
             hold_notification(ctx, observation);
             continue;
         }
-        if (data.pending_notification.active &&
+        if (data.session->pending_notification.active &&
             (has_stored(data.notification_store, index_of(data, observation)) ||
              is_confirmable(data, observation_attributes(data, observation)))) {
             // Behind a confirmable notification: older values go first, and
             // one CON at a time. The ACK or the timeout lets it go.
-            observation.retry_at_ms = data.pending_notification.deadline_ms;
+            observation.retry_at_ms = data.session->pending_notification.deadline_ms;
             continue;
         }
         if (!send_notification(ctx, observation)) {
@@ -531,20 +531,20 @@ void step_notifications(core::Context& ctx) {
 
 uint64_t next_notification_ms(const detail::ClientData& data) {
     uint64_t next = UINT64_MAX;
-    if (data.pending_notification.active) {
-        next = data.pending_notification.deadline_ms;
+    if (data.session->pending_notification.active) {
+        next = data.session->pending_notification.deadline_ms;
     }
     if (!is_registered(data)) {
         return next;
     }
-    if (data.reachability.unreachable) {
-        const uint64_t probe = data.reachability.probe_at_ms;
+    if (data.session->reachability.unreachable) {
+        const uint64_t probe = data.session->reachability.probe_at_ms;
         next = probe < next ? probe : next;
-        if (!data.server.notification_storing) {
+        if (!data.session->server.notification_storing) {
             // Changes wait for the server, and only the probe wakes the client.
             return next;
         }
-    } else if (data.notification_store.used > 0 && !data.pending_notification.active) {
+    } else if (data.notification_store.used > 0 && !data.session->pending_notification.active) {
         // Stored values go first, once a send that could not go may be retried.
         const int oldest = oldest_stored_observation(data.notification_store);
         const uint64_t retry = data.observations[oldest].retry_at_ms;

@@ -78,8 +78,8 @@ bool crossed(double previous, double value, double threshold) {
 
 void end_observation(detail::ClientData& data, Observation& observation) {
     const uint8_t index = index_of(data, observation);
-    if (data.pending_notification.active && data.pending_notification.observation == index) {
-        data.pending_notification = {};
+    if (data.session->pending_notification.active && data.session->pending_notification.observation == index) {
+        data.session->pending_notification = {};
     }
     const uint32_t dropped = drop_stored(data.notification_store, index);
     if (dropped > 0) {
@@ -197,7 +197,7 @@ bool is_confirmable(const detail::ClientData& data, const Attributes& attributes
         return attributes.con == 1;
     }
     // Default Notification Mode (/1/0/26): 0 NON, 1 CON.
-    return data.server.default_notification_mode == 1;
+    return data.session->server.default_notification_mode == 1;
 }
 
 namespace {
@@ -346,17 +346,17 @@ void end_observations(detail::ClientData& data) {
             end_observation(data, observation);
         }
     }
-    data.pending_notification = {};
+    data.session->pending_notification = {};
     // The server responded to the Register (or the registration ended), so a
     // probe from before no longer defers new notifications.
-    data.reachability = {};
+    data.session->reachability = {};
 }
 
 void server_answered(detail::ClientData& data) {
-    if (data.reachability.unreachable) {
+    if (data.session->reachability.unreachable) {
         LWM2M_LOG_INFO("server reachable again: it answered a request");
     }
-    data.reachability = {};
+    data.session->reachability = {};
 }
 
 uint8_t observation_count(const detail::ClientData& data) {

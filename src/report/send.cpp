@@ -113,7 +113,7 @@ void finish(ClientData& data, SendResult result, uint8_t response_code) {
 
 void start_request(core::Context& ctx) {
     ClientData& data = ctx.data;
-    PendingRequest& pending = data.pending;
+    PendingRequest& pending = data.session->pending;
     pending = {};
     pending.kind = PendingRequest::Kind::kSend;
     core::renew_exchange(ctx);
@@ -124,7 +124,7 @@ void start_request(core::Context& ctx) {
                    data.send.path_count == 1 ? "" : "s", ctx.transport.local_port(),
                    pending.message_id);
     const std::span<const uint8_t> bytes = core::encode_pending_request(ctx);
-    data.last_exchange_ms = ctx.now_ms;
+    data.session->last_exchange_ms = ctx.now_ms;
     // Empty bytes (the request does not fit) fail the Send through fail_send().
     core::send_pending_bytes(ctx, bytes);
 }
@@ -133,15 +133,15 @@ void start_request(core::Context& ctx) {
 
 Status queue_send(ClientData& data, std::span<const Path> paths, SendFormat format,
                   SendCallback callback, void* context) {
-    if (data.state != RegistrationState::kRegistered) {
+    if (data.session->state != RegistrationState::kRegistered) {
         LWM2M_LOG_WARNING("Send rejected: not registered");
         return Status::kInvalidState;
     }
-    if (data.send.queued || data.pending.kind == PendingRequest::Kind::kSend) {
+    if (data.send.queued || data.session->pending.kind == PendingRequest::Kind::kSend) {
         LWM2M_LOG_WARNING("Send rejected: another Send has not ended yet");
         return Status::kInvalidState;
     }
-    if (data.server.mute_send) {
+    if (data.session->server.mute_send) {
         LWM2M_LOG_WARNING("Send rejected: the server has set Mute Send (/1/0/23)");
         return Status::kUnsupported;
     }
@@ -191,7 +191,7 @@ void step_send(core::Context& ctx) {
     if (!data.send.queued) {
         return;
     }
-    switch (data.state) {
+    switch (data.session->state) {
         case RegistrationState::kRegistered:
             break;
         case RegistrationState::kDeregistering:
@@ -205,17 +205,17 @@ void step_send(core::Context& ctx) {
             return;
     }
 
-    if (data.deregister_requested || data.disable_requested) {
+    if (data.session->deregister_requested || data.session->disable_requested) {
         LWM2M_LOG_WARNING("Send dropped: the client is de-registering");
         finish(data, SendResult::kDeregistered, 0);
         return;
     }
 
     // retry_at_ms holds back a new request while a connect is in progress.
-    if (data.pending.kind != PendingRequest::Kind::kNone || ctx.now_ms < data.retry_at_ms) {
+    if (data.session->pending.kind != PendingRequest::Kind::kNone || ctx.now_ms < data.session->retry_at_ms) {
         return;
     }
-    if (data.server.mute_send) {
+    if (data.session->server.mute_send) {
         LWM2M_LOG_WARNING("Send dropped: the server has set Mute Send (/1/0/23)");
         finish(data, SendResult::kMuted, 0);
         return;
@@ -228,7 +228,7 @@ void step_send(core::Context& ctx) {
         return;
     }
     if (online != Status::kOk) {
-        LWM2M_LOG_WARNING("Send failed: cannot reach %s:%u: %s", data.host, data.port,
+        LWM2M_LOG_WARNING("Send failed: cannot reach %s:%u: %s", data.session->host, data.session->port,
                           to_string(online));
         finish(data, SendResult::kFailed, 0);
         return;
@@ -240,16 +240,16 @@ uint64_t next_send_event_ms(const ClientData& data) {
     if (!data.send.queued) {
         return UINT64_MAX;
     }
-    if (data.state != RegistrationState::kRegistered || data.deregister_requested ||
-        data.disable_requested) {
+    if (data.session->state != RegistrationState::kRegistered || data.session->deregister_requested ||
+        data.session->disable_requested) {
         return 0;
     }
     // The pending request's own deadline covers the wait for it to end.
-    return data.pending.kind == PendingRequest::Kind::kNone ? data.retry_at_ms : UINT64_MAX;
+    return data.session->pending.kind == PendingRequest::Kind::kNone ? data.session->retry_at_ms : UINT64_MAX;
 }
 
 bool write_send_request(core::Context& ctx, coap::MessageWriter& writer) {
-    const PendingRequest& pending = ctx.data.pending;
+    const PendingRequest& pending = ctx.data.session->pending;
     writer.header(coap::Type::kConfirmable, code::kPost, pending.message_id, pending.token);
     writer.add_option(option::kUriPath, "dp");
     writer.add_uint_option(option::kContentFormat, ctx.data.send.format);

@@ -90,9 +90,9 @@ void configure(detail::ClientData& data) {
     data.config.device.model_number = "Fuzz Model";
     data.config.device.serial_number = "0000";
     data.config.device.firmware_version = "0.0.0";
-    data.server.lifetime_s = data.config.lifetime_s;
-    data.server.binding[0] = 'U';
-    data.state = RegistrationState::kRegistered;
+    data.session->server.lifetime_s = data.config.lifetime_s;
+    data.session->server.binding[0] = 'U';
+    data.session->state = RegistrationState::kRegistered;
 }
 
 bool is_known_response_class(uint8_t code) {
@@ -122,7 +122,7 @@ void serve_with_data_model(const Message& request) {
                   request.token_view());
     const uint8_t response_code = dm::handle_request(request, path, data, clock, writer);
     check(is_known_response_class(response_code), "response code outside 2.xx, 4.xx, 5.xx");
-    check(data.server.lifetime_s != 0, "lifetime written as 0");
+    check(data.session->server.lifetime_s != 0, "lifetime written as 0");
     if (writer.overflow()) {
         return;
     }

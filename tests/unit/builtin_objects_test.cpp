@@ -129,7 +129,7 @@ TEST(Unit, Server12ListsNewResources) {
 
 TEST(Unit, Server12ReadInstance) {
     VersionedModel model(Lwm2mVersion::k1_2);
-    model.data.server.initial_registration_delay_s = 30;
+    model.data.session->server.initial_registration_delay_s = 30;
 
     std::map<std::string, nlohmann::json> values = read_senml(model, {"1", "0"});
 
@@ -172,40 +172,40 @@ TEST(Unit, DefaultNotificationModeWrite) {
     VersionedModel model(Lwm2mVersion::k1_2);
 
     ASSERT_EQ(write_text(model, {"1", "0", "26"}, "1"), code::kChanged);
-    EXPECT_EQ(model.data.server.default_notification_mode, 1);
+    EXPECT_EQ(model.data.session->server.default_notification_mode, 1);
 
     EXPECT_EQ(write_text(model, {"1", "0", "26"}, "2"), code::kBadRequest);
     EXPECT_EQ(write_text(model, {"1", "0", "26"}, "-1"), code::kBadRequest);
-    EXPECT_EQ(model.data.server.default_notification_mode, 1);
+    EXPECT_EQ(model.data.session->server.default_notification_mode, 1);
 }
 
 TEST(Unit, PreferredTransportWrite) {
     VersionedModel model(Lwm2mVersion::k1_2);
 
     ASSERT_EQ(write_text(model, {"1", "0", "22"}, "T"), code::kChanged);
-    EXPECT_EQ(model.data.server.preferred_transport, 'T');
+    EXPECT_EQ(model.data.session->server.preferred_transport, 'T');
     ASSERT_EQ(write_text(model, {"1", "0", "22"}, "M"), code::kChanged);
-    EXPECT_EQ(model.data.server.preferred_transport, 'M');
+    EXPECT_EQ(model.data.session->server.preferred_transport, 'M');
 
     for (const char* invalid : {"X", "u", "UT", ""}) {
         SCOPED_TRACE(invalid);
         EXPECT_EQ(write_text(model, {"1", "0", "22"}, invalid), code::kBadRequest);
     }
-    EXPECT_EQ(model.data.server.preferred_transport, 'M');
+    EXPECT_EQ(model.data.session->server.preferred_transport, 'M');
 }
 
 TEST(Unit, PreferredTransportMqttNeeds12) {
     VersionedModel model(Lwm2mVersion::k1_1);
 
     EXPECT_EQ(write_text(model, {"1", "0", "22"}, "M"), code::kBadRequest);
-    EXPECT_EQ(model.data.server.preferred_transport, 'U');
+    EXPECT_EQ(model.data.session->server.preferred_transport, 'U');
 }
 
 TEST(Unit, InitialRegistrationDelayWrite) {
     VersionedModel model(Lwm2mVersion::k1_1);
 
     ASSERT_EQ(write_text(model, {"1", "0", "14"}, "45"), code::kChanged);
-    EXPECT_EQ(model.data.server.initial_registration_delay_s, 45u);
+    EXPECT_EQ(model.data.session->server.initial_registration_delay_s, 45u);
     EXPECT_EQ(write_text(model, {"1", "0", "14"}, "-5"), code::kBadRequest);
 }
 
@@ -213,14 +213,14 @@ TEST(Unit, ApnLinkWrite) {
     VersionedModel model(Lwm2mVersion::k1_1);
 
     ASSERT_EQ(write_text(model, {"1", "0", "10"}, "11:2"), code::kChanged);
-    EXPECT_EQ(model.data.server.apn_link.object_id, 11);
-    EXPECT_EQ(model.data.server.apn_link.instance_id, 2);
+    EXPECT_EQ(model.data.session->server.apn_link.object_id, 11);
+    EXPECT_EQ(model.data.session->server.apn_link.instance_id, 2);
 
     // Only the APN connection profile object (11) or the null link.
     EXPECT_EQ(write_text(model, {"1", "0", "10"}, "3:0"), code::kBadRequest);
     EXPECT_EQ(write_text(model, {"1", "0", "10"}, "65535:0"), code::kBadRequest);
     ASSERT_EQ(write_text(model, {"1", "0", "10"}, "65535:65535"), code::kChanged);
-    EXPECT_EQ(model.data.server.apn_link.object_id, 0xffff);
+    EXPECT_EQ(model.data.session->server.apn_link.object_id, 0xffff);
 }
 
 TEST(Unit, TriggerTrueRejected) {
@@ -232,7 +232,7 @@ TEST(Unit, TriggerTrueRejected) {
 
 TEST(Unit, RegistrationFailureResourcesReadOnly) {
     VersionedModel model(Lwm2mVersion::k1_2);
-    model.data.server.bootstrap_on_registration_failure = true;
+    model.data.session->server.bootstrap_on_registration_failure = true;
 
     EXPECT_EQ(write_text(model, {"1", "0", "15"}, "1"), code::kMethodNotAllowed);
     EXPECT_EQ(write_text(model, {"1", "0", "16"}, "0"), code::kMethodNotAllowed);
@@ -244,9 +244,9 @@ TEST(Unit, ProfileIdHashAlgorithmWrite) {
     VersionedModel model(Lwm2mVersion::k1_2);
 
     ASSERT_EQ(write_text(model, {"1", "0", "27"}, "1"), code::kChanged);
-    EXPECT_EQ(model.data.server.profile_id_hash_algorithm, 1);
+    EXPECT_EQ(model.data.session->server.profile_id_hash_algorithm, 1);
     EXPECT_EQ(write_text(model, {"1", "0", "27"}, "256"), code::kBadRequest);
-    EXPECT_EQ(model.data.server.profile_id_hash_algorithm, 1);
+    EXPECT_EQ(model.data.session->server.profile_id_hash_algorithm, 1);
 }
 
 TEST(Unit, AlternateApnLinksReplaceAndUpdate) {
@@ -282,7 +282,7 @@ TEST(Unit, AlternateApnLinksBeyondCapacity) {
 
     EXPECT_EQ(write_senml(model, code::kPut, {"1", "0", "24"}, payload.c_str()),
               code::kRequestEntityTooLarge);
-    EXPECT_EQ(model.data.server.alternate_apn_link_count, 0) << "the write was not rolled back";
+    EXPECT_EQ(model.data.session->server.alternate_apn_link_count, 0) << "the write was not rolled back";
 }
 
 TEST(Unit, SupportedServerVersionsWrite) {
@@ -312,9 +312,9 @@ TEST(Unit, ServerWriteRollsBackNewResources) {
         R"([{"bn":"/1/0/","n":"26","v":1},{"n":"24/0","vlo":"11:0"},{"n":"22","vs":"Z"}])");
 
     EXPECT_EQ(result, code::kBadRequest);
-    EXPECT_EQ(model.data.server.default_notification_mode, 0);
-    EXPECT_EQ(model.data.server.alternate_apn_link_count, 0);
-    EXPECT_EQ(model.data.server.preferred_transport, 'U');
+    EXPECT_EQ(model.data.session->server.default_notification_mode, 0);
+    EXPECT_EQ(model.data.session->server.alternate_apn_link_count, 0);
+    EXPECT_EQ(model.data.session->server.preferred_transport, 'U');
 }
 
 TEST(Unit, BootstrapRequestTriggerNotAllowed) {
@@ -323,7 +323,7 @@ TEST(Unit, BootstrapRequestTriggerNotAllowed) {
     exchange.path({"1", "0", "9"});
 
     EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
-    EXPECT_EQ(model.data.state, RegistrationState::kUnconfigured);
+    EXPECT_EQ(model.data.session->state, RegistrationState::kUnconfigured);
 }
 
 // ---------------------------------------------------------------------------

@@ -319,8 +319,8 @@ TEST(Unit, WriteLifetimeChanged) {
 
     ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
 
-    EXPECT_EQ(model.data.server.lifetime_s, 30u);
-    EXPECT_NE(model.data.changed_parameters & detail::changed::kLifetime, 0);
+    EXPECT_EQ(model.data.session->server.lifetime_s, 30u);
+    EXPECT_NE(model.data.session->changed_parameters & detail::changed::kLifetime, 0);
     EXPECT_TRUE(exchange.response().payload.empty());
 }
 
@@ -331,7 +331,7 @@ TEST(Unit, WriteLifetimeWithoutContentFormat) {
 
     ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
 
-    EXPECT_EQ(model.data.server.lifetime_s, 4294967295u);
+    EXPECT_EQ(model.data.session->server.lifetime_s, 4294967295u);
 }
 
 TEST(Unit, WriteSameLifetimeNotFlagged) {
@@ -341,7 +341,7 @@ TEST(Unit, WriteSameLifetimeNotFlagged) {
 
     ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
 
-    EXPECT_EQ(model.data.changed_parameters & detail::changed::kLifetime, 0);
+    EXPECT_EQ(model.data.session->changed_parameters & detail::changed::kLifetime, 0);
 }
 
 TEST(Unit, WriteInvalidLifetimeBadRequest) {
@@ -353,8 +353,8 @@ TEST(Unit, WriteInvalidLifetimeBadRequest) {
         exchange.path({"1", "0", "1"}).payload(payload);
 
         EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest);
-        EXPECT_EQ(model.data.server.lifetime_s, 86400u);
-        EXPECT_EQ(model.data.changed_parameters, 0);
+        EXPECT_EQ(model.data.session->server.lifetime_s, 86400u);
+        EXPECT_EQ(model.data.session->changed_parameters, 0);
     }
 }
 
@@ -375,7 +375,7 @@ TEST(Unit, WriteOpaqueToIntegerRejected) {
 
     // Opaque carries only opaque resources; the lifetime is an integer.
     EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest);
-    EXPECT_EQ(model.data.server.lifetime_s, 86400u);
+    EXPECT_EQ(model.data.session->server.lifetime_s, 86400u);
 }
 
 TEST(Unit, WriteNotificationStoring) {
@@ -385,7 +385,7 @@ TEST(Unit, WriteNotificationStoring) {
 
     ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
 
-    EXPECT_FALSE(model.data.server.notification_storing);
+    EXPECT_FALSE(model.data.session->server.notification_storing);
 }
 
 TEST(Unit, WriteNotificationStoringTwoRejected) {
@@ -394,7 +394,7 @@ TEST(Unit, WriteNotificationStoringTwoRejected) {
     exchange.path({"1", "0", "6"}).payload("2");
 
     EXPECT_EQ(exchange.serve(model.data, model.clock), code::kBadRequest);
-    EXPECT_TRUE(model.data.server.notification_storing);
+    EXPECT_TRUE(model.data.session->server.notification_storing);
 }
 
 TEST(Unit, WriteBindingOnlyUdp) {
@@ -436,7 +436,7 @@ TEST(Unit, ExecuteUpdateTrigger) {
 
     ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
 
-    EXPECT_TRUE(model.data.update_requested);
+    EXPECT_TRUE(model.data.session->update_requested);
     EXPECT_FALSE(model.data.reboot_requested);
 }
 
@@ -448,7 +448,7 @@ TEST(Unit, ExecuteReboot) {
     ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
 
     EXPECT_TRUE(model.data.reboot_requested);
-    EXPECT_FALSE(model.data.update_requested);
+    EXPECT_FALSE(model.data.session->update_requested);
 }
 
 TEST(Unit, ExecuteReadableMethodNotAllowed) {
@@ -466,7 +466,7 @@ TEST(Unit, ExecuteResourceInstanceNotFound) {
     exchange.path({"1", "0", "8", "0"});
 
     EXPECT_EQ(exchange.serve(model.data, model.clock), code::kNotFound);
-    EXPECT_FALSE(model.data.update_requested);
+    EXPECT_FALSE(model.data.session->update_requested);
 }
 
 TEST(Unit, DeleteInstanceMethodNotAllowed) {
@@ -542,7 +542,7 @@ TEST(Unit, RegistrationLinksLeaveOutSecurity) {
     io::PayloadSink sink(buffer);
 
     detail::ClientData data;
-    data.server.instance_id = 0;
+    data.session->server.instance_id = 0;
     FakeClock clock;
     register_builtin_objects(data, clock);
     write_registration_links(data, sink);
@@ -554,7 +554,7 @@ TEST(Unit, RegistrationLinksLeaveOutSecurity) {
 
 TEST(Unit, RegistrationLinksWindow) {
     detail::ClientData data;
-    data.server.instance_id = 0;
+    data.session->server.instance_id = 0;
     FakeClock clock;
     register_builtin_objects(data, clock);
 
@@ -609,7 +609,7 @@ TEST(Unit, WriteCompositeAppliesAll) {
         .payload(R"([{"n":"/1/0/1","v":120},{"n":"/3/0/14","vs":"+01:00"}])");
 
     ASSERT_EQ(exchange.serve(model.data, model.clock), code::kChanged);
-    EXPECT_EQ(model.data.server.lifetime_s, 120u);
+    EXPECT_EQ(model.data.session->server.lifetime_s, 120u);
     EXPECT_STREQ(model.data.device.utc_offset, "+01:00");
 }
 
@@ -621,8 +621,8 @@ TEST(Unit, WriteCompositeRollsBackAll) {
 
     // The manufacturer is read-only, so nothing of the request is applied.
     EXPECT_EQ(exchange.serve(model.data, model.clock), code::kMethodNotAllowed);
-    EXPECT_EQ(model.data.server.lifetime_s, 86400u);
-    EXPECT_EQ(model.data.changed_parameters, 0);
+    EXPECT_EQ(model.data.session->server.lifetime_s, 86400u);
+    EXPECT_EQ(model.data.session->changed_parameters, 0);
 }
 
 TEST(Unit, WriteCompositeUnsupportedFormat) {

@@ -38,10 +38,10 @@ inline void configure(detail::ClientData& data) {
     data.config.device.model_number = "M-1";
     data.config.device.serial_number = "0042";
     data.config.device.firmware_version = "1.0.0";
-    data.server.instance_id = 0;
-    data.server.short_server_id = 101;
-    data.server.lifetime_s = 86400;
-    data.server.binding[0] = 'U';
+    data.session->server.instance_id = 0;
+    data.session->server.short_server_id = 101;
+    data.session->server.lifetime_s = 86400;
+    data.session->server.binding[0] = 'U';
     data.security[0].id = 0;
     data.security[0].short_server_id = 101;
     std::strcpy(data.security[0].uri, "coap://192.0.2.1:5683");

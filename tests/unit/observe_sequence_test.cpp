@@ -52,7 +52,7 @@ class ObserveSequenceTest : public ::testing::Test {
     ObserveSequenceTest() {
         data_->objects[0] = &counter_;
         data_->object_count = 1;
-        data_->state = RegistrationState::kRegistered;
+        data_->session->state = RegistrationState::kRegistered;
         // A NON notification of the counter in text/plain, token 0x70 0x01.
         detail::Observation& observation = data_->observations[0];
         observation.active = true;

@@ -11,6 +11,7 @@
 #include "lwm2m/detail/builtin_objects.hpp"
 #include "lwm2m/detail/response_cache.hpp"
 #include "lwm2m/send.hpp"
+#include "lwm2m/transport.hpp"
 
 namespace lwm2m::detail {
 
@@ -25,6 +26,8 @@ static_assert(LWM2M_MAX_LOCATION_SEGMENTS >= 1 && LWM2M_MAX_LOCATION_SEGMENTS <=
               "LWM2M_MAX_LOCATION_SEGMENTS must be 1 to 255");
 static_assert(LWM2M_IN_BUFFER_SIZE >= 64 && LWM2M_OUT_BUFFER_SIZE >= 64,
               "message buffers below 64 bytes cannot hold a Register");
+static_assert(LWM2M_MAX_SERVERS >= 1 && LWM2M_MAX_SERVERS < LWM2M_MAX_SECURITY_INSTANCES,
+              "LWM2M_MAX_SERVERS must be 1 or more, below LWM2M_MAX_SECURITY_INSTANCES");
 static_assert(LWM2M_MAX_SEND_PATHS >= 1 && LWM2M_MAX_SEND_PATHS <= 255,
               "LWM2M_MAX_SEND_PATHS must be 1 to 255");
 
@@ -226,22 +229,18 @@ struct BootstrapState {
     uint64_t deadline_ms = 0;
 };
 
-struct ClientData {
-    ClientConfig config;
-    char endpoint_name[LWM2M_MAX_URI_LENGTH + 1] = {};
-    /// Host and port of the server the client talks to: the LwM2M Server of
-    /// the account in use, or the Bootstrap-Server while bootstrapping.
+/// The client's side of one LwM2M Server account: its connection, its
+/// registration and the state of its requests and notifications.
+struct ServerSession {
+    /// The transport that talks to this server; nullptr for a session the
+    /// application gave no transport.
+    net::Transport* transport = nullptr;
+    /// Host and port of the server: the LwM2M Server of the account, or the
+    /// Bootstrap-Server while bootstrapping.
     char host[LWM2M_MAX_URI_LENGTH + 1] = {};
     uint16_t port = 0;
-    /// Security object instances: server accounts and the Bootstrap-Server
-    /// account, unused slots with ID kNoInstance.
-    SecurityInstance security[LWM2M_MAX_SECURITY_INSTANCES];
+    /// The account's Server object instance.
     ServerObject server;
-    BootstrapState bootstrap;
-    /// persist::factory_checksum() of the configuration: a saved state
-    /// applies only under the same factory accounts.
-    uint32_t factory_checksum = 0;
-    DeviceObject device;
 
     RegistrationState state = RegistrationState::kUnconfigured;
     PendingRequest pending;
@@ -263,16 +262,39 @@ struct ClientData {
     uint8_t changed_parameters = 0;
     bool update_requested = false;
     bool deregister_requested = false;
-    bool reboot_requested = false;
-    bool factory_reset_requested = false;
-    /// Execute /1/0/4: De-register, stay off for the Disable Timeout, register again.
+    /// Execute /1/x/4: De-register, stay off for the Disable Timeout, register again.
     bool disable_requested = false;
-    /// The persisted state changed; step() saves it to config.storage.
-    bool state_save_due = false;
     bool offline = false;
     bool have_separate_response = false;
     uint16_t separate_response_message_id = 0;
     uint16_t next_message_id = 0;
+
+    PendingNotification pending_notification;
+    ServerReachability reachability;
+};
+
+struct ClientData {
+    ClientConfig config;
+    char endpoint_name[LWM2M_MAX_URI_LENGTH + 1] = {};
+    /// Security object instances: server accounts and the Bootstrap-Server
+    /// account, unused slots with ID kNoInstance.
+    SecurityInstance security[LWM2M_MAX_SECURITY_INSTANCES];
+    BootstrapState bootstrap;
+    /// persist::factory_checksum() of the configuration: a saved state
+    /// applies only under the same factory accounts.
+    uint32_t factory_checksum = 0;
+    DeviceObject device;
+
+    /// One session per LwM2M Server account; session 0 also talks to the
+    /// Bootstrap-Server.
+    ServerSession sessions[LWM2M_MAX_SERVERS];
+    /// The session being served: its requests, responses and timers.
+    ServerSession* session = sessions;
+
+    bool reboot_requested = false;
+    bool factory_reset_requested = false;
+    /// The persisted state changed; step() saves it to config.storage.
+    bool state_save_due = false;
 
     SecurityObjectHandler security_object;
     ServerObjectHandler server_object;
@@ -286,8 +308,6 @@ struct ClientData {
 
     Observation observations[LWM2M_MAX_OBSERVATIONS] = {};
     CompositePaths composites[LWM2M_MAX_COMPOSITE_OBSERVATIONS] = {};
-    PendingNotification pending_notification;
-    ServerReachability reachability;
     NotificationStore notification_store;
     /// Observe option value of the next notification, 24 bits (RFC 7641, 4.4).
     uint32_t next_observe_sequence = 0;
