@@ -18,12 +18,20 @@
 
 namespace lwm2m {
 
-/// An LwM2M client with one server account. Never allocates, and never blocks
-/// unless a port does. Not thread-safe: call every member from one thread.
+/// An LwM2M client. It registers with each LwM2M Server account it has, up
+/// to LWM2M_MAX_SERVERS, each through its own transport. Never allocates,
+/// and never blocks unless a port does. Not thread-safe: call every member
+/// from one thread.
 class Client {
   public:
-    /// The references must outlive the client.
+    /// A client with one transport, so one server at a time. The references
+    /// must outlive the client.
     Client(net::Transport& transport, Clock& clock, Random& random);
+    /// A client with one transport per server account, at most
+    /// LWM2M_MAX_SERVERS (more are ignored). The first also talks to the
+    /// Bootstrap-Server. The transports, clock and random source must outlive
+    /// the client; the span need not.
+    Client(std::span<net::Transport* const> transports, Clock& clock, Random& random);
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
 
@@ -112,19 +120,34 @@ class Client {
     /// code left, Error Code reads 0. Error: kNotFound (not set).
     Status clear_error_code(uint8_t error_code);
 
+    /// The state of the client as a whole: kBootstrapping while it
+    /// bootstraps, else the most advanced state among its server sessions
+    /// (kRegistered if it is registered with any server).
     RegistrationState registration_state() const;
 
-    /// True while a Queue Mode client is offline (receive off, socket closed).
+    /// The registration state with the server of session `index` (0 to
+    /// LWM2M_MAX_SERVERS - 1); kUnconfigured for a session with no account.
+    RegistrationState registration_state(uint8_t index) const;
+
+    /// True while a Queue Mode client is offline (receive off, socket closed)
+    /// towards every server it is registered with.
     bool is_offline() const;
 
-    /// Location-Path assigned by the server, as "/rd/5a3f"; empty if not registered.
+    /// Location-Path assigned by the first server, as "/rd/5a3f"; empty if
+    /// not registered.
     const char* location() const;
 
   private:
-    net::Transport& transport_;
+    // Sets data_.session to each session with a transport in turn and calls
+    // `visit` with a context for it; data_.session is session 0 afterwards.
+    template <typename Visit>
+    void for_each_session(uint64_t now_ms, Visit visit);
+    void run_device_callbacks();
+
     Clock& clock_;
     Random& random_;
-    detail::ClientData data_;
+    // mutable: time_until_next_step_ms() selects each session in turn.
+    mutable detail::ClientData data_;
 };
 
 }  // namespace lwm2m

@@ -37,7 +37,10 @@ Status install_factory_accounts(detail::ClientData& data) {
     for (SecurityInstance& account : data.security) {
         account = {};
     }
-    data.session->server = {};
+    for (detail::ServerSession& session : data.sessions) {
+        session.server = {};
+        session.retry = config.retry;
+    }
     uint16_t next_id = 0;
     if (config.server_uri != nullptr) {
         SecurityInstance& account = data.security[next_id];
@@ -47,11 +50,12 @@ Status install_factory_accounts(detail::ClientData& data) {
         }
         account.id = next_id++;
         account.short_server_id = config.short_server_id;
-        data.session->server.instance_id = 0;
-        data.session->server.short_server_id = config.short_server_id;
-        data.session->server.lifetime_s = config.lifetime_s;
-        data.session->server.binding[0] = 'U';
-        data.session->server.initial_registration_delay_s = config.initial_registration_delay_s;
+        detail::ServerObject& server = data.sessions[0].server;
+        server.instance_id = 0;
+        server.short_server_id = config.short_server_id;
+        server.lifetime_s = config.lifetime_s;
+        server.binding[0] = 'U';
+        server.initial_registration_delay_s = config.initial_registration_delay_s;
     }
     if (config.bootstrap_server_uri != nullptr) {
         static_assert(LWM2M_MAX_SECURITY_INSTANCES >= 2,
@@ -77,13 +81,14 @@ const SecurityInstance* find_bootstrap_account(const detail::ClientData& data) {
     return nullptr;
 }
 
-const SecurityInstance* find_server_account(const detail::ClientData& data) {
-    if (data.session->server.instance_id == detail::kNoInstance) {
+const SecurityInstance* find_server_account(const detail::ClientData& data,
+                                            const detail::ServerSession& session) {
+    if (session.server.instance_id == detail::kNoInstance) {
         return nullptr;
     }
     for (const SecurityInstance& account : data.security) {
         if (account.id != detail::kNoInstance && !account.bootstrap_server &&
-            account.short_server_id == data.session->server.short_server_id &&
+            account.short_server_id == session.server.short_server_id &&
             account.security_mode == detail::kSecurityModeNoSec && usable_uri(account.uri)) {
             return &account;
         }
@@ -91,9 +96,17 @@ const SecurityInstance* find_server_account(const detail::ClientData& data) {
     return nullptr;
 }
 
+bool has_server_account(const detail::ClientData& data) {
+    for (const detail::ServerSession& session : data.sessions) {
+        if (session.transport != nullptr && find_server_account(data, session) != nullptr) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const char* find_configuration_error(const detail::ClientData& data) {
     int bootstrap_accounts = 0;
-    bool server_has_security = false;
     for (const SecurityInstance& account : data.security) {
         if (account.id == detail::kNoInstance) {
             continue;
@@ -105,27 +118,59 @@ const char* find_configuration_error(const detail::ClientData& data) {
         if (account.short_server_id == 0 || account.short_server_id == 65535) {
             return "a server account has no valid Short Server ID";
         }
-        if (account.short_server_id == data.session->server.short_server_id) {
-            server_has_security = true;
-        }
     }
     if (bootstrap_accounts > 1) {
         return "more than one Bootstrap-Server account";
     }
-    if (data.session->server.instance_id == detail::kNoInstance) {
+    bool any_server = false;
+    for (const detail::ServerSession& session : data.sessions) {
+        if (session.server.instance_id == detail::kNoInstance) {
+            continue;
+        }
+        any_server = true;
+        bool has_security = false;
+        for (const SecurityInstance& account : data.security) {
+            has_security |= account.id != detail::kNoInstance && !account.bootstrap_server &&
+                            account.short_server_id == session.server.short_server_id;
+        }
+        if (!has_security) {
+            return "a Server instance has no Security instance with its Short Server ID";
+        }
+        if (find_server_account(data, session) == nullptr) {
+            return "a server account needs (D)TLS or has a URI other than coap://host[:port]";
+        }
+        if (session.transport == nullptr) {
+            return "more server accounts than the application gave transports";
+        }
+    }
+    if (!any_server) {
         return "no Server object instance";
-    }
-    if (!server_has_security) {
-        return "the Server instance has no Security instance with its Short Server ID";
-    }
-    if (find_server_account(data) == nullptr) {
-        return "the server account needs (D)TLS or has a URI other than coap://host[:port]";
     }
     return nullptr;
 }
 
-bool use_account(detail::ClientData& data, const SecurityInstance& account) {
-    return parse_server_uri(account.uri, data.session->host, data.session->port) == Status::kOk;
+uint8_t start_sessions(detail::ClientData& data, uint64_t register_at_ms) {
+    uint8_t count = 0;
+    for (detail::ServerSession& session : data.sessions) {
+        const SecurityInstance* account = find_server_account(data, session);
+        if (session.transport == nullptr || account == nullptr || !use_account(session, *account)) {
+            session.state = RegistrationState::kUnconfigured;
+            continue;
+        }
+        ++count;
+        if (session.state != RegistrationState::kRegistered) {
+            session.state = RegistrationState::kNotRegistered;
+            session.location[0] = '\0';
+            session.register_attempts = 0;
+            session.register_sequences = 0;
+            session.retry_at_ms = register_at_ms;
+        }
+    }
+    return count;
+}
+
+bool use_account(detail::ServerSession& session, const SecurityInstance& account) {
+    return parse_server_uri(account.uri, session.host, session.port) == Status::kOk;
 }
 
 }  // namespace lwm2m::core

@@ -9,24 +9,35 @@
 namespace lwm2m::core {
 
 /// Replaces the accounts with those of data.config: a server account at
-/// /0/0 with /1/0, and a Bootstrap-Server account after it. Returns
+/// /0/0 with /1/0 in session 0, and a Bootstrap-Server account after it. Returns
 /// kInvalidArgument or kNoSpace for a URI the client cannot use.
 Status install_factory_accounts(detail::ClientData& data);
 
 /// The Bootstrap-Server account, or nullptr.
 const detail::SecurityInstance* find_bootstrap_account(const detail::ClientData& data);
 
-/// The LwM2M Server account the client can register with: a Security instance
-/// that is not the Bootstrap-Server's, in NoSec mode with a coap:// URI, and
-/// whose Short Server ID the Server instance has. nullptr if there is none.
-const detail::SecurityInstance* find_server_account(const detail::ClientData& data);
+/// The LwM2M Server account of `session`: a Security instance that is not
+/// the Bootstrap-Server's, in NoSec mode with a coap:// URI, with the Short
+/// Server ID of the session's Server instance. nullptr if there is none.
+const detail::SecurityInstance* find_server_account(const detail::ClientData& data,
+                                                    const detail::ServerSession& session);
+
+/// True if some session with a transport has a server account.
+bool has_server_account(const detail::ClientData& data);
+
+/// Gives each session that has a transport, a Server instance and a server
+/// account the host and port of that account. Those not already registered
+/// (a resumed registration) become kNotRegistered, with the first Register
+/// at `register_at_ms`; sessions without an account become kUnconfigured.
+/// Returns the number of sessions with an account.
+uint8_t start_sessions(detail::ClientData& data, uint64_t register_at_ms);
 
 /// Why the accounts are not a configuration the client can work with, or
 /// nullptr if they are. Checked at Bootstrap-Finish.
 const char* find_configuration_error(const detail::ClientData& data);
 
-/// Points data.session->host and data.session->port at the URI of `account`. Returns false if
-/// the URI cannot be used.
-bool use_account(detail::ClientData& data, const detail::SecurityInstance& account);
+/// Points the host and port of `session` at the URI of `account`. Returns
+/// false if the URI cannot be used.
+bool use_account(detail::ServerSession& session, const detail::SecurityInstance& account);
 
 }  // namespace lwm2m::core

@@ -74,28 +74,47 @@ void send_bootstrap_request(Context& ctx) {
     }
 }
 
-// Bootstrap-Finish was accepted: registers with the account that was written.
+// Bootstrap-Finish was accepted: registers with each account that was written.
 void complete_bootstrap(Context& ctx) {
     detail::ClientData& data = ctx.data;
-    const detail::SecurityInstance* account = find_server_account(data);
     data.bootstrap = {};
     (void)ctx.transport.close();
     data.response_cache.clear();
-    data.session->register_attempts = 0;
-    data.session->register_sequences = 0;
-    data.session->changed_parameters = 0;
-    data.session->location[0] = '\0';
-    if (account == nullptr || !use_account(data, *account)) {
+    const int64_t now_s = ctx.clock.real_time_s();
+    for (detail::ServerSession& session : data.sessions) {
+        session.changed_parameters = 0;
+        session.state = RegistrationState::kUnconfigured;
+        if (session.server.instance_id != detail::kNoInstance) {
+            session.server.last_bootstrapped_s = now_s;
+        }
+    }
+    if (start_sessions(data, ctx.now_ms) == 0) {
         // A request handled after Bootstrap-Finish in the same step changed the accounts.
         start_bootstrap(ctx, ctx.now_ms, "server account removed after Bootstrap-Finish");
         return;
     }
-    data.session->server.last_bootstrapped_s = ctx.clock.real_time_s();
-    data.session->state = RegistrationState::kNotRegistered;
-    data.session->retry_at_ms = ctx.now_ms;
     data.state_save_due = true;
-    LWM2M_LOG_INFO("bootstrap finished: registering with server %u at %s", account->short_server_id,
-                   account->uri);
+    for (const detail::ServerSession& session : data.sessions) {
+        if (session.state == RegistrationState::kNotRegistered) {
+            LWM2M_LOG_INFO("bootstrap finished: registering with server %u at %s:%u",
+                           session.server.short_server_id, session.host, session.port);
+        }
+    }
+}
+
+// True if no session has a registration or a Register or De-register in flight.
+bool all_sessions_idle(const detail::ClientData& data) {
+    for (const detail::ServerSession& session : data.sessions) {
+        switch (session.state) {
+            case RegistrationState::kRegistered:
+            case RegistrationState::kRegistering:
+            case RegistrationState::kDeregistering:
+                return false;
+            default:
+                break;
+        }
+    }
+    return true;
 }
 
 uint8_t finish(Context& ctx, coap::MessageWriter& response) {
@@ -135,27 +154,44 @@ void start_bootstrap(Context& ctx, uint64_t at_ms, const char* reason) {
     detail::ClientData& data = ctx.data;
     const detail::SecurityInstance* account = find_bootstrap_account(data);
     data.bootstrap = {};
-    data.session->location[0] = '\0';
-    data.session->register_attempts = 0;
-    data.session->register_sequences = 0;
-    report::end_observations(data);
-    if (account == nullptr || !use_account(data, *account)) {
-        data.session->state = RegistrationState::kFailed;
+    // Every session stops: the Bootstrap-Server may rewrite any account.
+    detail::ServerSession* const current = data.session;
+    for (detail::ServerSession& session : data.sessions) {
+        data.session = &session;
+        report::end_observations(data);
+        session.location[0] = '\0';
+        session.pending.kind = PendingRequest::Kind::kNone;
+        session.register_attempts = 0;
+        session.register_sequences = 0;
+        session.deregister_requested = false;
+        session.disable_requested = false;
+        session.offline = false;
+        session.state = RegistrationState::kUnconfigured;
+        if (session.transport != nullptr &&
+            session.transport->state() != net::TransportState::kClosed) {
+            (void)session.transport->close();
+        }
+    }
+    data.session = current;
+    detail::ServerSession& bootstrap_session = data.sessions[0];
+    if (account == nullptr || !use_account(bootstrap_session, *account)) {
+        bootstrap_session.state = RegistrationState::kFailed;
         LWM2M_LOG_ERROR("%s, and no usable Bootstrap-Server account: giving up", reason);
         return;
     }
-    if (ctx.transport.state() != net::TransportState::kClosed) {
-        (void)ctx.transport.close();
-    }
     data.response_cache.clear();
-    data.session->state = RegistrationState::kBootstrapping;
-    data.session->retry_at_ms = at_ms;
+    bootstrap_session.state = RegistrationState::kBootstrapping;
+    bootstrap_session.retry_at_ms = at_ms;
     data.state_save_due = true;
     LWM2M_LOG_INFO("%s: bootstrapping from %s", reason, account->uri);
 }
 
 void step_bootstrap(Context& ctx) {
     detail::ClientData& data = ctx.data;
+    if (data.bootstrap.requested && !data.bootstrapping() && all_sessions_idle(data)) {
+        // Bootstrap-Request Trigger, once every server has been de-registered.
+        start_bootstrap(ctx, ctx.now_ms, "Bootstrap-Request Trigger executed");
+    }
     if (data.session->state != RegistrationState::kBootstrapping ||
         data.session->pending.kind != PendingRequest::Kind::kNone) {
         return;
@@ -172,6 +208,9 @@ void step_bootstrap(Context& ctx) {
 }
 
 uint64_t next_bootstrap_event_ms(const detail::ClientData& data) {
+    if (data.bootstrap.requested && !data.bootstrapping() && all_sessions_idle(data)) {
+        return 0;
+    }
     if (data.session->state != RegistrationState::kBootstrapping ||
         data.session->pending.kind != PendingRequest::Kind::kNone) {
         return UINT64_MAX;

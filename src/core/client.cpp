@@ -81,8 +81,30 @@ void replace_null(const char*& text) {
 }  // namespace
 
 Client::Client(net::Transport& transport, Clock& clock, Random& random)
-    : transport_(transport), clock_(clock), random_(random) {
+    : clock_(clock), random_(random) {
+    data_.sessions[0].transport = &transport;
     dm::register_builtin_objects(data_, clock_);
+}
+
+Client::Client(std::span<net::Transport* const> transports, Clock& clock, Random& random)
+    : clock_(clock), random_(random) {
+    for (size_t i = 0; i < transports.size() && i < LWM2M_MAX_SERVERS; ++i) {
+        data_.sessions[i].transport = transports[i];
+    }
+    dm::register_builtin_objects(data_, clock_);
+}
+
+template <typename Visit>
+void Client::for_each_session(uint64_t now_ms, Visit visit) {
+    for (detail::ServerSession& session : data_.sessions) {
+        if (session.transport == nullptr) {
+            continue;
+        }
+        data_.session = &session;
+        core::Context ctx{*session.transport, clock_, random_, data_, now_ms};
+        visit(ctx);
+    }
+    data_.session = data_.sessions;
 }
 
 Status Client::add_object(Object& object) {
@@ -130,19 +152,23 @@ Status Client::remove_object(uint16_t object_id) {
 }
 
 void Client::instances_changed(uint16_t object_id) {
-    if (data_.session->state == RegistrationState::kRegistered ||
-        data_.session->state == RegistrationState::kRegistering) {
-        LWM2M_LOG_DEBUG("instances of object %u changed: the next Update lists them", object_id);
-        data_.session->changed_parameters |= detail::changed::kObjects;
+    for (detail::ServerSession& session : data_.sessions) {
+        if (session.state == RegistrationState::kRegistered ||
+            session.state == RegistrationState::kRegistering) {
+            LWM2M_LOG_DEBUG("instances of object %u changed: the next Update lists them",
+                            object_id);
+            session.changed_parameters |= detail::changed::kObjects;
+        }
     }
 }
 
 void Client::value_changed(const Path& path) {
-    if (data_.session->state == RegistrationState::kUnconfigured) {
+    if (!data_.configured) {
         return;
     }
-    core::Context ctx{transport_, clock_, random_, data_, clock_.monotonic_ms()};
-    report::value_changed(ctx, path);
+    // Each server's observations are evaluated, and notified, on its own session.
+    for_each_session(clock_.monotonic_ms(),
+                     [&](core::Context& ctx) { report::value_changed(ctx, path); });
 }
 
 Attributes Client::effective_attributes(const Path& path) const {
@@ -151,9 +177,9 @@ Attributes Client::effective_attributes(const Path& path) const {
 
 Status Client::configure(const ClientConfig& config) {
     detail::ClientData& data = data_;
-    if (data.session->state != RegistrationState::kUnconfigured &&
-        data.session->state != RegistrationState::kDeregistered &&
-        data.session->state != RegistrationState::kFailed) {
+    const RegistrationState state = registration_state();
+    if (state != RegistrationState::kUnconfigured && state != RegistrationState::kDeregistered &&
+        state != RegistrationState::kFailed) {
         return Status::kInvalidState;
     }
     const char* invalid = find_invalid_setting(config);
@@ -165,13 +191,19 @@ Status Client::configure(const ClientConfig& config) {
         LWM2M_LOG_ERROR("invalid endpoint name: longer than %u characters", LWM2M_MAX_URI_LENGTH);
         return Status::kNoSpace;
     }
-    if (data.session->state != RegistrationState::kUnconfigured) {
-        (void)transport_.cleanup();  // reconfiguring: start from a fresh transport
-    }
-    const Status created = transport_.create();
-    if (created != Status::kOk) {
-        LWM2M_LOG_ERROR("transport create failed: %s", to_string(created));
-        return created;
+    for (detail::ServerSession& session : data.sessions) {
+        if (session.transport == nullptr) {
+            continue;
+        }
+        if (data.configured) {
+            (void)session.transport->cleanup();  // reconfiguring: start from a fresh transport
+        }
+        const Status created = session.transport->create();
+        if (created != Status::kOk) {
+            LWM2M_LOG_ERROR("transport create failed: %s", to_string(created));
+            data.configured = false;
+            return created;
+        }
     }
 
     data.config = config;
@@ -185,8 +217,12 @@ Status Client::configure(const ClientConfig& config) {
         LWM2M_LOG_ERROR("invalid server or Bootstrap-Server URI: expected coap://host[:port], "
                         "at most %u characters",
                         LWM2M_MAX_URI_LENGTH);
-        data.session->state = RegistrationState::kUnconfigured;
-        (void)transport_.cleanup();
+        for (detail::ServerSession& session : data.sessions) {
+            if (session.transport != nullptr) {
+                (void)session.transport->cleanup();
+            }
+        }
+        data.configured = false;
         return accounts;
     }
     data.factory_checksum = persist::factory_checksum(config);
@@ -195,51 +231,51 @@ Status Client::configure(const ClientConfig& config) {
     data.config.server_uri = nullptr;
     data.config.bootstrap_server_uri = nullptr;
     data.server_object.select_version(config.version);
-    data.session->pending = {};
-    data.session->location[0] = '\0';
-    data.session->register_attempts = 0;
-    data.session->register_sequences = 0;
-    data.session->changed_parameters = 0;
-    data.session->update_requested = false;
-    data.session->deregister_requested = false;
+    for (detail::ServerSession& session : data.sessions) {
+        // Keep the transport and the account's Server instance; start the rest afresh.
+        net::Transport* transport = session.transport;
+        const detail::ServerObject server = session.server;
+        const RegistrationRetry retry = session.retry;
+        session = {};
+        session.transport = transport;
+        session.server = server;
+        session.retry = retry;
+        session.next_message_id = static_cast<uint16_t>(random_.next_u32());
+    }
+    data.session = data.sessions;
     data.reboot_requested = false;
     data.factory_reset_requested = false;
-    data.session->disable_requested = false;
     data.state_save_due = false;
     data.device = {};
-    data.session->offline = false;
-    data.session->connect_started_ms = 0;
-    data.session->registered_lifetime_s = 0;
     data.response_cache.clear();
-    data.session->next_message_id = static_cast<uint16_t>(random_.next_u32());
-    // Initial Registration Delay Timer (/1/0/14) holds back the first Register only.
-    data.session->retry_at_ms = clock_.monotonic_ms() + uint64_t{config.initial_registration_delay_s} * 1000;
-    data.session->state = RegistrationState::kNotRegistered;
     data.bootstrap = {};
-    persist::load_client_state(data, transport_, clock_, clock_.monotonic_ms());
-    core::Context ctx{transport_, clock_, random_, data_, clock_.monotonic_ms()};
-    const detail::SecurityInstance* account = core::find_server_account(data);
-    if (account != nullptr && core::use_account(data, *account)) {
-        LWM2M_LOG_INFO("configured endpoint '%s', server %s:%u, lifetime %lu s, Queue Mode %s",
-                       data.endpoint_name, data.session->host, data.session->port,
-                       static_cast<unsigned long>(data.session->server.lifetime_s),
-                       config.queue_mode ? "on" : "off");
+    data.configured = true;
+    const uint64_t now_ms = clock_.monotonic_ms();
+    persist::load_client_state(data, clock_, now_ms);
+    // Initial Registration Delay Timer (/1/x/14) holds back the first Register only.
+    const uint8_t servers =
+        core::start_sessions(data, now_ms + uint64_t{config.initial_registration_delay_s} * 1000);
+    if (servers > 0) {
+        for (const detail::ServerSession& session : data.sessions) {
+            if (session.state != RegistrationState::kUnconfigured) {
+                LWM2M_LOG_INFO("configured endpoint '%s', server %s:%u, lifetime %lu s, Queue Mode %s",
+                               data.endpoint_name, session.host, session.port,
+                               static_cast<unsigned long>(session.server.lifetime_s),
+                               config.queue_mode ? "on" : "off");
+            }
+        }
         return Status::kOk;
     }
     // No usable server account: the Bootstrap-Server provides one, after the
     // Client Hold Off Time (/0/x/11).
     const detail::SecurityInstance* bootstrap = core::find_bootstrap_account(data);
     const uint32_t hold_off_s = bootstrap != nullptr ? bootstrap->client_hold_off_s : 0;
-    core::start_bootstrap(ctx, ctx.now_ms + uint64_t{hold_off_s} * 1000, "no server account");
+    core::Context ctx{*data.sessions[0].transport, clock_, random_, data, now_ms};
+    core::start_bootstrap(ctx, now_ms + uint64_t{hold_off_s} * 1000, "no server account");
     return Status::kOk;
 }
 
-void Client::step() {
-    if (data_.session->state == RegistrationState::kUnconfigured) {
-        return;
-    }
-    core::Context ctx{transport_, clock_, random_, data_, clock_.monotonic_ms()};
-    core::receive_datagrams(ctx);
+void Client::run_device_callbacks() {
     // The callbacks run after the response to the Execute has been sent.
     const DeviceInfo& device = data_.config.device;
     if (data_.reboot_requested) {
@@ -252,31 +288,51 @@ void Client::step() {
         data_.factory_reset_requested = false;
         device.factory_reset(device.factory_reset_context);
     }
-    core::check_retransmission(ctx);
-    core::step_block1(ctx);
-    core::step_bootstrap(ctx);
-    core::step_registration(ctx);
-    report::step_notifications(ctx);
-    report::step_send(ctx);
-    persist::save_client_state(data_, transport_, clock_, ctx.now_ms);
-    core::step_queue_mode(ctx);
+}
+
+void Client::step() {
+    if (!data_.configured) {
+        return;
+    }
+    const uint64_t now_ms = clock_.monotonic_ms();
+    for_each_session(now_ms, [&](core::Context& ctx) {
+        core::receive_datagrams(ctx);
+        run_device_callbacks();
+        core::check_retransmission(ctx);
+        core::step_block1(ctx);
+        if (ctx.data.session == ctx.data.sessions) {
+            core::step_bootstrap(ctx);
+        }
+        core::step_registration(ctx);
+        report::step_notifications(ctx);
+        if (ctx.data.session_index() == ctx.data.send_session) {
+            report::step_send(ctx);
+        }
+    });
+    persist::save_client_state(data_, clock_, now_ms);
+    for_each_session(now_ms, [](core::Context& ctx) { core::step_queue_mode(ctx); });
 }
 
 uint32_t Client::time_until_next_step_ms() const {
-    if (data_.session->state == RegistrationState::kUnconfigured) {
+    if (!data_.configured) {
         return UINT32_MAX;
     }
-    uint64_t next = core::next_registration_event_ms(data_);
-    const uint64_t bootstrap_event = core::next_bootstrap_event_ms(data_);
-    next = bootstrap_event < next ? bootstrap_event : next;
-    const uint64_t queue_deadline = core::queue_mode_deadline_ms(data_);
-    next = queue_deadline < next ? queue_deadline : next;
-    const uint64_t block1_deadline = core::next_block1_event_ms(data_);
-    next = block1_deadline < next ? block1_deadline : next;
-    const uint64_t notification_deadline = report::next_notification_ms(data_);
-    next = notification_deadline < next ? notification_deadline : next;
-    const uint64_t send_deadline = report::next_send_event_ms(data_);
-    next = send_deadline < next ? send_deadline : next;
+    uint64_t next = core::next_block1_event_ms(data_);
+    auto earliest = [&next](uint64_t deadline) { next = deadline < next ? deadline : next; };
+    for (detail::ServerSession& session : data_.sessions) {
+        if (session.transport == nullptr) {
+            continue;
+        }
+        data_.session = &session;
+        earliest(core::next_registration_event_ms(data_));
+        earliest(core::queue_mode_deadline_ms(data_));
+        earliest(report::next_notification_ms(data_));
+        if (data_.session_index() == data_.send_session) {
+            earliest(report::next_send_event_ms(data_));
+        }
+    }
+    data_.session = data_.sessions;
+    earliest(core::next_bootstrap_event_ms(data_));
     if (data_.reboot_requested || data_.factory_reset_requested) {
         next = 0;
     }
@@ -289,45 +345,94 @@ uint32_t Client::time_until_next_step_ms() const {
 }
 
 void Client::request_update() {
-    if (data_.session->state == RegistrationState::kRegistered) {
-        data_.session->update_requested = true;
+    for (detail::ServerSession& session : data_.sessions) {
+        if (session.state == RegistrationState::kRegistered) {
+            session.update_requested = true;
+        }
     }
 }
 
 Status Client::send(std::span<const Path> paths, SendCallback callback, void* context,
                     SendFormat format) {
-    return report::queue_send(data_, paths, format, callback, context);
+    // The Send goes to the first server the client is registered with.
+    if (!data_.send.queued &&
+        data_.sessions[data_.send_session].pending.kind != detail::PendingRequest::Kind::kSend) {
+        for (uint8_t i = 0; i < LWM2M_MAX_SERVERS; ++i) {
+            if (data_.sessions[i].state == RegistrationState::kRegistered) {
+                data_.send_session = i;
+                break;
+            }
+        }
+    }
+    data_.session = &data_.sessions[data_.send_session];
+    const Status queued = report::queue_send(data_, paths, format, callback, context);
+    data_.session = data_.sessions;
+    return queued;
 }
 
 void Client::deregister() {
-    switch (data_.session->state) {
-        case RegistrationState::kRegistered:
-        case RegistrationState::kNotRegistered:
-        case RegistrationState::kRegistering:
-            // A Register in flight may already have created a registration on
-            // the server, so its outcome decides: De-register after a success,
-            // nothing after a failure.
-            data_.session->deregister_requested = true;
-            return;
-        case RegistrationState::kBootstrapping:
-            // No registration to end: stop bootstrapping at once.
-            data_.session->pending.kind = detail::PendingRequest::Kind::kNone;
-            data_.bootstrap = {};
-            (void)transport_.close();
-            data_.session->state = RegistrationState::kDeregistered;
-            LWM2M_LOG_INFO("bootstrap stopped by the application");
-            return;
-        default:
-            return;
+    if (data_.bootstrapping()) {
+        // No registration to end: stop bootstrapping at once.
+        detail::ServerSession& session = data_.sessions[0];
+        session.pending.kind = detail::PendingRequest::Kind::kNone;
+        data_.bootstrap = {};
+        (void)session.transport->close();
+        session.state = RegistrationState::kDeregistered;
+        LWM2M_LOG_INFO("bootstrap stopped by the application");
+        return;
+    }
+    for (detail::ServerSession& session : data_.sessions) {
+        switch (session.state) {
+            case RegistrationState::kRegistered:
+            case RegistrationState::kNotRegistered:
+            case RegistrationState::kRegistering:
+                // A Register in flight may already have created a registration
+                // on the server, so its outcome decides: De-register after a
+                // success, nothing after a failure.
+                session.deregister_requested = true;
+                break;
+            default:
+                break;
+        }
     }
 }
 
 RegistrationState Client::registration_state() const {
-    return data_.session->state;
+    if (data_.bootstrapping()) {
+        return RegistrationState::kBootstrapping;
+    }
+    // The most advanced state first.
+    static constexpr RegistrationState kOrder[] = {
+        RegistrationState::kRegistered,    RegistrationState::kRegistering,
+        RegistrationState::kDeregistering, RegistrationState::kNotRegistered,
+        RegistrationState::kFailed,        RegistrationState::kDeregistered,
+    };
+    for (RegistrationState state : kOrder) {
+        for (const detail::ServerSession& session : data_.sessions) {
+            if (session.state == state) {
+                return state;
+            }
+        }
+    }
+    return RegistrationState::kUnconfigured;
+}
+
+RegistrationState Client::registration_state(uint8_t index) const {
+    return index < LWM2M_MAX_SERVERS ? data_.sessions[index].state
+                                     : RegistrationState::kUnconfigured;
 }
 
 bool Client::is_offline() const {
-    return data_.session->offline;
+    bool any_registered = false;
+    for (const detail::ServerSession& session : data_.sessions) {
+        if (session.state == RegistrationState::kRegistered) {
+            any_registered = true;
+            if (!session.offline) {
+                return false;
+            }
+        }
+    }
+    return any_registered;
 }
 
 Status Client::set_error_code(uint8_t error_code) {
@@ -347,7 +452,7 @@ Status Client::clear_error_code(uint8_t error_code) {
 }
 
 const char* Client::location() const {
-    return data_.session->location;
+    return data_.sessions[0].location;
 }
 
 }  // namespace lwm2m

@@ -132,7 +132,7 @@ void finish_deregister(Context& ctx);
 
 void schedule_register_retry(Context& ctx) {
     detail::ClientData& data = ctx.data;
-    const RegistrationRetry& retry = data.config.retry;
+    const RegistrationRetry& retry = data.session->retry;
     data.session->state = RegistrationState::kNotRegistered;
     if (data.session->deregister_requested) {
         // The application is stopping the client: no further attempts.
@@ -164,7 +164,16 @@ void schedule_register_retry(Context& ctx) {
         return;
     }
 
-    if (data.session->server.bootstrap_on_registration_failure && find_bootstrap_account(data) != nullptr) {
+    // Bootstrap replaces every account, so it waits while another server works.
+    bool other_server_active = false;
+    for (const detail::ServerSession& other : data.sessions) {
+        other_server_active |= &other != data.session &&
+                               other.state != RegistrationState::kUnconfigured &&
+                               other.state != RegistrationState::kFailed &&
+                               other.state != RegistrationState::kDeregistered;
+    }
+    if (data.session->server.bootstrap_on_registration_failure && !other_server_active &&
+        find_bootstrap_account(data) != nullptr) {
         start_bootstrap(ctx, ctx.now_ms, "registration failed");
         return;
     }
@@ -202,8 +211,11 @@ void finish_deregister(Context& ctx) {
         return;
     }
     if (data.bootstrap.requested) {
-        // Execute of Bootstrap-Request Trigger (/1/x/9).
-        start_bootstrap(ctx, ctx.now_ms, "Bootstrap-Request Trigger executed");
+        // Execute of Bootstrap-Request Trigger (/1/x/9): step_bootstrap()
+        // starts once every server is de-registered.
+        data.session->state = RegistrationState::kDeregistered;
+        report::end_observations(data);
+        LWM2M_LOG_INFO("de-registered for Bootstrap-Request Trigger");
         return;
     }
     data.session->state = RegistrationState::kDeregistered;
@@ -400,11 +412,11 @@ void start_update(Context& ctx) {
     if (online != Status::kOk) {
         // The server keeps the registration until it expires, so retry the
         // Update while there is time; register again only after that.
-        const uint64_t retry_at = ctx.now_ms + uint64_t{data.config.retry.retry_timer_s} * 1000;
+        const uint64_t retry_at = ctx.now_ms + uint64_t{data.session->retry.retry_timer_s} * 1000;
         if (retry_at < data.session->registration_expiry_ms) {
             LWM2M_LOG_WARNING("cannot reach %s:%u for the Update (%s), retrying in %lu s",
                               data.session->host, data.session->port, to_string(online),
-                              static_cast<unsigned long>(data.config.retry.retry_timer_s));
+                              static_cast<unsigned long>(data.session->retry.retry_timer_s));
             data.session->retry_at_ms = retry_at;
             return;
         }
@@ -501,7 +513,10 @@ void step_registration(Context& ctx) {
     }
     switch (data.session->state) {
         case RegistrationState::kNotRegistered:
-            if (data.session->deregister_requested) {
+            if (data.bootstrap.requested) {
+                // No registration to end before bootstrapping.
+                data.session->state = RegistrationState::kDeregistered;
+            } else if (data.session->deregister_requested) {
                 data.session->deregister_requested = false;
                 finish_deregister(ctx);
             } else if (ctx.now_ms >= data.session->retry_at_ms) {

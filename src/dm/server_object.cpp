@@ -177,39 +177,69 @@ void ServerObjectHandler::select_version(Lwm2mVersion version) {
     }
 }
 
+ServerSession* ServerObjectHandler::session_of(uint16_t instance_id) const {
+    for (ServerSession& session : data_->sessions) {
+        if (session.server.instance_id == instance_id && instance_id != kNoInstance) {
+            return &session;
+        }
+    }
+    return nullptr;
+}
+
 int32_t ServerObjectHandler::next_instance(int32_t after) const {
-    const uint16_t id = data_->session->server.instance_id;
-    return id != kNoInstance && id > after ? id : -1;
+    int32_t next = -1;
+    for (const ServerSession& session : data_->sessions) {
+        const uint16_t id = session.server.instance_id;
+        if (id != kNoInstance && id > after && (next < 0 || id < next)) {
+            next = id;
+        }
+    }
+    return next;
 }
 
 Status ServerObjectHandler::create_instance(uint16_t instance_id) {
-    if (data_->session->server.instance_id != kNoInstance) {
-        LWM2M_LOG_WARNING("no room for Server instance %u: the client keeps one", instance_id);
+    if (session_of(instance_id) != nullptr) {
+        return Status::kInvalidArgument;
+    }
+    // Each Server instance lives in the session of its account.
+    ServerSession* free_session = nullptr;
+    for (ServerSession& session : data_->sessions) {
+        if (free_session == nullptr && session.server.instance_id == kNoInstance) {
+            free_session = &session;
+        }
+    }
+    if (free_session == nullptr) {
+        LWM2M_LOG_WARNING("no room for Server instance %u (LWM2M_MAX_SERVERS is %u)", instance_id,
+                          LWM2M_MAX_SERVERS);
         return Status::kNoSpace;
     }
-    data_->session->server = {};
-    data_->session->server.instance_id = instance_id;
+    ServerObject& server = free_session->server;
+    server = {};
+    server.instance_id = instance_id;
     // Defaults of the Server object's optional resources.
-    data_->session->server.disable_timeout_s = 86400;
-    data_->session->server.binding[0] = 'U';
+    server.disable_timeout_s = 86400;
+    server.binding[0] = 'U';
     // Lifetime is mandatory; a Bootstrap-Server that leaves it out gets the configured one.
-    data_->session->server.lifetime_s = data_->config.lifetime_s;
+    server.lifetime_s = data_->config.lifetime_s;
+    free_session->retry = data_->config.retry;
     return Status::kOk;
 }
 
 Status ServerObjectHandler::delete_instance(uint16_t instance_id) {
-    if (data_->session->server.instance_id != instance_id) {
+    ServerSession* session = session_of(instance_id);
+    if (session == nullptr) {
         return Status::kNotFound;
     }
-    data_->session->server = {};
+    session->server = {};
     return Status::kOk;
 }
 
-bool ServerObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
+bool ServerObjectHandler::has_resource(uint16_t instance_id, uint16_t resource_id) const {
+    const ServerSession* session = session_of(instance_id);
     switch (resource_id) {
         case 12:
             // Present once a Bootstrap-Finish has written this instance.
-            return data_->session->server.last_bootstrapped_s != 0;
+            return session != nullptr && session->server.last_bootstrapped_s != 0;
         case 11:
             // NOTE: absent because the client has no DTLS, so no alert is ever received.
         case 13:
@@ -219,9 +249,13 @@ bool ServerObjectHandler::has_resource(uint16_t, uint16_t resource_id) const {
     return true;
 }
 
-int32_t ServerObjectHandler::next_resource_instance(uint16_t, uint16_t resource_id,
+int32_t ServerObjectHandler::next_resource_instance(uint16_t instance_id, uint16_t resource_id,
                                                     int32_t after) const {
-    const ServerObject& server = data_->session->server;
+    const ServerSession* session = session_of(instance_id);
+    if (session == nullptr) {
+        return -1;
+    }
+    const ServerObject& server = session->server;
     switch (resource_id) {
         case 24:
             return next_item(server.alternate_apn_links, server.alternate_apn_link_count, after);
@@ -231,10 +265,14 @@ int32_t ServerObjectHandler::next_resource_instance(uint16_t, uint16_t resource_
     return -1;
 }
 
-Status ServerObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t resource_instance_id,
-                                 Value& value) {
-    const ServerObject& server = data_->session->server;
-    const RegistrationRetry& retry = data_->config.retry;
+Status ServerObjectHandler::read(uint16_t instance_id, uint16_t resource_id,
+                                 uint16_t resource_instance_id, Value& value) {
+    const ServerSession* session = session_of(instance_id);
+    if (session == nullptr) {
+        return Status::kNotFound;
+    }
+    const ServerObject& server = session->server;
+    const RegistrationRetry& retry = session->retry;
     switch (resource_id) {
         case 0:
             value = Value::make_integer(server.short_server_id);
@@ -325,10 +363,14 @@ Status ServerObjectHandler::read(uint16_t, uint16_t resource_id, uint16_t resour
     return Status::kNotFound;
 }
 
-Status ServerObjectHandler::write(uint16_t, uint16_t resource_id, uint16_t resource_instance_id,
-                                  const Value& value) {
-    ServerObject& server = data_->session->server;
-    RegistrationRetry& retry = data_->config.retry;
+Status ServerObjectHandler::write(uint16_t instance_id, uint16_t resource_id,
+                                  uint16_t resource_instance_id, const Value& value) {
+    ServerSession* session = session_of(instance_id);
+    if (session == nullptr) {
+        return Status::kNotFound;
+    }
+    ServerObject& server = session->server;
+    RegistrationRetry& retry = session->retry;
     uint32_t number = 0;
     switch (resource_id) {
         case 0:
@@ -350,7 +392,7 @@ Status ServerObjectHandler::write(uint16_t, uint16_t resource_id, uint16_t resou
             }
             if (number != server.lifetime_s) {
                 server.lifetime_s = number;
-                data_->session->changed_parameters |= changed::kLifetime;
+                session->changed_parameters |= changed::kLifetime;
                 LWM2M_LOG_INFO("lifetime set to %lu s", static_cast<unsigned long>(number));
             }
             return Status::kOk;
@@ -450,28 +492,37 @@ Status ServerObjectHandler::write(uint16_t, uint16_t resource_id, uint16_t resou
     return Status::kUnsupported;
 }
 
-Status ServerObjectHandler::clear_resource(uint16_t, uint16_t resource_id) {
+Status ServerObjectHandler::clear_resource(uint16_t instance_id, uint16_t resource_id) {
+    ServerSession* session = session_of(instance_id);
+    if (session == nullptr) {
+        return Status::kNotFound;
+    }
     switch (resource_id) {
         case 24:
-            data_->session->server.alternate_apn_link_count = 0;
+            session->server.alternate_apn_link_count = 0;
             return Status::kOk;
         case 25:
-            data_->session->server.server_version_count = 0;
+            session->server.server_version_count = 0;
             return Status::kOk;
     }
     return Status::kOk;
 }
 
-Status ServerObjectHandler::execute(uint16_t, uint16_t resource_id, std::span<const uint8_t>) {
+Status ServerObjectHandler::execute(uint16_t instance_id, uint16_t resource_id,
+                                    std::span<const uint8_t>) {
+    ServerSession* session = session_of(instance_id);
+    if (session == nullptr) {
+        return Status::kNotFound;
+    }
     switch (resource_id) {
         case 4:
-            LWM2M_LOG_INFO("Disable executed: off for %lu s",
-                           static_cast<unsigned long>(data_->session->server.disable_timeout_s));
-            data_->session->disable_requested = true;
+            LWM2M_LOG_INFO("Disable executed on /1/%u: off for %lu s", instance_id,
+                           static_cast<unsigned long>(session->server.disable_timeout_s));
+            session->disable_requested = true;
             return Status::kOk;
         case 8:
-            LWM2M_LOG_INFO("Registration Update Trigger executed");
-            data_->session->update_requested = true;
+            LWM2M_LOG_INFO("Registration Update Trigger executed on /1/%u", instance_id);
+            session->update_requested = true;
             return Status::kOk;
         case 9:
             // Without a Bootstrap-Server account the Execute is not allowed
@@ -489,23 +540,32 @@ Status ServerObjectHandler::execute(uint16_t, uint16_t resource_id, std::span<co
 }
 
 Status ServerObjectHandler::begin_transaction() {
-    saved_ = {data_->session->server, data_->config.retry, data_->session->changed_parameters};
+    for (size_t i = 0; i < LWM2M_MAX_SERVERS; ++i) {
+        const ServerSession& session = data_->sessions[i];
+        saved_[i] = {session.server, session.retry, session.changed_parameters};
+    }
     return Status::kOk;
 }
 
 void ServerObjectHandler::commit_transaction() {
     // memcmp rather than operator==, which costs about 400 bytes of flash. A
     // difference in padding alone would only cause one needless save.
-    if (std::memcmp(&data_->session->server, &saved_.server, sizeof(saved_.server)) != 0 ||
-        std::memcmp(&data_->config.retry, &saved_.retry, sizeof(saved_.retry)) != 0) {
-        data_->state_save_due = true;
+    for (size_t i = 0; i < LWM2M_MAX_SERVERS; ++i) {
+        const ServerSession& session = data_->sessions[i];
+        if (std::memcmp(&session.server, &saved_[i].server, sizeof(saved_[i].server)) != 0 ||
+            std::memcmp(&session.retry, &saved_[i].retry, sizeof(saved_[i].retry)) != 0) {
+            data_->state_save_due = true;
+        }
     }
 }
 
 void ServerObjectHandler::rollback_transaction() {
-    data_->session->server = saved_.server;
-    data_->config.retry = saved_.retry;
-    data_->session->changed_parameters = saved_.changed_parameters;
+    for (size_t i = 0; i < LWM2M_MAX_SERVERS; ++i) {
+        ServerSession& session = data_->sessions[i];
+        session.server = saved_[i].server;
+        session.retry = saved_[i].retry;
+        session.changed_parameters = saved_[i].changed_parameters;
+    }
 }
 
 }  // namespace lwm2m::detail

@@ -19,24 +19,24 @@ bool resumable(const RegistrationRecord& record, int64_t now_s) {
     return record.registered && record.expiry_s - now_s >= kMinRemainingS;
 }
 
-void resume_registration(detail::ClientData& data, net::Transport& transport,
-                         const RegistrationRecord& record, int64_t now_s, uint64_t now_ms) {
+void resume_registration(detail::ServerSession& session, const RegistrationRecord& record,
+                         int64_t now_s, uint64_t now_ms) {
     const uint64_t remaining_s = static_cast<uint64_t>(record.expiry_s - now_s);
-    std::memcpy(data.session->location, record.location, sizeof(data.session->location));
-    data.session->registered_lifetime_s = record.lifetime_s;
-    data.session->registration_expiry_ms = now_ms + remaining_s * 1000;
-    data.session->next_update_ms = now_ms;
-    data.session->retry_at_ms = now_ms;
-    data.session->update_requested = true;
-    data.session->state = RegistrationState::kRegistered;
+    std::memcpy(session.location, record.location, sizeof(session.location));
+    session.registered_lifetime_s = record.lifetime_s;
+    session.registration_expiry_ms = now_ms + remaining_s * 1000;
+    session.next_update_ms = now_ms;
+    session.retry_at_ms = now_ms;
+    session.update_requested = true;
+    session.state = RegistrationState::kRegistered;
     // The object list may have changed with a firmware update, so the first
     // Update carries the links. A lifetime written before the reboot and not
     // yet sent goes along too.
-    data.session->changed_parameters = detail::changed::kObjects;
-    if (data.session->server.lifetime_s != record.lifetime_s) {
-        data.session->changed_parameters |= detail::changed::kLifetime;
+    session.changed_parameters = detail::changed::kObjects;
+    if (session.server.lifetime_s != record.lifetime_s) {
+        session.changed_parameters |= detail::changed::kLifetime;
     }
-    const Status port = transport.set_next_local_port(record.local_port);
+    const Status port = session.transport->set_next_local_port(record.local_port);
     if (port != Status::kOk) {
         LWM2M_LOG_WARNING(
             "transport cannot bind local port %u (%s); the Update moves the "
@@ -44,13 +44,12 @@ void resume_registration(detail::ClientData& data, net::Transport& transport,
             record.local_port, to_string(port));
     }
     LWM2M_LOG_INFO("resuming registration %s from local port %u, expires in %lu s: Update due",
-                   data.session->location, record.local_port, static_cast<unsigned long>(remaining_s));
+                   session.location, record.local_port, static_cast<unsigned long>(remaining_s));
 }
 
 }  // namespace
 
-void load_client_state(detail::ClientData& data, net::Transport& transport, Clock& clock,
-                       uint64_t now_ms) {
+void load_client_state(detail::ClientData& data, Clock& clock, uint64_t now_ms) {
     Storage* storage = data.config.storage;
     if (storage == nullptr) {
         return;
@@ -92,30 +91,36 @@ void load_client_state(detail::ClientData& data, net::Transport& transport, Cloc
     }
 
     std::memcpy(data.security, state.security, sizeof(data.security));
-    data.session->server = state.server;
-    data.config.retry = state.retry;
-    LWM2M_LOG_INFO("loaded state '%s': Server instance %s, lifetime %lu s", name,
-                   data.session->server.instance_id == detail::kNoInstance ? "absent" : "present",
-                   static_cast<unsigned long>(data.session->server.lifetime_s));
+    LWM2M_LOG_INFO("loaded state '%s': %u server sessions", name,
+                   static_cast<unsigned>(state.session_count));
     const int64_t now_s = clock.real_time_s();
-    if (data.session->server.instance_id == detail::kNoInstance) {
-        return;
+    uint8_t index = 0;
+    for (detail::ServerSession& session : data.sessions) {
+        session.server = {};
+        if (index == state.session_count || session.transport == nullptr) {
+            continue;
+        }
+        const SessionRecord& record = state.sessions[index++];
+        session.server = record.server;
+        session.retry = record.retry;
+        if (resumable(record.registration, now_s)) {
+            resume_registration(session, record.registration, now_s, now_ms);
+        } else if (record.registration.registered) {
+            LWM2M_LOG_INFO("saved registration %s has expired, registering again",
+                           record.registration.location);
+        }
     }
-    if (resumable(state.registration, now_s)) {
-        resume_registration(data, transport, state.registration, now_s, now_ms);
-    } else if (state.registration.registered) {
-        LWM2M_LOG_INFO("saved registration %s has expired, registering again",
-                       state.registration.location);
+    if (index < state.session_count) {
+        LWM2M_LOG_WARNING("%u saved server sessions have no transport and wait",
+                          static_cast<unsigned>(state.session_count - index));
     }
 }
 
-void save_client_state(detail::ClientData& data, const net::Transport& transport, Clock& clock,
-                       uint64_t now_ms) {
+void save_client_state(detail::ClientData& data, Clock& clock, uint64_t now_ms) {
     Storage* storage = data.config.storage;
     // What a Bootstrap-Server writes counts only once Bootstrap-Finish has
     // accepted it: a reboot before then starts from the state saved before.
-    if (!data.state_save_due || storage == nullptr ||
-        data.session->state == RegistrationState::kBootstrapping) {
+    if (!data.state_save_due || storage == nullptr || data.bootstrapping()) {
         return;
     }
     data.state_save_due = false;
@@ -124,16 +129,27 @@ void save_client_state(detail::ClientData& data, const net::Transport& transport
     std::memcpy(state.endpoint_name, data.endpoint_name, sizeof(state.endpoint_name));
     state.factory_checksum = data.factory_checksum;
     std::memcpy(state.security, data.security, sizeof(state.security));
-    state.server = data.session->server;
-    state.retry = data.config.retry;
-    RegistrationRecord& record = state.registration;
-    record.registered = data.session->state == RegistrationState::kRegistered && data.session->location[0] != '\0';
-    if (record.registered) {
-        const uint64_t remaining_ms =
-            data.session->registration_expiry_ms > now_ms ? data.session->registration_expiry_ms - now_ms : 0;
-        record.local_port = transport.local_port();
-        std::memcpy(record.location, data.session->location, sizeof(record.location));
-        record.lifetime_s = data.session->registered_lifetime_s;
+    bool any_registered = false;
+    for (const detail::ServerSession& session : data.sessions) {
+        if (session.server.instance_id == detail::kNoInstance) {
+            continue;
+        }
+        SessionRecord& saved = state.sessions[state.session_count++];
+        saved.server = session.server;
+        saved.retry = session.retry;
+        RegistrationRecord& record = saved.registration;
+        record.registered =
+            session.state == RegistrationState::kRegistered && session.location[0] != '\0';
+        if (!record.registered) {
+            continue;
+        }
+        any_registered = true;
+        const uint64_t remaining_ms = session.registration_expiry_ms > now_ms
+                                          ? session.registration_expiry_ms - now_ms
+                                          : 0;
+        record.local_port = session.transport->local_port();
+        std::memcpy(record.location, session.location, sizeof(record.location));
+        record.lifetime_s = session.registered_lifetime_s;
         record.expiry_s = clock.real_time_s() + static_cast<int64_t>(remaining_ms / 1000);
     }
 
@@ -147,7 +163,7 @@ void save_client_state(detail::ClientData& data, const net::Transport& transport
     }
     LWM2M_LOG_DEBUG("saved state '%s' (%u bytes, %s)", data.config.state_name,
                     static_cast<unsigned>(length),
-                    record.registered ? "registered" : "unregistered");
+                    any_registered ? "registered" : "unregistered");
 }
 
 }  // namespace lwm2m::persist

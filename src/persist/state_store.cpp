@@ -396,9 +396,12 @@ size_t encode_state(const PersistedState& state, std::span<uint8_t> out) {
     writer.text(state.endpoint_name, sizeof(state.endpoint_name));
     writer.u32(state.factory_checksum);
     encode_security(writer, state.security);
-    encode_server(writer, state.server);
-    encode_retry(writer, state.retry);
-    encode_registration(writer, state.registration);
+    writer.u8(state.session_count);
+    for (uint8_t i = 0; i < state.session_count && i < LWM2M_MAX_SERVERS; ++i) {
+        encode_server(writer, state.sessions[i].server);
+        encode_retry(writer, state.sessions[i].retry);
+        encode_registration(writer, state.sessions[i].registration);
+    }
     if (writer.overflow()) {
         return 0;
     }
@@ -439,9 +442,13 @@ DecodeError decode_state(std::span<const uint8_t> blob, PersistedState& state) {
     reader.text(state.endpoint_name);
     state.factory_checksum = reader.u32();
     decode_security(reader, state.security);
-    decode_server(reader, state.server);
-    decode_retry(reader, state.retry);
-    decode_registration(reader, state.registration);
+    state.session_count = reader.u8();
+    reader.require(state.session_count <= LWM2M_MAX_SERVERS);
+    for (uint8_t i = 0; reader.ok() && i < state.session_count; ++i) {
+        decode_server(reader, state.sessions[i].server);
+        decode_retry(reader, state.sessions[i].retry);
+        decode_registration(reader, state.sessions[i].registration);
+    }
     if (reader.ok() && !reader.at_end()) {
         return DecodeError::kTrailingBytes;
     }

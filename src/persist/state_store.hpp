@@ -23,9 +23,10 @@
 namespace lwm2m::persist {
 
 inline constexpr uint8_t kMagic[4] = {0x4c, 0x57, 0x4d, 0x32};
-/// Version 2 added the Security instances, the Server instance's ID and Short
-/// Server ID, and a checksum of the factory accounts in place of the server
-/// URI. A version 1 state is
+/// Version 2 added the Security instances, a list of sessions, each with its
+/// Server instance (with its ID, Short Server ID and Last Bootstrapped) and
+/// registration, and a checksum of the factory accounts in place of the
+/// server URI. A version 1 state is
 /// reported as unsupported and ignored.
 inline constexpr uint8_t kFormatVersion = 2;
 inline constexpr size_t kHeaderSize = 7;
@@ -44,6 +45,14 @@ struct RegistrationRecord {
     int64_t expiry_s = 0;
 };
 
+/// What the client keeps of one server session.
+struct SessionRecord {
+    /// Server object values (/1/x) and Communication Retry resources 17 to 20.
+    detail::ServerObject server;
+    RegistrationRetry retry;
+    RegistrationRecord registration;
+};
+
 /// Everything the client saves. The state belongs to one factory
 /// configuration: a state saved for another endpoint name, server URI or
 /// Bootstrap-Server URI is ignored.
@@ -53,10 +62,10 @@ struct PersistedState {
     uint32_t factory_checksum = 0;
     /// Security object instances (/0/x), unused slots with ID kNoInstance.
     detail::SecurityInstance security[LWM2M_MAX_SECURITY_INSTANCES];
-    /// Server object values (/1/x) and Communication Retry resources 17 to 20.
-    detail::ServerObject server;
-    RegistrationRetry retry;
-    RegistrationRecord registration;
+    /// One per session with a Server instance, sessions[0] to
+    /// sessions[session_count - 1].
+    SessionRecord sessions[LWM2M_MAX_SERVERS];
+    uint8_t session_count = 0;
 };
 
 /// Upper bound of the encoded size of any PersistedState, in bytes.
@@ -69,13 +78,15 @@ inline constexpr size_t kMaxEncodedSize =
     LWM2M_MAX_SECURITY_INSTANCES *
         (14 + 1 + (LWM2M_MAX_URI_LENGTH + 15) + 3 + LWM2M_SECURITY_IDENTITY_SIZE +
          2 * LWM2M_SECURITY_KEY_SIZE) +
-    // Server object: instance ID, Short Server ID, fixed fields with the
-    // binding, then the two multiple resources, each a count and entries of
-    // ID, link or text
-    4 + 32 + 8 + 1 + 6 * LWM2M_MAX_ALTERNATE_APN_LINKS + 1 +
-    (2 + sizeof(detail::ServerVersionInstance::text)) * LWM2M_MAX_SERVER_VERSIONS +
-    // retry parameters, then the registration record
-    10 + 15 + LWM2M_LOCATION_PATH_SIZE;
+    // Sessions: a count, then for each the Server object (instance ID, Short
+    // Server ID, fixed fields with the binding, then the two multiple
+    // resources, each a count and entries of ID, link or text), the retry
+    // parameters and the registration record
+    1 +
+    LWM2M_MAX_SERVERS *
+        (4 + 32 + 8 + 1 + 6 * LWM2M_MAX_ALTERNATE_APN_LINKS + 1 +
+         (2 + sizeof(detail::ServerVersionInstance::text)) * LWM2M_MAX_SERVER_VERSIONS + 10 + 15 +
+         LWM2M_LOCATION_PATH_SIZE);
 
 static_assert(LWM2M_MAX_URI_LENGTH + 15 <= 255, "string lengths are stored in one byte");
 static_assert(LWM2M_LOCATION_PATH_SIZE <= 256, "string lengths are stored in one byte");

@@ -318,8 +318,15 @@ uint32_t drop_stored(NotificationStore& store, uint8_t observation) {
     return count;
 }
 
-int oldest_stored_observation(const NotificationStore& store) {
-    return store.used == 0 ? -1 : entry_at(store, 0).observation;
+int oldest_stored_observation(const NotificationStore& store, uint32_t observations) {
+    for (size_t offset = 0; offset < store.used;) {
+        const Entry entry = entry_at(store, offset);
+        if ((observations >> entry.observation & 1) != 0) {
+            return entry.observation;
+        }
+        offset += entry.length;
+    }
+    return -1;
 }
 
 }  // namespace lwm2m::report

@@ -49,7 +49,9 @@ void remove_stored(detail::NotificationStore& store, const StoredRecords& record
 /// Returns how many snapshots it dropped.
 uint32_t drop_stored(detail::NotificationStore& store, uint8_t observation);
 
-/// The observation with the oldest stored value, or -1.
-int oldest_stored_observation(const detail::NotificationStore& store);
+/// Among `observations` (bit i for observation i), the one with the oldest
+/// stored value, or -1.
+int oldest_stored_observation(const detail::NotificationStore& store,
+                              uint32_t observations = UINT32_MAX);
 
 }  // namespace lwm2m::report

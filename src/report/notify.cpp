@@ -238,7 +238,7 @@ void hold_notification(core::Context& ctx, Observation& observation) {
 // (/1/0/18).
 void back_off_probe(core::Context& ctx) {
     detail::ServerReachability& reachability = ctx.data.session->reachability;
-    const uint64_t limit = seconds_to_ms(ctx.data.config.retry.retry_timer_s);
+    const uint64_t limit = seconds_to_ms(ctx.data.session->retry.retry_timer_s);
     const uint64_t doubled = uint64_t{reachability.probe_interval_ms} * 2;
     reachability.probe_interval_ms =
         static_cast<uint32_t>(doubled < limit ? doubled : (limit > 0 ? limit : doubled));
@@ -326,7 +326,7 @@ bool send_notification(core::Context& ctx, Observation& observation) {
 // alone in other formats. Returns false if nothing more can go now.
 bool send_stored(core::Context& ctx) {
     detail::ClientData& data = ctx.data;
-    const int index = oldest_stored_observation(data.notification_store);
+    const int index = oldest_stored_observation(data.notification_store, owned_mask(data));
     if (index < 0 || data.session->pending_notification.active) {
         return false;
     }
@@ -448,7 +448,9 @@ bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool res
         reachability = {};
         // Notifications held until the next probe may go now.
         for (Observation& observation : data.observations) {
-            observation.retry_at_ms = 0;
+            if (owned(data, observation)) {
+                observation.retry_at_ms = 0;
+            }
         }
         return true;
     }
@@ -465,7 +467,9 @@ bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool res
         pending = {};
         // Notifications that waited for this ACK may go now.
         for (Observation& observation : data.observations) {
-            observation.retry_at_ms = 0;
+            if (owned(data, observation)) {
+                observation.retry_at_ms = 0;
+            }
         }
         return true;
     }
@@ -473,7 +477,7 @@ bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool res
         return false;
     }
     for (Observation& observation : data.observations) {
-        if (observation.active && observation.has_message_id &&
+        if (owned(data, observation) && observation.has_message_id &&
             observation.last_message_id == message_id) {
             // RFC 7641, 3.6: the server rejected a notification and forgot the token.
             LWM2M_LOG_INFO("observation %u ended: notification %u rejected with RST",
@@ -500,7 +504,7 @@ void step_notifications(core::Context& ctx) {
     while (can_deliver(data) && send_stored(ctx)) {
     }
     for (Observation& observation : data.observations) {
-        if (!observation.active || ctx.now_ms < observation.retry_at_ms) {
+        if (!owned(data, observation) || ctx.now_ms < observation.retry_at_ms) {
             continue;
         }
         Deadlines deadlines = deadlines_of(data, observation);
@@ -544,14 +548,16 @@ uint64_t next_notification_ms(const detail::ClientData& data) {
             // Changes wait for the server, and only the probe wakes the client.
             return next;
         }
-    } else if (data.notification_store.used > 0 && !data.session->pending_notification.active) {
+    } else if (!data.session->pending_notification.active) {
         // Stored values go first, once a send that could not go may be retried.
-        const int oldest = oldest_stored_observation(data.notification_store);
-        const uint64_t retry = data.observations[oldest].retry_at_ms;
-        next = retry < next ? retry : next;
+        const int oldest = oldest_stored_observation(data.notification_store, owned_mask(data));
+        if (oldest >= 0) {
+            const uint64_t retry = data.observations[oldest].retry_at_ms;
+            next = retry < next ? retry : next;
+        }
     }
     for (const Observation& observation : data.observations) {
-        if (!observation.active) {
+        if (!owned(data, observation)) {
             continue;
         }
         const Deadlines deadlines = deadlines_of(data, observation);

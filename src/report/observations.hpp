@@ -18,6 +18,22 @@ inline uint8_t index_of(const detail::ClientData& data, const detail::Observatio
     return static_cast<uint8_t>(&observation - data.observations);
 }
 
+/// True if `observation` belongs to the session being served.
+inline bool owned(const detail::ClientData& data, const detail::Observation& observation) {
+    return observation.active && observation.session == data.session_index();
+}
+
+/// The observations of the session being served, bit i for observation i.
+inline uint32_t owned_mask(const detail::ClientData& data) {
+    uint32_t mask = 0;
+    for (const detail::Observation& observation : data.observations) {
+        if (owned(data, observation)) {
+            mask |= uint32_t{1} << index_of(data, observation);
+        }
+    }
+    return mask;
+}
+
 /// Takes the next Observe value for a response or notification.
 inline uint32_t take_sequence(detail::ClientData& data) {
     const uint32_t sequence = data.next_observe_sequence & kSequenceMask;

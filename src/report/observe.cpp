@@ -25,7 +25,7 @@ namespace option = coap::option;
 
 Observation* find_by_token(detail::ClientData& data, std::span<const uint8_t> token) {
     for (Observation& observation : data.observations) {
-        if (observation.active && observation.token_length == token.size() &&
+        if (owned(data, observation) && observation.token_length == token.size() &&
             std::memcmp(observation.token, token.data(), token.size()) == 0) {
             return &observation;
         }
@@ -298,6 +298,7 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
     slot->active = true;
     slot->path = path;
     slot->request_attributes = attributes;
+    slot->session = data.session_index();
     if (composite) {
         slot->composite = composite_slot;
         detail::CompositePaths& stored = data.composites[composite_slot];
@@ -322,7 +323,7 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
 
 void value_changed(core::Context& ctx, const Path& path) {
     for (Observation& observation : ctx.data.observations) {
-        if (!observation.active || !touches(ctx.data, observation, path)) {
+        if (!owned(ctx.data, observation) || !touches(ctx.data, observation, path)) {
             continue;
         }
         const Attributes attributes = observation_attributes(ctx.data, observation);
@@ -342,7 +343,7 @@ void end_observations(detail::ClientData& data) {
         LWM2M_LOG_INFO("%u observations ended with the registration", static_cast<unsigned>(count));
     }
     for (Observation& observation : data.observations) {
-        if (observation.active) {
+        if (owned(data, observation)) {
             end_observation(data, observation);
         }
     }
@@ -362,7 +363,7 @@ void server_answered(detail::ClientData& data) {
 uint8_t observation_count(const detail::ClientData& data) {
     uint8_t count = 0;
     for (const Observation& observation : data.observations) {
-        if (observation.active) {
+        if (owned(data, observation)) {
             ++count;
         }
     }

@@ -30,6 +30,12 @@ def state(endpoint, accounts, lifetime, binding="U", apn_links=(), versions=(), 
           server=(0, 1), last_bootstrapped=0):
     content = text(endpoint) + struct.pack("<I", 0x5EED)  # factory checksum
     content += bytes([len(accounts)]) + b"".join(accounts)
+    if server[0] == 0xFFFF:
+        # No Server instance: no session.
+        content += bytes([0])
+        header = b"LWM2" + struct.pack("<BH", 2, len(content))
+        return header + content + struct.pack("<I", zlib.crc32(content))
+    content += bytes([1])  # one session
     content += struct.pack("<HH", *server)  # Server instance ID, Short Server ID
     content += struct.pack("<4I", lifetime, 0, 0, 86400)
     content += bytes([0x01])  # flags: Notification Storing

@@ -13,8 +13,9 @@ HEADER = struct.Struct("<4sBH")
 def decode_state(blob):
     """Return the fields the tests check from a state file:
     {"accounts": [{"id", "uri", "bootstrap", "ssid", "identity", "secret_key"}],
-     "server": {"id", "ssid", "last_bootstrapped"} or None, "lifetime", "registered", "port",
-     "location"}.
+     "sessions": [{"server": {"id", "ssid", "last_bootstrapped"}, "lifetime", "registered",
+     "port", "location"}], and the fields of the first session at the top level ("server"
+     None, "registered" False when there is none)}.
 
     Raise ValueError for a blob that a correct client never writes.
     """
@@ -65,32 +66,47 @@ def decode_state(blob):
                 "secret_key": secret_key,
             }
         )
-    server_id, server_ssid = struct.unpack("<HH", take(4))
-    lifetime, _pmin, _pmax, _disable_timeout = struct.unpack("<4I", take(16))
-    take(1)  # flags
-    text()  # binding
-    take(4 + 4)  # APN Link, Initial Registration Delay
-    (last_bootstrapped,) = struct.unpack("<q", take(8))
-    take(3)  # Preferred Transport, Default Notification Mode, Profile ID Hash Algorithm
+    sessions = []
     for _ in range(take(1)[0]):
-        take(6)  # Alternate APN Links
-    for _ in range(take(1)[0]):
-        take(2)
-        text()  # Supported Server Versions
-    take(10)  # Communication Retry resources 17 to 20
-    registered = take(1)[0]
-    (port,) = struct.unpack("<H", take(2))
-    location = text()
-    take(4 + 8)  # registered lifetime and expiry
+        server_id, server_ssid = struct.unpack("<HH", take(4))
+        lifetime, _pmin, _pmax, _disable_timeout = struct.unpack("<4I", take(16))
+        take(1)  # flags
+        text()  # binding
+        take(4 + 4)  # APN Link, Initial Registration Delay
+        (last_bootstrapped,) = struct.unpack("<q", take(8))
+        take(3)  # Preferred Transport, Default Notification Mode, Profile ID Hash Algorithm
+        for _ in range(take(1)[0]):
+            take(6)  # Alternate APN Links
+        for _ in range(take(1)[0]):
+            take(2)
+            text()  # Supported Server Versions
+        take(10)  # Communication Retry resources 17 to 20
+        registered = take(1)[0]
+        (port,) = struct.unpack("<H", take(2))
+        location = text()
+        take(4 + 8)  # registered lifetime and expiry
+        sessions.append(
+            {
+                "server": {
+                    "id": server_id,
+                    "ssid": server_ssid,
+                    "last_bootstrapped": last_bootstrapped,
+                },
+                "lifetime": lifetime,
+                "registered": registered == 1,
+                "port": port,
+                "location": location,
+            }
+        )
     if position != len(content):
         raise ValueError("trailing bytes")
+    first = sessions[0] if sessions else {}
     return {
         "accounts": accounts,
-        "server": None
-        if server_id == 0xFFFF
-        else {"id": server_id, "ssid": server_ssid, "last_bootstrapped": last_bootstrapped},
-        "lifetime": lifetime,
-        "registered": registered == 1,
-        "port": port,
-        "location": location,
+        "sessions": sessions,
+        "server": first.get("server"),
+        "lifetime": first.get("lifetime", 0),
+        "registered": first.get("registered", False),
+        "port": first.get("port", 0),
+        "location": first.get("location", ""),
     }

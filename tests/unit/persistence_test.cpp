@@ -100,12 +100,12 @@ TEST_F(PersistenceTest, RegisterSavesRegistration) {
     EXPECT_EQ(state.factory_checksum, persist::factory_checksum(config_));
     EXPECT_EQ(state.security[0].id, 0);
     EXPECT_STREQ(state.security[0].uri, "coap://192.0.2.1:5683");
-    EXPECT_EQ(state.server.short_server_id, 1);
-    EXPECT_TRUE(state.registration.registered);
-    EXPECT_EQ(state.registration.local_port, 40000);
-    EXPECT_STREQ(state.registration.location, "/rd/5a");
-    EXPECT_EQ(state.registration.lifetime_s, 300u);
-    EXPECT_EQ(state.registration.expiry_s, clock_.real_time_s() + 300);
+    EXPECT_EQ(state.sessions[0].server.short_server_id, 1);
+    EXPECT_TRUE(state.sessions[0].registration.registered);
+    EXPECT_EQ(state.sessions[0].registration.local_port, 40000);
+    EXPECT_STREQ(state.sessions[0].registration.location, "/rd/5a");
+    EXPECT_EQ(state.sessions[0].registration.lifetime_s, 300u);
+    EXPECT_EQ(state.sessions[0].registration.expiry_s, clock_.real_time_s() + 300);
 }
 
 TEST_F(PersistenceTest, MissingStateLogsAndRegisters) {
@@ -153,7 +153,7 @@ TEST_F(PersistenceTest, LifetimeWriteSavedAndRestored) {
     const int writes_before = storage_.write_calls;
     write_lifetime("120");
     EXPECT_GT(storage_.write_calls, writes_before);
-    EXPECT_EQ(saved().server.lifetime_s, 120u);
+    EXPECT_EQ(saved().sessions[0].server.lifetime_s, 120u);
 
     auto rebooted = reboot();
     rebooted->client.step();
@@ -230,7 +230,7 @@ TEST_F(PersistenceTest, DeregisterSavesUnregistered) {
     client_.step();
     respond(code::kDeleted);
     EXPECT_EQ(client_.registration_state(), RegistrationState::kDeregistered);
-    EXPECT_FALSE(saved().registration.registered);
+    EXPECT_FALSE(saved().sessions[0].registration.registered);
 }
 
 TEST_F(PersistenceTest, FailedWriteIsLogged) {

@@ -14,6 +14,7 @@ PersistedState sample_state() {
     PersistedState state;
     std::strcpy(state.endpoint_name, "dev1");
     state.factory_checksum = 0x12345678;
+    state.session_count = 1;
     state.security[0].id = 0;
     state.security[0].short_server_id = 1;
     std::strcpy(state.security[0].uri, "coap://192.0.2.1:5683");
@@ -26,33 +27,33 @@ PersistedState sample_state() {
     state.security[1].secret_key_length = 2;
     state.security[1].secret_key[0] = 0xab;
     std::strcpy(state.security[1].uri, "coap://192.0.2.9:5693");
-    state.server.instance_id = 0;
-    state.server.short_server_id = 1;
-    state.server.lifetime_s = 120;
-    state.server.default_pmin_s = 5;
-    state.server.default_pmax_s = 60;
-    state.server.disable_timeout_s = 300;
-    state.server.notification_storing = false;
-    state.server.mute_send = true;
-    state.server.sms_trigger = true;
-    std::strcpy(state.server.binding, "UQ");
-    state.server.apn_link = {11, 2};
-    state.server.initial_registration_delay_s = 7;
-    state.server.last_bootstrapped_s = 1700000000;
-    state.server.preferred_transport = 'T';
-    state.server.default_notification_mode = 1;
-    state.server.profile_id_hash_algorithm = 1;
-    state.server.alternate_apn_link_count = 1;
-    state.server.alternate_apn_links[0] = {3, {11, 4}};
-    state.server.server_version_count = 1;
-    state.server.server_versions[0].id = 0;
-    std::strcpy(state.server.server_versions[0].text, "1.2.1");
-    state.retry = {3, 30, 600, 2};
-    state.registration.registered = true;
-    state.registration.local_port = 40000;
-    std::strcpy(state.registration.location, "/rd/5a");
-    state.registration.lifetime_s = 120;
-    state.registration.expiry_s = 1700000120;
+    state.sessions[0].server.instance_id = 0;
+    state.sessions[0].server.short_server_id = 1;
+    state.sessions[0].server.lifetime_s = 120;
+    state.sessions[0].server.default_pmin_s = 5;
+    state.sessions[0].server.default_pmax_s = 60;
+    state.sessions[0].server.disable_timeout_s = 300;
+    state.sessions[0].server.notification_storing = false;
+    state.sessions[0].server.mute_send = true;
+    state.sessions[0].server.sms_trigger = true;
+    std::strcpy(state.sessions[0].server.binding, "UQ");
+    state.sessions[0].server.apn_link = {11, 2};
+    state.sessions[0].server.initial_registration_delay_s = 7;
+    state.sessions[0].server.last_bootstrapped_s = 1700000000;
+    state.sessions[0].server.preferred_transport = 'T';
+    state.sessions[0].server.default_notification_mode = 1;
+    state.sessions[0].server.profile_id_hash_algorithm = 1;
+    state.sessions[0].server.alternate_apn_link_count = 1;
+    state.sessions[0].server.alternate_apn_links[0] = {3, {11, 4}};
+    state.sessions[0].server.server_version_count = 1;
+    state.sessions[0].server.server_versions[0].id = 0;
+    std::strcpy(state.sessions[0].server.server_versions[0].text, "1.2.1");
+    state.sessions[0].retry = {3, 30, 600, 2};
+    state.sessions[0].registration.registered = true;
+    state.sessions[0].registration.local_port = 40000;
+    std::strcpy(state.sessions[0].registration.location, "/rd/5a");
+    state.sessions[0].registration.lifetime_s = 120;
+    state.sessions[0].registration.expiry_s = 1700000120;
     return state;
 }
 
@@ -88,13 +89,13 @@ TEST(StateStore, RoundTripsEveryField) {
     EXPECT_EQ(decoded.factory_checksum, 0x12345678u);
     EXPECT_TRUE(decoded.security[0] == state.security[0]);
     EXPECT_TRUE(decoded.security[1] == state.security[1]);
-    EXPECT_TRUE(decoded.server == state.server);
-    EXPECT_TRUE(decoded.retry == state.retry);
-    EXPECT_TRUE(decoded.registration.registered);
-    EXPECT_EQ(decoded.registration.local_port, 40000);
-    EXPECT_STREQ(decoded.registration.location, "/rd/5a");
-    EXPECT_EQ(decoded.registration.lifetime_s, 120u);
-    EXPECT_EQ(decoded.registration.expiry_s, 1700000120);
+    EXPECT_TRUE(decoded.sessions[0].server == state.sessions[0].server);
+    EXPECT_TRUE(decoded.sessions[0].retry == state.sessions[0].retry);
+    EXPECT_TRUE(decoded.sessions[0].registration.registered);
+    EXPECT_EQ(decoded.sessions[0].registration.local_port, 40000);
+    EXPECT_STREQ(decoded.sessions[0].registration.location, "/rd/5a");
+    EXPECT_EQ(decoded.sessions[0].registration.lifetime_s, 120u);
+    EXPECT_EQ(decoded.sessions[0].registration.expiry_s, 1700000120);
 }
 
 TEST(StateStore, HeaderHasMagicVersionLength) {
@@ -121,18 +122,18 @@ TEST(StateStore, LargestStateFitsBound) {
         account.server_key_length = LWM2M_SECURITY_KEY_SIZE;
         account.secret_key_length = LWM2M_SECURITY_KEY_SIZE;
     }
-    std::memset(state.registration.location, 'l', sizeof(state.registration.location) - 1);
-    state.registration.location[0] = '/';
-    std::strcpy(state.server.binding, "UQS");
-    state.server.alternate_apn_link_count = LWM2M_MAX_ALTERNATE_APN_LINKS;
-    state.server.server_version_count = LWM2M_MAX_SERVER_VERSIONS;
+    std::memset(state.sessions[0].registration.location, 'l', sizeof(state.sessions[0].registration.location) - 1);
+    state.sessions[0].registration.location[0] = '/';
+    std::strcpy(state.sessions[0].server.binding, "UQS");
+    state.sessions[0].server.alternate_apn_link_count = LWM2M_MAX_ALTERNATE_APN_LINKS;
+    state.sessions[0].server.server_version_count = LWM2M_MAX_SERVER_VERSIONS;
     for (uint8_t i = 0; i < LWM2M_MAX_ALTERNATE_APN_LINKS; ++i) {
-        state.server.alternate_apn_links[i] = {i, {11, i}};
+        state.sessions[0].server.alternate_apn_links[i] = {i, {11, i}};
     }
     for (uint8_t i = 0; i < LWM2M_MAX_SERVER_VERSIONS; ++i) {
-        state.server.server_versions[i].id = i;
-        std::memset(state.server.server_versions[i].text, 'v',
-                    sizeof(state.server.server_versions[i].text) - 1);
+        state.sessions[0].server.server_versions[i].id = i;
+        std::memset(state.sessions[0].server.server_versions[i].text, 'v',
+                    sizeof(state.sessions[0].server.server_versions[i].text) - 1);
     }
 
     const std::vector<uint8_t> blob = encode(state);
@@ -140,7 +141,7 @@ TEST(StateStore, LargestStateFitsBound) {
     EXPECT_EQ(blob.size(), kMaxEncodedSize);
     PersistedState decoded;
     EXPECT_EQ(decode_state(blob, decoded), DecodeError::kNone);
-    EXPECT_TRUE(decoded.server == state.server);
+    EXPECT_TRUE(decoded.sessions[0].server == state.sessions[0].server);
 }
 
 TEST(StateStore, ShortBufferEncodesNothing) {
@@ -222,17 +223,17 @@ TEST(StateStore, KeyAboveCapacityRejected) {
 
 TEST(StateStore, AbsentServerInstanceNeedsNoLifetime) {
     PersistedState state = sample_state();
-    state.server = {};
-    state.server.lifetime_s = 0;
+    state.sessions[0].server = {};
+    state.sessions[0].server.lifetime_s = 0;
     const std::vector<uint8_t> blob = encode(state);
     PersistedState decoded;
     ASSERT_EQ(decode_state(blob, decoded), DecodeError::kNone);
-    EXPECT_EQ(decoded.server.instance_id, detail::kNoInstance);
+    EXPECT_EQ(decoded.sessions[0].server.instance_id, detail::kNoInstance);
 }
 
 TEST(StateStore, ZeroLifetimeRejected) {
     PersistedState state = sample_state();
-    state.server.lifetime_s = 0;
+    state.sessions[0].server.lifetime_s = 0;
     const std::vector<uint8_t> blob = encode(state);
     PersistedState decoded;
     EXPECT_EQ(decode_state(blob, decoded), DecodeError::kInvalidField);
@@ -240,18 +241,18 @@ TEST(StateStore, ZeroLifetimeRejected) {
 
 TEST(StateStore, CountAboveCapacityRejected) {
     PersistedState state = sample_state();
-    state.server.alternate_apn_link_count = 0;
-    state.server.server_version_count = 0;
+    state.sessions[0].server.alternate_apn_link_count = 0;
+    state.sessions[0].server.server_version_count = 0;
     std::vector<uint8_t> blob = encode(state);
     // Content: endpoint (5), factory checksum (4), the Security instances,
-    // then the Server instance ID and Short Server ID (4) and 39 bytes of
+    // the session count (1), then the Server instance ID and Short Server ID (4) and 39 bytes of
     // fixed Server fields with the binding "UQ" and Last Bootstrapped.
     size_t security_size = 1;
     for (const detail::SecurityInstance& account : state.security) {
         security_size += 14 + 1 + std::strlen(account.uri) + 3 + account.identity_length +
                          account.server_key_length + account.secret_key_length;
     }
-    const size_t count_offset = kHeaderSize + 5 + 4 + security_size + 4 + 39;
+    const size_t count_offset = kHeaderSize + 5 + 4 + security_size + 1 + 4 + 39;
     ASSERT_EQ(blob[count_offset], 0);
     blob[count_offset] = LWM2M_MAX_ALTERNATE_APN_LINKS + 1;
     fix_checksum(blob);

@@ -10,6 +10,7 @@
 namespace lwm2m::detail {
 
 struct ClientData;
+struct ServerSession;
 
 /// A resource instance of Alternate APN Links (/1/0/24).
 struct ApnLinkInstance {
@@ -152,9 +153,8 @@ class SecurityObjectHandler final : public Object {
     SecurityInstance saved_[LWM2M_MAX_SECURITY_INSTANCES];
 };
 
-/// Server object (/1) with at most one instance, for the server account the
-/// client registers with, in the version that goes with the configured
-/// LwM2M version: 1.0, 1.1 or 1.2.
+/// Server object (/1): one instance in each ServerSession that has one, in
+/// the version that goes with the configured LwM2M version: 1.0, 1.1 or 1.2.
 class ServerObjectHandler final : public Object {
   public:
     ServerObjectHandler();
@@ -180,9 +180,12 @@ class ServerObjectHandler final : public Object {
     void rollback_transaction() override;
 
   private:
+    /// The session whose Server instance has `instance_id`, or nullptr.
+    ServerSession* session_of(uint16_t instance_id) const;
+
     ClientData* data_ = nullptr;
     // Values before the transaction, restored by rollback.
-    ServerObjectSnapshot saved_;
+    ServerObjectSnapshot saved_[LWM2M_MAX_SERVERS];
 };
 
 /// Device object (/3), version 1.1. Optional resources 6 to 10 and 20 to 22

@@ -28,6 +28,7 @@ static_assert(LWM2M_IN_BUFFER_SIZE >= 64 && LWM2M_OUT_BUFFER_SIZE >= 64,
               "message buffers below 64 bytes cannot hold a Register");
 static_assert(LWM2M_MAX_SERVERS >= 1 && LWM2M_MAX_SERVERS < LWM2M_MAX_SECURITY_INSTANCES,
               "LWM2M_MAX_SERVERS must be 1 or more, below LWM2M_MAX_SECURITY_INSTANCES");
+static_assert(LWM2M_MAX_OBSERVATIONS <= 32, "observation sets are 32-bit masks");
 static_assert(LWM2M_MAX_SEND_PATHS >= 1 && LWM2M_MAX_SEND_PATHS <= 255,
               "LWM2M_MAX_SEND_PATHS must be 1 to 255");
 
@@ -55,6 +56,8 @@ struct CompositePaths {
 /// notifications carry.
 struct Observation {
     Path path;
+    /// Index in ClientData::sessions of the server that observes.
+    uint8_t session = 0;
     /// Index in ClientData::composites of an Observe-Composite, else -1.
     int8_t composite = -1;
     /// Attributes given in the Observe request (LwM2M 1.2), over the others.
@@ -241,6 +244,8 @@ struct ServerSession {
     uint16_t port = 0;
     /// The account's Server object instance.
     ServerObject server;
+    /// Communication Retry resources 17 to 20 of that instance.
+    RegistrationRetry retry;
 
     RegistrationState state = RegistrationState::kUnconfigured;
     PendingRequest pending;
@@ -291,6 +296,11 @@ struct ClientData {
     /// The session being served: its requests, responses and timers.
     ServerSession* session = sessions;
 
+    /// Index of `session` in `sessions`.
+    uint8_t session_index() const { return static_cast<uint8_t>(session - sessions); }
+    /// True while session 0 talks to the Bootstrap-Server.
+    bool bootstrapping() const { return sessions[0].state == RegistrationState::kBootstrapping; }
+
     bool reboot_requested = false;
     bool factory_reset_requested = false;
     /// The persisted state changed; step() saves it to config.storage.
@@ -309,6 +319,10 @@ struct ClientData {
     Observation observations[LWM2M_MAX_OBSERVATIONS] = {};
     CompositePaths composites[LWM2M_MAX_COMPOSITE_OBSERVATIONS] = {};
     NotificationStore notification_store;
+    /// Index in `sessions` of the server a queued or pending Send goes to.
+    uint8_t send_session = 0;
+    /// configure() has succeeded.
+    bool configured = false;
     /// Observe option value of the next notification, 24 bits (RFC 7641, 4.4).
     uint32_t next_observe_sequence = 0;
 
