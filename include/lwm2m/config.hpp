@@ -63,7 +63,7 @@
 /// transport, registration and Server object instance (about 350 bytes of
 /// RAM each on Cortex-M4).
 #ifndef LWM2M_MAX_SERVERS
-#define LWM2M_MAX_SERVERS 1
+#define LWM2M_MAX_SERVERS 2
 #endif
 
 /// Security object instances (/0/x) the client keeps: its server accounts

@@ -138,6 +138,7 @@ Block1Result handle_block1(Context& ctx, const coap::Message& request, const Pat
         // A new transfer replaces any other (RFC 7959, 2.5).
         end_transfer(ctx.data);
         transfer.key = key;
+        transfer.session = ctx.data.session_index();
         transfer.next_number = 0;
         transfer.size = 0;
         transfer.size_exponent = size_exponent;
@@ -148,7 +149,8 @@ Block1Result handle_block1(Context& ctx, const coap::Message& request, const Pat
             return too_large(transfer, response);
         }
         transfer.active = true;
-    } else if (!transfer.active || transfer.key != key) {
+    } else if (!transfer.active || transfer.key != key ||
+               transfer.session != ctx.data.session_index()) {
         LWM2M_LOG_WARNING("block %lu of a request whose first block never arrived",
                           static_cast<unsigned long>(number));
         return fail(code::kRequestEntityIncomplete);

@@ -44,11 +44,11 @@ void ResponseCache::drop_expired(uint64_t now_ms) {
     }
 }
 
-std::span<const uint8_t> ResponseCache::find(uint16_t message_id, uint64_t now_ms) {
+std::span<const uint8_t> ResponseCache::find(uint32_t key, uint64_t now_ms) {
     drop_expired(now_ms);
     size_t offset = 0;
     for (uint8_t i = 0; i < count_; ++i) {
-        if (entries_[i].message_id == message_id) {
+        if (entries_[i].key == key) {
             return {data_ + offset, entries_[i].length};
         }
         offset += entries_[i].length;
@@ -56,11 +56,11 @@ std::span<const uint8_t> ResponseCache::find(uint16_t message_id, uint64_t now_m
     return {};
 }
 
-void ResponseCache::store(uint16_t message_id, std::span<const uint8_t> response, uint64_t now_ms,
+void ResponseCache::store(uint32_t key, std::span<const uint8_t> response, uint64_t now_ms,
                           uint32_t lifetime_ms) {
     drop_expired(now_ms);
     for (uint8_t i = 0; i < count_; ++i) {
-        if (entries_[i].message_id == message_id) {
+        if (entries_[i].key == key) {
             remove(i);  // replaced by the response to the newer request
             break;
         }
@@ -73,7 +73,7 @@ void ResponseCache::store(uint16_t message_id, std::span<const uint8_t> response
         remove(0);
     }
     std::memcpy(data_ + used_bytes(), response.data(), response.size());
-    entries_[count_++] = {to_seconds(now_ms + lifetime_ms), message_id,
+    entries_[count_++] = {to_seconds(now_ms + lifetime_ms), key,
                           static_cast<uint16_t>(response.size())};
 }
 

@@ -58,6 +58,12 @@ uint8_t check_request_options(const Message& request) {
     return 0;
 }
 
+// The response cache key of `request`: its message ID, which is unique per
+// server only, and the index of the server's session.
+uint32_t cache_key(const detail::ClientData& data, const Message& request) {
+    return uint32_t{data.session_index()} << 16 | request.message_id;
+}
+
 // Returns true if `response` was built for a request of the same type and
 // token as `request`. A message ID reused for a different request (which RFC
 // 7252, 4.4 forbids within EXCHANGE_LIFETIME) is then not taken as a duplicate.
@@ -129,7 +135,7 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
 
     // RFC 7252, 4.5: a duplicate gets the cached response and is not processed.
     const std::span<const uint8_t> cached =
-        data.response_cache.find(request.message_id, ctx.now_ms);
+        data.response_cache.find(cache_key(data, request), ctx.now_ms);
     if (!cached.empty() && is_response_to(cached, request)) {
         LWM2M_LOG_DEBUG("duplicate request %u, response sent again", request.message_id);
         if (request.type == Type::kConfirmable) {
@@ -198,8 +204,10 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         }
     }
     if (!bootstrapping && changes_values(request, path, response_code)) {
-        // A value the server wrote counts as a change for the observations.
+        // A value the server wrote counts as a change for the observations,
+        // those of the other servers included.
         report::value_changed(ctx, path);
+        report::value_changed_elsewhere(data, path);
     }
     if (response.overflow()) {
         LWM2M_LOG_ERROR("response to %u does not fit the %u-byte out buffer", request.message_id,
@@ -210,7 +218,7 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
     response.set_code(response_code);
     log_request(request, path, response_code);
 
-    data.response_cache.store(request.message_id, response.bytes(), ctx.now_ms,
+    data.response_cache.store(cache_key(data, request), response.bytes(), ctx.now_ms,
                               exchange_lifetime_ms(data.config.coap));
     (void)send_datagram(ctx, response.bytes());
 }

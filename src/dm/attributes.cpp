@@ -148,9 +148,11 @@ bool apply_attribute_queries(const coap::Message& request, Lwm2mVersion version,
 
 namespace {
 
+// The attributes the server being served wrote on `path`, or nullptr.
 AttributeSet* find_set(detail::ClientData& data, const Path& path) {
     for (uint8_t i = 0; i < data.attribute_count; ++i) {
-        if (data.attributes[i].path == path) {
+        if (data.attributes[i].path == path &&
+            data.attributes[i].session == data.session_index()) {
             return &data.attributes[i];
         }
     }
@@ -171,6 +173,7 @@ uint8_t write_attributes(const coap::Message& request, const Path& path, const O
     AttributeSet* existing = find_set(data, path);
     AttributeSet updated = existing != nullptr ? *existing : AttributeSet{};
     updated.path = path;
+    updated.session = data.session_index();
     if (!apply_attribute_queries(request, data.config.version, updated) ||
         !valid_attributes(updated, path, object)) {
         return code::kBadRequest;
@@ -196,7 +199,7 @@ uint8_t write_attributes(const coap::Message& request, const Path& path, const O
 void append_attributes(const detail::ClientData& data, const Path& path, coap::MessageWriter& out) {
     for (uint8_t i = 0; i < data.attribute_count; ++i) {
         const AttributeSet& set = data.attributes[i];
-        if (!(set.path == path)) {
+        if (!(set.path == path) || set.session != data.session_index()) {
             continue;
         }
         if (set.has(Attributes::kPmin)) {
@@ -296,7 +299,8 @@ Attributes effective_attributes(const detail::ClientData& data, const Path& path
         Path prefix = path;
         prefix.length = level;
         for (uint8_t i = 0; i < data.attribute_count; ++i) {
-            if (data.attributes[i].path == prefix) {
+            if (data.attributes[i].path == prefix &&
+                data.attributes[i].session == data.session_index()) {
                 merge_attributes(data.attributes[i], effective);
             }
         }

@@ -337,6 +337,15 @@ void value_changed(core::Context& ctx, const Path& path) {
     }
 }
 
+void value_changed_elsewhere(detail::ClientData& data, const Path& path) {
+    for (Observation& observation : data.observations) {
+        if (observation.active && observation.session != data.session_index() &&
+            touches(data, observation, path)) {
+            observation.evaluation_due = true;
+        }
+    }
+}
+
 void end_observations(detail::ClientData& data) {
     const uint8_t count = observation_count(data);
     if (count > 0) {

@@ -28,6 +28,10 @@ bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool res
 /// evaluating gt, lt, st and edge now unless epmin defers the evaluation.
 void value_changed(core::Context& ctx, const Path& path);
 
+/// Records the same change for the observations of the other servers: each
+/// is evaluated in the step of its own session.
+void value_changed_elsewhere(detail::ClientData& data, const Path& path);
+
 /// Sends the notifications that are due and retransmits a confirmable one.
 void step_notifications(core::Context& ctx);
 

@@ -288,10 +288,32 @@ TEST_F(BootstrapTest, BlockwiseWriteAppliedBlockByBlock) {
               "</0/1>;ssid=7;uri=\"coap://192.0.2.7:5683\"");
 }
 
-TEST_F(BootstrapTest, ThirdSecurityInstanceTooLarge) {
+TEST_F(BootstrapTest, SecurityInstanceBeyondCapacityTooLarge) {
     start_bootstrap();
-    bootstrap_request(code::kPut, {"0", "1"}, server_account(kServerUri, 7));
-    EXPECT_EQ(bootstrap_request(code::kPut, {"0", "2"}, server_account(kServerUri, 8)).code,
+    // Instance 0 is the Bootstrap-Server account; fill the other slots.
+    for (uint8_t id = 1; id < LWM2M_MAX_SECURITY_INSTANCES; ++id) {
+        const std::string name = std::to_string(id);
+        EXPECT_EQ(bootstrap_request(code::kPut, {"0", name.c_str()},
+                                    server_account(kServerUri, static_cast<uint8_t>(6 + id)))
+                      .code,
+                  code::kChanged);
+    }
+    const std::string extra = std::to_string(LWM2M_MAX_SECURITY_INSTANCES);
+    EXPECT_EQ(bootstrap_request(code::kPut, {"0", extra.c_str()}, server_account(kServerUri, 99)).code,
+              code::kRequestEntityTooLarge);
+}
+
+TEST_F(BootstrapTest, ServerInstanceBeyondCapacityTooLarge) {
+    start_bootstrap();
+    for (uint8_t id = 0; id < LWM2M_MAX_SERVERS; ++id) {
+        const std::string name = std::to_string(id);
+        EXPECT_EQ(bootstrap_request(code::kPut, {"1", name.c_str()},
+                                    join({tlv_int(0, static_cast<uint8_t>(7 + id)), tlv_int(1, 60)}))
+                      .code,
+                  code::kChanged);
+    }
+    const std::string extra = std::to_string(LWM2M_MAX_SERVERS);
+    EXPECT_EQ(bootstrap_request(code::kPut, {"1", extra.c_str()}, join({tlv_int(0, 99), tlv_int(1, 60)})).code,
               code::kRequestEntityTooLarge);
 }
 

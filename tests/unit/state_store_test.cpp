@@ -116,24 +116,31 @@ TEST(StateStore, HeaderHasMagicVersionLength) {
 TEST(StateStore, LargestStateFitsBound) {
     PersistedState state = sample_state();
     std::memset(state.endpoint_name, 'e', sizeof(state.endpoint_name) - 1);
+    uint16_t instance_id = 0;
     for (detail::SecurityInstance& account : state.security) {
+        account.id = instance_id++;
         std::memset(account.uri, 'u', sizeof(account.uri) - 1);
         account.identity_length = LWM2M_SECURITY_IDENTITY_SIZE;
         account.server_key_length = LWM2M_SECURITY_KEY_SIZE;
         account.secret_key_length = LWM2M_SECURITY_KEY_SIZE;
     }
-    std::memset(state.sessions[0].registration.location, 'l', sizeof(state.sessions[0].registration.location) - 1);
-    state.sessions[0].registration.location[0] = '/';
-    std::strcpy(state.sessions[0].server.binding, "UQS");
-    state.sessions[0].server.alternate_apn_link_count = LWM2M_MAX_ALTERNATE_APN_LINKS;
-    state.sessions[0].server.server_version_count = LWM2M_MAX_SERVER_VERSIONS;
-    for (uint8_t i = 0; i < LWM2M_MAX_ALTERNATE_APN_LINKS; ++i) {
-        state.sessions[0].server.alternate_apn_links[i] = {i, {11, i}};
-    }
-    for (uint8_t i = 0; i < LWM2M_MAX_SERVER_VERSIONS; ++i) {
-        state.sessions[0].server.server_versions[i].id = i;
-        std::memset(state.sessions[0].server.server_versions[i].text, 'v',
-                    sizeof(state.sessions[0].server.server_versions[i].text) - 1);
+    state.session_count = LWM2M_MAX_SERVERS;
+    for (SessionRecord& session : state.sessions) {
+        session = state.sessions[0];
+        std::memset(session.registration.location, 'l', sizeof(session.registration.location) - 1);
+        session.registration.location[0] = '/';
+        detail::ServerObject& server = session.server;
+        std::strcpy(server.binding, "UQS");
+        server.alternate_apn_link_count = LWM2M_MAX_ALTERNATE_APN_LINKS;
+        server.server_version_count = LWM2M_MAX_SERVER_VERSIONS;
+        for (uint8_t i = 0; i < LWM2M_MAX_ALTERNATE_APN_LINKS; ++i) {
+            server.alternate_apn_links[i] = {i, {11, i}};
+        }
+        for (uint8_t i = 0; i < LWM2M_MAX_SERVER_VERSIONS; ++i) {
+            server.server_versions[i].id = i;
+            std::memset(server.server_versions[i].text, 'v',
+                        sizeof(server.server_versions[i].text) - 1);
+        }
     }
 
     const std::vector<uint8_t> blob = encode(state);
@@ -141,7 +148,9 @@ TEST(StateStore, LargestStateFitsBound) {
     EXPECT_EQ(blob.size(), kMaxEncodedSize);
     PersistedState decoded;
     EXPECT_EQ(decode_state(blob, decoded), DecodeError::kNone);
-    EXPECT_TRUE(decoded.sessions[0].server == state.sessions[0].server);
+    EXPECT_EQ(decoded.session_count, LWM2M_MAX_SERVERS);
+    EXPECT_TRUE(decoded.sessions[LWM2M_MAX_SERVERS - 1].server ==
+                state.sessions[LWM2M_MAX_SERVERS - 1].server);
 }
 
 TEST(StateStore, ShortBufferEncodesNothing) {
@@ -245,10 +254,14 @@ TEST(StateStore, CountAboveCapacityRejected) {
     state.sessions[0].server.server_version_count = 0;
     std::vector<uint8_t> blob = encode(state);
     // Content: endpoint (5), factory checksum (4), the Security instances,
-    // the session count (1), then the Server instance ID and Short Server ID (4) and 39 bytes of
-    // fixed Server fields with the binding "UQ" and Last Bootstrapped.
+    // the session count (1), then the Server instance ID and Short Server
+    // ID (4) and 39 bytes of fixed Server fields with the binding "UQ" and
+    // Last Bootstrapped.
     size_t security_size = 1;
     for (const detail::SecurityInstance& account : state.security) {
+        if (account.id == detail::kNoInstance) {
+            continue;
+        }
         security_size += 14 + 1 + std::strlen(account.uri) + 3 + account.identity_length +
                          account.server_key_length + account.secret_key_length;
     }

@@ -44,6 +44,8 @@ inline constexpr uint8_t kObjects = 1 << 2;
 /// Notification attributes written on one path (Write-Attributes).
 struct AttributeSet : Attributes {
     Path path;
+    /// Index in ClientData::sessions of the server that wrote them.
+    uint8_t session = 0;
 };
 
 /// Paths that one Observe-Composite observes together.
@@ -151,6 +153,8 @@ struct Block1Transfer {
     uint32_t size = 0;
     uint8_t size_exponent = 0;
     bool active = false;
+    /// Index in ClientData::sessions of the server that sends the blocks.
+    uint8_t session = 0;
     /// Applied block by block (dm/streamed_write.hpp) rather than assembled.
     bool streamed = false;
     /// When an abandoned transfer is dropped: EXCHANGE_LIFETIME after its last block.

@@ -12,17 +12,18 @@ namespace lwm2m::detail {
 
 class ResponseCache {
 public:
-    /// Returns the response cached for the request with `message_id`, or an
-    /// empty span. The view stays valid until the next store() or clear().
-    std::span<const uint8_t> find(uint16_t message_id, uint64_t now_ms);
+    /// Returns the response cached for the request with `key` (its message
+    /// ID, and the server's session above bit 15), or an empty span. The view
+    /// stays valid until the next store() or clear().
+    std::span<const uint8_t> find(uint32_t key, uint64_t now_ms);
 
-    /// Stores `response` for `message_id` until `now_ms + lifetime_ms`, rounded
+    /// Stores `response` for `key` until `now_ms + lifetime_ms`, rounded
     /// up to a whole second, evicting the oldest entries to make room.
-    /// An older entry for the same message ID is replaced.
+    /// An older entry for the same key is replaced.
     /// NOTE: a response longer than LWM2M_RESPONSE_CACHE_SIZE is not cached, and
     /// only the last LWM2M_RESPONSE_CACHE_ENTRIES responses are kept, so a
     /// retransmission arriving after that many newer requests is processed again.
-    void store(uint16_t message_id, std::span<const uint8_t> response, uint64_t now_ms,
+    void store(uint32_t key, std::span<const uint8_t> response, uint64_t now_ms,
                uint32_t lifetime_ms);
 
     void clear() { count_ = 0; }
@@ -32,7 +33,7 @@ public:
 private:
     struct Entry {
         uint32_t expires_s;
-        uint16_t message_id;
+        uint32_t key;
         uint16_t length;
     };
 

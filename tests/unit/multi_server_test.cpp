@@ -1,0 +1,268 @@
+// Two LwM2M Servers at once, on two fake transports: a Bootstrap-Server
+// writes both accounts, and the client keeps a registration, requests and
+// observations for each server apart.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "coap/message.hpp"
+#include "fakes.hpp"
+#include "lwm2m/client.hpp"
+
+namespace lwm2m {
+namespace {
+
+using coap::Message;
+using coap::MessageWriter;
+using coap::Type;
+using testing::FakeClock;
+using testing::FakeRandom;
+using testing::FakeStorage;
+using testing::FakeTransport;
+namespace code = coap::code;
+namespace option = coap::option;
+
+static_assert(LWM2M_MAX_SERVERS >= 2, "these tests need two server sessions");
+
+std::vector<uint8_t> tlv_resource(uint8_t id, const std::vector<uint8_t>& value) {
+    std::vector<uint8_t> out;
+    if (value.size() < 8) {
+        out.push_back(static_cast<uint8_t>(0xC0 | value.size()));
+        out.push_back(id);
+    } else {
+        out.push_back(0xC8);
+        out.push_back(id);
+        out.push_back(static_cast<uint8_t>(value.size()));
+    }
+    out.insert(out.end(), value.begin(), value.end());
+    return out;
+}
+
+std::vector<uint8_t> join(std::initializer_list<std::vector<uint8_t>> parts) {
+    std::vector<uint8_t> out;
+    for (const std::vector<uint8_t>& part : parts) {
+        out.insert(out.end(), part.begin(), part.end());
+    }
+    return out;
+}
+
+std::vector<uint8_t> security_instance(const std::string& uri, uint8_t short_server_id) {
+    return join({tlv_resource(0, std::vector<uint8_t>(uri.begin(), uri.end())),
+                 tlv_resource(1, {0}), tlv_resource(2, {3}), tlv_resource(10, {short_server_id})});
+}
+
+std::vector<uint8_t> server_instance(uint8_t short_server_id, uint8_t lifetime_s) {
+    return join({tlv_resource(0, {short_server_id}), tlv_resource(1, {lifetime_s})});
+}
+
+std::vector<std::string> options_of(const Message& message, uint16_t number) {
+    std::vector<std::string> values;
+    for (uint8_t i = 0; i < message.option_count; ++i) {
+        if (message.options[i].number == number) {
+            values.emplace_back(reinterpret_cast<const char*>(message.options[i].value.data()),
+                                message.options[i].value.size());
+        }
+    }
+    return values;
+}
+
+// A client with two transports on fake ports.
+struct Device {
+    explicit Device(FakeClock& clock, FakeRandom& random)
+        : client(std::array<net::Transport*, 2>{&first, &second}, clock, random) {}
+
+    FakeTransport first;
+    FakeTransport second;
+    Client client;
+};
+
+class MultiServerTest : public ::testing::Test {
+  protected:
+    MultiServerTest() {
+        config_.endpoint_name = "dev1";
+        config_.bootstrap_server_uri = "coap://192.0.2.9:5693";
+        config_.lifetime_s = 300;
+        config_.device.manufacturer = "Acme";
+        config_.storage = &storage_;
+        device_ = std::make_unique<Device>(clock_, random_);
+    }
+
+    FakeTransport& server_a() { return device_->first; }
+    FakeTransport& server_b() { return device_->second; }
+    Client& client() { return device_->client; }
+
+    static Message decode(const testing::Datagram& datagram) {
+        Message message;
+        EXPECT_EQ(coap::decode(datagram.view(), message), coap::DecodeResult::kOk);
+        return message;
+    }
+
+    static Message last_sent(const FakeTransport& transport) {
+        return decode(transport.last_sent());
+    }
+
+    // Sends a piggybacked response to the last request on `transport`.
+    void respond(FakeTransport& transport, uint8_t response_code,
+                 std::vector<const char*> location = {}) {
+        const Message request = last_sent(transport);
+        uint8_t buffer[128];
+        MessageWriter writer(buffer);
+        writer.header(Type::kAcknowledgement, response_code, request.message_id,
+                      request.token_view());
+        for (const char* segment : location) {
+            writer.add_option(option::kLocationPath, segment);
+        }
+        transport.deliver(writer.bytes());
+        client().step();
+    }
+
+    // Sends a CON request on `transport` and returns the client's reply.
+    Message request(FakeTransport& transport, uint8_t method, std::vector<const char*> path,
+                    uint16_t message_id, const std::vector<uint8_t>& payload = {},
+                    bool observe = false) {
+        uint8_t buffer[256];
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {0x70, static_cast<uint8_t>(message_id)};
+        writer.header(Type::kConfirmable, method, message_id, token);
+        if (observe) {
+            writer.add_uint_option(option::kObserve, 0);
+        }
+        for (const char* segment : path) {
+            writer.add_option(option::kUriPath, segment);
+        }
+        if (!payload.empty()) {
+            writer.add_uint_option(option::kContentFormat, coap::format::kLwm2mTlv);
+            writer.append_payload(payload);
+        }
+        const size_t before = transport.sent_count;
+        transport.deliver(writer.bytes());
+        client().step();
+        EXPECT_GT(transport.sent_count, before);
+        return decode(transport.sent[before % FakeTransport::kCapacity]);
+    }
+
+    // Bootstraps two server accounts and registers with both.
+    void register_both() {
+        ASSERT_EQ(client().configure(config_), Status::kOk);
+        client().step();
+        respond(server_a(), code::kChanged);  // the Bootstrap-Request
+        uint16_t id = 0x100;
+        EXPECT_EQ(request(server_a(), code::kPut, {"0", "1"}, id++,
+                          security_instance("coap://192.0.2.1:5683", 1))
+                      .code,
+                  code::kChanged);
+        EXPECT_EQ(request(server_a(), code::kPut, {"0", "2"}, id++,
+                          security_instance("coap://192.0.2.2:5683", 2))
+                      .code,
+                  code::kChanged);
+        EXPECT_EQ(request(server_a(), code::kPut, {"1", "0"}, id++, server_instance(1, 100)).code,
+                  code::kChanged);
+        EXPECT_EQ(request(server_a(), code::kPut, {"1", "1"}, id++, server_instance(2, 120)).code,
+                  code::kChanged);
+        EXPECT_EQ(request(server_a(), code::kPost, {"bs"}, id++).code, code::kChanged);
+
+        EXPECT_STREQ(server_a().connected_host, "192.0.2.1");
+        EXPECT_STREQ(server_b().connected_host, "192.0.2.2");
+        EXPECT_EQ(options_of(last_sent(server_a()), option::kUriPath),
+                  std::vector<std::string>{"rd"});
+        EXPECT_EQ(options_of(last_sent(server_b()), option::kUriPath),
+                  std::vector<std::string>{"rd"});
+        respond(server_a(), code::kCreated, {"rd", "a"});
+        respond(server_b(), code::kCreated, {"rd", "b"});
+        ASSERT_EQ(client().registration_state(0), RegistrationState::kRegistered);
+        ASSERT_EQ(client().registration_state(1), RegistrationState::kRegistered);
+    }
+
+    FakeClock clock_;
+    FakeRandom random_;
+    FakeStorage storage_;
+    ClientConfig config_;
+    std::unique_ptr<Device> device_;
+};
+
+TEST_F(MultiServerTest, BothServersRegister) {
+    register_both();
+    const std::vector<std::string> query_a = options_of(last_sent(server_a()), option::kUriQuery);
+    const std::vector<std::string> query_b = options_of(last_sent(server_b()), option::kUriQuery);
+    EXPECT_NE(std::find(query_a.begin(), query_a.end(), "lt=100"), query_a.end());
+    EXPECT_NE(std::find(query_b.begin(), query_b.end(), "lt=120"), query_b.end());
+    EXPECT_EQ(client().registration_state(), RegistrationState::kRegistered);
+}
+
+TEST_F(MultiServerTest, UpdateTriggerReachesOneServer) {
+    register_both();
+    const size_t sent_a = server_a().sent_count;
+    const Message reply = request(server_b(), code::kPost, {"1", "1", "8"}, 0x200);
+    EXPECT_EQ(reply.code, code::kChanged);
+    // Server B gets the reply and an Update; server A gets nothing.
+    const Message update = last_sent(server_b());
+    EXPECT_EQ(update.code, code::kPost);
+    EXPECT_EQ(options_of(update, option::kUriPath), (std::vector<std::string>{"rd", "b"}));
+    EXPECT_EQ(server_a().sent_count, sent_a);
+}
+
+TEST_F(MultiServerTest, SameMessageIdFromBothServersServed) {
+    register_both();
+    const Message from_a = request(server_a(), code::kGet, {"1", "0", "1"}, 0x300);
+    const Message from_b = request(server_b(), code::kGet, {"1", "1", "1"}, 0x300);
+    EXPECT_EQ(from_a.code, code::kContent);
+    EXPECT_EQ(from_b.code, code::kContent);
+    EXPECT_EQ(std::string(from_a.payload.begin(), from_a.payload.end()), "100");
+    EXPECT_EQ(std::string(from_b.payload.begin(), from_b.payload.end()), "120");
+}
+
+TEST_F(MultiServerTest, NotificationGoesToObserverOnly) {
+    register_both();
+    // Server B observes its lifetime; server A writes it.
+    EXPECT_EQ(request(server_b(), code::kGet, {"1", "1", "1"}, 0x400, {}, true).code,
+              code::kContent);
+    const size_t sent_b = server_b().sent_count;
+    EXPECT_EQ(request(server_a(), code::kPut, {"1", "1", "1"}, 0x401, tlv_resource(1, {90})).code,
+              code::kChanged);
+    client().step();
+    ASSERT_GT(server_b().sent_count, sent_b);
+    bool notified = false;
+    for (size_t i = sent_b; i < server_b().sent_count; ++i) {
+        const Message message = decode(server_b().sent[i % FakeTransport::kCapacity]);
+        if (message.find(option::kObserve) != nullptr) {
+            notified = true;
+            EXPECT_EQ(std::string(message.payload.begin(), message.payload.end()), "90");
+        }
+    }
+    EXPECT_TRUE(notified);
+}
+
+TEST_F(MultiServerTest, DeregisterEndsBoth) {
+    register_both();
+    client().deregister();
+    client().step();
+    EXPECT_EQ(last_sent(server_a()).code, code::kDelete);
+    EXPECT_EQ(last_sent(server_b()).code, code::kDelete);
+    respond(server_a(), code::kDeleted);
+    EXPECT_EQ(client().registration_state(), RegistrationState::kDeregistering);
+    respond(server_b(), code::kDeleted);
+    EXPECT_EQ(client().registration_state(), RegistrationState::kDeregistered);
+}
+
+TEST_F(MultiServerTest, RebootResumesBothRegistrations) {
+    register_both();
+    const uint16_t port_a = server_a().local_port();
+    const uint16_t port_b = server_b().local_port();
+    device_ = std::make_unique<Device>(clock_, random_);
+    ASSERT_EQ(client().configure(config_), Status::kOk);
+    client().step();
+    // No Bootstrap-Request: an Update to each server from its saved port.
+    const Message update_a = last_sent(server_a());
+    const Message update_b = last_sent(server_b());
+    EXPECT_EQ(options_of(update_a, option::kUriPath), (std::vector<std::string>{"rd", "a"}));
+    EXPECT_EQ(options_of(update_b, option::kUriPath), (std::vector<std::string>{"rd", "b"}));
+    EXPECT_EQ(server_a().last_sent_port(), port_a);
+    EXPECT_EQ(server_b().last_sent_port(), port_b);
+}
+
+}  // namespace
+}  // namespace lwm2m
