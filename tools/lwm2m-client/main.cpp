@@ -4,11 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "demo_objects.hpp"
@@ -53,15 +55,23 @@ struct Options {
     uint32_t bootstrap_hold_off_s = 0;
 };
 
-// Waits for the socket or the next timer, whichever comes first; a stop signal
-// interrupts the wait. SIGINT and SIGTERM stay blocked outside ppoll().
-void wait_for_event(const lwm2m::posix::UdpTransport& transport, uint32_t timeout_ms,
+// One UDP transport per server the client may register with.
+using Transports = std::array<lwm2m::posix::UdpTransport, LWM2M_MAX_SERVERS>;
+
+// Waits for any open socket or the next timer, whichever comes first; a stop
+// signal interrupts the wait. SIGINT and SIGTERM stay blocked outside ppoll().
+void wait_for_event(const Transports& transports, uint32_t timeout_ms,
                     const sigset_t& unblocked) {
-    pollfd descriptor{transport.native_handle(), POLLIN, 0};
+    std::array<pollfd, LWM2M_MAX_SERVERS> descriptors{};
+    nfds_t count = 0;
+    for (const lwm2m::posix::UdpTransport& transport : transports) {
+        if (transport.native_handle() >= 0) {
+            descriptors[count++] = {transport.native_handle(), POLLIN, 0};
+        }
+    }
     timespec timeout{static_cast<time_t>(timeout_ms / 1000),
                      static_cast<long>(timeout_ms % 1000) * 1000000};
-    const bool has_socket = descriptor.fd >= 0;
-    ppoll(has_socket ? &descriptor : nullptr, has_socket ? 1 : 0, &timeout, &unblocked);
+    ppoll(count > 0 ? descriptors.data() : nullptr, count, &timeout, &unblocked);
 }
 
 const char* send_result_text(lwm2m::SendResult result) {
@@ -257,10 +267,19 @@ int main(int argc, char** argv) {
         {"1.1", lwm2m::Lwm2mVersion::k1_1},
         {"1.2", lwm2m::Lwm2mVersion::k1_2}};
 
-    static lwm2m::posix::UdpTransport transport(families.at(options.family));
+    const lwm2m::net::AddressFamily family = families.at(options.family);
+    static Transports transports = [family] {
+        return [family]<size_t... I>(std::index_sequence<I...>) {
+            return Transports{((void)I, lwm2m::posix::UdpTransport(family))...};
+        }(std::make_index_sequence<LWM2M_MAX_SERVERS>());
+    }();
+    std::array<lwm2m::net::Transport*, LWM2M_MAX_SERVERS> transport_list{};
+    for (size_t i = 0; i < transports.size(); ++i) {
+        transport_list[i] = &transports[i];
+    }
     static lwm2m::posix::SystemClock clock;
     static lwm2m::posix::SystemRandom random;
-    static lwm2m::Client client(transport, clock, random);
+    static lwm2m::Client client(transport_list, clock, random);
 
     lwm2m::ClientConfig config;
     config.endpoint_name = options.endpoint.c_str();
@@ -353,7 +372,7 @@ int main(int argc, char** argv) {
         }
         const uint32_t wait_ms = std::min({client.time_until_next_step_ms(),
                                            temperature.time_until_next_sample_ms(), until_send});
-        wait_for_event(transport, wait_ms, unblocked);
+        wait_for_event(transports, wait_ms, unblocked);
     }
 
     std::fprintf(stderr, "received signal %d, stopping (De-register if registered)\n",
@@ -372,7 +391,7 @@ int main(int argc, char** argv) {
         const uint64_t left = give_up_ms - now;
         uint32_t wait = client.time_until_next_step_ms();
         wait = wait > left ? static_cast<uint32_t>(left) : wait;
-        wait_for_event(transport, wait, unblocked);
+        wait_for_event(transports, wait, unblocked);
     }
     if (client.registration_state() != lwm2m::RegistrationState::kDeregistered) {
         std::fprintf(stderr, "error: no De-register confirmation after %u s, exiting\n",
