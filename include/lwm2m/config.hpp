@@ -83,10 +83,21 @@
 #define LWM2M_SECURITY_KEY_SIZE 32
 #endif
 
+/// Access Control object instances (/2/x) the client keeps, and ACL
+/// resource instances (access rights of one server) in each. RAM cost:
+/// 8 + 4 * LWM2M_MAX_ACL_ENTRIES bytes per instance, twice (with the copy
+/// kept for rollback).
+#ifndef LWM2M_MAX_ACL_INSTANCES
+#define LWM2M_MAX_ACL_INSTANCES 8
+#endif
+#ifndef LWM2M_MAX_ACL_ENTRIES
+#define LWM2M_MAX_ACL_ENTRIES 4
+#endif
+
 /// Objects a client can hold, the built-in Security, Server and Device
 /// objects included. RAM cost: one pointer each in the Client object.
 #ifndef LWM2M_MAX_OBJECTS
-#define LWM2M_MAX_OBJECTS 8
+#define LWM2M_MAX_OBJECTS 10
 #endif
 
 /// Paths that can carry notification attributes (Write-Attributes) at once.

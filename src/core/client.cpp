@@ -135,7 +135,7 @@ Status Client::add_object(Object& object) {
 
 Status Client::remove_object(uint16_t object_id) {
     detail::ClientData& data = data_;
-    for (uint8_t i = 3; i < data.object_count; ++i) {
+    for (uint8_t i = dm::kBuiltinObjectCount; i < data.object_count; ++i) {
         if (data.objects[i]->id() != object_id) {
             continue;
         }

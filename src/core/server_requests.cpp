@@ -4,6 +4,7 @@
 
 #include "core/block1.hpp"
 #include "core/bootstrap.hpp"
+#include "dm/access_control.hpp"
 #include "core/context.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
@@ -178,7 +179,8 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         }
         if ((whole.code == code::kGet || whole.code == code::kFetch) &&
             whole.find(option::kObserve) != nullptr) {
-            return report::handle_observe(ctx, whole, path, response);
+            const uint8_t denied = dm::check_access(data, path, detail::access::kRead);
+            return denied != 0 ? denied : report::handle_observe(ctx, whole, path, response);
         }
         return dm::handle_request(whole, path, data, ctx.clock, response);
     };

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "dm/access_control.hpp"
 #include "dm/attributes.hpp"
 #include "dm/operations.hpp"
 #include "io/payload_sink.hpp"
@@ -19,6 +20,7 @@ namespace code = coap::code;
 namespace option = coap::option;
 
 constexpr uint16_t kSecurityObject = 0;
+constexpr uint16_t kAccessControlObject = 2;
 
 bool parse_uint(std::span<const uint8_t> text, uint32_t& value) {
     if (text.empty() || text.size() > 10) {
@@ -90,6 +92,7 @@ uint8_t delete_instance(const Path& path, Object& object, detail::ClientData& da
     if (status != Status::kOk) {
         return to_response_code(status);
     }
+    remove_acl(data, object.id(), path.ids[1]);
     data.session->changed_parameters |= detail::changed::kObjects;
     // Their next notification finds the path gone and ends them with 4.04.
     for (detail::Observation& observation : data.observations) {
@@ -307,6 +310,33 @@ uint8_t find_target(const coap::Message& request, const Path& path, detail::Clie
     return create_request ? 0 : check_target(path, *object);
 }
 
+namespace {
+
+// The access right (detail::access) the request needs; 0 for Discover, which
+// every server may do.
+uint16_t required_right(const coap::Message& request, const Path& path, bool wants_links) {
+    switch (request.code) {
+        case code::kGet:
+            return wants_links ? 0 : detail::access::kRead;
+        case code::kPut:
+            // Write-Attributes counts as a Read right.
+            return request.payload.empty() && request.find(option::kUriQuery) != nullptr
+                       ? detail::access::kRead
+                       : detail::access::kWrite;
+        case code::kPost:
+            if (path.length == 1) {
+                return detail::access::kCreate;
+            }
+            return path.length == 2 ? detail::access::kWrite : detail::access::kExecute;
+        case code::kDelete:
+            return detail::access::kDelete;
+        default:
+            return 0;
+    }
+}
+
+}  // namespace
+
 uint8_t handle_request(const coap::Message& request, const Path& path, detail::ClientData& data,
                        Clock& clock, MessageWriter& response) {
     (void)clock;
@@ -329,6 +359,10 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
     uint32_t accept = 0;
     const bool wants_links =
         request.find_uint(option::kAccept, accept, 2) && accept == coap::format::kLinkFormat;
+    const uint8_t denied = check_access(data, path, required_right(request, path, wants_links));
+    if (denied != 0) {
+        return denied;
+    }
     switch (request.code) {
         case code::kGet:
             return wants_links ? discover(request, path, *object, data, response)
@@ -340,9 +374,11 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
             return write(request, path, *object, true);
         case code::kPost:
             if (path.length == 1) {
-                const uint8_t result = create(request, path, *object, response);
+                uint16_t created_id = 0;
+                const uint8_t result = create(request, path, *object, response, &created_id);
                 if (result == code::kCreated) {
                     data.session->changed_parameters |= detail::changed::kObjects;
+                    add_owner_acl(data, object->id(), created_id);
                 }
                 return result;
             }
@@ -362,20 +398,25 @@ void register_builtin_objects(detail::ClientData& data, Clock& clock) {
     data.server_object.bind(&data);
     data.server_object.select_version(data.config.version);
     data.device_object.bind(&data, &clock);
+    data.access_control_object.bind(&data);
     data.objects[0] = &data.security_object;
     data.objects[1] = &data.server_object;
-    data.objects[2] = &data.device_object;
-    data.object_count = 3;
+    data.objects[2] = &data.access_control_object;
+    data.objects[3] = &data.device_object;
+    data.object_count = kBuiltinObjectCount;
 }
 
 void write_registration_links(const detail::ClientData& data, io::PayloadSink& payload) {
     bool first = true;
     for (uint8_t i = 0; i < data.object_count; ++i) {
         const Object& object = *data.objects[i];
-        if (object.id() == kSecurityObject) {
+        const int32_t first_instance = object.next_instance(-1);
+        // An empty Access Control object says nothing a server needs, so it
+        // costs no bytes in every Register.
+        if (object.id() == kSecurityObject ||
+            (object.id() == kAccessControlObject && first_instance < 0)) {
             continue;
         }
-        const int32_t first_instance = object.next_instance(-1);
         // An object with a version, or without instances, is listed on its own.
         if (object.version() != nullptr || first_instance < 0) {
             write_link(payload, first, Path::object(object.id()));

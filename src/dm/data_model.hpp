@@ -23,8 +23,11 @@ bool parse_path(const coap::Message& request, Path& path);
 uint8_t handle_request(const coap::Message& request, const Path& path, detail::ClientData& data,
                        Clock& clock, coap::MessageWriter& response);
 
-/// Binds the Security, Server and Device objects of `data` and makes them the
-/// first three registered objects.
+/// Security, Server, Access Control and Device: the objects every client has.
+inline constexpr uint8_t kBuiltinObjectCount = 4;
+
+/// Binds the built-in objects of `data` and makes them the first registered
+/// objects.
 void register_builtin_objects(detail::ClientData& data, Clock& clock);
 
 /// Writes the Register payload: the objects and their instances in CoRE

@@ -73,9 +73,10 @@ uint8_t discover(const coap::Message& request, const Path& path, Object& object,
                  const detail::ClientData& data, coap::MessageWriter& response);
 /// Write: replace (PUT) or partial update (POST on an instance).
 uint8_t write(const coap::Message& request, const Path& path, Object& object, bool replace);
-/// Create: POST on an object; adds the Location-Path of the new instance.
+/// Create: POST on an object; adds the Location-Path of the new instance
+/// and puts its ID in `created_id` if that is not nullptr.
 uint8_t create(const coap::Message& request, const Path& path, Object& object,
-               coap::MessageWriter& response);
+               coap::MessageWriter& response, uint16_t* created_id = nullptr);
 
 /// Appends a CoRE link to `path`, "</3/0>", preceded by a comma unless `first`.
 void append_link(coap::MessageWriter& out, bool first, const Path& path);

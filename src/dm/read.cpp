@@ -1,5 +1,6 @@
 // Read (LwM2M Core, 6.3.1), with Block2 (RFC 7959) for responses larger than
 // the out buffer.
+#include "dm/access_control.hpp"
 #include "dm/formats.hpp"
 #include "dm/operations.hpp"
 #include "dm/read_source.hpp"
@@ -268,6 +269,12 @@ uint8_t read_composite(const coap::Message& request, detail::ClientData& data,
     const uint8_t parsed = parse_composite_request(request, paths, path_count, format);
     if (parsed != 0) {
         return parsed;
+    }
+    for (uint8_t i = 0; i < path_count; ++i) {
+        const uint8_t denied = check_access(data, paths[i], detail::access::kRead);
+        if (denied != 0) {
+            return denied;
+        }
     }
     return read_paths(request, {paths, path_count}, static_cast<uint16_t>(format), data, response);
 }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "dm/access_control.hpp"
 #include "dm/formats.hpp"
 #include "dm/operations.hpp"
 #include "dm/write_operation.hpp"
@@ -153,6 +154,14 @@ uint8_t start_streamed_write(const coap::Message& request, const Path& path,
                                        : check_write(request, path, *object, format);
         if (checked != 0) {
             return checked;
+        }
+        // NOTE: an instance created block by block gets no Access Control
+        // instance of its own (add_owner_acl()), so with access control no
+        // server may reach it until a Bootstrap-Server writes one.
+        const uint8_t denied =
+            check_access(data, path, create ? detail::access::kCreate : detail::access::kWrite);
+        if (denied != 0) {
+            return denied;
         }
     }
 

@@ -1,5 +1,6 @@
 // Write (replace and partial update) and Create (LwM2M Core, 6.3.3 and 6.3.6),
 // applied inside an object transaction.
+#include "dm/access_control.hpp"
 #include "dm/formats.hpp"
 #include "dm/operations.hpp"
 #include "dm/write_operation.hpp"
@@ -252,7 +253,7 @@ uint8_t write(const coap::Message& request, const Path& path, Object& object, bo
 }
 
 uint8_t create(const coap::Message& request, const Path& path, Object& object,
-               coap::MessageWriter& response) {
+               coap::MessageWriter& response, uint16_t* created_id) {
     uint32_t format = 0;
     if (!request_format(request, format)) {
         return code::kBadRequest;
@@ -265,6 +266,9 @@ uint8_t create(const coap::Message& request, const Path& path, Object& object,
             return to_response_code(created);
         }
         add_location(response, object.id(), free_id);
+        if (created_id != nullptr) {
+            *created_id = free_id;
+        }
         return code::kCreated;
     }
     DecoderStorage storage;
@@ -281,6 +285,9 @@ uint8_t create(const coap::Message& request, const Path& path, Object& object,
     const uint8_t result = operation.apply();
     if (result == code::kCreated) {
         add_location(response, object.id(), operation.instance_id());
+        if (created_id != nullptr) {
+            *created_id = operation.instance_id();
+        }
     }
     return result;
 }
@@ -337,6 +344,10 @@ uint8_t apply_composite(io::Decoder& decoder, detail::ClientData& data,
         }
         if (object->id() == 0) {
             return code::kUnauthorized;
+        }
+        const uint8_t denied = check_access(data, path, detail::access::kWrite);
+        if (denied != 0) {
+            return denied;
         }
         const ResourceDefinition* resource = object->find_resource(path.ids[2]);
         if (resource == nullptr) {

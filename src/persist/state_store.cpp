@@ -200,6 +200,54 @@ void decode_security(Reader& reader, detail::SecurityInstance (&accounts)[LWM2M_
     }
 }
 
+void encode_acl(Writer& writer, const detail::AclInstance (&instances)[LWM2M_MAX_ACL_INSTANCES]) {
+    uint8_t count = 0;
+    for (const detail::AclInstance& instance : instances) {
+        if (instance.id != detail::kNoInstance) {
+            ++count;
+        }
+    }
+    writer.u8(count);
+    for (const detail::AclInstance& instance : instances) {
+        if (instance.id == detail::kNoInstance) {
+            continue;
+        }
+        writer.u16(instance.id);
+        writer.u16(instance.object_id);
+        writer.u16(instance.instance_id);
+        writer.u16(instance.owner);
+        writer.u8(instance.entry_count);
+        for (uint8_t i = 0; i < instance.entry_count; ++i) {
+            writer.u16(instance.entries[i].short_server_id);
+            writer.u16(instance.entries[i].rights);
+        }
+    }
+}
+
+void decode_acl(Reader& reader, detail::AclInstance (&instances)[LWM2M_MAX_ACL_INSTANCES]) {
+    const uint8_t count = reader.u8();
+    reader.require(count <= LWM2M_MAX_ACL_INSTANCES);
+    for (uint8_t i = 0; reader.ok() && i < count; ++i) {
+        detail::AclInstance& instance = instances[i];
+        instance.id = reader.u16();
+        // Instance IDs ascend strictly, so none repeats.
+        reader.require(instance.id != detail::kNoInstance &&
+                       (i == 0 || instance.id > instances[i - 1].id));
+        instance.object_id = reader.u16();
+        instance.instance_id = reader.u16();
+        instance.owner = reader.u16();
+        instance.entry_count = reader.u8();
+        reader.require(instance.entry_count <= LWM2M_MAX_ACL_ENTRIES);
+        for (uint8_t j = 0; reader.ok() && j < instance.entry_count; ++j) {
+            instance.entries[j].short_server_id = reader.u16();
+            instance.entries[j].rights = reader.u16();
+            // Entries ascend by Short Server ID, as the object keeps them.
+            reader.require(j == 0 || instance.entries[j].short_server_id >
+                                         instance.entries[j - 1].short_server_id);
+        }
+    }
+}
+
 void encode_server(Writer& writer, const ServerObject& server) {
     writer.u16(server.instance_id);
     writer.u16(server.short_server_id);
@@ -396,6 +444,7 @@ size_t encode_state(const PersistedState& state, std::span<uint8_t> out) {
     writer.text(state.endpoint_name, sizeof(state.endpoint_name));
     writer.u32(state.factory_checksum);
     encode_security(writer, state.security);
+    encode_acl(writer, state.acl);
     writer.u8(state.session_count);
     for (uint8_t i = 0; i < state.session_count && i < LWM2M_MAX_SERVERS; ++i) {
         encode_server(writer, state.sessions[i].server);
@@ -442,6 +491,7 @@ DecodeError decode_state(std::span<const uint8_t> blob, PersistedState& state) {
     reader.text(state.endpoint_name);
     state.factory_checksum = reader.u32();
     decode_security(reader, state.security);
+    decode_acl(reader, state.acl);
     state.session_count = reader.u8();
     reader.require(state.session_count <= LWM2M_MAX_SERVERS);
     for (uint8_t i = 0; reader.ok() && i < state.session_count; ++i) {

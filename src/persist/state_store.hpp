@@ -23,7 +23,8 @@
 namespace lwm2m::persist {
 
 inline constexpr uint8_t kMagic[4] = {0x4c, 0x57, 0x4d, 0x32};
-/// Version 2 added the Security instances, a list of sessions, each with its
+/// Version 2 added the Security instances, the Access Control instances, a
+/// list of sessions, each with its
 /// Server instance (with its ID, Short Server ID and Last Bootstrapped) and
 /// registration, and a checksum of the factory accounts in place of the
 /// server URI. A version 1 state is
@@ -62,6 +63,8 @@ struct PersistedState {
     uint32_t factory_checksum = 0;
     /// Security object instances (/0/x), unused slots with ID kNoInstance.
     detail::SecurityInstance security[LWM2M_MAX_SECURITY_INSTANCES];
+    /// Access Control object instances (/2/x), unused slots with ID kNoInstance.
+    detail::AclInstance acl[LWM2M_MAX_ACL_INSTANCES];
     /// One per session with a Server instance, sessions[0] to
     /// sessions[session_count - 1].
     SessionRecord sessions[LWM2M_MAX_SERVERS];
@@ -78,6 +81,9 @@ inline constexpr size_t kMaxEncodedSize =
     LWM2M_MAX_SECURITY_INSTANCES *
         (14 + 1 + (LWM2M_MAX_URI_LENGTH + 15) + 3 + LWM2M_SECURITY_IDENTITY_SIZE +
          2 * LWM2M_SECURITY_KEY_SIZE) +
+    // Access Control instances: a count, then four IDs, an entry count and
+    // the entries of each
+    1 + LWM2M_MAX_ACL_INSTANCES * (8 + 1 + 4 * LWM2M_MAX_ACL_ENTRIES) +
     // Sessions: a count, then for each the Server object (instance ID, Short
     // Server ID, fixed fields with the binding, then the two multiple
     // resources, each a count and entries of ID, link or text), the retry
@@ -92,7 +98,9 @@ static_assert(LWM2M_MAX_URI_LENGTH + 15 <= 255, "string lengths are stored in on
 static_assert(LWM2M_LOCATION_PATH_SIZE <= 256, "string lengths are stored in one byte");
 static_assert(LWM2M_SECURITY_IDENTITY_SIZE <= 255 && LWM2M_SECURITY_KEY_SIZE <= 255,
               "key lengths are stored in one byte");
-static_assert(LWM2M_MAX_SECURITY_INSTANCES <= 255, "the instance count is stored in one byte");
+static_assert(LWM2M_MAX_SECURITY_INSTANCES <= 255 && LWM2M_MAX_ACL_INSTANCES <= 255,
+              "instance counts are stored in one byte");
+static_assert(LWM2M_MAX_ACL_ENTRIES <= 255, "ACL entry counts are stored in one byte");
 static_assert(kMaxEncodedSize <= 65535, "the content length is stored in two bytes");
 
 /// Reason a blob failed to decode.

@@ -27,9 +27,14 @@ def account(instance, uri, ssid=0, bootstrap=False, identity=b"", secret=b"", ho
 
 
 def state(endpoint, accounts, lifetime, binding="U", apn_links=(), versions=(), registered=None,
-          server=(0, 1), last_bootstrapped=0):
+          server=(0, 1), last_bootstrapped=0, acl=()):
     content = text(endpoint) + struct.pack("<I", 0x5EED)  # factory checksum
     content += bytes([len(accounts)]) + b"".join(accounts)
+    content += bytes([len(acl)])
+    for instance, object_id, object_instance, owner, entries in acl:
+        content += struct.pack("<4HB", instance, object_id, object_instance, owner, len(entries))
+        for short_server_id, rights in entries:
+            content += struct.pack("<2H", short_server_id, rights)
     if server[0] == 0xFFFF:
         # No Server instance: no session.
         content += bytes([0])
@@ -85,6 +90,7 @@ SEEDS = {
         120,
         server=(2, 9),
         last_bootstrapped=1764800000,
+        acl=((0, 3, 0, 9, ((0, 1), (9, 31))), (1, 3303, 65535, 65535, ((9, 16),))),
         registered=(40001, "/rd/7", 1764800120),
     ),
     "bootstrap_only": state(

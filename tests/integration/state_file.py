@@ -66,6 +66,9 @@ def decode_state(blob):
                 "secret_key": secret_key,
             }
         )
+    for _ in range(take(1)[0]):
+        take(8)  # Access Control instance: ID, Object ID, Object Instance ID, Owner
+        take(4 * take(1)[0])  # ACL entries
     sessions = []
     for _ in range(take(1)[0]):
         server_id, server_ssid = struct.unpack("<HH", take(4))

@@ -334,7 +334,7 @@ TEST_F(BootstrapTest, DeleteKeepsBootstrapAccountAndDevice) {
     EXPECT_EQ(bootstrap_request(code::kDelete, {}).code, code::kDeleted);
     EXPECT_EQ(payload_text(discover({})),
               "lwm2m=\"1.1\",</0>;ver=1.1,</0/1>;uri=\"coap://192.0.2.9:5693\","
-              "</1>;ver=1.1,</3>;ver=1.1,</3/0>");
+              "</1>;ver=1.1,</2>,</3>;ver=1.1,</3/0>");
 }
 
 TEST_F(BootstrapTest, ReadLimitedToServerObjects) {
@@ -343,7 +343,7 @@ TEST_F(BootstrapTest, ReadLimitedToServerObjects) {
     EXPECT_EQ(bootstrap_request(code::kGet, {"1", "0", "0"}).code, code::kContent);
     EXPECT_EQ(bootstrap_request(code::kGet, {"0"}).code, code::kMethodNotAllowed);
     EXPECT_EQ(bootstrap_request(code::kGet, {"3", "0"}).code, code::kMethodNotAllowed);
-    EXPECT_EQ(bootstrap_request(code::kGet, {"2"}).code, code::kNotFound);
+    EXPECT_EQ(bootstrap_request(code::kGet, {"2"}).code, code::kContent);
 }
 
 TEST_F(BootstrapTest, ExecuteAndFinishMethodsNotAllowed) {

@@ -124,6 +124,14 @@ TEST(StateStore, LargestStateFitsBound) {
         account.server_key_length = LWM2M_SECURITY_KEY_SIZE;
         account.secret_key_length = LWM2M_SECURITY_KEY_SIZE;
     }
+    uint16_t acl_id = 0;
+    for (detail::AclInstance& instance : state.acl) {
+        instance.id = acl_id++;
+        instance.entry_count = LWM2M_MAX_ACL_ENTRIES;
+        for (uint8_t i = 0; i < LWM2M_MAX_ACL_ENTRIES; ++i) {
+            instance.entries[i] = {i, detail::access::kAll};
+        }
+    }
     state.session_count = LWM2M_MAX_SERVERS;
     for (SessionRecord& session : state.sessions) {
         session = state.sessions[0];
@@ -265,7 +273,8 @@ TEST(StateStore, CountAboveCapacityRejected) {
         security_size += 14 + 1 + std::strlen(account.uri) + 3 + account.identity_length +
                          account.server_key_length + account.secret_key_length;
     }
-    const size_t count_offset = kHeaderSize + 5 + 4 + security_size + 1 + 4 + 39;
+    // The Access Control instance count (1) follows the Security instances.
+    const size_t count_offset = kHeaderSize + 5 + 4 + security_size + 1 + 1 + 4 + 39;
     ASSERT_EQ(blob[count_offset], 0);
     blob[count_offset] = LWM2M_MAX_ALTERNATE_APN_LINKS + 1;
     fix_checksum(blob);

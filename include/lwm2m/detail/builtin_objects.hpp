@@ -59,6 +59,39 @@ struct SecurityInstance {
     bool operator==(const SecurityInstance&) const = default;
 };
 
+/// Access rights in an ACL resource instance (LwM2M Core 1.1, E.3): one bit
+/// per operation.
+namespace access {
+inline constexpr uint16_t kRead = 1 << 0;  // Read, Observe, Write-Attributes
+inline constexpr uint16_t kWrite = 1 << 1;
+inline constexpr uint16_t kExecute = 1 << 2;
+inline constexpr uint16_t kDelete = 1 << 3;
+inline constexpr uint16_t kCreate = 1 << 4;
+inline constexpr uint16_t kAll = kRead | kWrite | kExecute | kDelete | kCreate;
+}  // namespace access
+
+/// One ACL resource instance: the rights of the server with `short_server_id`
+/// (0 for the default rights of every other server).
+struct AclEntry {
+    uint16_t short_server_id = 0;
+    uint16_t rights = 0;
+};
+
+/// One Access Control object instance (/2/x): the rights on object instance
+/// /object_id/instance_id (instance 65535: the right to create instances).
+struct AclInstance {
+    /// Instance ID, or kNoInstance for an unused slot.
+    uint16_t id = kNoInstance;
+    uint16_t object_id = 0;
+    uint16_t instance_id = 0;
+    /// Access Control Owner (3): the Short Server ID that manages this
+    /// instance; 65535 for one that only a Bootstrap-Server changes.
+    uint16_t owner = 0;
+    /// ACL (2), in ascending Short Server ID order.
+    uint8_t entry_count = 0;
+    AclEntry entries[LWM2M_MAX_ACL_ENTRIES];
+};
+
 /// Values of the Server object instance (/1/x) that the server may write.
 struct ServerObject {
     /// Instance ID, or kNoInstance while there is no Server instance.
@@ -151,6 +184,34 @@ class SecurityObjectHandler final : public Object {
     ClientData* data_ = nullptr;
     // Instances before the transaction, restored by rollback.
     SecurityInstance saved_[LWM2M_MAX_SECURITY_INSTANCES];
+};
+
+/// Access Control object (/2), version 1.0: the instances in
+/// ClientData::acl. Applied only with more than one server account
+/// (dm/access_control.hpp).
+class AccessControlObjectHandler final : public Object {
+  public:
+    AccessControlObjectHandler();
+    void bind(ClientData* data) { data_ = data; }
+    int32_t next_instance(int32_t after) const override;
+    int32_t next_resource_instance(uint16_t instance_id, uint16_t resource_id,
+                                   int32_t after) const override;
+    Status read(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
+                Value& value) override;
+    Status write(uint16_t instance_id, uint16_t resource_id, uint16_t resource_instance_id,
+                 const Value& value) override;
+    Status clear_resource(uint16_t instance_id, uint16_t resource_id) override;
+    Status create_instance(uint16_t instance_id) override;
+    Status delete_instance(uint16_t instance_id) override;
+    Status begin_transaction() override;
+    void commit_transaction() override;
+    void rollback_transaction() override;
+
+  private:
+    AclInstance* find(uint16_t instance_id) const;
+
+    ClientData* data_ = nullptr;
+    AclInstance saved_[LWM2M_MAX_ACL_INSTANCES];
 };
 
 /// Server object (/1): one instance in each ServerSession that has one, in

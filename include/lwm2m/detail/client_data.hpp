@@ -288,6 +288,8 @@ struct ClientData {
     /// Security object instances: server accounts and the Bootstrap-Server
     /// account, unused slots with ID kNoInstance.
     SecurityInstance security[LWM2M_MAX_SECURITY_INSTANCES];
+    /// Access Control object instances, unused slots with ID kNoInstance.
+    AclInstance acl[LWM2M_MAX_ACL_INSTANCES];
     BootstrapState bootstrap;
     /// persist::factory_checksum() of the configuration: a saved state
     /// applies only under the same factory accounts.
@@ -312,6 +314,7 @@ struct ClientData {
 
     SecurityObjectHandler security_object;
     ServerObjectHandler server_object;
+    AccessControlObjectHandler access_control_object;
     DeviceObjectHandler device_object;
     /// Registered objects, the built-in ones first, in ascending ID order.
     Object* objects[LWM2M_MAX_OBJECTS] = {};
