@@ -280,7 +280,7 @@ bool access_control_applies(const detail::ClientData& data) {
 }
 
 uint8_t check_access(const detail::ClientData& data, const Path& path, uint16_t right) {
-    if (path.length == 0 || !access_control_applies(data)) {
+    if (right == 0 || path.length == 0 || !access_control_applies(data)) {
         return 0;
     }
     const uint16_t object_id = path.ids[0];

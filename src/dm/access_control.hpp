@@ -16,7 +16,7 @@ namespace lwm2m::dm {
 bool access_control_applies(const detail::ClientData& data);
 
 /// Returns 0 if the server of data.session may perform the operation that
-/// needs `right` (a detail::access bit) on `path`, else 4.01. A path with
+/// needs `right` (a detail::access bit, 0 for none) on `path`, else 4.01. A path with
 /// no instance needs the right on every instance, and kCreate is checked on
 /// the ACL instance for instance 65535 of the object.
 uint8_t check_access(const detail::ClientData& data, const Path& path, uint16_t right);

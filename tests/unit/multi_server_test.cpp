@@ -42,6 +42,22 @@ std::vector<uint8_t> tlv_resource(uint8_t id, const std::vector<uint8_t>& value)
     return out;
 }
 
+// A TLV entry of `kind` (0 object instance, 1 resource instance, 2 multiple
+// resource, 3 resource) with a value shorter than 256 bytes.
+std::vector<uint8_t> tlv(uint8_t kind, uint8_t id, const std::vector<uint8_t>& value) {
+    std::vector<uint8_t> out;
+    if (value.size() < 8) {
+        out.push_back(static_cast<uint8_t>(kind << 6 | value.size()));
+        out.push_back(id);
+    } else {
+        out.push_back(static_cast<uint8_t>(kind << 6 | 1 << 3));
+        out.push_back(id);
+        out.push_back(static_cast<uint8_t>(value.size()));
+    }
+    out.insert(out.end(), value.begin(), value.end());
+    return out;
+}
+
 std::vector<uint8_t> join(std::initializer_list<std::vector<uint8_t>> parts) {
     std::vector<uint8_t> out;
     for (const std::vector<uint8_t>& part : parts) {
@@ -163,6 +179,12 @@ class MultiServerTest : public ::testing::Test {
                   code::kChanged);
         EXPECT_EQ(request(server_a(), code::kPut, {"1", "1"}, id++, server_instance(2, 120)).code,
                   code::kChanged);
+        uint8_t acl_id = 0;
+        for (const std::vector<uint8_t>& payload : acl_writes_) {
+            const std::string name = std::to_string(acl_id++);
+            EXPECT_EQ(request(server_a(), code::kPut, {"2", name.c_str()}, id++, payload).code,
+                      code::kChanged);
+        }
         EXPECT_EQ(request(server_a(), code::kPost, {"bs"}, id++).code, code::kChanged);
 
         EXPECT_STREQ(server_a().connected_host, "192.0.2.1");
@@ -182,6 +204,38 @@ class MultiServerTest : public ::testing::Test {
     FakeStorage storage_;
     ClientConfig config_;
     std::unique_ptr<Device> device_;
+    // Access Control instances the Bootstrap-Server writes, /2/0 onwards.
+    std::vector<std::vector<uint8_t>> acl_writes_;
+};
+
+// An Access Control instance for /object_id/instance_id: the rights of
+// servers 1 and 2 (none when 0) and the owner.
+std::vector<uint8_t> acl_instance(uint8_t object_id, uint8_t instance_id, uint8_t rights_1,
+                                  uint8_t rights_2, uint8_t owner) {
+    std::vector<uint8_t> entries;
+    if (rights_1 != 0) {
+        entries = join({entries, tlv(1, 1, {rights_1})});
+    }
+    if (rights_2 != 0) {
+        entries = join({entries, tlv(1, 2, {rights_2})});
+    }
+    return join({tlv(3, 0, {object_id}), tlv(3, 1, {instance_id}), tlv(2, 2, entries),
+                 tlv(3, 3, {owner})});
+}
+
+class AccessControlTest : public MultiServerTest {
+  protected:
+    // Bootstraps with Access Control: server 1 owns /3/0 and may read,
+    // write and execute it; server 2 may only read it. Each owns its
+    // Server instance.
+    void register_with_acl() {
+        acl_writes_ = {
+            acl_instance(3, 0, 0x07, 0x01, 1),
+            acl_instance(1, 0, 0, 0, 1),
+            acl_instance(1, 1, 0, 0, 2),
+        };
+        register_both();
+    }
 };
 
 TEST_F(MultiServerTest, BothServersRegister) {
@@ -262,6 +316,60 @@ TEST_F(MultiServerTest, RebootResumesBothRegistrations) {
     EXPECT_EQ(options_of(update_b, option::kUriPath), (std::vector<std::string>{"rd", "b"}));
     EXPECT_EQ(server_a().last_sent_port(), port_a);
     EXPECT_EQ(server_b().last_sent_port(), port_b);
+}
+
+TEST_F(AccessControlTest, RightsFollowAclEntries) {
+    register_with_acl();
+    EXPECT_EQ(request(server_b(), code::kGet, {"3", "0", "0"}, 0x500).code, code::kContent);
+    EXPECT_EQ(request(server_b(), code::kPost, {"3", "0", "12"}, 0x501).code, code::kUnauthorized);
+    EXPECT_EQ(request(server_a(), code::kPost, {"3", "0", "12"}, 0x502).code, code::kChanged);
+}
+
+TEST_F(AccessControlTest, OwnerHasEveryRight) {
+    register_with_acl();
+    // Each server owns its Server instance and has no entry in the other's.
+    EXPECT_EQ(request(server_b(), code::kGet, {"1", "1", "1"}, 0x510).code, code::kContent);
+    EXPECT_EQ(request(server_b(), code::kGet, {"1", "0", "1"}, 0x511).code, code::kUnauthorized);
+    EXPECT_EQ(request(server_a(), code::kGet, {"1", "0", "1"}, 0x512).code, code::kContent);
+}
+
+TEST_F(AccessControlTest, InstanceWithoutAclUnauthorized) {
+    register_with_acl();
+    // /3/0 has an Access Control instance, the Server object as a whole
+    // needs the right on both of its instances.
+    EXPECT_EQ(request(server_b(), code::kGet, {"1"}, 0x520).code, code::kUnauthorized);
+    // Discover needs no right.
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    const uint8_t token[] = {0x70, 0x21};
+    writer.header(Type::kConfirmable, code::kGet, 0x521, token);
+    writer.add_option(option::kUriPath, "1");
+    writer.add_uint_option(option::kAccept, coap::format::kLinkFormat);
+    server_b().deliver(writer.bytes());
+    client().step();
+    EXPECT_EQ(last_sent(server_b()).code, code::kContent);
+}
+
+TEST_F(AccessControlTest, OnlyOwnerWritesAcl) {
+    register_with_acl();
+    const std::vector<uint8_t> rights = tlv(1, 2, {0x03});
+    EXPECT_EQ(request(server_b(), code::kGet, {"2", "0"}, 0x530).code, code::kContent);
+    EXPECT_EQ(request(server_b(), code::kPost, {"2", "0"}, 0x531, tlv(2, 2, rights)).code,
+              code::kUnauthorized);
+    EXPECT_EQ(request(server_a(), code::kPost, {"2", "0"}, 0x532, tlv(2, 2, rights)).code,
+              code::kChanged);
+    // Server 2 may now write /3/0.
+    EXPECT_EQ(request(server_b(), code::kPut, {"3", "0", "14"}, 0x533, tlv(3, 14, {'+', '1'})).code,
+              code::kChanged);
+}
+
+TEST_F(AccessControlTest, AclKeptAcrossReboot) {
+    register_with_acl();
+    device_ = std::make_unique<Device>(clock_, random_);
+    ASSERT_EQ(client().configure(config_), Status::kOk);
+    client().step();
+    respond(server_b(), code::kChanged);  // the Update
+    EXPECT_EQ(request(server_b(), code::kPost, {"3", "0", "12"}, 0x540).code, code::kUnauthorized);
 }
 
 }  // namespace
