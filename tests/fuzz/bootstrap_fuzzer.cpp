@@ -18,12 +18,12 @@
 // - a Read of the Security object never gets 2.05, from any server;
 // - every state the client saves decodes, unless a bootstrap session has
 //   failed or been stopped (see kCheckSavedState);
-// - with kCheckSavedState: the first state saved after an accepted
-//   Bootstrap-Finish is usable (at most one Bootstrap-Server account, a
-//   Server instance and a NoSec coap:// account with its Short Server ID),
-//   every later state has the same Security instances, a state saved before
-//   any accepted Bootstrap-Finish has the factory accounts, and after the run
-//   a client rebooted on the same storage does not fail at once.
+// - with kCheckSavedState, the first state saved after an accepted
+//   Bootstrap-Finish is usable: at most one Bootstrap-Server account, a
+//   Server instance and a NoSec coap:// account with its Short Server ID.
+//   Every later state has the same Security instances, and a state saved
+//   before any accepted Bootstrap-Finish has the factory accounts. After the
+//   run, a client rebooted on the same storage does not fail at once.
 // Seeds: corpus/bootstrap/, written by bootstrap_seeds.py. The unit tests
 // compile this file with LWM2M_FUZZ_NO_ENTRY_POINT to replay those seeds.
 #include <algorithm>
