@@ -348,8 +348,13 @@ class Run {
 
     void inspect_sent_request(const Message& request, bool bootstrapping) {
         if (has_path(request, {"bs"})) {
-            // A new Bootstrap-Request starts a new session.
-            finish_accepted_ = false;
+            // A new Bootstrap-Request starts a new session, but a retransmission
+            // may follow a Bootstrap-Finish that overtook the response.
+            if (!has_bootstrap_request_ || request.message_id != bootstrap_request_id_) {
+                finish_accepted_ = false;
+            }
+            has_bootstrap_request_ = true;
+            bootstrap_request_id_ = request.message_id;
             return;
         }
         if (!bootstrapping) {
@@ -413,6 +418,9 @@ class Run {
     // The client sent 2.04 for a Bootstrap-Finish since its last
     // Bootstrap-Request.
     bool finish_accepted_ = false;
+    // Message ID of the last Bootstrap-Request.
+    bool has_bootstrap_request_ = false;
+    uint16_t bootstrap_request_id_ = 0;
     // A Bootstrap-Finish was accepted, and the next saved state is the one it
     // committed.
     bool commit_due_ = false;
