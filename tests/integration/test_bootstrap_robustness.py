@@ -645,6 +645,25 @@ class BootstrapRobustnessTest(IntegrationTest):
         self.expect_register()
 
     @unittest.expectedFailure
+    def test_finish_before_request_response(self):
+        # The Bootstrap-Server configures the client and sends Bootstrap-Finish but never
+        # responds to the Bootstrap-Request. The client keeps retransmitting it, and when it
+        # times out with no attempt left, the client gives up despite its 2.04 to the Finish.
+        self.endpoint = "bs-robust-finish-first"
+        arguments = ["--bootstrap", f"coap://127.0.0.1:{self.bootstrap_peer.port}"]
+        arguments += ["--retry-count", "1", "--sequence-retry-count", "1"]
+        arguments += ["--ack-timeout-ms", "1000", "--max-retransmit", "1"]
+        self.client = self.start_client(None, self.endpoint, arguments)
+        self.addCleanup(self.respond_to_deregister)
+        request = self.receive(self.bootstrap_peer, "Bootstrap-Request")
+        self.assertEqual(coap.option_values(request, coap.URI_PATH), ["bs"])
+
+        self.configure_account()
+        response = self.request(coap.POST, "/bs")
+        self.assert_code(response, CHANGED, "Bootstrap-Finish")
+        self.expect_register()
+
+    @unittest.expectedFailure
     def test_last_rejected_finish_answered(self):
         # With no Bootstrap-Request attempt left, the client gives up while it handles the
         # Bootstrap-Finish, closes its socket, and the 4.06 is never sent.
