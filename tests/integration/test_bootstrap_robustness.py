@@ -2,9 +2,10 @@
 
 A raw UDP peer plays the Bootstrap-Server of `lwm2m-client --bootstrap`. Without --server,
 the client starts with no server account. The peer accepts the Bootstrap-Request and then
-sends writes with wrong types and oversized values, writes beyond the client's capacity,
-unknown targets, unsupported formats, Block1, wrong methods on /bs, a Bootstrap-Finish the
-client must reject, Deletes of protected instances, NON and duplicate requests and Observe.
+sends writes with wrong types and oversized values, and writes beyond the client's
+capacity. It also sends unknown targets, unsupported formats, Block1, wrong methods on /bs,
+a Bootstrap-Finish the client must reject, Deletes of protected instances, NON and
+duplicate requests and Observe.
 Each test checks the response code and that the client keeps running. A second raw peer
 plays the LwM2M Server that the written account names, and receives the Register.
 
