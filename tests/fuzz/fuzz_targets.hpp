@@ -26,6 +26,11 @@ void run_block1_write(std::span<const uint8_t> input);
 /// to a registered client on fake ports.
 void run_client(std::span<const uint8_t> input);
 
+/// Feeds the datagram sequence that `input` describes (see bootstrap_fuzzer.cpp)
+/// to a client that bootstraps from a Bootstrap-Server, on fake ports and a
+/// fake storage.
+void run_bootstrap(std::span<const uint8_t> input);
+
 /// Decodes `input` as a persisted client state, and again with its length
 /// and checksum made valid; a state that decodes must encode to the same bytes.
 void run_state_decoder(std::span<const uint8_t> input);

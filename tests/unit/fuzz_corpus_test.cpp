@@ -72,6 +72,17 @@ TEST(Unit, FuzzCorpusClientSequencesRun) {
     }
 }
 
+TEST(Unit, FuzzCorpusBootstrapSequencesRun) {
+    const std::vector<std::filesystem::path> files = corpus_files(LWM2M_FUZZ_BOOTSTRAP_CORPUS_DIR);
+    EXPECT_GE(files.size(), 5u) << "corpus directory: " << LWM2M_FUZZ_BOOTSTRAP_CORPUS_DIR;
+    for (const std::filesystem::path& path : files) {
+        SCOPED_TRACE(path.filename().string());
+        const std::vector<uint8_t> input = read_file(path);
+
+        run_bootstrap(input);
+    }
+}
+
 TEST(Unit, FuzzCorpusStatesRoundTrip) {
     const std::vector<std::filesystem::path> files = corpus_files(LWM2M_FUZZ_STATE_CORPUS_DIR);
     EXPECT_GE(files.size(), 3u) << "corpus directory: " << LWM2M_FUZZ_STATE_CORPUS_DIR;
