@@ -40,6 +40,9 @@ void schedule_retry(Context& ctx, const char* reason) {
             retry.sequence_delay_s == UINT32_MAX) {
             data.session->state = RegistrationState::kFailed;
             (void)ctx.transport.close();
+            // What the session wrote was never accepted: keep the saved state.
+            data.save_blocked = true;
+            data.state_save_due = false;
             LWM2M_LOG_ERROR("bootstrap failed (%s) after %u sequences, giving up", reason,
                             data.session->register_sequences);
             return;
@@ -124,7 +127,8 @@ uint8_t finish(Context& ctx, coap::MessageWriter& response) {
         // use, with the reason as diagnostic payload (RFC 7252, 5.5.2).
         LWM2M_LOG_ERROR("Bootstrap-Finish rejected: %s", error);
         response.append_payload(error);
-        schedule_retry(ctx, "inconsistent configuration");
+        // The retry may close the socket, so it waits until the 4.06 is out.
+        ctx.data.bootstrap.rejected = true;
         return code::kNotAcceptable;
     }
     // A Bootstrap-Request still waiting for its response has done its job.
@@ -196,7 +200,10 @@ void step_bootstrap(Context& ctx) {
         data.session->pending.kind != PendingRequest::Kind::kNone) {
         return;
     }
-    if (data.bootstrap.finished) {
+    if (data.bootstrap.rejected) {
+        data.bootstrap.rejected = false;
+        schedule_retry(ctx, "inconsistent configuration");
+    } else if (data.bootstrap.finished) {
         complete_bootstrap(ctx);
     } else if (data.bootstrap.accepted) {
         if (ctx.now_ms >= data.bootstrap.deadline_ms) {
@@ -215,7 +222,7 @@ uint64_t next_bootstrap_event_ms(const detail::ClientData& data) {
         data.session->pending.kind != PendingRequest::Kind::kNone) {
         return UINT64_MAX;
     }
-    if (data.bootstrap.finished) {
+    if (data.bootstrap.finished || data.bootstrap.rejected) {
         return 0;
     }
     return data.bootstrap.accepted ? data.bootstrap.deadline_ms : data.session->retry_at_ms;
@@ -242,6 +249,12 @@ void fail_bootstrap_request(Context& ctx) {
 uint8_t handle_bootstrap_server_request(Context& ctx, const Message& request,
                                         coap::MessageWriter& response) {
     detail::ClientData& data = ctx.data;
+    if (data.bootstrap.finished) {
+        // Bootstrap-Finish ended the session; a request that follows it in
+        // the same step must not change the accepted configuration.
+        LWM2M_LOG_WARNING("request after Bootstrap-Finish rejected");
+        return code::kForbidden;
+    }
     // The session lasts while the Bootstrap-Server keeps sending requests.
     data.bootstrap.deadline_ms = ctx.now_ms + exchange_lifetime_ms(data.config.coap);
     if (data.session->pending.kind == PendingRequest::Kind::kNone && !data.bootstrap.finished) {

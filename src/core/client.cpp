@@ -246,6 +246,7 @@ Status Client::configure(const ClientConfig& config) {
     data.reboot_requested = false;
     data.factory_reset_requested = false;
     data.state_save_due = false;
+    data.save_blocked = false;
     data.device = {};
     data.response_cache.clear();
     data.bootstrap = {};
@@ -378,6 +379,9 @@ void Client::deregister() {
         data_.bootstrap = {};
         (void)session.transport->close();
         session.state = RegistrationState::kDeregistered;
+        // What the session wrote was never accepted: keep the saved state.
+        data_.save_blocked = true;
+        data_.state_save_due = false;
         LWM2M_LOG_INFO("bootstrap stopped by the application");
         return;
     }

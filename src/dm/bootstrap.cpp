@@ -69,9 +69,13 @@ const char* version_text(Lwm2mVersion version) {
 // Appends the attributes Bootstrap-Discover gives instance `instance_id`.
 void append_account_attributes(const detail::ClientData& data, uint16_t object_id,
                                uint16_t instance_id, coap::MessageWriter& response) {
-    if (object_id == kServerObject && data.session->server.instance_id == instance_id) {
-        response.append_payload(";ssid=");
-        response.append_payload_uint(data.session->server.short_server_id);
+    if (object_id == kServerObject) {
+        for (const detail::ServerSession& session : data.sessions) {
+            if (session.server.instance_id == instance_id) {
+                response.append_payload(";ssid=");
+                response.append_payload_uint(session.server.short_server_id);
+            }
+        }
         return;
     }
     if (object_id != kSecurityObject) {
@@ -129,13 +133,13 @@ uint8_t bootstrap_read(const coap::Message& request, const Path& path, detail::C
     if (path.length == 0) {
         return code::kBadRequest;
     }
-    // LwM2M Core 1.1, 5.2.7.3: only the Server and Access Control objects.
-    if (path.ids[0] != kServerObject && path.ids[0] != kAccessControlObject) {
-        return code::kMethodNotAllowed;
-    }
     Object* object = find_object(data, path.ids[0]);
     if (object == nullptr) {
         return code::kNotFound;
+    }
+    // LwM2M Core 1.1, 5.2.7.3: only the Server and Access Control objects.
+    if (path.ids[0] != kServerObject && path.ids[0] != kAccessControlObject) {
+        return code::kMethodNotAllowed;
     }
     const uint8_t missing = check_target(path, *object);
     if (missing != 0) {

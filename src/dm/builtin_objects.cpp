@@ -176,7 +176,9 @@ Status copy_key(const Value& value, uint8_t (&out)[N], uint8_t& length) {
     if (value.bytes.size() > N) {
         return Status::kNoSpace;
     }
-    std::memcpy(out, value.bytes.data(), value.bytes.size());
+    if (!value.bytes.empty()) {
+        std::memcpy(out, value.bytes.data(), value.bytes.size());
+    }
     length = static_cast<uint8_t>(value.bytes.size());
     return Status::kOk;
 }

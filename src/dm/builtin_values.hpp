@@ -23,7 +23,9 @@ inline bool copy_text(const Value& value, std::span<char> out) {
     if (value.bytes.size() >= out.size()) {
         return false;
     }
-    std::memcpy(out.data(), value.bytes.data(), value.bytes.size());
+    if (!value.bytes.empty()) {
+        std::memcpy(out.data(), value.bytes.data(), value.bytes.size());
+    }
     out[value.bytes.size()] = '\0';
     return true;
 }

@@ -93,7 +93,7 @@ uint8_t delete_instance(const Path& path, Object& object, detail::ClientData& da
         return to_response_code(status);
     }
     remove_acl(data, object.id(), path.ids[1]);
-    data.session->changed_parameters |= detail::changed::kObjects;
+    detail::objects_changed(data);
     // Their next notification finds the path gone and ends them with 4.04.
     for (detail::Observation& observation : data.observations) {
         if (observation.active && path.contains(observation.path)) {
@@ -377,7 +377,7 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
                 uint16_t created_id = 0;
                 const uint8_t result = create(request, path, *object, response, &created_id);
                 if (result == code::kCreated) {
-                    data.session->changed_parameters |= detail::changed::kObjects;
+                    detail::objects_changed(data);
                     add_owner_acl(data, object->id(), created_id);
                 }
                 return result;

@@ -73,7 +73,7 @@ uint8_t end_stream(detail::ClientData& data, uint8_t result, coap::MessageWriter
     StreamedWrite& stream = stream_of(data);
     if (result == code::kCreated) {
         add_location(response, stream.operation.object_id(), stream.operation.instance_id());
-        data.session->changed_parameters |= detail::changed::kObjects;
+        detail::objects_changed(data);
     }
     return result;
 }

@@ -121,7 +121,8 @@ void save_client_state(detail::ClientData& data, Clock& clock, uint64_t now_ms) 
     Storage* storage = data.config.storage;
     // What a Bootstrap-Server writes counts only once Bootstrap-Finish has
     // accepted it: a reboot before then starts from the state saved before.
-    if (!data.state_save_due || storage == nullptr || data.bootstrapping()) {
+    if (!data.state_save_due || storage == nullptr || data.bootstrapping() ||
+        data.save_blocked) {
         return;
     }
     data.state_save_due = false;

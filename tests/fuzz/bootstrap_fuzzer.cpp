@@ -165,14 +165,15 @@ bool usable_accounts(const lwm2m::persist::PersistedState& state) {
         }
         char host[LWM2M_MAX_URI_LENGTH + 1];
         uint16_t port = 0;
-        if (account.short_server_id == state.server.short_server_id &&
-            account.security_mode == lwm2m::detail::kSecurityModeNoSec &&
-            lwm2m::core::parse_server_uri(account.uri, host, port) == lwm2m::Status::kOk) {
-            server_account = true;
+        for (uint8_t i = 0; i < state.session_count; ++i) {
+            if (account.short_server_id == state.sessions[i].server.short_server_id &&
+                account.security_mode == lwm2m::detail::kSecurityModeNoSec &&
+                lwm2m::core::parse_server_uri(account.uri, host, port) == lwm2m::Status::kOk) {
+                server_account = true;
+            }
         }
     }
-    return bootstrap_accounts <= 1 && state.server.instance_id != lwm2m::detail::kNoInstance &&
-           server_account;
+    return bootstrap_accounts <= 1 && state.session_count > 0 && server_account;
 }
 
 // The accounts configure() installs: the Bootstrap-Server account at /0/0 alone.
@@ -184,7 +185,7 @@ bool factory_accounts(const lwm2m::persist::PersistedState& state) {
         }
     }
     return first.id == 0 && first.bootstrap_server && std::strcmp(first.uri, kBootstrapUri) == 0 &&
-           state.server.instance_id == lwm2m::detail::kNoInstance;
+           state.session_count == 0;
 }
 
 class Run {

@@ -232,6 +232,9 @@ struct BootstrapState {
     /// Bootstrap-Finish arrived and was accepted: the Register follows once its
     /// response has gone out.
     bool finished = false;
+    /// Bootstrap-Finish got 4.06: the next Bootstrap-Request is scheduled once
+    /// the response has gone out.
+    bool rejected = false;
     /// When the session ends if the Bootstrap-Server stays silent.
     uint64_t deadline_ms = 0;
 };
@@ -311,6 +314,10 @@ struct ClientData {
     bool factory_reset_requested = false;
     /// The persisted state changed; step() saves it to config.storage.
     bool state_save_due = false;
+    /// A bootstrap session ended without an accepted Bootstrap-Finish, so the
+    /// accounts in RAM are unfinished: nothing is saved until configure()
+    /// loads the saved state again.
+    bool save_blocked = false;
 
     SecurityObjectHandler security_object;
     ServerObjectHandler server_object;
@@ -340,5 +347,13 @@ struct ClientData {
     uint8_t in_buffer[LWM2M_IN_BUFFER_SIZE] = {};
     uint8_t out_buffer[LWM2M_OUT_BUFFER_SIZE] = {};
 };
+
+/// Marks the object list as changed for every session, so that each
+/// server's next Update lists the objects and instances.
+inline void objects_changed(ClientData& data) {
+    for (ServerSession& session : data.sessions) {
+        session.changed_parameters |= changed::kObjects;
+    }
+}
 
 }  // namespace lwm2m::detail
