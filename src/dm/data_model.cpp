@@ -20,6 +20,7 @@ namespace code = coap::code;
 namespace option = coap::option;
 
 constexpr uint16_t kSecurityObject = 0;
+constexpr uint16_t kServerObject = 1;
 constexpr uint16_t kAccessControlObject = 2;
 
 bool parse_uint(std::span<const uint8_t> text, uint32_t& value) {
@@ -374,6 +375,10 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
             return write(request, path, *object, true);
         case code::kPost:
             if (path.length == 1) {
+                if (object->id() == kServerObject) {
+                    // Server accounts come from a Bootstrap-Server only.
+                    return code::kMethodNotAllowed;
+                }
                 uint16_t created_id = 0;
                 const uint8_t result = create(request, path, *object, response, &created_id);
                 if (result == code::kCreated) {
@@ -387,6 +392,9 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
             }
             return execute(request, path, *object);
         case code::kDelete:
+            if (object->id() == kServerObject) {
+                return code::kMethodNotAllowed;
+            }
             return delete_instance(path, *object, data);
         default:
             return code::kMethodNotAllowed;

@@ -150,6 +150,10 @@ uint8_t start_streamed_write(const coap::Message& request, const Path& path,
         if (missing != 0) {
             return missing;
         }
+        if (create && object->id() == 1) {
+            // Server accounts come from a Bootstrap-Server only.
+            return code::kMethodNotAllowed;
+        }
         const uint8_t checked = create ? (request_format(request, format) ? 0 : code::kBadRequest)
                                        : check_write(request, path, *object, format);
         if (checked != 0) {

@@ -149,6 +149,19 @@ class Reader {
     DecodeError error_ = DecodeError::kNone;
 };
 
+// The used slot of `slots` with the lowest instance ID above `after`, or nullptr.
+template <typename Instance, size_t N>
+const Instance* next_instance(const Instance (&slots)[N], int32_t after) {
+    const Instance* next = nullptr;
+    for (const Instance& slot : slots) {
+        if (slot.id != detail::kNoInstance && slot.id > after &&
+            (next == nullptr || slot.id < next->id)) {
+            next = &slot;
+        }
+    }
+    return next;
+}
+
 // Bits of the flags byte of a Security instance.
 constexpr uint8_t kBootstrapServer = 1 << 0;
 
@@ -160,10 +173,11 @@ void encode_security(Writer& writer, const detail::SecurityInstance (&accounts)[
         }
     }
     writer.u8(count);
-    for (const detail::SecurityInstance& account : accounts) {
-        if (account.id == detail::kNoInstance) {
-            continue;
-        }
+    // In ascending instance ID order, which the decoder checks: the slots
+    // may hold them in any order.
+    for (const detail::SecurityInstance* next = next_instance(accounts, -1); next != nullptr;
+         next = next_instance(accounts, next->id)) {
+        const detail::SecurityInstance& account = *next;
         writer.u16(account.id);
         writer.u8(account.bootstrap_server ? kBootstrapServer : 0);
         writer.u8(account.security_mode);
@@ -208,10 +222,9 @@ void encode_acl(Writer& writer, const detail::AclInstance (&instances)[LWM2M_MAX
         }
     }
     writer.u8(count);
-    for (const detail::AclInstance& instance : instances) {
-        if (instance.id == detail::kNoInstance) {
-            continue;
-        }
+    for (const detail::AclInstance* next = next_instance(instances, -1); next != nullptr;
+         next = next_instance(instances, next->id)) {
+        const detail::AclInstance& instance = *next;
         writer.u16(instance.id);
         writer.u16(instance.object_id);
         writer.u16(instance.instance_id);

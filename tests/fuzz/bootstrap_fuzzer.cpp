@@ -16,8 +16,7 @@
 //   notification, and it leaves kBootstrapping for registration only after
 //   it has sent 2.04 for a Bootstrap-Finish;
 // - a Read of the Security object never gets 2.05, from any server;
-// - every state the client saves decodes, unless a bootstrap session has
-//   failed or been stopped (see kCheckSavedState);
+// - every state the client saves decodes;
 // - with kCheckSavedState, the first state saved after an accepted
 //   Bootstrap-Finish is usable: at most one Bootstrap-Server account, a
 //   Server instance and a NoSec coap:// account with its Short Server ID.
@@ -59,16 +58,9 @@ constexpr size_t kRememberedRequests = 16;
 // step as the record after it.
 constexpr uint8_t kSameStep = 255;
 
-// TODO: set to true once the client saves only what an accepted
-// Bootstrap-Finish committed. Today it also saves what a Bootstrap-Server
-// wrote in a session that failed (kFailed) or that the application stopped
-// (deregister()), even a Server instance without a Short Server ID, which
-// its own state decoder rejects. It also applies Bootstrap-Writes and
-// -Deletes that arrive in the same step as an accepted Bootstrap-Finish,
-// and then fails. Each of these stops the fuzzer within seconds.
-// LWM2M_FUZZ_CHECK_SAVED_STATE=1 in the environment turns the checks on for
-// one run.
-constexpr bool kCheckSavedState = false;
+// The saved-state checks below. LWM2M_FUZZ_CHECK_SAVED_STATE=1 in the
+// environment turns them on when this is false.
+constexpr bool kCheckSavedState = true;
 
 [[noreturn]] void fail(const char* reason) {
     std::fprintf(stderr, "bootstrap fuzz check failed: %s\n", reason);
@@ -331,8 +323,11 @@ class Run {
             return;
         }
         finish_accepted_ = true;
-        // Only a response that cannot belong to another request commits.
+        // Only a response that cannot belong to another request commits. One
+        // that may answer another request too (a message ID and token used
+        // twice) leaves the saved state beyond judging for the rest of the run.
         commit_due_ = commit_due_ || finishes == matches;
+        commit_unknown_ = commit_unknown_ || finishes != matches;
     }
 
     // Keeps the last kRememberedRequests requests of the input for matching
@@ -373,7 +368,7 @@ class Run {
         check(lwm2m::persist::decode_state(storage_.blob(), state) ==
                   lwm2m::persist::DecodeError::kNone,
               "the client saved a state that does not decode");
-        if (!check_saved_state()) {
+        if (!check_saved_state() || commit_unknown_) {
             return;
         }
         if (commit_due_) {
@@ -419,6 +414,7 @@ class Run {
     // The client sent 2.04 for a Bootstrap-Finish since its last
     // Bootstrap-Request.
     bool finish_accepted_ = false;
+    bool commit_unknown_ = false;
     // Message ID of the last Bootstrap-Request.
     bool has_bootstrap_request_ = false;
     uint16_t bootstrap_request_id_ = 0;

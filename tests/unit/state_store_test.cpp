@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace lwm2m::persist {
@@ -246,6 +247,20 @@ TEST(StateStore, AbsentServerInstanceNeedsNoLifetime) {
     PersistedState decoded;
     ASSERT_EQ(decode_state(blob, decoded), DecodeError::kNone);
     EXPECT_EQ(decoded.sessions[0].server.instance_id, detail::kNoInstance);
+}
+
+TEST(StateStore, InstancesInAnySlotOrderRoundTrip) {
+    PersistedState state = sample_state();
+    std::swap(state.security[0], state.security[1]);
+    state.acl[2].id = 4;
+    state.acl[0].id = 1;
+    const std::vector<uint8_t> blob = encode(state);
+    PersistedState decoded;
+    ASSERT_EQ(decode_state(blob, decoded), DecodeError::kNone);
+    EXPECT_EQ(decoded.security[0].id, 0);
+    EXPECT_EQ(decoded.security[1].id, 1);
+    EXPECT_EQ(decoded.acl[0].id, 1);
+    EXPECT_EQ(decoded.acl[1].id, 4);
 }
 
 TEST(StateStore, ZeroLifetimeRejected) {
