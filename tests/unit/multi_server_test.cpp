@@ -290,6 +290,31 @@ TEST_F(MultiServerTest, NotificationGoesToObserverOnly) {
     EXPECT_TRUE(notified);
 }
 
+TEST_F(MultiServerTest, QueueModeWakesOneServer) {
+    config_.queue_mode = true;
+    config_.queue_timeout_ms = 1000;
+    register_both();
+    EXPECT_EQ(request(server_b(), code::kGet, {"1", "1", "1"}, 0x600, {}, true).code,
+              code::kContent);
+    clock_.now_ms += 1000;
+    client().step();
+    EXPECT_TRUE(client().is_offline());
+    EXPECT_EQ(server_a().state(), net::TransportState::kClosed);
+    EXPECT_EQ(server_b().state(), net::TransportState::kClosed);
+
+    // A change that only server B observes wakes server B's socket alone,
+    // on its last local port.
+    const uint16_t port_b = server_b().local_port();
+    const size_t sent_a = server_a().sent_count;
+    const size_t sent_b = server_b().sent_count;
+    client().value_changed(Path::resource(1, 1, 1));
+    client().step();
+    EXPECT_GT(server_b().sent_count, sent_b);
+    EXPECT_EQ(server_b().last_sent_port(), port_b);
+    EXPECT_EQ(server_a().sent_count, sent_a);
+    EXPECT_EQ(server_a().state(), net::TransportState::kClosed);
+}
+
 TEST_F(MultiServerTest, DeregisterEndsBoth) {
     register_both();
     client().deregister();
