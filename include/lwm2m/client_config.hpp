@@ -12,6 +12,19 @@ namespace lwm2m {
 
 enum class Lwm2mVersion : uint8_t { k1_0, k1_1, k1_2 };
 
+/// The version as Register and Bootstrap-Discover carry it: "1.0", "1.1" or "1.2".
+constexpr const char* to_string(Lwm2mVersion version) {
+    switch (version) {
+        case Lwm2mVersion::k1_0:
+            return "1.0";
+        case Lwm2mVersion::k1_1:
+            return "1.1";
+        case Lwm2mVersion::k1_2:
+            return "1.2";
+    }
+    return "1.1";
+}
+
 /// CoAP transmission parameters (RFC 7252, 4.8). The defaults are the RFC's.
 /// configure() accepts ACK_TIMEOUT up to 300 s, ACK_RANDOM_FACTOR 1.0 to 4.0
 /// and MAX_RETRANSMIT up to 8, which keeps every timeout within 32 bits.

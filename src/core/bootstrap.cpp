@@ -30,7 +30,8 @@ void schedule_retry(Context& ctx, const char* reason) {
     data.bootstrap.accepted = false;
     uint64_t delay_ms = 0;
     if (data.session->register_attempts < retry.retry_count) {
-        uint8_t exponent = data.session->register_attempts == 0 ? 0 : data.session->register_attempts - 1;
+        uint8_t exponent =
+            data.session->register_attempts == 0 ? 0 : data.session->register_attempts - 1;
         exponent = exponent > kMaxBackoffExponent ? kMaxBackoffExponent : exponent;
         delay_ms = uint64_t{retry.retry_timer_s} * 1000 << exponent;
     } else {
@@ -62,15 +63,15 @@ void send_bootstrap_request(Context& ctx) {
     }
     ++data.session->register_attempts;
     if (online != Status::kOk) {
-        LWM2M_LOG_WARNING("cannot reach Bootstrap-Server %s:%u: %s", data.session->host, data.session->port,
-                          to_string(online));
+        LWM2M_LOG_WARNING("cannot reach Bootstrap-Server %s:%u: %s", data.session->host,
+                          data.session->port, to_string(online));
         schedule_retry(ctx, "no connection");
         return;
     }
     begin_pending_request(ctx, PendingRequest::Kind::kBootstrapRequest);
     LWM2M_LOG_INFO("Bootstrap-Request as '%s' to %s:%u from local port %u (message %u)",
-                   data.endpoint_name, data.session->host, data.session->port, ctx.transport.local_port(),
-                   data.session->pending.message_id);
+                   data.endpoint_name, data.session->host, data.session->port,
+                   ctx.transport.local_port(), data.session->pending.message_id);
     if (!send_pending_request(ctx)) {
         data.session->pending.kind = PendingRequest::Kind::kNone;
         schedule_retry(ctx, "request does not fit");

@@ -214,9 +214,10 @@ Status Client::configure(const ClientConfig& config) {
     data.config.endpoint_name = data.endpoint_name;
     const Status accounts = core::install_factory_accounts(data);
     if (accounts != Status::kOk) {
-        LWM2M_LOG_ERROR("invalid server or Bootstrap-Server URI: expected coap://host[:port], "
-                        "at most %u characters",
-                        LWM2M_MAX_URI_LENGTH);
+        LWM2M_LOG_ERROR(
+            "invalid server or Bootstrap-Server URI: expected coap://host[:port], "
+            "at most %u characters",
+            LWM2M_MAX_URI_LENGTH);
         for (detail::ServerSession& session : data.sessions) {
             if (session.transport != nullptr) {
                 (void)session.transport->cleanup();
@@ -259,10 +260,11 @@ Status Client::configure(const ClientConfig& config) {
     if (servers > 0) {
         for (const detail::ServerSession& session : data.sessions) {
             if (session.state != RegistrationState::kUnconfigured) {
-                LWM2M_LOG_INFO("configured endpoint '%s', server %s:%u, lifetime %lu s, Queue Mode %s",
-                               data.endpoint_name, session.host, session.port,
-                               static_cast<unsigned long>(session.server.lifetime_s),
-                               config.queue_mode ? "on" : "off");
+                LWM2M_LOG_INFO(
+                    "configured endpoint '%s', server %s:%u, lifetime %lu s, Queue Mode %s",
+                    data.endpoint_name, session.host, session.port,
+                    static_cast<unsigned long>(session.server.lifetime_s),
+                    config.queue_mode ? "on" : "off");
             }
         }
         return Status::kOk;

@@ -35,10 +35,12 @@ Status wait_for_connect(Context& ctx, Status status) {
     detail::ClientData& data = ctx.data;
     if (data.session->connect_started_ms == 0) {
         data.session->connect_started_ms = ctx.now_ms;
-    } else if (ctx.now_ms - data.session->connect_started_ms >= max_transmit_wait_ms(data.config.coap)) {
-        LWM2M_LOG_WARNING("connect to %s:%u still in progress after %lu ms, giving up", data.session->host,
-                          data.session->port,
-                          static_cast<unsigned long>(ctx.now_ms - data.session->connect_started_ms));
+    } else if (ctx.now_ms - data.session->connect_started_ms >=
+               max_transmit_wait_ms(data.config.coap)) {
+        LWM2M_LOG_WARNING(
+            "connect to %s:%u still in progress after %lu ms, giving up", data.session->host,
+            data.session->port,
+            static_cast<unsigned long>(ctx.now_ms - data.session->connect_started_ms));
         data.session->connect_started_ms = 0;
         (void)ctx.transport.close();
         return Status::kTimeout;
@@ -81,8 +83,8 @@ Status ensure_online(Context& ctx) {
         data.session->offline = false;
         LWM2M_LOG_INFO("online again from local port %u", ctx.transport.local_port());
     } else {
-        LWM2M_LOG_INFO("connected to %s:%u from local port %u", data.session->host, data.session->port,
-                       ctx.transport.local_port());
+        LWM2M_LOG_INFO("connected to %s:%u from local port %u", data.session->host,
+                       data.session->port, ctx.transport.local_port());
     }
     return Status::kOk;
 }
@@ -90,8 +92,10 @@ Status ensure_online(Context& ctx) {
 uint64_t queue_mode_deadline_ms(const detail::ClientData& data) {
     // A confirmable request or notification in flight keeps the client
     // online: its ACK arrives on the socket that going offline would close.
-    if (!data.config.queue_mode || data.session->offline || data.session->state != RegistrationState::kRegistered ||
-        data.session->pending.kind != PendingRequest::Kind::kNone || data.session->pending_notification.active) {
+    if (!data.config.queue_mode || data.session->offline ||
+        data.session->state != RegistrationState::kRegistered ||
+        data.session->pending.kind != PendingRequest::Kind::kNone ||
+        data.session->pending_notification.active) {
         return UINT64_MAX;
     }
     return data.session->last_exchange_ms + data.config.queue_timeout_ms;
@@ -100,9 +104,8 @@ uint64_t queue_mode_deadline_ms(const detail::ClientData& data) {
 void step_queue_mode(Context& ctx) {
     detail::ClientData& data = ctx.data;
     if (ctx.now_ms < queue_mode_deadline_ms(data) || data.session->update_requested ||
-        data.session->deregister_requested || data.session->disable_requested || data.bootstrap.requested ||
-        data.session->changed_parameters != 0 ||
-        data.send.queued) {
+        data.session->deregister_requested || data.session->disable_requested ||
+        data.bootstrap.requested || data.session->changed_parameters != 0 || data.send.queued) {
         return;
     }
     ctx.transport.set_receive_off(true);

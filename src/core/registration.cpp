@@ -2,9 +2,9 @@
 // De-register, the update schedule and the registration retry procedure.
 #include <cstring>
 
+#include "core/account.hpp"
 #include "core/bootstrap.hpp"
 #include "core/context.hpp"
-#include "core/account.hpp"
 #include "core/outgoing_block1.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
@@ -44,25 +44,14 @@ const char* kind_name(PendingRequest::Kind kind) {
     return "none";
 }
 
-const char* version_text(Lwm2mVersion version) {
-    switch (version) {
-        case Lwm2mVersion::k1_0:
-            return "1.0";
-        case Lwm2mVersion::k1_1:
-            return "1.1";
-        case Lwm2mVersion::k1_2:
-            return "1.2";
-    }
-    return "1.1";
-}
-
 // Binding as sent in `b`: LwM2M 1.0 marks Queue Mode with a Q after the
 // binding, 1.1 and later with a separate Q parameter. Only the UDP binding
 // exists so far, so the 1.0 form is always "UQ".
 void write_binding_query(MessageWriter& writer, const detail::ClientData& data) {
     const bool queue_in_binding =
         data.config.version == Lwm2mVersion::k1_0 && data.config.queue_mode;
-    writer.add_option(option::kUriQuery, "b=", queue_in_binding ? "UQ" : data.session->server.binding);
+    writer.add_option(option::kUriQuery,
+                      "b=", queue_in_binding ? "UQ" : data.session->server.binding);
 }
 
 void write_lifetime_query(MessageWriter& writer, uint32_t lifetime_s) {
@@ -147,8 +136,9 @@ void schedule_register_retry(Context& ctx) {
         exponent = exponent > kMaxBackoffExponent ? kMaxBackoffExponent : exponent;
         const uint64_t delay_ms = uint64_t{retry.retry_timer_s} * 1000 << exponent;
         data.session->retry_at_ms = ctx.now_ms + delay_ms;
-        LWM2M_LOG_WARNING("Register attempt %u of %u failed, next in %lu s", data.session->register_attempts,
-                          retry.retry_count, static_cast<unsigned long>(delay_ms / 1000));
+        LWM2M_LOG_WARNING("Register attempt %u of %u failed, next in %lu s",
+                          data.session->register_attempts, retry.retry_count,
+                          static_cast<unsigned long>(delay_ms / 1000));
         return;
     }
 
@@ -179,7 +169,8 @@ void schedule_register_retry(Context& ctx) {
     }
     data.session->state = RegistrationState::kFailed;
     (void)ctx.transport.close();
-    LWM2M_LOG_ERROR("registration failed after %u sequences, giving up", data.session->register_sequences);
+    LWM2M_LOG_ERROR("registration failed after %u sequences, giving up",
+                    data.session->register_sequences);
 }
 
 // Drops the registration and registers again at once, because the server has
@@ -205,7 +196,8 @@ void finish_deregister(Context& ctx) {
         data.session->state = RegistrationState::kNotRegistered;
         data.session->register_attempts = 0;
         data.session->register_sequences = 0;
-        data.session->retry_at_ms = ctx.now_ms + uint64_t{data.session->server.disable_timeout_s} * 1000;
+        data.session->retry_at_ms =
+            ctx.now_ms + uint64_t{data.session->server.disable_timeout_s} * 1000;
         LWM2M_LOG_INFO("disabled: de-registered, registering again in %lu s",
                        static_cast<unsigned long>(data.session->server.disable_timeout_s));
         return;
@@ -248,13 +240,16 @@ void on_register_response(Context& ctx, const Message& response) {
     data.session->registered_lifetime_s = data.session->pending.lifetime_s;
     // A lifetime written while the Register was in flight still needs an Update.
     data.session->changed_parameters =
-        data.session->server.lifetime_s == data.session->pending.lifetime_s ? 0 : detail::changed::kLifetime;
+        data.session->server.lifetime_s == data.session->pending.lifetime_s
+            ? 0
+            : detail::changed::kLifetime;
     data.session->registration_expiry_ms =
         data.session->pending.sent_ms + uint64_t{data.session->registered_lifetime_s} * 1000;
     data.session->next_update_ms = data.session->pending.sent_ms + update_interval_ms(data);
     data.state_save_due = true;
     LWM2M_LOG_INFO("registered at %s, lifetime %lu s, local port %u", data.session->location,
-                   static_cast<unsigned long>(data.session->server.lifetime_s), ctx.transport.local_port());
+                   static_cast<unsigned long>(data.session->server.lifetime_s),
+                   ctx.transport.local_port());
 }
 
 void on_update_response(Context& ctx, const Message& response) {
@@ -281,7 +276,8 @@ void on_update_response(Context& ctx, const Message& response) {
         delivered &= static_cast<uint8_t>(~detail::changed::kLifetime);
     }
     data.session->changed_parameters &= static_cast<uint8_t>(~delivered);
-    data.session->registration_expiry_ms = sent.sent_ms + uint64_t{data.session->registered_lifetime_s} * 1000;
+    data.session->registration_expiry_ms =
+        sent.sent_ms + uint64_t{data.session->registered_lifetime_s} * 1000;
     data.session->next_update_ms = sent.sent_ms + update_interval_ms(data);
     data.state_save_due = true;
     const uint64_t wait_ms =
@@ -304,7 +300,8 @@ void begin_pending_request(Context& ctx, PendingRequest::Kind kind) {
 bool send_pending_request(Context& ctx) {
     const std::span<const uint8_t> bytes = encode_pending_request(ctx);
     if (bytes.empty()) {
-        LWM2M_LOG_ERROR("%s does not fit the %u-byte out buffer", kind_name(ctx.data.session->pending.kind),
+        LWM2M_LOG_ERROR("%s does not fit the %u-byte out buffer",
+                        kind_name(ctx.data.session->pending.kind),
                         static_cast<unsigned>(sizeof(ctx.data.out_buffer)));
         return false;
     }
@@ -335,7 +332,7 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
             writer.add_uint_option(option::kContentFormat, coap::format::kLinkFormat);
             writer.add_option(option::kUriQuery, "ep=", data.endpoint_name);
             write_lifetime_query(writer, pending.lifetime_s);
-            writer.add_option(option::kUriQuery, "lwm2m=", version_text(data.config.version));
+            writer.add_option(option::kUriQuery, "lwm2m=", to_string(data.config.version));
             write_binding_query(writer, data);
             if (data.config.queue_mode && data.config.version != Lwm2mVersion::k1_0) {
                 writer.add_option(option::kUriQuery, "Q");
@@ -389,14 +386,16 @@ void start_register(Context& ctx) {
     }
     ++data.session->register_attempts;
     if (online != Status::kOk) {
-        LWM2M_LOG_WARNING("cannot reach %s:%u: %s", data.session->host, data.session->port, to_string(online));
+        LWM2M_LOG_WARNING("cannot reach %s:%u: %s", data.session->host, data.session->port,
+                          to_string(online));
         schedule_register_retry(ctx);
         return;
     }
     begin_pending_request(ctx, PendingRequest::Kind::kRegister);
     data.session->state = RegistrationState::kRegistering;
     LWM2M_LOG_INFO("Register as '%s' to %s:%u from local port %u (message %u)", data.endpoint_name,
-                   data.session->host, data.session->port, ctx.transport.local_port(), data.session->pending.message_id);
+                   data.session->host, data.session->port, ctx.transport.local_port(),
+                   data.session->pending.message_id);
     if (!send_pending_request(ctx)) {
         data.session->pending.kind = PendingRequest::Kind::kNone;
         schedule_register_retry(ctx);
@@ -447,7 +446,8 @@ void start_deregister(Context& ctx) {
     }
     begin_pending_request(ctx, PendingRequest::Kind::kDeregister);
     data.session->state = RegistrationState::kDeregistering;
-    LWM2M_LOG_INFO("De-register %s (message %u)", data.session->location, data.session->pending.message_id);
+    LWM2M_LOG_INFO("De-register %s (message %u)", data.session->location,
+                   data.session->pending.message_id);
     if (!send_pending_request(ctx)) {
         data.session->pending.kind = PendingRequest::Kind::kNone;
         finish_deregister(ctx);
@@ -483,7 +483,8 @@ void complete_pending_request(Context& ctx, const Message& response) {
 
 void fail_pending_request(Context& ctx, const char* reason, RequestFailure failure) {
     const PendingRequest::Kind kind = ctx.data.session->pending.kind;
-    LWM2M_LOG_WARNING("%s (message %u) %s", kind_name(kind), ctx.data.session->pending.message_id, reason);
+    LWM2M_LOG_WARNING("%s (message %u) %s", kind_name(kind), ctx.data.session->pending.message_id,
+                      reason);
     ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
     switch (kind) {
         case PendingRequest::Kind::kBootstrapRequest:
@@ -529,7 +530,8 @@ void step_registration(Context& ctx) {
             if (ctx.now_ms < data.session->retry_at_ms) {
                 return;
             }
-            if (data.session->deregister_requested || data.session->disable_requested || data.bootstrap.requested) {
+            if (data.session->deregister_requested || data.session->disable_requested ||
+                data.bootstrap.requested) {
                 start_deregister(ctx);
             } else if (data.session->update_requested || data.session->changed_parameters != 0 ||
                        ctx.now_ms >= data.session->next_update_ms) {
@@ -549,11 +551,14 @@ uint64_t next_registration_event_ms(const detail::ClientData& data) {
         case RegistrationState::kNotRegistered:
             return data.session->deregister_requested ? 0 : data.session->retry_at_ms;
         case RegistrationState::kRegistered:
-            if (data.session->deregister_requested || data.session->disable_requested || data.bootstrap.requested ||
-                data.session->update_requested || data.session->changed_parameters != 0) {
+            if (data.session->deregister_requested || data.session->disable_requested ||
+                data.bootstrap.requested || data.session->update_requested ||
+                data.session->changed_parameters != 0) {
                 return data.session->retry_at_ms;
             }
-            return data.session->next_update_ms > data.session->retry_at_ms ? data.session->next_update_ms : data.session->retry_at_ms;
+            return data.session->next_update_ms > data.session->retry_at_ms
+                       ? data.session->next_update_ms
+                       : data.session->retry_at_ms;
         default:
             return UINT64_MAX;
     }

@@ -4,8 +4,8 @@
 
 #include "core/block1.hpp"
 #include "core/bootstrap.hpp"
-#include "dm/access_control.hpp"
 #include "core/context.hpp"
+#include "dm/access_control.hpp"
 #include "dm/data_model.hpp"
 #include "lwm2m/log.hpp"
 #include "report/observe.hpp"

@@ -314,9 +314,10 @@ void add_owner_acl(detail::ClientData& data, uint16_t object_id, uint16_t instan
         ++acl_id;
     }
     if (data.access_control_object.create_instance(acl_id) != Status::kOk) {
-        LWM2M_LOG_WARNING("no room for the Access Control instance of /%u/%u: no server may "
-                          "access it",
-                          object_id, instance_id);
+        LWM2M_LOG_WARNING(
+            "no room for the Access Control instance of /%u/%u: no server may "
+            "access it",
+            object_id, instance_id);
         return;
     }
     for (AclInstance& instance : data.acl) {

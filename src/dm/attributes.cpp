@@ -151,8 +151,7 @@ namespace {
 // The attributes the server being served wrote on `path`, or nullptr.
 AttributeSet* find_set(detail::ClientData& data, const Path& path) {
     for (uint8_t i = 0; i < data.attribute_count; ++i) {
-        if (data.attributes[i].path == path &&
-            data.attributes[i].session == data.session_index()) {
+        if (data.attributes[i].path == path && data.attributes[i].session == data.session_index()) {
             return &data.attributes[i];
         }
     }

@@ -54,18 +54,6 @@ void delete_instances(Object& object, detail::ClientData& data) {
     }
 }
 
-const char* version_text(Lwm2mVersion version) {
-    switch (version) {
-        case Lwm2mVersion::k1_0:
-            return "1.0";
-        case Lwm2mVersion::k1_1:
-            return "1.1";
-        case Lwm2mVersion::k1_2:
-            return "1.2";
-    }
-    return "1.1";
-}
-
 // Appends the attributes Bootstrap-Discover gives instance `instance_id`.
 void append_account_attributes(const detail::ClientData& data, uint16_t object_id,
                                uint16_t instance_id, coap::MessageWriter& response) {
@@ -110,19 +98,10 @@ uint8_t bootstrap_write(const coap::Message& request, const Path& path, detail::
     if (!request_format(request, format)) {
         return code::kBadRequest;
     }
-    DecoderStorage storage;
-    io::Decoder* decoder =
-        make_decoder(static_cast<uint16_t>(format), request.payload, path, storage);
-    if (decoder == nullptr) {
-        return code::kUnsupportedContentFormat;
-    }
-    WriteOperation operation;
-    uint8_t result = operation.begin(WriteOperation::Kind::kBootstrap, path, *object, *decoder);
-    if (result == WriteOperation::kNeedMore) {
-        // The whole payload is at hand, so the decoder never returns kWouldBlock.
-        result = operation.apply();
-    }
-    if (result == code::kChanged && operation.created_instance()) {
+    bool created_instance = false;
+    const uint8_t result = apply_whole_write(WriteOperation::Kind::kBootstrap, format, request,
+                                             path, *object, &created_instance);
+    if (result == code::kChanged && created_instance) {
         data.session->changed_parameters |= detail::changed::kObjects;
     }
     return result;
@@ -158,7 +137,7 @@ uint8_t bootstrap_discover(const Path& path, detail::ClientData& data,
     }
     response.add_uint_option(option::kContentFormat, coap::format::kLinkFormat);
     response.append_payload("lwm2m=\"");
-    response.append_payload(version_text(data.config.version));
+    response.append_payload(to_string(data.config.version));
     response.append_payload("\"");
     for (uint8_t i = 0; i < data.object_count; ++i) {
         const Object& object = *data.objects[i];

@@ -529,7 +529,8 @@ Status ServerObjectHandler::execute(uint16_t instance_id, uint16_t resource_id,
             // on this target: 4.05. 4.04 would deny that the resource
             // exists, and 2.04 would claim a bootstrap had started.
             if (core::find_bootstrap_account(*data_) == nullptr) {
-                LWM2M_LOG_WARNING("Bootstrap-Request Trigger rejected: no Bootstrap-Server account");
+                LWM2M_LOG_WARNING(
+                    "Bootstrap-Request Trigger rejected: no Bootstrap-Server account");
                 return Status::kUnsupported;
             }
             LWM2M_LOG_INFO("Bootstrap-Request Trigger executed: de-registering to bootstrap");

@@ -230,12 +230,8 @@ void WriteOperation::abort() {
     (void)finish(code::kRequestEntityIncomplete);
 }
 
-uint8_t write(const coap::Message& request, const Path& path, Object& object, bool replace) {
-    uint32_t format = 0;
-    const uint8_t checked = check_write(request, path, object, format);
-    if (checked != 0) {
-        return checked;
-    }
+uint8_t apply_whole_write(WriteOperation::Kind kind, uint32_t format, const coap::Message& request,
+                          const Path& path, Object& object, bool* created_instance) {
     DecoderStorage storage;
     io::Decoder* decoder =
         make_decoder(static_cast<uint16_t>(format), request.payload, path, storage);
@@ -243,13 +239,25 @@ uint8_t write(const coap::Message& request, const Path& path, Object& object, bo
         return code::kUnsupportedContentFormat;
     }
     WriteOperation operation;
-    const auto kind = replace ? WriteOperation::Kind::kReplace : WriteOperation::Kind::kUpdate;
-    const uint8_t begun = operation.begin(kind, path, object, *decoder);
-    if (begun != WriteOperation::kNeedMore) {
-        return begun;
+    uint8_t result = operation.begin(kind, path, object, *decoder);
+    if (result == WriteOperation::kNeedMore) {
+        // The whole payload is at hand, so the decoder never returns kWouldBlock.
+        result = operation.apply();
     }
-    // The whole payload is at hand, so the decoder never returns kWouldBlock.
-    return operation.apply();
+    if (created_instance != nullptr) {
+        *created_instance = operation.created_instance();
+    }
+    return result;
+}
+
+uint8_t write(const coap::Message& request, const Path& path, Object& object, bool replace) {
+    uint32_t format = 0;
+    const uint8_t checked = check_write(request, path, object, format);
+    if (checked != 0) {
+        return checked;
+    }
+    const auto kind = replace ? WriteOperation::Kind::kReplace : WriteOperation::Kind::kUpdate;
+    return apply_whole_write(kind, format, request, path, object, nullptr);
 }
 
 uint8_t create(const coap::Message& request, const Path& path, Object& object,

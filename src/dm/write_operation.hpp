@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "coap/message.hpp"
 #include "io/codec.hpp"
 #include "lwm2m/object.hpp"
 
@@ -75,5 +76,11 @@ class WriteOperation {
     uint16_t cleared_instance_ = 0xffff;
     uint16_t cleared_resource_ = 0xffff;
 };
+
+/// Applies a Write of `kind` whose whole payload, in `format`, is in
+/// `request`. `created_instance`, if not nullptr, tells whether it created
+/// an instance. Returns the response code.
+uint8_t apply_whole_write(WriteOperation::Kind kind, uint32_t format, const coap::Message& request,
+                          const Path& path, Object& object, bool* created_instance);
 
 }  // namespace lwm2m::dm

@@ -121,8 +121,7 @@ void save_client_state(detail::ClientData& data, Clock& clock, uint64_t now_ms) 
     Storage* storage = data.config.storage;
     // What a Bootstrap-Server writes counts only once Bootstrap-Finish has
     // accepted it: a reboot before then starts from the state saved before.
-    if (!data.state_save_due || storage == nullptr || data.bootstrapping() ||
-        data.save_blocked) {
+    if (!data.state_save_due || storage == nullptr || data.bootstrapping() || data.save_blocked) {
         return;
     }
     data.state_save_due = false;
@@ -147,9 +146,8 @@ void save_client_state(detail::ClientData& data, Clock& clock, uint64_t now_ms) 
             continue;
         }
         any_registered = true;
-        const uint64_t remaining_ms = session.registration_expiry_ms > now_ms
-                                          ? session.registration_expiry_ms - now_ms
-                                          : 0;
+        const uint64_t remaining_ms =
+            session.registration_expiry_ms > now_ms ? session.registration_expiry_ms - now_ms : 0;
         record.local_port = session.transport->local_port();
         std::memcpy(record.location, session.location, sizeof(record.location));
         record.lifetime_s = session.registered_lifetime_s;
@@ -165,8 +163,7 @@ void save_client_state(detail::ClientData& data, Clock& clock, uint64_t now_ms) 
         return;
     }
     LWM2M_LOG_DEBUG("saved state '%s' (%u bytes, %s)", data.config.state_name,
-                    static_cast<unsigned>(length),
-                    any_registered ? "registered" : "unregistered");
+                    static_cast<unsigned>(length), any_registered ? "registered" : "unregistered");
 }
 
 }  // namespace lwm2m::persist

@@ -165,7 +165,8 @@ const Instance* next_instance(const Instance (&slots)[N], int32_t after) {
 // Bits of the flags byte of a Security instance.
 constexpr uint8_t kBootstrapServer = 1 << 0;
 
-void encode_security(Writer& writer, const detail::SecurityInstance (&accounts)[LWM2M_MAX_SECURITY_INSTANCES]) {
+void encode_security(Writer& writer,
+                     const detail::SecurityInstance (&accounts)[LWM2M_MAX_SECURITY_INSTANCES]) {
     uint8_t count = 0;
     for (const detail::SecurityInstance& account : accounts) {
         if (account.id != detail::kNoInstance) {
@@ -191,14 +192,16 @@ void encode_security(Writer& writer, const detail::SecurityInstance (&accounts)[
     }
 }
 
-void decode_security(Reader& reader, detail::SecurityInstance (&accounts)[LWM2M_MAX_SECURITY_INSTANCES]) {
+void decode_security(Reader& reader,
+                     detail::SecurityInstance (&accounts)[LWM2M_MAX_SECURITY_INSTANCES]) {
     const uint8_t count = reader.u8();
     reader.require(count <= LWM2M_MAX_SECURITY_INSTANCES);
     for (uint8_t i = 0; reader.ok() && i < count; ++i) {
         detail::SecurityInstance& account = accounts[i];
         account.id = reader.u16();
         // Instance IDs ascend strictly, so none repeats.
-        reader.require(account.id != detail::kNoInstance && (i == 0 || account.id > accounts[i - 1].id));
+        reader.require(account.id != detail::kNoInstance &&
+                       (i == 0 || account.id > accounts[i - 1].id));
         const uint8_t flags = reader.u8();
         reader.require((flags & ~kBootstrapServer) == 0);
         account.bootstrap_server = (flags & kBootstrapServer) != 0;
@@ -304,9 +307,9 @@ void decode_server(Reader& reader, ServerObject& server) {
     server.short_server_id = reader.u16();
     server.lifetime_s = reader.u32();
     // A Server instance has a Short Server ID and a lifetime.
-    reader.require(server.instance_id == detail::kNoInstance ||
-                   (server.lifetime_s != 0 && server.short_server_id != 0 &&
-                    server.short_server_id != 65535));
+    reader.require(
+        server.instance_id == detail::kNoInstance ||
+        (server.lifetime_s != 0 && server.short_server_id != 0 && server.short_server_id != 65535));
     server.default_pmin_s = reader.u32();
     server.default_pmax_s = reader.u32();
     server.disable_timeout_s = reader.u32();

@@ -78,9 +78,8 @@ inline constexpr size_t kMaxEncodedSize =
     1 + LWM2M_MAX_URI_LENGTH + 4 +
     // Security instances: a count, then fixed fields, URI and three keys each
     1 +
-    LWM2M_MAX_SECURITY_INSTANCES *
-        (14 + 1 + (LWM2M_MAX_URI_LENGTH + 15) + 3 + LWM2M_SECURITY_IDENTITY_SIZE +
-         2 * LWM2M_SECURITY_KEY_SIZE) +
+    LWM2M_MAX_SECURITY_INSTANCES * (14 + 1 + (LWM2M_MAX_URI_LENGTH + 15) + 3 +
+                                    LWM2M_SECURITY_IDENTITY_SIZE + 2 * LWM2M_SECURITY_KEY_SIZE) +
     // Access Control instances: a count, then four IDs, an entry count and
     // the entries of each
     1 + LWM2M_MAX_ACL_INSTANCES * (8 + 1 + 4 * LWM2M_MAX_ACL_ENTRIES) +

@@ -207,9 +207,10 @@ void mark_notified(Observation& observation, uint64_t now_ms) {
 void mark_unreachable(core::Context& ctx, const char* reason) {
     detail::ServerReachability& reachability = ctx.data.session->reachability;
     if (!reachability.unreachable) {
-        LWM2M_LOG_WARNING(
-            "server unreachable for notifications: %s; %s", reason,
-            ctx.data.session->server.notification_storing ? "storing them" : "keeping the latest values");
+        LWM2M_LOG_WARNING("server unreachable for notifications: %s; %s", reason,
+                          ctx.data.session->server.notification_storing
+                              ? "storing them"
+                              : "keeping the latest values");
     }
     reachability.unreachable = true;
     reachability.probe_sent = false;

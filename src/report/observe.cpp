@@ -78,7 +78,8 @@ bool crossed(double previous, double value, double threshold) {
 
 void end_observation(detail::ClientData& data, Observation& observation) {
     const uint8_t index = index_of(data, observation);
-    if (data.session->pending_notification.active && data.session->pending_notification.observation == index) {
+    if (data.session->pending_notification.active &&
+        data.session->pending_notification.observation == index) {
         data.session->pending_notification = {};
     }
     const uint32_t dropped = drop_stored(data.notification_store, index);

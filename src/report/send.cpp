@@ -212,7 +212,8 @@ void step_send(core::Context& ctx) {
     }
 
     // retry_at_ms holds back a new request while a connect is in progress.
-    if (data.session->pending.kind != PendingRequest::Kind::kNone || ctx.now_ms < data.session->retry_at_ms) {
+    if (data.session->pending.kind != PendingRequest::Kind::kNone ||
+        ctx.now_ms < data.session->retry_at_ms) {
         return;
     }
     if (data.session->server.mute_send) {
@@ -228,8 +229,8 @@ void step_send(core::Context& ctx) {
         return;
     }
     if (online != Status::kOk) {
-        LWM2M_LOG_WARNING("Send failed: cannot reach %s:%u: %s", data.session->host, data.session->port,
-                          to_string(online));
+        LWM2M_LOG_WARNING("Send failed: cannot reach %s:%u: %s", data.session->host,
+                          data.session->port, to_string(online));
         finish(data, SendResult::kFailed, 0);
         return;
     }
@@ -240,12 +241,13 @@ uint64_t next_send_event_ms(const ClientData& data) {
     if (!data.send.queued) {
         return UINT64_MAX;
     }
-    if (data.session->state != RegistrationState::kRegistered || data.session->deregister_requested ||
-        data.session->disable_requested) {
+    if (data.session->state != RegistrationState::kRegistered ||
+        data.session->deregister_requested || data.session->disable_requested) {
         return 0;
     }
     // The pending request's own deadline covers the wait for it to end.
-    return data.session->pending.kind == PendingRequest::Kind::kNone ? data.session->retry_at_ms : UINT64_MAX;
+    return data.session->pending.kind == PendingRequest::Kind::kNone ? data.session->retry_at_ms
+                                                                     : UINT64_MAX;
 }
 
 bool write_send_request(core::Context& ctx, coap::MessageWriter& writer) {

@@ -5,29 +5,16 @@
 #include <vector>
 
 #include "client_fixture.hpp"
+#include "tlv_builder.hpp"
 
 namespace lwm2m {
 namespace {
 
+using testing::join;
+using testing::tlv;
+
 constexpr const char* kBootstrapUri = "coap://192.0.2.9:5693";
 constexpr const char* kServerUri = "coap://192.0.2.7:5683";
-
-// One TLV entry (LwM2M Core, 7.4.3): `kind` is 0 for an object instance, 3
-// for a resource with a value. IDs and lengths below 256 only.
-std::vector<uint8_t> tlv(uint8_t kind, uint8_t id, const std::vector<uint8_t>& value) {
-    std::vector<uint8_t> out;
-    if (value.size() < 8) {
-        out.push_back(static_cast<uint8_t>(kind << 6 | value.size()));
-    } else {
-        out.push_back(static_cast<uint8_t>(kind << 6 | 1 << 3));
-    }
-    out.push_back(id);
-    if (value.size() >= 8) {
-        out.push_back(static_cast<uint8_t>(value.size()));
-    }
-    out.insert(out.end(), value.begin(), value.end());
-    return out;
-}
 
 std::vector<uint8_t> tlv_text(uint8_t id, const std::string& text) {
     return tlv(3, id, std::vector<uint8_t>(text.begin(), text.end()));
@@ -35,14 +22,6 @@ std::vector<uint8_t> tlv_text(uint8_t id, const std::string& text) {
 
 std::vector<uint8_t> tlv_int(uint8_t id, uint8_t value) {
     return tlv(3, id, {value});
-}
-
-std::vector<uint8_t> join(std::initializer_list<std::vector<uint8_t>> parts) {
-    std::vector<uint8_t> out;
-    for (const std::vector<uint8_t>& part : parts) {
-        out.insert(out.end(), part.begin(), part.end());
-    }
-    return out;
 }
 
 // The resources of a NoSec server account: URI, not bootstrap, mode 3, Short Server ID.
@@ -113,9 +92,10 @@ class BootstrapTest : public ClientTest {
 
     // Writes a complete server account, sends Bootstrap-Finish and returns its reply.
     Message provision(uint8_t short_server_id = 7) {
-        EXPECT_EQ(bootstrap_request(code::kPut, {"0", "1"}, server_account(kServerUri, short_server_id))
-                      .code,
-                  code::kChanged);
+        EXPECT_EQ(
+            bootstrap_request(code::kPut, {"0", "1"}, server_account(kServerUri, short_server_id))
+                .code,
+            code::kChanged);
         EXPECT_EQ(bootstrap_request(code::kPut, {"1", "0"},
                                     join({tlv_int(0, short_server_id), tlv_int(1, 120)}))
                       .code,
@@ -299,22 +279,26 @@ TEST_F(BootstrapTest, SecurityInstanceBeyondCapacityTooLarge) {
                   code::kChanged);
     }
     const std::string extra = std::to_string(LWM2M_MAX_SECURITY_INSTANCES);
-    EXPECT_EQ(bootstrap_request(code::kPut, {"0", extra.c_str()}, server_account(kServerUri, 99)).code,
-              code::kRequestEntityTooLarge);
+    EXPECT_EQ(
+        bootstrap_request(code::kPut, {"0", extra.c_str()}, server_account(kServerUri, 99)).code,
+        code::kRequestEntityTooLarge);
 }
 
 TEST_F(BootstrapTest, ServerInstanceBeyondCapacityTooLarge) {
     start_bootstrap();
     for (uint8_t id = 0; id < LWM2M_MAX_SERVERS; ++id) {
         const std::string name = std::to_string(id);
-        EXPECT_EQ(bootstrap_request(code::kPut, {"1", name.c_str()},
-                                    join({tlv_int(0, static_cast<uint8_t>(7 + id)), tlv_int(1, 60)}))
-                      .code,
-                  code::kChanged);
+        EXPECT_EQ(
+            bootstrap_request(code::kPut, {"1", name.c_str()},
+                              join({tlv_int(0, static_cast<uint8_t>(7 + id)), tlv_int(1, 60)}))
+                .code,
+            code::kChanged);
     }
     const std::string extra = std::to_string(LWM2M_MAX_SERVERS);
-    EXPECT_EQ(bootstrap_request(code::kPut, {"1", extra.c_str()}, join({tlv_int(0, 99), tlv_int(1, 60)})).code,
-              code::kRequestEntityTooLarge);
+    EXPECT_EQ(
+        bootstrap_request(code::kPut, {"1", extra.c_str()}, join({tlv_int(0, 99), tlv_int(1, 60)}))
+            .code,
+        code::kRequestEntityTooLarge);
 }
 
 TEST_F(BootstrapTest, DeleteKeepsBootstrapAccountAndDevice) {

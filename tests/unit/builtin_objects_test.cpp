@@ -282,7 +282,8 @@ TEST(Unit, AlternateApnLinksBeyondCapacity) {
 
     EXPECT_EQ(write_senml(model, code::kPut, {"1", "0", "24"}, payload.c_str()),
               code::kRequestEntityTooLarge);
-    EXPECT_EQ(model.data.session->server.alternate_apn_link_count, 0) << "the write was not rolled back";
+    EXPECT_EQ(model.data.session->server.alternate_apn_link_count, 0)
+        << "the write was not rolled back";
 }
 
 TEST(Unit, SupportedServerVersionsWrite) {

@@ -23,7 +23,7 @@ struct Datagram {
 };
 
 class FakeTransport final : public net::Transport {
-public:
+  public:
     static constexpr size_t kCapacity = 32;
 
     Status create() override {
@@ -133,14 +133,14 @@ public:
     Status reuse_result = Status::kOk;
     Status send_result = Status::kOk;
 
-private:
+  private:
     net::TransportState state_ = net::TransportState::kClosed;
     uint16_t last_port_ = 0;
     bool receive_off_ = false;
 };
 
 class FakeClock final : public Clock {
-public:
+  public:
     uint64_t monotonic_ms() override { return now_ms; }
     int64_t real_time_s() override { return 1700000000 + static_cast<int64_t>(now_ms / 1000); }
 
@@ -150,7 +150,7 @@ public:
 /// Returns `value` every time. With 0, the first ACK timeout is exactly
 /// ACK_TIMEOUT, message IDs count up from 0 and tokens are all zero bytes.
 class FakeRandom final : public Random {
-public:
+  public:
     uint32_t next_u32() override { return value; }
 
     uint32_t value = 0;
@@ -160,7 +160,7 @@ public:
 /// the same fakes). Any name is accepted; a write under another name replaces
 /// the blob.
 class FakeStorage final : public Storage {
-public:
+  public:
     Result<size_t> read(const char* name, std::span<std::byte> buffer) override {
         ++read_calls;
         if (!present || std::strcmp(name, this->name) != 0) {

@@ -9,81 +9,25 @@
 #include <string>
 #include <vector>
 
-#include "coap/message.hpp"
-#include "fakes.hpp"
-#include "lwm2m/client.hpp"
+#include "client_fixture.hpp"
+#include "tlv_builder.hpp"
 
 namespace lwm2m {
 namespace {
 
-using coap::Message;
-using coap::MessageWriter;
-using coap::Type;
-using testing::FakeClock;
-using testing::FakeRandom;
 using testing::FakeStorage;
-using testing::FakeTransport;
-namespace code = coap::code;
-namespace option = coap::option;
+using testing::join;
+using testing::tlv;
 
 static_assert(LWM2M_MAX_SERVERS >= 2, "these tests need two server sessions");
 
-std::vector<uint8_t> tlv_resource(uint8_t id, const std::vector<uint8_t>& value) {
-    std::vector<uint8_t> out;
-    if (value.size() < 8) {
-        out.push_back(static_cast<uint8_t>(0xC0 | value.size()));
-        out.push_back(id);
-    } else {
-        out.push_back(0xC8);
-        out.push_back(id);
-        out.push_back(static_cast<uint8_t>(value.size()));
-    }
-    out.insert(out.end(), value.begin(), value.end());
-    return out;
-}
-
-// A TLV entry of `kind` (0 object instance, 1 resource instance, 2 multiple
-// resource, 3 resource) with a value shorter than 256 bytes.
-std::vector<uint8_t> tlv(uint8_t kind, uint8_t id, const std::vector<uint8_t>& value) {
-    std::vector<uint8_t> out;
-    if (value.size() < 8) {
-        out.push_back(static_cast<uint8_t>(kind << 6 | value.size()));
-        out.push_back(id);
-    } else {
-        out.push_back(static_cast<uint8_t>(kind << 6 | 1 << 3));
-        out.push_back(id);
-        out.push_back(static_cast<uint8_t>(value.size()));
-    }
-    out.insert(out.end(), value.begin(), value.end());
-    return out;
-}
-
-std::vector<uint8_t> join(std::initializer_list<std::vector<uint8_t>> parts) {
-    std::vector<uint8_t> out;
-    for (const std::vector<uint8_t>& part : parts) {
-        out.insert(out.end(), part.begin(), part.end());
-    }
-    return out;
-}
-
 std::vector<uint8_t> security_instance(const std::string& uri, uint8_t short_server_id) {
-    return join({tlv_resource(0, std::vector<uint8_t>(uri.begin(), uri.end())),
-                 tlv_resource(1, {0}), tlv_resource(2, {3}), tlv_resource(10, {short_server_id})});
+    return join({tlv(3, 0, std::vector<uint8_t>(uri.begin(), uri.end())), tlv(3, 1, {0}),
+                 tlv(3, 2, {3}), tlv(3, 10, {short_server_id})});
 }
 
 std::vector<uint8_t> server_instance(uint8_t short_server_id, uint8_t lifetime_s) {
-    return join({tlv_resource(0, {short_server_id}), tlv_resource(1, {lifetime_s})});
-}
-
-std::vector<std::string> options_of(const Message& message, uint16_t number) {
-    std::vector<std::string> values;
-    for (uint8_t i = 0; i < message.option_count; ++i) {
-        if (message.options[i].number == number) {
-            values.emplace_back(reinterpret_cast<const char*>(message.options[i].value.data()),
-                                message.options[i].value.size());
-        }
-    }
-    return values;
+    return join({tlv(3, 0, {short_server_id}), tlv(3, 1, {lifetime_s})});
 }
 
 // A client with two transports on fake ports.
@@ -219,8 +163,8 @@ std::vector<uint8_t> acl_instance(uint8_t object_id, uint8_t instance_id, uint8_
     if (rights_2 != 0) {
         entries = join({entries, tlv(1, 2, {rights_2})});
     }
-    return join({tlv(3, 0, {object_id}), tlv(3, 1, {instance_id}), tlv(2, 2, entries),
-                 tlv(3, 3, {owner})});
+    return join(
+        {tlv(3, 0, {object_id}), tlv(3, 1, {instance_id}), tlv(2, 2, entries), tlv(3, 3, {owner})});
 }
 
 class AccessControlTest : public MultiServerTest {
@@ -275,7 +219,7 @@ TEST_F(MultiServerTest, NotificationGoesToObserverOnly) {
     EXPECT_EQ(request(server_b(), code::kGet, {"1", "1", "1"}, 0x400, {}, true).code,
               code::kContent);
     const size_t sent_b = server_b().sent_count;
-    EXPECT_EQ(request(server_a(), code::kPut, {"1", "1", "1"}, 0x401, tlv_resource(1, {90})).code,
+    EXPECT_EQ(request(server_a(), code::kPut, {"1", "1", "1"}, 0x401, tlv(3, 1, {90})).code,
               code::kChanged);
     client().step();
     ASSERT_GT(server_b().sent_count, sent_b);

@@ -231,7 +231,8 @@ TEST(StateStore, KeyAboveCapacityRejected) {
     state.security[0].identity_length = 0;
     std::vector<uint8_t> blob = encode(state);
     // Instance 0: 14 fixed bytes, then the URI and the identity's length byte.
-    const size_t length_offset = kHeaderSize + 5 + 4 + 1 + 14 + 1 + std::strlen(state.security[0].uri);
+    const size_t length_offset =
+        kHeaderSize + 5 + 4 + 1 + 14 + 1 + std::strlen(state.security[0].uri);
     ASSERT_EQ(blob[length_offset], 0);
     blob[length_offset] = LWM2M_SECURITY_IDENTITY_SIZE + 1;
     fix_checksum(blob);

@@ -60,8 +60,7 @@ using Transports = std::array<lwm2m::posix::UdpTransport, LWM2M_MAX_SERVERS>;
 
 // Waits for any open socket or the next timer, whichever comes first; a stop
 // signal interrupts the wait. SIGINT and SIGTERM stay blocked outside ppoll().
-void wait_for_event(const Transports& transports, uint32_t timeout_ms,
-                    const sigset_t& unblocked) {
+void wait_for_event(const Transports& transports, uint32_t timeout_ms, const sigset_t& unblocked) {
     std::array<pollfd, LWM2M_MAX_SERVERS> descriptors{};
     nfds_t count = 0;
     for (const lwm2m::posix::UdpTransport& transport : transports) {
@@ -271,7 +270,8 @@ int main(int argc, char** argv) {
     static Transports transports = [family] {
         return [family]<size_t... I>(std::index_sequence<I...>) {
             return Transports{((void)I, lwm2m::posix::UdpTransport(family))...};
-        }(std::make_index_sequence<LWM2M_MAX_SERVERS>());
+        }
+        (std::make_index_sequence<LWM2M_MAX_SERVERS>());
     }();
     std::array<lwm2m::net::Transport*, LWM2M_MAX_SERVERS> transport_list{};
     for (size_t i = 0; i < transports.size(); ++i) {

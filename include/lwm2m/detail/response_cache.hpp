@@ -11,7 +11,7 @@
 namespace lwm2m::detail {
 
 class ResponseCache {
-public:
+  public:
     /// Returns the response cached for the request with `key` (its message
     /// ID, and the server's session above bit 15), or an empty span. The view
     /// stays valid until the next store() or clear().
@@ -30,7 +30,7 @@ public:
 
     size_t size() const { return count_; }
 
-private:
+  private:
     struct Entry {
         uint32_t expires_s;
         uint32_t key;
