@@ -13,7 +13,7 @@ inline constexpr uint8_t kTlvResourceInstance = 1;
 inline constexpr uint8_t kTlvMultipleResource = 2;
 inline constexpr uint8_t kTlvResource = 3;
 
-/// One TLV entry of `kind` with an 8-bit ID and a value shorter than 256 bytes.
+/// Encodes one TLV entry of `kind` with an 8-bit ID and a value shorter than 256 bytes.
 inline std::vector<uint8_t> tlv(uint8_t kind, uint8_t id, const std::vector<uint8_t>& value) {
     std::vector<uint8_t> out;
     if (value.size() < 8) {
@@ -28,7 +28,7 @@ inline std::vector<uint8_t> tlv(uint8_t kind, uint8_t id, const std::vector<uint
     return out;
 }
 
-/// The parts one after another.
+/// Concatenates the parts.
 inline std::vector<uint8_t> join(std::initializer_list<std::vector<uint8_t>> parts) {
     std::vector<uint8_t> out;
     for (const std::vector<uint8_t>& part : parts) {
