@@ -429,5 +429,22 @@ TEST_F(MultiServerTest, SendCallbackKeepsPendingRegister) {
                 server_a().sent_count > sent_a);
 }
 
+TEST_F(MultiServerTest, DuplicateShortServerIdNotAcceptable) {
+    // Two Server instances with Short Server ID 1 would both register with
+    // the server of /0/1, under one endpoint name, from two local ports.
+    ASSERT_EQ(client().configure(config_), Status::kOk);
+    client().step();
+    respond(server_a(), code::kChanged);  // the Bootstrap-Request
+    EXPECT_EQ(request(server_a(), code::kPut, {"0", "1"}, 0x700,
+                      security_instance("coap://192.0.2.1:5683", 1))
+                  .code,
+              code::kChanged);
+    EXPECT_EQ(request(server_a(), code::kPut, {"1", "0"}, 0x701, server_instance(1, 100)).code,
+              code::kChanged);
+    EXPECT_EQ(request(server_a(), code::kPut, {"1", "1"}, 0x702, server_instance(1, 120)).code,
+              code::kChanged);
+    EXPECT_EQ(request(server_a(), code::kPost, {"bs"}, 0x703).code, code::kNotAcceptable);
+}
+
 }  // namespace
 }  // namespace lwm2m
