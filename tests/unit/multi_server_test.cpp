@@ -341,5 +341,79 @@ TEST_F(AccessControlTest, AclKeptAcrossReboot) {
     EXPECT_EQ(request(server_b(), code::kPost, {"3", "0", "12"}, 0x540).code, code::kUnauthorized);
 }
 
+
+// Client API calls made from a callback while step() serves a session other
+// than session 0 must leave that session and session 0 as they were.
+
+// A Send callback that calls back into the client, as an application may do
+// to report a value or to start the next Send.
+struct ReentrantCallback {
+    Client* client = nullptr;
+    int calls = 0;
+    static void on_send(void* context, SendResult, uint8_t) {
+        auto& self = *static_cast<ReentrantCallback*>(context);
+        ++self.calls;
+        self.client->value_changed(Path::resource(3, 0, 0));
+    }
+};
+
+TEST_F(MultiServerTest, SendCallbackKeepsPendingRegister) {
+    register_both();
+    // Server A loses the registration: its Update gets 4.04, and the client
+    // sends a new Register to A, which stays in flight.
+    EXPECT_EQ(request(server_a(), code::kPost, {"1", "0", "8"}, 0x600).code, code::kChanged);
+    ASSERT_EQ(last_sent(server_a()).code, code::kPost);  // the Update
+    respond(server_a(), code::kNotFound);
+    const Message register_a = last_sent(server_a());
+    ASSERT_EQ(options_of(register_a, option::kUriPath), std::vector<std::string>{"rd"});
+    ASSERT_EQ(client().registration_state(0), RegistrationState::kRegistering);
+
+    // The Send goes to server B, the first registered one.
+    ReentrantCallback callback{&client()};
+    const Path paths[] = {Path::resource(3, 0, 0)};
+    ASSERT_EQ(client().send(paths, ReentrantCallback::on_send, &callback), Status::kOk);
+    client().step();
+    ASSERT_EQ(options_of(last_sent(server_b()), option::kUriPath), std::vector<std::string>{"dp"});
+    respond(server_b(), code::kChanged);
+    ASSERT_EQ(callback.calls, 1);
+
+    // The Register to server A is still in flight: its response completes it.
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    writer.header(Type::kAcknowledgement, code::kCreated, register_a.message_id,
+                  register_a.token_view());
+    writer.add_option(option::kLocationPath, "rd");
+    writer.add_option(option::kLocationPath, "a2");
+    server_a().deliver(writer.bytes());
+    client().step();
+    EXPECT_EQ(client().registration_state(0), RegistrationState::kRegistered);
+    // A dropped Register leaves session A in kRegistering with no timer, so
+    // it sends nothing in the 100 minutes below.
+    const size_t sent_a = server_a().sent_count;
+    for (int i = 0; i < 100; ++i) {
+        clock_.now_ms += 60000;
+        client().step();
+    }
+    EXPECT_TRUE(client().registration_state(0) == RegistrationState::kRegistered ||
+                server_a().sent_count > sent_a);
+}
+
+TEST_F(MultiServerTest, DuplicateShortServerIdNotAcceptable) {
+    // Two Server instances with Short Server ID 1 would both register with
+    // the server of /0/1, under one endpoint name, from two local ports.
+    ASSERT_EQ(client().configure(config_), Status::kOk);
+    client().step();
+    respond(server_a(), code::kChanged);  // the Bootstrap-Request
+    EXPECT_EQ(request(server_a(), code::kPut, {"0", "1"}, 0x700,
+                      security_instance("coap://192.0.2.1:5683", 1))
+                  .code,
+              code::kChanged);
+    EXPECT_EQ(request(server_a(), code::kPut, {"1", "0"}, 0x701, server_instance(1, 100)).code,
+              code::kChanged);
+    EXPECT_EQ(request(server_a(), code::kPut, {"1", "1"}, 0x702, server_instance(1, 120)).code,
+              code::kChanged);
+    EXPECT_EQ(request(server_a(), code::kPost, {"bs"}, 0x703).code, code::kNotAcceptable);
+}
+
 }  // namespace
 }  // namespace lwm2m
