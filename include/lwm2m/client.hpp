@@ -139,7 +139,7 @@ class Client {
 
   private:
     // Sets data_.session to each session with a transport in turn and calls
-    // `visit` with a context for it; data_.session is session 0 afterwards.
+    // `visit` with a context for it, then restores data_.session.
     template <typename Visit>
     void for_each_session(uint64_t now_ms, Visit visit);
     void run_device_callbacks();

@@ -37,6 +37,9 @@ Status install_factory_accounts(detail::ClientData& data) {
     for (SecurityInstance& account : data.security) {
         account = {};
     }
+    for (detail::AclInstance& instance : data.acl) {
+        instance = {};
+    }
     for (detail::ServerSession& session : data.sessions) {
         session.server = {};
         session.retry = config.retry;
@@ -128,6 +131,12 @@ const char* find_configuration_error(const detail::ClientData& data) {
             continue;
         }
         any_server = true;
+        for (const detail::ServerSession& other : data.sessions) {
+            if (&other != &session && other.server.instance_id != detail::kNoInstance &&
+                other.server.short_server_id == session.server.short_server_id) {
+                return "two Server instances have the same Short Server ID";
+            }
+        }
         bool has_security = false;
         for (const SecurityInstance& account : data.security) {
             has_security |= account.id != detail::kNoInstance && !account.bootstrap_server &&

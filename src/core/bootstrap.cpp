@@ -178,6 +178,8 @@ void start_bootstrap(Context& ctx, uint64_t at_ms, const char* reason) {
         }
     }
     data.session = current;
+    // Attributes belong to the servers the Bootstrap-Server may replace.
+    data.attribute_count = 0;
     detail::ServerSession& bootstrap_session = data.sessions[0];
     if (account == nullptr || !use_account(bootstrap_session, *account)) {
         bootstrap_session.state = RegistrationState::kFailed;

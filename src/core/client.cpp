@@ -96,6 +96,9 @@ Client::Client(std::span<net::Transport* const> transports, Clock& clock, Random
 
 template <typename Visit>
 void Client::for_each_session(uint64_t now_ms, Visit visit) {
+    // A callback of the application may call in while step() serves a
+    // session, so the session being served is restored afterwards.
+    detail::ServerSession* const served = data_.session;
     for (detail::ServerSession& session : data_.sessions) {
         if (session.transport == nullptr) {
             continue;
@@ -104,7 +107,7 @@ void Client::for_each_session(uint64_t now_ms, Visit visit) {
         core::Context ctx{*session.transport, clock_, random_, data_, now_ms};
         visit(ctx);
     }
-    data_.session = data_.sessions;
+    data_.session = served;
 }
 
 Status Client::add_object(Object& object) {
@@ -183,6 +186,9 @@ Status Client::configure(const ClientConfig& config) {
         return Status::kInvalidState;
     }
     const char* invalid = find_invalid_setting(config);
+    if (invalid == nullptr && data.sessions[0].transport == nullptr) {
+        invalid = "no transport for the first server session";
+    }
     if (invalid != nullptr) {
         LWM2M_LOG_ERROR("invalid configuration: %s", invalid);
         return Status::kInvalidArgument;
@@ -322,6 +328,7 @@ uint32_t Client::time_until_next_step_ms() const {
     }
     uint64_t next = core::next_block1_event_ms(data_);
     auto earliest = [&next](uint64_t deadline) { next = deadline < next ? deadline : next; };
+    detail::ServerSession* const served = data_.session;
     for (detail::ServerSession& session : data_.sessions) {
         if (session.transport == nullptr) {
             continue;
@@ -336,6 +343,7 @@ uint32_t Client::time_until_next_step_ms() const {
     }
     data_.session = data_.sessions;
     earliest(core::next_bootstrap_event_ms(data_));
+    data_.session = served;
     if (data_.reboot_requested || data_.factory_reset_requested) {
         next = 0;
     }
@@ -367,9 +375,10 @@ Status Client::send(std::span<const Path> paths, SendCallback callback, void* co
             }
         }
     }
+    detail::ServerSession* const served = data_.session;
     data_.session = &data_.sessions[data_.send_session];
     const Status queued = report::queue_send(data_, paths, format, callback, context);
-    data_.session = data_.sessions;
+    data_.session = served;
     return queued;
 }
 

@@ -561,11 +561,16 @@ void ServerObjectHandler::commit_transaction() {
 }
 
 void ServerObjectHandler::rollback_transaction() {
+    // Only what a Write changes: a transaction applied block by block stays
+    // open across steps, in which the sessions go on and may set other flags.
+    constexpr uint8_t kWrittenFlags = changed::kLifetime | changed::kBinding;
     for (size_t i = 0; i < LWM2M_MAX_SERVERS; ++i) {
         ServerSession& session = data_->sessions[i];
         session.server = saved_[i].server;
         session.retry = saved_[i].retry;
-        session.changed_parameters = saved_[i].changed_parameters;
+        session.changed_parameters =
+            static_cast<uint8_t>((session.changed_parameters & ~kWrittenFlags) |
+                                 (saved_[i].changed_parameters & kWrittenFlags));
     }
 }
 

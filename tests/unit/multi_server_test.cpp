@@ -341,7 +341,6 @@ TEST_F(AccessControlTest, AclKeptAcrossReboot) {
     EXPECT_EQ(request(server_b(), code::kPost, {"3", "0", "12"}, 0x540).code, code::kUnauthorized);
 }
 
-
 // Client API calls made from a callback while step() serves a session other
 // than session 0 must leave that session and session 0 as they were.
 
@@ -413,6 +412,23 @@ TEST_F(MultiServerTest, DuplicateShortServerIdNotAcceptable) {
     EXPECT_EQ(request(server_a(), code::kPut, {"1", "1"}, 0x702, server_instance(1, 120)).code,
               code::kChanged);
     EXPECT_EQ(request(server_a(), code::kPost, {"bs"}, 0x703).code, code::kNotAcceptable);
+}
+
+}  // namespace
+}  // namespace lwm2m
+
+namespace lwm2m {
+namespace {
+
+TEST(MultiServerConfigure, FirstTransportRequired) {
+    testing::FakeClock clock;
+    testing::FakeRandom random;
+    testing::FakeTransport second;
+    Client client(std::array<net::Transport*, 2>{nullptr, &second}, clock, random);
+    ClientConfig config;
+    config.endpoint_name = "dev1";
+    config.bootstrap_server_uri = "coap://192.0.2.9:5693";
+    EXPECT_EQ(client.configure(config), Status::kInvalidArgument);
 }
 
 }  // namespace
