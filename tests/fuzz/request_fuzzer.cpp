@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <span>
 
 #include "coap/message.hpp"
@@ -104,7 +105,9 @@ bool is_known_response_class(uint8_t code) {
 // does after its option checks.
 void serve_with_data_model(const Message& request) {
     static detail::ClientData data;
-    data = detail::ClientData{};
+    // ClientData points into itself, so it is rebuilt in place, not assigned.
+    data.~ClientData();
+    new (&data) detail::ClientData();
     configure(data);
     FakeClock clock;
 
@@ -164,7 +167,9 @@ bool has_unsupported_critical_option(const Message& request) {
 // Serves `request` as the client does, then once more as a retransmission.
 void serve_with_client(const Message& request, bool options_truncated) {
     static detail::ClientData data;
-    data = detail::ClientData{};
+    // ClientData points into itself, so it is rebuilt in place, not assigned.
+    data.~ClientData();
+    new (&data) detail::ClientData();
     configure(data);
     FakeClock clock;
     FakeRandom random;

@@ -286,6 +286,11 @@ struct ServerSession {
 };
 
 struct ClientData {
+    ClientData() = default;
+    // Not copyable: `session` and the built-in objects point into the object.
+    ClientData(const ClientData&) = delete;
+    ClientData& operator=(const ClientData&) = delete;
+
     ClientConfig config;
     char endpoint_name[LWM2M_MAX_URI_LENGTH + 1] = {};
     /// Security object instances: server accounts and the Bootstrap-Server
