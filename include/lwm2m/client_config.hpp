@@ -125,6 +125,10 @@ struct ClientConfig {
     /// Client Hold Off Time (/0/x/11) of the factory Bootstrap-Server account:
     /// wait before a Bootstrap-Request that the client starts on its own.
     uint32_t bootstrap_hold_off_s = 0;
+    /// LwM2M 1.2: ask the Bootstrap-Server for the whole configuration in one
+    /// Bootstrap-Pack-Request (GET /bspack) first, and send the
+    /// Bootstrap-Request when it answers anything but a usable pack.
+    bool bootstrap_pack_request = true;
     uint32_t lifetime_s = 86400;
     Lwm2mVersion version = Lwm2mVersion::k1_1;
     bool queue_mode = false;

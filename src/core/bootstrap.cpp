@@ -68,10 +68,14 @@ void send_bootstrap_request(Context& ctx) {
         schedule_retry(ctx, "no connection");
         return;
     }
-    begin_pending_request(ctx, PendingRequest::Kind::kBootstrapRequest);
-    LWM2M_LOG_INFO("Bootstrap-Request as '%s' to %s:%u from local port %u (message %u)",
-                   data.endpoint_name, data.session->host, data.session->port,
-                   ctx.transport.local_port(), data.session->pending.message_id);
+    const bool pack = data.config.version == Lwm2mVersion::k1_2 &&
+                      data.config.bootstrap_pack_request && !data.bootstrap_pack_refused;
+    begin_pending_request(ctx, pack ? PendingRequest::Kind::kBootstrapPackRequest
+                                    : PendingRequest::Kind::kBootstrapRequest);
+    LWM2M_LOG_INFO("%s as '%s' to %s:%u from local port %u (message %u)",
+                   pack ? "Bootstrap-Pack-Request" : "Bootstrap-Request", data.endpoint_name,
+                   data.session->host, data.session->port, ctx.transport.local_port(),
+                   data.session->pending.message_id);
     if (!send_pending_request(ctx)) {
         data.session->pending.kind = PendingRequest::Kind::kNone;
         schedule_retry(ctx, "request does not fit");
@@ -246,7 +250,42 @@ void on_bootstrap_response(Context& ctx, const Message& response) {
 }
 
 void fail_bootstrap_request(Context& ctx) {
+    // A Bootstrap-Server that does not answer a pack request may not know it.
+    ctx.data.bootstrap_pack_refused = true;
     schedule_retry(ctx, "no response");
+}
+
+void on_bootstrap_pack_response(Context& ctx, const Message& response) {
+    detail::ClientData& data = ctx.data;
+    uint32_t format = 0;
+    uint32_t block = 0;
+    const bool whole = !response.find_uint(option::kBlock2, block, 3) || (block & 0x08) == 0;
+    if (response.code == code::kContent && whole &&
+        response.find_uint(option::kContentFormat, format, 2)) {
+        const uint8_t applied =
+            dm::apply_bootstrap_pack(data, static_cast<uint16_t>(format), response.payload);
+        const char* error = applied == code::kChanged ? find_configuration_error(data) : nullptr;
+        if (applied == code::kChanged && error == nullptr) {
+            LWM2M_LOG_INFO("Bootstrap-Pack applied (%u bytes)",
+                           static_cast<unsigned>(response.payload.size()));
+            data.bootstrap.finished = true;
+            return;
+        }
+        if (error != nullptr) {
+            LWM2M_LOG_ERROR("Bootstrap-Pack rejected: %s", error);
+        } else {
+            LWM2M_LOG_ERROR("Bootstrap-Pack rejected: %u.%02u when applied",
+                            coap::code_class(applied), coap::code_detail(applied));
+        }
+    } else {
+        // NOTE: a pack in Block2 blocks is not fetched; the Bootstrap-Request
+        // gets the configuration instead.
+        LWM2M_LOG_INFO("no Bootstrap-Pack (%u.%02u), sending the Bootstrap-Request",
+                       coap::code_class(response.code), coap::code_detail(response.code));
+    }
+    data.bootstrap_pack_refused = true;
+    data.bootstrap.accepted = false;
+    data.session->retry_at_ms = ctx.now_ms;
 }
 
 uint8_t handle_bootstrap_server_request(Context& ctx, const Message& request,

@@ -19,6 +19,9 @@ uint64_t next_bootstrap_event_ms(const detail::ClientData& data);
 
 /// The response to the Bootstrap-Request, or no response at all.
 void on_bootstrap_response(Context& ctx, const coap::Message& response);
+/// The response to the Bootstrap-Pack-Request: a pack applied and checked as
+/// Bootstrap-Finish would, or the Bootstrap-Request at once.
+void on_bootstrap_pack_response(Context& ctx, const coap::Message& response);
 void fail_bootstrap_request(Context& ctx);
 
 /// True for the Uri-Path "bs" alone, the path of Bootstrap-Finish.

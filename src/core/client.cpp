@@ -254,6 +254,7 @@ Status Client::configure(const ClientConfig& config) {
     data.factory_reset_requested = false;
     data.state_save_due = false;
     data.save_blocked = false;
+    data.bootstrap_pack_refused = false;
     data.device = {};
     data.response_cache.clear();
     data.bootstrap = {};

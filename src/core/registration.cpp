@@ -28,6 +28,8 @@ constexpr uint8_t kMaxBackoffExponent = 16;
 
 const char* kind_name(PendingRequest::Kind kind) {
     switch (kind) {
+        case PendingRequest::Kind::kBootstrapPackRequest:
+            return "Bootstrap-Pack-Request";
         case PendingRequest::Kind::kBootstrapRequest:
             return "Bootstrap-Request";
         case PendingRequest::Kind::kRegister:
@@ -315,6 +317,13 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
     const PendingRequest& pending = data.session->pending;
     MessageWriter writer(data.out_buffer);
     switch (pending.kind) {
+        case PendingRequest::Kind::kBootstrapPackRequest:
+            // LwM2M Core 1.2, 6.1.5.2: GET /bspack?ep=NAME, the pack in SenML CBOR.
+            writer.header(Type::kConfirmable, code::kGet, pending.message_id, pending.token);
+            writer.add_option(option::kUriPath, "bspack");
+            writer.add_option(option::kUriQuery, "ep=", data.endpoint_name);
+            writer.add_uint_option(option::kAccept, coap::format::kSenmlCbor);
+            break;
         case PendingRequest::Kind::kBootstrapRequest:
             writer.header(Type::kConfirmable, code::kPost, pending.message_id, pending.token);
             writer.add_option(option::kUriPath, "bs");
@@ -458,6 +467,10 @@ void complete_pending_request(Context& ctx, const Message& response) {
     const PendingRequest::Kind kind = ctx.data.session->pending.kind;
     ctx.data.session->last_exchange_ms = ctx.now_ms;
     switch (kind) {
+        case PendingRequest::Kind::kBootstrapPackRequest:
+            ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
+            on_bootstrap_pack_response(ctx, response);
+            break;
         case PendingRequest::Kind::kBootstrapRequest:
             ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
             on_bootstrap_response(ctx, response);
@@ -487,6 +500,7 @@ void fail_pending_request(Context& ctx, const char* reason, RequestFailure failu
                       reason);
     ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
     switch (kind) {
+        case PendingRequest::Kind::kBootstrapPackRequest:
         case PendingRequest::Kind::kBootstrapRequest:
             fail_bootstrap_request(ctx);
             break;

@@ -163,6 +163,119 @@ uint8_t bootstrap_discover(const Path& path, detail::ClientData& data,
     return code::kContent;
 }
 
+namespace {
+
+// The objects a Bootstrap-Pack touched, each in its own transaction.
+struct PackTransaction {
+    Object* objects[LWM2M_MAX_OBJECTS] = {};
+    uint8_t count = 0;
+
+    Status join(Object& object) {
+        for (uint8_t i = 0; i < count; ++i) {
+            if (objects[i] == &object) {
+                return Status::kOk;
+            }
+        }
+        const Status begun = object.begin_transaction();
+        if (begun == Status::kOk) {
+            objects[count++] = &object;
+        }
+        return begun;
+    }
+
+    uint8_t finish(uint8_t result) {
+        for (uint8_t i = 0; i < count && result == code::kChanged; ++i) {
+            const Status valid = objects[i]->validate_transaction();
+            result = valid == Status::kOk ? result : to_response_code(valid);
+        }
+        for (uint8_t i = 0; i < count; ++i) {
+            if (result == code::kChanged) {
+                objects[i]->commit_transaction();
+            } else {
+                objects[i]->rollback_transaction();
+            }
+        }
+        return result;
+    }
+};
+
+// Writes the pack's records, creating the instances they name. Returns 2.04
+// or the code of the first failure.
+uint8_t write_pack(io::Decoder& decoder, detail::ClientData& data, PackTransaction& transaction) {
+    Path path;
+    Path cleared;  // the multiple resource whose old instances are gone
+    Status next = Status::kOk;
+    uint32_t records = 0;
+    while ((next = decoder.next_entry(path)) == Status::kOk) {
+        ++records;
+        Object* object = path.length >= 3 ? find_object(data, path.ids[0]) : nullptr;
+        if (object == nullptr) {
+            return path.length >= 3 ? code::kNotFound : code::kBadRequest;
+        }
+        const Status joined = transaction.join(*object);
+        if (joined != Status::kOk) {
+            return to_response_code(joined);
+        }
+        if (!has_instance(*object, path.ids[1])) {
+            const Status created = object->create_instance(path.ids[1]);
+            if (created != Status::kOk) {
+                return to_response_code(created);
+            }
+        }
+        const ResourceDefinition* resource = object->find_resource(path.ids[2]);
+        if (resource == nullptr) {
+            continue;  // a resource this client does not have; the decoder skips it
+        }
+        if (allows(resource->operations, Operations::kExecute)) {
+            return code::kMethodNotAllowed;
+        }
+        if ((path.length == 4) != resource->multiple) {
+            return code::kBadRequest;
+        }
+        Path resource_path = path;
+        resource_path.length = 3;
+        if (resource->multiple && !(cleared == resource_path)) {
+            const Status emptied = object->clear_resource(path.ids[1], path.ids[2]);
+            if (emptied != Status::kOk) {
+                return to_response_code(emptied);
+            }
+            cleared = resource_path;
+        }
+        Value value;
+        const Status decoded = decoder.read_value(resource->type, value);
+        if (decoded != Status::kOk) {
+            return decoded == Status::kMessageTooLarge ? code::kRequestEntityTooLarge
+                                                       : code::kBadRequest;
+        }
+        const uint16_t item = path.length == 4 ? path.ids[3] : kNoResourceInstance;
+        const Status written = object->write(path.ids[1], path.ids[2], item, value);
+        if (written != Status::kOk) {
+            return to_response_code(written);
+        }
+    }
+    return next == Status::kNotFound && records > 0 ? code::kChanged : code::kBadRequest;
+}
+
+}  // namespace
+
+uint8_t apply_bootstrap_pack(detail::ClientData& data, uint16_t format,
+                             std::span<const uint8_t> payload) {
+    if (format != coap::format::kSenmlCbor && format != coap::format::kSenmlJson) {
+        return code::kUnsupportedContentFormat;
+    }
+    DecoderStorage storage;
+    io::Decoder* decoder = make_decoder(format, payload, Path{}, storage);
+    if (decoder == nullptr) {
+        return code::kUnsupportedContentFormat;
+    }
+    PackTransaction transaction;
+    const uint8_t result = transaction.finish(write_pack(*decoder, data, transaction));
+    if (result == code::kChanged) {
+        detail::objects_changed(data);
+    }
+    return result;
+}
+
 uint8_t bootstrap_delete(const Path& path, detail::ClientData& data) {
     if (path.length > 2) {
         return code::kBadRequest;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "coap/message.hpp"
 #include "lwm2m/detail/client_data.hpp"
@@ -25,6 +26,12 @@ uint8_t bootstrap_read(const coap::Message& request, const Path& path, detail::C
 /// Security instance and the Short Server ID of each Server instance.
 uint8_t bootstrap_discover(const Path& path, detail::ClientData& data,
                            coap::MessageWriter& response);
+
+/// Applies a Bootstrap-Pack (LwM2M Core 1.2): the records of a SenML pack in
+/// `format` written as by Bootstrap-Write, across objects and atomically.
+/// Returns 2.04 or the code of the failure, after which nothing is applied.
+uint8_t apply_bootstrap_pack(detail::ClientData& data, uint16_t format,
+                             std::span<const uint8_t> payload);
 
 /// Bootstrap-Delete: DELETE on "/", an object or an instance. Never deletes
 /// the Bootstrap-Server account or the Device object's instance.

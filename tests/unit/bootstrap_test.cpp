@@ -402,3 +402,88 @@ TEST_F(BootstrapTest, FinishSavesAccountsForNextBoot) {
 
 }  // namespace
 }  // namespace lwm2m
+
+namespace lwm2m {
+namespace {
+
+// A Bootstrap-Pack in SenML JSON with a server account (/0/1, /1/0) and,
+// with `with_server` false, without the Server instance.
+std::string bootstrap_pack(bool with_server = true) {
+    std::string pack = R"([{"n":"/0/1/0","vs":"coap://192.0.2.7:5683"},{"n":"/0/1/1","vb":false},)"
+                       R"({"n":"/0/1/2","v":3},{"n":"/0/1/10","v":7})";
+    if (with_server) {
+        pack += R"(,{"n":"/1/0/0","v":7},{"n":"/1/0/1","v":120})";
+    }
+    return pack + "]";
+}
+
+class BootstrapPackTest : public BootstrapTest {
+  protected:
+    BootstrapPackTest() { config_.version = Lwm2mVersion::k1_2; }
+
+    // Answers the last request with 2.05 and `pack` in SenML JSON.
+    void respond_with_pack(const std::string& pack) {
+        const Message request = last_sent();
+        uint8_t buffer[512];
+        MessageWriter writer(buffer);
+        writer.header(Type::kAcknowledgement, code::kContent, request.message_id,
+                      request.token_view());
+        writer.add_uint_option(option::kContentFormat, coap::format::kSenmlJson);
+        writer.append_payload({reinterpret_cast<const uint8_t*>(pack.data()), pack.size()});
+        transport_.deliver(writer.bytes());
+        client_.step();
+    }
+};
+
+TEST_F(BootstrapPackTest, PackRequestedFirst) {
+    configure();
+    client_.step();
+    const Message request = last_sent();
+    EXPECT_EQ(request.code, code::kGet);
+    EXPECT_EQ(options_of(request, option::kUriPath), std::vector<std::string>{"bspack"});
+    EXPECT_EQ(options_of(request, option::kUriQuery), std::vector<std::string>{"ep=dev1"});
+    uint32_t accept = 0;
+    EXPECT_TRUE(request.find_uint(option::kAccept, accept, 2));
+    EXPECT_EQ(accept, coap::format::kSenmlCbor);
+}
+
+TEST_F(BootstrapPackTest, PackAppliedThenRegister) {
+    configure();
+    client_.step();
+    respond_with_pack(bootstrap_pack());
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kRegistering);
+    EXPECT_STREQ(transport_.connected_host, "192.0.2.7");
+    const Message reg = last_sent();
+    EXPECT_EQ(options_of(reg, option::kUriPath), std::vector<std::string>{"rd"});
+    const std::vector<std::string> query = options_of(reg, option::kUriQuery);
+    EXPECT_NE(std::find(query.begin(), query.end(), "lt=120"), query.end());
+}
+
+TEST_F(BootstrapPackTest, RefusedPackFallsBackToRequest) {
+    configure();
+    client_.step();
+    respond(code::kNotFound);
+    client_.step();
+    const Message request = last_sent();
+    EXPECT_EQ(request.code, code::kPost);
+    EXPECT_EQ(options_of(request, option::kUriPath), std::vector<std::string>{"bs"});
+}
+
+TEST_F(BootstrapPackTest, UnusablePackFallsBackToRequest) {
+    configure();
+    client_.step();
+    respond_with_pack(bootstrap_pack(false));
+    client_.step();
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kBootstrapping);
+    EXPECT_EQ(options_of(last_sent(), option::kUriPath), std::vector<std::string>{"bs"});
+}
+
+TEST_F(BootstrapPackTest, SwitchedOffSendsRequest) {
+    config_.bootstrap_pack_request = false;
+    configure();
+    client_.step();
+    EXPECT_EQ(options_of(last_sent(), option::kUriPath), std::vector<std::string>{"bs"});
+}
+
+}  // namespace
+}  // namespace lwm2m

@@ -169,7 +169,15 @@ struct Block1Transfer {
 
 /// The one confirmable request the client has in flight (NSTART = 1).
 struct PendingRequest {
-    enum class Kind : uint8_t { kNone, kBootstrapRequest, kRegister, kUpdate, kDeregister, kSend };
+    enum class Kind : uint8_t {
+        kNone,
+        kBootstrapPackRequest,
+        kBootstrapRequest,
+        kRegister,
+        kUpdate,
+        kDeregister,
+        kSend,
+    };
     /// block_size_exponent of a request not sent block-wise (SZX 7 is reserved).
     static constexpr uint8_t kNoBlock = 7;
 
@@ -319,6 +327,9 @@ struct ClientData {
     bool factory_reset_requested = false;
     /// The persisted state changed; step() saves it to config.storage.
     bool state_save_due = false;
+    /// The Bootstrap-Server gave no usable Bootstrap-Pack: bootstrap goes by
+    /// Bootstrap-Request until the next configure().
+    bool bootstrap_pack_refused = false;
     /// A bootstrap session ended without an accepted Bootstrap-Finish, so the
     /// accounts in RAM are unfinished: nothing is saved until configure()
     /// loads the saved state again.
