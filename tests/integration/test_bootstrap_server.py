@@ -416,7 +416,7 @@ class BootstrapPackTest(BootstrapTest):
         response, event = self.request_pack(server, peer, ["ep=no-pack"])
         self.assert_rejected(response, event, METHOD_NOT_ALLOWED, "pack: false")
 
-        # The flag belongs to one plan: the default plan still serves packs.
+        # The flag applies to one plan, so the default plan still serves packs.
         other = BootstrapPeer(server.port)
         self.addCleanup(other.close)
         response = other.request_pack(["ep=other"])

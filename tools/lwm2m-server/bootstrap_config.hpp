@@ -30,8 +30,8 @@ struct BootstrapPlan {
     /// Content-Format of the writes, overriding the client's `pct`.
     std::optional<std::uint16_t> content_format;
     std::vector<BootstrapOperation> operations;
-    /// Serve the writes of `operations` as a Bootstrap-Pack (GET /bspack). When false, a
-    /// Bootstrap-Pack-Request gets 4.05, so a client has to fall back to POST /bs.
+    /// True to serve the writes of `operations` as a Bootstrap-Pack (GET /bspack). With
+    /// false, a Bootstrap-Pack-Request gets 4.05, so a client has to fall back to POST /bs.
     bool pack = true;
 };
 

@@ -519,7 +519,7 @@ std::vector<std::uint8_t> encode_write_content(const WriteContent& content, std:
     }
 }
 
-// A pack has no base name: every record carries its full path in "n", because the records of
+// A pack has no base name, so every record carries its full path in "n". The records of
 // different writes share no common prefix beyond "/".
 BootstrapPack encode_bootstrap_pack(const std::vector<const WriteContent*>& contents,
                                     std::uint16_t format) {

@@ -190,7 +190,7 @@ Peer peer_of(const coap_session_t* session);
 /// "2.05" for the code of `code`.
 std::string code_string(coap_pdu_code_t code);
 
-/// The value of the uint option `number` of `pdu`, or nullopt when it has none.
+/// Returns the value of the uint option `number` of `pdu`, or nullopt when it has none.
 std::optional<std::uint32_t> uint_option(const coap_pdu_t* pdu, coap_option_num_t number);
 
 /// The Uri-Query options of `request` as name and value pairs.

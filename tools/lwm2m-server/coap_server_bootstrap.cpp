@@ -106,9 +106,8 @@ void CoapServer::on_bootstrap_pack_request(coap_resource_t* resource, coap_sessi
     event["query"] = query_json(query);
 
     const bool has_endpoint = endpoint && !endpoint->empty();
-    const BootstrapPlan* plan = has_endpoint && bootstrap_.config != nullptr
-                                    ? bootstrap_.config->find(*endpoint)
-                                    : nullptr;
+    const BootstrapPlan* plan =
+        has_endpoint && bootstrap_.config != nullptr ? bootstrap_.config->find(*endpoint) : nullptr;
     std::vector<const WriteContent*> writes;
     if (plan != nullptr) {
         for (const BootstrapOperation& operation : plan->operations) {
@@ -118,7 +117,7 @@ void CoapServer::on_bootstrap_pack_request(coap_resource_t* resource, coap_sessi
         }
     }
 
-    // The checks run in this order, so a request with several faults gets the first code.
+    // The checks run in this order, so a request with several errors gets the code of the first.
     int code = 205;
     std::string error;
     if (!has_endpoint) {
@@ -126,8 +125,8 @@ void CoapServer::on_bootstrap_pack_request(coap_resource_t* resource, coap_sessi
         error = "Bootstrap-Pack-Request without an ep parameter";
     } else if (accept && *accept != kFormatSenmlCbor && *accept != kFormatSenmlJson) {
         code = 406;
-        error = "Accept " + std::to_string(*accept) +
-                " is not SenML JSON (110) or SenML CBOR (112)";
+        error =
+            "Accept " + std::to_string(*accept) + " is not SenML JSON (110) or SenML CBOR (112)";
     } else if (plan == nullptr) {
         code = 404;
         error = "no plan for endpoint '" + *endpoint + "' and no default plan";
@@ -168,9 +167,9 @@ void CoapServer::on_bootstrap_pack_request(coap_resource_t* resource, coap_sessi
     // libcoap sends the payload in Block2 blocks (RFC 7959) when it does not fit in one
     // message, and calls release_pack_payload() when it is done with it, also on failure.
     auto* payload = new std::vector<std::uint8_t>(std::move(pack.payload));
-    const int added = coap_add_data_large_response(
-        resource, session, request, response, query_string, format, -1, 0, payload->size(),
-        payload->data(), release_pack_payload, payload);
+    const int added = coap_add_data_large_response(resource, session, request, response,
+                                                   query_string, format, -1, 0, payload->size(),
+                                                   payload->data(), release_pack_payload, payload);
     if (added == 0) {
         log_.error("Bootstrap-Pack for '" + *endpoint + "': adding the payload failed");
         coap_pdu_set_code(response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
