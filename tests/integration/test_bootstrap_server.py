@@ -7,6 +7,7 @@ tools/lwm2m-server/examples/bootstrap.json.
 
 import json
 import os
+import tempfile
 import unittest
 
 import coap_message as coap
@@ -26,6 +27,24 @@ CONFIG_PATH = os.path.join(
 ACCEPT = 17
 NOT_ACCEPTABLE = coap.make_code(4, 6)
 BAD_REQUEST = coap.make_code(4, 0)
+METHOD_NOT_ALLOWED = coap.make_code(4, 5)
+
+# Time to wait for a request that must not come. Requests of a plan follow within milliseconds
+# on loopback.
+NO_REQUEST_WAIT_S = 1.0
+
+# Values of the writes in the plan of "bs-tlv" in bootstrap.json, in plan order.
+BS_TLV_VALUES = [
+    ("/0/1/0", "coap://127.0.0.1:5683"),
+    ("/0/1/1", False),
+    ("/0/1/2", 3),
+    ("/0/1/5", bytes.fromhex("00ff10")),
+    ("/0/1/10", 1),
+    ("/1/0/0", 1),
+    ("/1/0/1", 300),
+    ("/1/0/6", True),
+    ("/1/0/7", "U"),
+]
 
 
 def content_format_of(message):
@@ -52,6 +71,16 @@ class BootstrapPeer(RawPeer):
         datagram = self.receive(STEP_TIMEOUT_S)
         return None if datagram is None else coap.decode(datagram)
 
+    def request_pack(self, query, accept=None):
+        """Send GET /bspack with `query` and an optional Accept, and return the response."""
+        options = [(coap.URI_PATH, "bspack")] + [(coap.URI_QUERY, item) for item in query]
+        if accept is not None:
+            options.append((ACCEPT, accept.to_bytes(1 if accept < 256 else 2, "big")))
+        message_id = self.new_message_id()
+        self.send(coap.encode(coap.CON, coap.GET, message_id, b"\x07\x08", options))
+        datagram = self.receive(STEP_TIMEOUT_S)
+        return None if datagram is None else coap.decode(datagram)
+
     def next_request(self):
         """Return the next request of the server, or None after STEP_TIMEOUT_S."""
         datagram = self.receive(STEP_TIMEOUT_S)
@@ -67,9 +96,9 @@ class BootstrapPeer(RawPeer):
 
 
 class BootstrapTest(IntegrationTest):
-    def start_bootstrap_server(self, extra_args=()):
+    def start_bootstrap_server(self, extra_args=(), config_path=CONFIG_PATH):
         server = self.start_server(
-            extra_args=["--bootstrap", "--bootstrap-config", CONFIG_PATH] + list(extra_args)
+            extra_args=["--bootstrap", "--bootstrap-config", config_path] + list(extra_args)
         )
         peer = BootstrapPeer(server.port)
         self.addCleanup(peer.close)
@@ -263,6 +292,149 @@ class BootstrapCommandTest(BootstrapTest):
         event = self.server.wait_event("error", STEP_TIMEOUT_S, id=command_id)
         self.assertIsNotNone(event, "no error event\n" + self.describe())
         self.assertIn("has not sent a Bootstrap-Request", event["message"], event)
+
+
+class BootstrapPackTest(BootstrapTest):
+    """Bootstrap-Pack-Request (GET /bspack, LwM2M 1.2): the plan's writes in one SenML pack."""
+
+    def write_config(self, config):
+        """Write `config` to a temporary file, removed at cleanup, and return its path."""
+        handle, path = tempfile.mkstemp(prefix="bspack-", suffix=".json")
+        with os.fdopen(handle, "w") as file:
+            json.dump(config, file)
+        self.addCleanup(os.remove, path)
+        return path
+
+    def request_pack(self, server, peer, query, accept=None):
+        """Send a Bootstrap-Pack-Request and return the response and its event."""
+        response = peer.request_pack(query, accept)
+        self.assertIsNotNone(response, "no response to GET /bspack\n" + self.describe())
+        event = server.wait_event("bootstrap_pack_request", STEP_TIMEOUT_S)
+        self.assertIsNotNone(event, "no bootstrap_pack_request event\n" + self.describe())
+        return response, event
+
+    def assert_rejected(self, response, event, code, context):
+        self.assertEqual(response.type, coap.ACK, f"{context}: {coap.describe(response)}")
+        self.assertEqual(response.code, code, f"{context}: {coap.describe(response)}")
+        self.assertEqual(response.payload, b"", f"{context}: {coap.describe(response)}")
+        self.assertEqual(event["code"], coap.code_text(code), f"{context}: {event}")
+        self.assertNotIn("content_format", event, f"{context}: {event}")
+        self.assertIn("error", event, f"{context}: {event}")
+
+    def test_pack_in_senml_cbor(self):
+        server, peer = self.start_bootstrap_server()
+        response, event = self.request_pack(server, peer, ["ep=bs-tlv"])
+        self.assertEqual(response.type, coap.ACK, coap.describe(response))
+        self.assertEqual(response.code, coap.CONTENT, coap.describe(response))
+        self.assertEqual(content_format_of(response), formats.SENML_CBOR)
+
+        records = formats.decode_senml_cbor(response.payload)
+        names = [record.name for record in records]
+        self.assertEqual(names, [name for name, _ in BS_TLV_VALUES], "records not in plan order")
+        values = formats.senml_values(records)
+        for name, expected in BS_TLV_VALUES:
+            self.assertEqual(values[name], expected, name)
+            self.assertIs(type(values[name]), type(expected), name)
+        # Every record carries its full path, with no base name.
+        first = formats.decode_cbor(response.payload)[0]
+        self.assertEqual(first, {0: "/0/1/0", 3: "coap://127.0.0.1:5683"})
+
+        self.assertEqual(event["endpoint"], "bs-tlv", f"wrong endpoint: {event}")
+        self.assertEqual(event["peer"], "127.0.0.1", f"wrong peer: {event}")
+        self.assertEqual(event["port"], peer.port, f"wrong port: {event}")
+        self.assertEqual(event["query"], {"ep": "bs-tlv"}, f"wrong query: {event}")
+        self.assertEqual(event["code"], "2.05", f"wrong code: {event}")
+        self.assertEqual(event["content_format"], formats.SENML_CBOR, f"wrong format: {event}")
+        self.assertEqual(event["records"], len(BS_TLV_VALUES), f"wrong records: {event}")
+        self.assertEqual(event["payload_hex"], response.payload.hex(), f"wrong payload: {event}")
+
+    def test_accept_senml_json(self):
+        server, peer = self.start_bootstrap_server()
+        response, event = self.request_pack(server, peer, ["ep=bs-object-level"], accept=110)
+        self.assertEqual(response.code, coap.CONTENT, coap.describe(response))
+        self.assertEqual(content_format_of(response), formats.SENML_JSON)
+        self.assertEqual(event["content_format"], formats.SENML_JSON, f"wrong format: {event}")
+
+        pack = json.loads(response.payload)
+        self.assertTrue(all("bn" not in record for record in pack), pack)
+        values = formats.senml_values(formats.decode_senml_json(response.payload))
+        self.assertEqual(values["/0/0/0"], "coap://127.0.0.1:5693")
+        self.assertIs(values["/0/0/1"], True)
+        self.assertEqual(values["/0/0/2"], 3)
+        self.assertEqual(values["/0/0/11"], 0)
+        self.assertEqual(values["/0/1/0"], "coap://127.0.0.1:5683")
+        self.assertIs(values["/0/1/1"], False)
+        self.assertEqual(values["/0/1/2"], 3)
+        self.assertEqual(values["/0/1/10"], 1)
+        self.assertEqual(len(values), 8, values)
+        self.assertEqual(event["records"], 8, f"wrong records: {event}")
+
+    def test_default_plan_with_accept_cbor(self):
+        server, peer = self.start_bootstrap_server()
+        response, event = self.request_pack(server, peer, ["ep=any-name"], accept=112)
+        self.assertEqual(response.code, coap.CONTENT, coap.describe(response))
+        self.assertEqual(content_format_of(response), formats.SENML_CBOR)
+        values = formats.senml_values(formats.decode_senml_cbor(response.payload))
+        self.assertEqual(values, {"/1/0/0": 2, "/1/0/1": 60, "/1/0/5": 86400, "/1/0/7": "UQ"})
+        self.assertEqual(event["endpoint"], "any-name", f"wrong endpoint: {event}")
+
+    def test_unsupported_accept(self):
+        server, peer = self.start_bootstrap_server()
+        response, event = self.request_pack(server, peer, ["ep=bs-tlv"], accept=40)
+        self.assert_rejected(response, event, NOT_ACCEPTABLE, "Accept 40")
+
+    def test_tlv_accept_rejected(self):
+        server, peer = self.start_bootstrap_server()
+        response, event = self.request_pack(server, peer, ["ep=bs-tlv"], accept=11542)
+        self.assert_rejected(response, event, NOT_ACCEPTABLE, "Accept 11542")
+
+    def test_missing_endpoint(self):
+        server, peer = self.start_bootstrap_server()
+        response, event = self.request_pack(server, peer, [])
+        self.assert_rejected(response, event, BAD_REQUEST, "no ep")
+        self.assertIsNone(event["endpoint"], f"unexpected endpoint: {event}")
+
+    def test_unknown_endpoint_without_default(self):
+        config = {"endpoints": {"known": {"operations": [{"op": "finish"}]}}}
+        server, peer = self.start_bootstrap_server(config_path=self.write_config(config))
+        response, event = self.request_pack(server, peer, ["ep=stranger"])
+        self.assert_rejected(response, event, coap.NOT_FOUND, "unknown endpoint")
+        self.assertEqual(event["endpoint"], "stranger", f"wrong endpoint: {event}")
+
+    def test_plan_without_write(self):
+        server, peer = self.start_bootstrap_server()
+        response, event = self.request_pack(server, peer, ["ep=bs-manual"])
+        self.assert_rejected(response, event, coap.NOT_FOUND, "plan without write")
+
+    def test_pack_disabled(self):
+        write = {"op": "write", "path": "/1/0", "values": {"short_server_id": 1}}
+        config = {
+            "endpoints": {"no-pack": {"pack": False, "operations": [write, {"op": "finish"}]}},
+            "default": {"operations": [write]},
+        }
+        server, peer = self.start_bootstrap_server(config_path=self.write_config(config))
+        response, event = self.request_pack(server, peer, ["ep=no-pack"])
+        self.assert_rejected(response, event, METHOD_NOT_ALLOWED, "pack: false")
+
+        # The flag applies to one plan, so the default plan still serves packs.
+        other = BootstrapPeer(server.port)
+        self.addCleanup(other.close)
+        response = other.request_pack(["ep=other"])
+        self.assertIsNotNone(response, "no response for the default plan\n" + self.describe())
+        self.assertEqual(response.code, coap.CONTENT, coap.describe(response))
+
+    def test_pack_does_not_start_plan(self):
+        server, peer = self.start_bootstrap_server()
+        response, _ = self.request_pack(server, peer, ["ep=bs-tlv"])
+        self.assertEqual(response.code, coap.CONTENT, coap.describe(response))
+
+        datagram = peer.receive(NO_REQUEST_WAIT_S)
+        self.assertIsNone(datagram, "request after GET /bspack: " + repr(datagram))
+        self.assertEqual(server.events("sent"), [], self.describe())
+
+        # A Bootstrap-Request afterwards still starts the plan.
+        self.bootstrap(server, peer, ["ep=bs-tlv"])
+        self.expect_request(peer, coap.DELETE, "/", "Bootstrap-Delete after the pack")
 
 
 class BootstrapPortTest(BootstrapTest):

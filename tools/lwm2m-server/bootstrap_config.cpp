@@ -110,6 +110,12 @@ BootstrapPlan parse_plan(const json& plan, const std::string& where) {
     if (object_level.get<bool>()) {
         result.operations = join_instance_writes(std::move(result.operations));
     }
+
+    const json pack = plan.value("pack", json(true));
+    if (!pack.is_boolean()) {
+        throw std::runtime_error(where + ": \"pack\" must be true or false");
+    }
+    result.pack = pack.get<bool>();
     return result;
 }
 

@@ -30,6 +30,9 @@ struct BootstrapPlan {
     /// Content-Format of the writes, overriding the client's `pct`.
     std::optional<std::uint16_t> content_format;
     std::vector<BootstrapOperation> operations;
+    /// True to serve the writes of `operations` as a Bootstrap-Pack (GET /bspack). With
+    /// false, a Bootstrap-Pack-Request gets 4.05, so a client has to fall back to POST /bs.
+    bool pack = true;
 };
 
 /// Plans by endpoint name, and an optional default plan for every other endpoint.

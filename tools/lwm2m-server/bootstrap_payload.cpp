@@ -311,12 +311,14 @@ std::string base64url(const std::vector<std::uint8_t>& bytes) {
     return text;
 }
 
-std::vector<std::uint8_t> encode_senml_json(const WriteContent& content) {
+// Writes `base_name` as "bn" of the first record unless it is empty.
+std::vector<std::uint8_t> encode_senml_json(const std::vector<SenmlRecord>& records,
+                                            const std::string& base_name) {
     nlohmann::ordered_json pack = nlohmann::ordered_json::array();
-    for (const SenmlRecord& record : senml_records(content)) {
+    for (const SenmlRecord& record : records) {
         nlohmann::ordered_json item;
-        if (pack.empty()) {
-            item["bn"] = senml_base_name(content);
+        if (pack.empty() && !base_name.empty()) {
+            item["bn"] = base_name;
         }
         item["n"] = record.name;
         const ResourceValue& value = *record.value;
@@ -405,16 +407,18 @@ constexpr std::int64_t kLabelStringValue = 3;
 constexpr std::int64_t kLabelBooleanValue = 4;
 constexpr std::int64_t kLabelDataValue = 8;
 
-std::vector<std::uint8_t> encode_senml_cbor(const WriteContent& content) {
-    const std::vector<SenmlRecord> records = senml_records(content);
+// Writes `base_name` as label -2 (bn) of the first record unless it is empty.
+std::vector<std::uint8_t> encode_senml_cbor(const std::vector<SenmlRecord>& records,
+                                            const std::string& base_name) {
     CborWriter cbor;
     cbor.head(4, records.size());
 
     for (std::size_t i = 0; i < records.size(); ++i) {
-        cbor.head(5, i == 0 ? 3 : 2);
-        if (i == 0) {
+        const bool with_base_name = i == 0 && !base_name.empty();
+        cbor.head(5, with_base_name ? 3 : 2);
+        if (with_base_name) {
             cbor.integer(kLabelBaseName);
-            cbor.text(senml_base_name(content));
+            cbor.text(base_name);
         }
         cbor.integer(kLabelName);
         cbor.text(records[i].name);
@@ -505,14 +509,40 @@ std::vector<std::uint8_t> encode_write_content(const WriteContent& content, std:
         case kFormatTlv:
             return encode_tlv(content);
         case kFormatSenmlJson:
-            return encode_senml_json(content);
+            return encode_senml_json(senml_records(content), senml_base_name(content));
         case kFormatSenmlCbor:
-            return encode_senml_cbor(content);
+            return encode_senml_cbor(senml_records(content), senml_base_name(content));
         default:
             throw WriteContentError("cannot encode a write in Content-Format " +
                                     std::to_string(format) +
                                     ": use 11542 (TLV), 110 (SenML JSON) or 112 (SenML CBOR)");
     }
+}
+
+// A pack has no base name, so every record carries its full path in "n". The records of
+// different writes share no common prefix beyond "/".
+BootstrapPack encode_bootstrap_pack(const std::vector<const WriteContent*>& contents,
+                                    std::uint16_t format) {
+    if (format != kFormatSenmlJson && format != kFormatSenmlCbor) {
+        throw WriteContentError("cannot encode a Bootstrap-Pack in Content-Format " +
+                                std::to_string(format) +
+                                ": use 110 (SenML JSON) or 112 (SenML CBOR)");
+    }
+
+    std::vector<SenmlRecord> records;
+    for (const WriteContent* content : contents) {
+        const std::string base_name = senml_base_name(*content);
+        for (SenmlRecord& record : senml_records(*content)) {
+            record.name = base_name + record.name;
+            records.push_back(std::move(record));
+        }
+    }
+
+    BootstrapPack pack;
+    pack.record_count = records.size();
+    pack.payload = format == kFormatSenmlJson ? encode_senml_json(records, "")
+                                              : encode_senml_cbor(records, "");
+    return pack;
 }
 
 }  // namespace lwm2m::server

@@ -59,6 +59,18 @@ WriteContent parse_write_content(const std::string& path, const nlohmann::json& 
 /// Throws WriteContentError for any other format.
 std::vector<std::uint8_t> encode_write_content(const WriteContent& content, std::uint16_t format);
 
+/// Payload of a Bootstrap-Pack (LwM2M 1.2) and the number of SenML records in it.
+struct BootstrapPack {
+    std::vector<std::uint8_t> payload;
+    std::size_t record_count = 0;
+};
+
+/// Encodes the values of `contents`, in order, as one SenML pack in `format`:
+/// kFormatSenmlJson or kFormatSenmlCbor. Every record has its full path, such as "/0/1/0",
+/// as its name. Throws WriteContentError for any other format.
+BootstrapPack encode_bootstrap_pack(const std::vector<const WriteContent*>& contents,
+                                    std::uint16_t format);
+
 /// True if encode_write_content() supports `format`.
 bool is_write_format(std::uint16_t format);
 

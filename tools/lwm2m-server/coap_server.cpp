@@ -99,15 +99,6 @@ std::vector<std::uint8_t> token_of(const coap_pdu_t* pdu) {
     return {token.s, token.s + token.length};
 }
 
-std::optional<std::uint32_t> uint_option(const coap_pdu_t* pdu, coap_option_num_t number) {
-    coap_opt_iterator_t iterator;
-    const coap_opt_t* option = coap_check_option(pdu, number, &iterator);
-    if (option == nullptr) {
-        return std::nullopt;
-    }
-    return coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
-}
-
 std::vector<std::uint8_t> bytes_option(const coap_pdu_t* pdu, coap_option_num_t number) {
     coap_opt_iterator_t iterator;
     const coap_opt_t* option = coap_check_option(pdu, number, &iterator);
@@ -219,6 +210,15 @@ const char* nack_reason_text(coap_nack_reason_t reason) {
 }
 
 }  // namespace
+
+std::optional<std::uint32_t> uint_option(const coap_pdu_t* pdu, coap_option_num_t number) {
+    coap_opt_iterator_t iterator;
+    const coap_opt_t* option = coap_check_option(pdu, number, &iterator);
+    if (option == nullptr) {
+        return std::nullopt;
+    }
+    return coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
+}
 
 std::string code_string(coap_pdu_code_t code) {
     const unsigned value = static_cast<unsigned>(code) & 0xff;
@@ -355,12 +355,12 @@ CoapServer& CoapServer::from_session(const coap_session_t* session) {
     return *static_cast<CoapServer*>(coap_get_app_data(coap_session_get_context(session)));
 }
 
-void CoapServer::handle_rd_request(coap_resource_t* /*resource*/, coap_session_t* session,
-                                   const coap_pdu_t* request, const coap_string_t* /*query*/,
+void CoapServer::handle_rd_request(coap_resource_t* resource, coap_session_t* session,
+                                   const coap_pdu_t* request, const coap_string_t* query,
                                    coap_pdu_t* response) {
     CoapServer& server = from_session(session);
     try {
-        server.on_request(session, request, response);
+        server.on_request(resource, session, request, query, response);
     } catch (const std::exception& error) {
         server.log_.error(std::string("request handling failed: ") + error.what());
         coap_pdu_set_code(response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
@@ -388,7 +388,8 @@ void CoapServer::handle_nack(coap_session_t* session, const coap_pdu_t* sent,
     }
 }
 
-void CoapServer::on_request(coap_session_t* session, const coap_pdu_t* request,
+void CoapServer::on_request(coap_resource_t* resource, coap_session_t* session,
+                            const coap_pdu_t* request, const coap_string_t* query,
                             coap_pdu_t* response) {
     RdRequest rd_request;
     rd_request.uri_path = string_options(request, COAP_OPTION_URI_PATH);
@@ -399,6 +400,9 @@ void CoapServer::on_request(coap_session_t* session, const coap_pdu_t* request,
     if (is_bootstrap_endpoint(session)) {
         if (rd_request.uri_path == std::vector<std::string>{"bs"} && method == Method::kPost) {
             on_bootstrap_request(session, request, response);
+        } else if (rd_request.uri_path == std::vector<std::string>{"bspack"} &&
+                   method == Method::kGet) {
+            on_bootstrap_pack_request(resource, session, request, query, response);
         } else {
             coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
         }

@@ -140,10 +140,14 @@ class CoapServer {
                             coap_nack_reason_t reason, coap_mid_t mid);
     static CoapServer& from_session(const coap_session_t* session);
 
-    void on_request(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response);
+    void on_request(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
+                    const coap_string_t* query, coap_pdu_t* response);
     void on_send(coap_session_t* session, const coap_pdu_t* request, coap_pdu_t* response);
     void on_bootstrap_request(coap_session_t* session, const coap_pdu_t* request,
                               coap_pdu_t* response);
+    void on_bootstrap_pack_request(coap_resource_t* resource, coap_session_t* session,
+                                   const coap_pdu_t* request, const coap_string_t* query,
+                                   coap_pdu_t* response);
     bool is_bootstrap_endpoint(const coap_session_t* session) const;
     void submit_bootstrap(Command command);
     bool prepare_bootstrap_write(const BootstrapClient& client, Command& command,
@@ -185,6 +189,9 @@ Peer peer_of(const coap_session_t* session);
 
 /// "2.05" for the code of `code`.
 std::string code_string(coap_pdu_code_t code);
+
+/// Returns the value of the uint option `number` of `pdu`, or nullopt when it has none.
+std::optional<std::uint32_t> uint_option(const coap_pdu_t* pdu, coap_option_num_t number);
 
 /// The Uri-Query options of `request` as name and value pairs.
 QueryParams query_of(const coap_pdu_t* request);

@@ -11,6 +11,19 @@ namespace {
 // Content-Format of CoRE link-format (RFC 6690), the Accept of Bootstrap-Discover.
 constexpr std::uint16_t kLinkFormat = 40;
 
+Json query_json(const QueryParams& query) {
+    Json result = Json::object();
+    for (const auto& [key, value] : query) {
+        result[key] = value;
+    }
+    return result;
+}
+
+// Frees a Bootstrap-Pack payload once libcoap has sent its last block or given up.
+void release_pack_payload(coap_session_t* /*session*/, void* payload) {
+    delete static_cast<std::vector<std::uint8_t>*>(payload);
+}
+
 }  // namespace
 
 // Bootstrap-Request (LwM2M Core 1.1, Bootstrap interface): POST /bs?ep=NAME, and since
@@ -38,11 +51,7 @@ void CoapServer::on_bootstrap_request(coap_session_t* session, const coap_pdu_t*
     event["pct"] = pct_valid && preferred_format ? Json(*preferred_format) : Json(nullptr);
     event["peer"] = peer.address;
     event["port"] = peer.port;
-    Json query_event = Json::object();
-    for (const auto& [key, value] : query) {
-        query_event[key] = value;
-    }
-    event["query"] = query_event;
+    event["query"] = query_json(query);
 
     int code = 204;
     if (!endpoint || endpoint->empty()) {
@@ -75,6 +84,96 @@ void CoapServer::on_bootstrap_request(coap_session_t* session, const coap_pdu_t*
     client.plan = plan;
     client.next_step = 0;
     client.step_token.clear();
+}
+
+// Bootstrap-Pack-Request (LwM2M Core 1.2, Bootstrap interface): GET /bspack?ep=NAME. The
+// 2.05 response carries the values of every write of the endpoint's plan, in plan order, as
+// one SenML pack. The plan's other operations are left out, and the request does not start
+// the plan: only a Bootstrap-Request (POST /bs) does.
+void CoapServer::on_bootstrap_pack_request(coap_resource_t* resource, coap_session_t* session,
+                                           const coap_pdu_t* request,
+                                           const coap_string_t* query_string,
+                                           coap_pdu_t* response) {
+    const Peer peer = peer_of(session);
+    const QueryParams query = query_of(request);
+    const std::optional<std::string> endpoint = find_param(query, "ep");
+    const std::optional<std::uint32_t> accept = uint_option(request, COAP_OPTION_ACCEPT);
+
+    Json event = log_.make("bootstrap_pack_request");
+    event["endpoint"] = endpoint ? Json(*endpoint) : Json(nullptr);
+    event["peer"] = peer.address;
+    event["port"] = peer.port;
+    event["query"] = query_json(query);
+
+    const bool has_endpoint = endpoint && !endpoint->empty();
+    const BootstrapPlan* plan =
+        has_endpoint && bootstrap_.config != nullptr ? bootstrap_.config->find(*endpoint) : nullptr;
+    std::vector<const WriteContent*> writes;
+    if (plan != nullptr) {
+        for (const BootstrapOperation& operation : plan->operations) {
+            if (operation.kind == BootstrapOperationKind::kWrite) {
+                writes.push_back(&*operation.content);
+            }
+        }
+    }
+
+    // The checks run in this order, so a request with several errors gets the code of the first.
+    int code = 205;
+    std::string error;
+    if (!has_endpoint) {
+        code = 400;
+        error = "Bootstrap-Pack-Request without an ep parameter";
+    } else if (accept && *accept != kFormatSenmlCbor && *accept != kFormatSenmlJson) {
+        code = 406;
+        error =
+            "Accept " + std::to_string(*accept) + " is not SenML JSON (110) or SenML CBOR (112)";
+    } else if (plan == nullptr) {
+        code = 404;
+        error = "no plan for endpoint '" + *endpoint + "' and no default plan";
+    } else if (!plan->pack) {
+        code = 405;
+        error = "the plan for '" + *endpoint + "' has \"pack\": false";
+    } else if (writes.empty()) {
+        code = 404;
+        error = "the plan for '" + *endpoint + "' has no write operation";
+    }
+
+    const auto format = static_cast<std::uint16_t>(accept.value_or(kFormatSenmlCbor));
+    BootstrapPack pack;
+    if (code == 205) {
+        try {
+            pack = encode_bootstrap_pack(writes, format);
+        } catch (const WriteContentError& encode_error) {
+            code = 500;
+            error = encode_error.what();
+        }
+    }
+
+    const auto response_code = static_cast<coap_pdu_code_t>(COAP_RESPONSE_CODE(code));
+    event["code"] = code_string(response_code);
+    if (code == 205) {
+        event["content_format"] = format;
+        event["records"] = pack.record_count;
+        event["payload_hex"] = to_hex(pack.payload);
+    } else {
+        event["error"] = error;
+    }
+    log_.write(event);
+    coap_pdu_set_code(response, response_code);
+    if (code != 205) {
+        return;
+    }
+
+    // libcoap sends the payload in Block2 blocks (RFC 7959) when it does not fit in one
+    // message, and calls release_pack_payload() when it is done with it, also on failure.
+    auto* payload = new std::vector<std::uint8_t>(std::move(pack.payload));
+    const int added = coap_add_data_large_response(resource, session, request, response,
+                                                   query_string, format, -1, 0, payload->size(),
+                                                   payload->data(), release_pack_payload, payload);
+    if (added == 0) {
+        log_.error("Bootstrap-Pack for '" + *endpoint + "': adding the payload failed");
+        coap_pdu_set_code(response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
+    }
 }
 
 bool CoapServer::is_bootstrap_endpoint(const coap_session_t* session) const {
