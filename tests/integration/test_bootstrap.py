@@ -704,3 +704,56 @@ class RequestRetryTest(BootstrapClientTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class BootstrapPackClientTest(BootstrapClientTest):
+    """LwM2M 1.2: the client asks for a Bootstrap-Pack (GET /bspack) first, and falls back to
+    the Bootstrap-Request when the Bootstrap-Server refuses it. The registration server runs
+    first, so that the plan file can name its port."""
+
+    def start_servers(self, endpoint, pack=True):
+        registration = self.start_server()
+        plan = {
+            "operations": [
+                {
+                    "op": "write",
+                    "path": f"/0/{SERVER_ACCOUNT_INSTANCE}",
+                    "values": security_values(f"coap://127.0.0.1:{registration.port}"),
+                },
+                {"op": "write", "path": "/1/0", "values": server_values()},
+                {"op": "finish"},
+            ]
+        }
+        if not pack:
+            plan["pack"] = False
+        directory = tempfile.mkdtemp(prefix="lwm2m-pack-")
+        self.addCleanup(shutil.rmtree, directory)
+        path = os.path.join(directory, "plan.json")
+        with open(path, "w", encoding="utf-8") as stream:
+            json.dump({"endpoints": {endpoint: plan}}, stream)
+        bootstrap = self.start_server(extra_args=["--bootstrap", "--bootstrap-config", path])
+        return registration, bootstrap
+
+    def test_pack_configures_the_client(self):
+        registration, bootstrap = self.start_servers("pack-client")
+        self.start_bootstrapping_client(
+            f"coap://127.0.0.1:{bootstrap.port}", "pack-client", ["--lwm2m-version", "1.2"]
+        )
+        pack = bootstrap.wait_event("bootstrap_pack_request", STEP_TIMEOUT_S)
+        self.assertIsNotNone(pack, "no Bootstrap-Pack-Request\n" + self.describe())
+        self.assertEqual(pack["code"], "2.05", pack)
+        register = self.wait_register(registration, "pack-client")
+        self.assertEqual(register["lifetime"], LIFETIME_S, register)
+        self.assertEqual(register["port"], pack["port"], "Register from another port")
+        self.assertEqual(bootstrap.events("bootstrap_request"), [], "a Bootstrap-Request too")
+
+    def test_refused_pack_falls_back_to_request(self):
+        registration, bootstrap = self.start_servers("no-pack", pack=False)
+        self.start_bootstrapping_client(
+            f"coap://127.0.0.1:{bootstrap.port}", "no-pack", ["--lwm2m-version", "1.2"]
+        )
+        pack = bootstrap.wait_event("bootstrap_pack_request", STEP_TIMEOUT_S)
+        self.assertIsNotNone(pack, "no Bootstrap-Pack-Request\n" + self.describe())
+        self.assertEqual(pack["code"], "4.05", pack)
+        self.wait_bootstrap_request(bootstrap, "no-pack")
+        self.wait_register(registration, "no-pack")
