@@ -192,6 +192,7 @@ class Run {
         check(client_.registration_state() == RegistrationState::kBootstrapping,
               "a client without a server account does not bootstrap");
         step();
+        refuse_bootstrap_pack_request();
         answer_bootstrap_request();
         step();
     }
@@ -225,6 +226,24 @@ class Run {
     }
 
   private:
+    // An LwM2M 1.2 client asks for a Bootstrap-Pack first: the answer 4.04
+    // sends it to the Bootstrap-Request, which the input then drives.
+    void refuse_bootstrap_pack_request() {
+        Message request;
+        if (transport_.sent_count == 0 ||
+            lwm2m::coap::decode(transport_.last_sent().view(), request) !=
+                lwm2m::coap::DecodeResult::kOk ||
+            !has_path(request, {"bspack"})) {
+            return;
+        }
+        uint8_t buffer[32];
+        MessageWriter writer(buffer);
+        writer.header(Type::kAcknowledgement, code::kNotFound, request.message_id,
+                      request.token_view());
+        transport_.deliver(writer.bytes());
+        step();
+    }
+
     void answer_bootstrap_request() {
         Message request;
         if (transport_.sent_count == 0 ||
@@ -343,7 +362,7 @@ class Run {
     }
 
     void inspect_sent_request(const Message& request, bool bootstrapping) {
-        if (has_path(request, {"bs"})) {
+        if (has_path(request, {"bs"}) || has_path(request, {"bspack"})) {
             // A new Bootstrap-Request starts a new session, but a retransmission
             // may follow a Bootstrap-Finish that overtook the response.
             if (!has_bootstrap_request_ || request.message_id != bootstrap_request_id_) {
