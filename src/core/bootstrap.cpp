@@ -250,7 +250,7 @@ void on_bootstrap_response(Context& ctx, const Message& response) {
 }
 
 void fail_bootstrap_request(Context& ctx) {
-    // A Bootstrap-Server that does not answer a pack request may not know it.
+    // A Bootstrap-Server that sends no response to a pack request may not support it.
     ctx.data.bootstrap_pack_refused = true;
     schedule_retry(ctx, "no response");
 }
@@ -278,7 +278,7 @@ void on_bootstrap_pack_response(Context& ctx, const Message& response) {
                             coap::code_class(applied), coap::code_detail(applied));
         }
     } else {
-        // NOTE: a pack in Block2 blocks is not fetched; the Bootstrap-Request
+        // NOTE: a pack in Block2 blocks is not fetched. The Bootstrap-Request
         // gets the configuration instead.
         LWM2M_LOG_INFO("no Bootstrap-Pack (%u.%02u), sending the Bootstrap-Request",
                        coap::code_class(response.code), coap::code_detail(response.code));
@@ -292,7 +292,7 @@ uint8_t handle_bootstrap_server_request(Context& ctx, const Message& request,
                                         coap::MessageWriter& response) {
     detail::ClientData& data = ctx.data;
     if (data.bootstrap.finished) {
-        // Bootstrap-Finish ended the session; a request that follows it in
+        // Bootstrap-Finish ended the session, so a request that follows it in
         // the same step must not change the accepted configuration.
         LWM2M_LOG_WARNING("request after Bootstrap-Finish rejected");
         return code::kForbidden;
