@@ -362,6 +362,15 @@ TEST_F(BootstrapTest, TriggerDeregistersAndBootstraps) {
     EXPECT_EQ(options_of(last_sent(), option::kUriPath), std::vector<std::string>{"bs"});
 }
 
+TEST_F(BootstrapTest, ServerInstancesOnlyFromBootstrap) {
+    config_.server_uri = kServerUri;
+    register_client();
+    // An LwM2M Server neither creates nor deletes Server instances.
+    EXPECT_EQ(bootstrap_request(code::kPost, {"1"}, join({tlv_int(0, 9), tlv_int(1, 60)})).code,
+              code::kMethodNotAllowed);
+    EXPECT_EQ(bootstrap_request(code::kDelete, {"1", "0"}).code, code::kMethodNotAllowed);
+}
+
 TEST_F(BootstrapTest, TriggerWithoutBootstrapAccountNotAllowed) {
     config_.server_uri = kServerUri;
     config_.bootstrap_server_uri = nullptr;
