@@ -165,43 +165,10 @@ uint8_t bootstrap_discover(const Path& path, detail::ClientData& data,
 
 namespace {
 
-// The objects a Bootstrap-Pack touched, each in its own transaction.
-struct PackTransaction {
-    Object* objects[LWM2M_MAX_OBJECTS] = {};
-    uint8_t count = 0;
-
-    Status join(Object& object) {
-        for (uint8_t i = 0; i < count; ++i) {
-            if (objects[i] == &object) {
-                return Status::kOk;
-            }
-        }
-        const Status begun = object.begin_transaction();
-        if (begun == Status::kOk) {
-            objects[count++] = &object;
-        }
-        return begun;
-    }
-
-    uint8_t finish(uint8_t result) {
-        for (uint8_t i = 0; i < count && result == code::kChanged; ++i) {
-            const Status valid = objects[i]->validate_transaction();
-            result = valid == Status::kOk ? result : to_response_code(valid);
-        }
-        for (uint8_t i = 0; i < count; ++i) {
-            if (result == code::kChanged) {
-                objects[i]->commit_transaction();
-            } else {
-                objects[i]->rollback_transaction();
-            }
-        }
-        return result;
-    }
-};
-
 // Writes the pack's records, creating the instances they name. Returns 2.04
 // or the code of the first failure.
-uint8_t write_pack(io::Decoder& decoder, detail::ClientData& data, PackTransaction& transaction) {
+uint8_t write_pack(io::Decoder& decoder, detail::ClientData& data,
+                   MultiObjectTransaction& transaction) {
     Path path;
     Path cleared;  // the multiple resource whose old instances are gone
     Status next = Status::kOk;
@@ -268,7 +235,7 @@ uint8_t apply_bootstrap_pack(detail::ClientData& data, uint16_t format,
     if (decoder == nullptr) {
         return code::kUnsupportedContentFormat;
     }
-    PackTransaction transaction;
+    MultiObjectTransaction transaction;
     const uint8_t result = transaction.finish(write_pack(*decoder, data, transaction));
     if (result == code::kChanged) {
         detail::objects_changed(data);

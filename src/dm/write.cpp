@@ -260,6 +260,36 @@ uint8_t write(const coap::Message& request, const Path& path, Object& object, bo
     return apply_whole_write(kind, format, request, path, object, nullptr);
 }
 
+Status MultiObjectTransaction::join(Object& object) {
+    for (uint8_t i = 0; i < count; ++i) {
+        if (objects[i] == &object) {
+            return Status::kOk;
+        }
+    }
+    const Status begun = object.begin_transaction();
+    if (begun == Status::kOk) {
+        objects[count++] = &object;
+    }
+    return begun;
+}
+
+uint8_t MultiObjectTransaction::finish(uint8_t result) {
+    for (uint8_t i = 0; i < count && coap::code_class(result) == 2; ++i) {
+        const Status valid = objects[i]->validate_transaction();
+        if (valid != Status::kOk) {
+            result = to_response_code(valid);
+        }
+    }
+    for (uint8_t i = 0; i < count; ++i) {
+        if (coap::code_class(result) == 2) {
+            objects[i]->commit_transaction();
+        } else {
+            objects[i]->rollback_transaction();
+        }
+    }
+    return result;
+}
+
 uint8_t create(const coap::Message& request, const Path& path, Object& object,
                coap::MessageWriter& response, uint16_t* created_id) {
     uint32_t format = 0;
@@ -302,45 +332,8 @@ uint8_t create(const coap::Message& request, const Path& path, Object& object,
 
 namespace {
 
-// Objects in one Write-Composite transaction.
-struct CompositeTransaction {
-    Object* objects[LWM2M_MAX_OBJECTS] = {};
-    uint8_t count = 0;
-
-    // Begins a transaction on `object` the first time it is touched.
-    Status join(Object& object) {
-        for (uint8_t i = 0; i < count; ++i) {
-            if (objects[i] == &object) {
-                return Status::kOk;
-            }
-        }
-        const Status begun = object.begin_transaction();
-        if (begun == Status::kOk) {
-            objects[count++] = &object;
-        }
-        return begun;
-    }
-
-    uint8_t finish(uint8_t result) {
-        for (uint8_t i = 0; i < count && coap::code_class(result) == 2; ++i) {
-            const Status valid = objects[i]->validate_transaction();
-            if (valid != Status::kOk) {
-                result = to_response_code(valid);
-            }
-        }
-        for (uint8_t i = 0; i < count; ++i) {
-            if (coap::code_class(result) == 2) {
-                objects[i]->commit_transaction();
-            } else {
-                objects[i]->rollback_transaction();
-            }
-        }
-        return result;
-    }
-};
-
 uint8_t apply_composite(io::Decoder& decoder, detail::ClientData& data,
-                        CompositeTransaction& transaction) {
+                        MultiObjectTransaction& transaction) {
     Path path;
     Status next = Status::kOk;
     int entries = 0;
@@ -402,7 +395,7 @@ uint8_t write_composite(const coap::Message& request, detail::ClientData& data) 
     DecoderStorage storage;
     io::Decoder* decoder =
         make_decoder(static_cast<uint16_t>(format), request.payload, Path{}, storage);
-    CompositeTransaction transaction;
+    MultiObjectTransaction transaction;
     return transaction.finish(apply_composite(*decoder, data, transaction));
 }
 

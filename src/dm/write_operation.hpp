@@ -7,6 +7,7 @@
 
 #include "coap/message.hpp"
 #include "io/codec.hpp"
+#include "lwm2m/config.hpp"
 #include "lwm2m/object.hpp"
 
 namespace lwm2m::dm {
@@ -82,5 +83,18 @@ class WriteOperation {
 /// an instance. Returns the response code.
 uint8_t apply_whole_write(WriteOperation::Kind kind, uint32_t format, const coap::Message& request,
                           const Path& path, Object& object, bool* created_instance);
+
+/// The transactions of the objects one request writes across: Write-Composite
+/// and a Bootstrap-Pack.
+struct MultiObjectTransaction {
+    Object* objects[LWM2M_MAX_OBJECTS] = {};
+    uint8_t count = 0;
+
+    /// Begins the transaction of `object` the first time it is touched.
+    Status join(Object& object);
+    /// Validates every transaction and commits them all if `result` and every
+    /// validation succeed, else rolls them all back. Returns the final code.
+    uint8_t finish(uint8_t result);
+};
 
 }  // namespace lwm2m::dm
