@@ -3,6 +3,9 @@
 #include <cstring>
 
 #include "core/context.hpp"
+#include "lwm2m/log.hpp"
+
+LWM2M_LOG_MODULE("acct");
 
 namespace lwm2m::core {
 namespace {
@@ -148,9 +151,6 @@ const char* find_configuration_error(const detail::ClientData& data) {
         if (find_server_account(data, session) == nullptr) {
             return "a server account needs (D)TLS or has a URI other than coap://host[:port]";
         }
-        if (session.transport == nullptr) {
-            return "more server accounts than the application gave transports";
-        }
     }
     if (!any_server) {
         return "no Server object instance";
@@ -162,6 +162,11 @@ uint8_t start_sessions(detail::ClientData& data, uint64_t register_at_ms) {
     uint8_t count = 0;
     for (detail::ServerSession& session : data.sessions) {
         const SecurityInstance* account = find_server_account(data, session);
+        if (account != nullptr && session.transport == nullptr) {
+            // The application gave fewer transports than there are accounts.
+            LWM2M_LOG_WARNING("no transport for server %u: it stays unused",
+                              session.server.short_server_id);
+        }
         if (session.transport == nullptr || account == nullptr || !use_account(session, *account)) {
             session.state = RegistrationState::kUnconfigured;
             continue;

@@ -213,6 +213,18 @@ TEST_F(BootstrapTest, FinishWithoutServerInstanceNotAcceptable) {
     EXPECT_EQ(options_of(last_sent(), option::kUriPath), std::vector<std::string>{"bs"});
 }
 
+TEST_F(BootstrapTest, OneTransportUsesFirstAccount) {
+    start_bootstrap();
+    bootstrap_request(code::kPut, {"0", "1"}, server_account(kServerUri, 7));
+    bootstrap_request(code::kPut, {"0", "2"}, server_account("coap://192.0.2.8:5683", 8));
+    bootstrap_request(code::kPut, {"1", "0"}, join({tlv_int(0, 7), tlv_int(1, 60)}));
+    bootstrap_request(code::kPut, {"1", "1"}, join({tlv_int(0, 8), tlv_int(1, 60)}));
+    // The second account has no transport: it stays unused.
+    EXPECT_EQ(bootstrap_request(code::kPost, {"bs"}).code, code::kChanged);
+    EXPECT_EQ(client_.registration_state(), RegistrationState::kRegistering);
+    EXPECT_STREQ(transport_.connected_host, "192.0.2.7");
+}
+
 TEST_F(BootstrapTest, FinishWithMismatchedShortServerIdNotAcceptable) {
     start_bootstrap();
     bootstrap_request(code::kPut, {"0", "1"}, server_account(kServerUri, 7));
