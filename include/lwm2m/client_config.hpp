@@ -119,7 +119,7 @@ struct ClientConfig {
     /// The factory Bootstrap-Server account, a URI like server_uri, or
     /// nullptr. With it, the client bootstraps when it has no usable server
     /// account, when registration fails and the Server object's resource 16
-    /// says so, and when a server executes Bootstrap-Request Trigger (/1/x/9).
+    /// is true, and when a server executes Bootstrap-Request Trigger (/1/x/9).
     /// At least one of server_uri and bootstrap_server_uri is required.
     const char* bootstrap_server_uri = nullptr;
     /// Client Hold Off Time (/0/x/11) of the factory Bootstrap-Server account:
@@ -127,7 +127,7 @@ struct ClientConfig {
     uint32_t bootstrap_hold_off_s = 0;
     /// LwM2M 1.2: ask the Bootstrap-Server for the whole configuration in one
     /// Bootstrap-Pack-Request (GET /bspack) first, and send the
-    /// Bootstrap-Request when it answers anything but a usable pack.
+    /// Bootstrap-Request when the response is anything but a usable pack.
     bool bootstrap_pack_request = true;
     uint32_t lifetime_s = 86400;
     Lwm2mVersion version = Lwm2mVersion::k1_1;

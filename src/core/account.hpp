@@ -32,8 +32,8 @@ bool has_server_account(const detail::ClientData& data);
 /// Returns the number of sessions with an account.
 uint8_t start_sessions(detail::ClientData& data, uint64_t register_at_ms);
 
-/// Why the accounts are not a configuration the client can work with, or
-/// nullptr if they are. Checked at Bootstrap-Finish.
+/// Returns the reason the accounts are not a configuration the client can
+/// work with, or nullptr if they are. Checked at Bootstrap-Finish.
 const char* find_configuration_error(const detail::ClientData& data);
 
 /// Points the host and port of `session` at the URI of `account`. Returns

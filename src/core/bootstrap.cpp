@@ -163,7 +163,8 @@ void start_bootstrap(Context& ctx, uint64_t at_ms, const char* reason) {
     detail::ClientData& data = ctx.data;
     const detail::SecurityInstance* account = find_bootstrap_account(data);
     data.bootstrap = {};
-    // Every session stops: the Bootstrap-Server may rewrite any account.
+
+    // Every session stops, because the Bootstrap-Server may rewrite any account.
     detail::ServerSession* const current = data.session;
     for (detail::ServerSession& session : data.sessions) {
         data.session = &session;
@@ -184,12 +185,14 @@ void start_bootstrap(Context& ctx, uint64_t at_ms, const char* reason) {
     data.session = current;
     // Attributes belong to the servers the Bootstrap-Server may replace.
     data.attribute_count = 0;
+
     detail::ServerSession& bootstrap_session = data.sessions[0];
     if (account == nullptr || !use_account(bootstrap_session, *account)) {
         bootstrap_session.state = RegistrationState::kFailed;
         LWM2M_LOG_ERROR("%s, and no usable Bootstrap-Server account: giving up", reason);
         return;
     }
+
     data.response_cache.clear();
     bootstrap_session.state = RegistrationState::kBootstrapping;
     bootstrap_session.retry_at_ms = at_ms;

@@ -419,7 +419,7 @@ void write_registration_links(const detail::ClientData& data, io::PayloadSink& p
     for (uint8_t i = 0; i < data.object_count; ++i) {
         const Object& object = *data.objects[i];
         const int32_t first_instance = object.next_instance(-1);
-        // An empty Access Control object says nothing a server needs, so it
+        // An empty Access Control object carries nothing a server needs, so it
         // costs no bytes in every Register.
         if (object.id() == kSecurityObject ||
             (object.id() == kAccessControlObject && first_instance < 0)) {

@@ -20,6 +20,9 @@ namespace {
 
 namespace code = coap::code;
 
+// Server instances come from a Bootstrap-Server only, never from a Create.
+constexpr uint16_t kServerObject = 1;
+
 // Values of up to kWholeValueSize bytes (with their TLV header) are returned
 // whole. The carry buffer has one byte more, so an opaque value of unknown
 // length shows that it is longer than that even in blocks of 16 bytes.
@@ -150,7 +153,7 @@ uint8_t start_streamed_write(const coap::Message& request, const Path& path,
         if (missing != 0) {
             return missing;
         }
-        if (create && object->id() == 1) {
+        if (create && object->id() == kServerObject) {
             // Server accounts come from a Bootstrap-Server only.
             return code::kMethodNotAllowed;
         }

@@ -79,8 +79,8 @@ class WriteOperation {
 };
 
 /// Applies a Write of `kind` whose whole payload, in `format`, is in
-/// `request`. `created_instance`, if not nullptr, tells whether it created
-/// an instance. Returns the response code.
+/// `request`. `created_instance`, if not nullptr, is set to whether it
+/// created an instance. Returns the response code.
 uint8_t apply_whole_write(WriteOperation::Kind kind, uint32_t format, const coap::Message& request,
                           const Path& path, Object& object, bool* created_instance);
 

@@ -436,8 +436,8 @@ uint32_t crc32(std::span<const uint8_t> bytes, uint32_t crc) {
 }
 
 uint32_t factory_checksum(const ClientConfig& config) {
-    // Each URI with its NUL, so that moving bytes between them changes the sum;
-    // a missing one counts as a lone 0xff, which no URI is.
+    // Each URI goes in with its NUL, so moving bytes between them changes the
+    // sum. A missing one counts as a lone 0xff, which no URI is.
     auto add_text = [](const char* text, uint32_t crc) {
         static constexpr uint8_t kMissing = 0xff;
         if (text == nullptr) {

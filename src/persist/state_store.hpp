@@ -46,7 +46,7 @@ struct RegistrationRecord {
     int64_t expiry_s = 0;
 };
 
-/// What the client keeps of one server session.
+/// The saved part of one server session.
 struct SessionRecord {
     /// Server object values (/1/x) and Communication Retry resources 17 to 20.
     detail::ServerObject server;
@@ -83,10 +83,10 @@ inline constexpr size_t kMaxEncodedSize =
     // Access Control instances: a count, then four IDs, an entry count and
     // the entries of each
     1 + LWM2M_MAX_ACL_INSTANCES * (8 + 1 + 4 * LWM2M_MAX_ACL_ENTRIES) +
-    // Sessions: a count, then for each the Server object (instance ID, Short
-    // Server ID, fixed fields with the binding, then the two multiple
-    // resources, each a count and entries of ID, link or text), the retry
-    // parameters and the registration record
+    // Sessions: a count, then the Server object, the retry parameters and the
+    // registration record of each. The Server object is the instance ID, the
+    // Short Server ID, fixed fields with the binding, and the two multiple
+    // resources, each a count and entries of ID, link or text.
     1 +
     LWM2M_MAX_SERVERS *
         (4 + 32 + 8 + 1 + 6 * LWM2M_MAX_ALTERNATE_APN_LINKS + 1 +

@@ -23,7 +23,7 @@ inline bool owned(const detail::ClientData& data, const detail::Observation& obs
     return observation.active && observation.session == data.session_index();
 }
 
-/// The observations of the session being served, bit i for observation i.
+/// Returns the observations of the session being served, bit i for observation i.
 inline uint32_t owned_mask(const detail::ClientData& data) {
     uint32_t mask = 0;
     for (const detail::Observation& observation : data.observations) {

@@ -192,8 +192,8 @@ class Run {
         check(client_.registration_state() == RegistrationState::kBootstrapping,
               "a client without a server account does not bootstrap");
         step();
-        refuse_bootstrap_pack_request();
-        answer_bootstrap_request();
+        reject_bootstrap_pack_request();
+        accept_bootstrap_request();
         step();
     }
 
@@ -226,9 +226,9 @@ class Run {
     }
 
   private:
-    // An LwM2M 1.2 client asks for a Bootstrap-Pack first: the answer 4.04
+    // An LwM2M 1.2 client requests a Bootstrap-Pack first. A 4.04 response
     // sends it to the Bootstrap-Request, which the input then drives.
-    void refuse_bootstrap_pack_request() {
+    void reject_bootstrap_pack_request() {
         Message request;
         if (transport_.sent_count == 0 ||
             lwm2m::coap::decode(transport_.last_sent().view(), request) !=
@@ -244,7 +244,7 @@ class Run {
         step();
     }
 
-    void answer_bootstrap_request() {
+    void accept_bootstrap_request() {
         Message request;
         if (transport_.sent_count == 0 ||
             lwm2m::coap::decode(transport_.last_sent().view(), request) !=
@@ -343,7 +343,7 @@ class Run {
         }
         finish_accepted_ = true;
         // Only a response that cannot belong to another request commits. One
-        // that may answer another request too (a message ID and token used
+        // that may belong to another request too (a message ID and token used
         // twice) leaves the saved state beyond judging for the rest of the run.
         commit_due_ = commit_due_ || finishes == matches;
         commit_unknown_ = commit_unknown_ || finishes != matches;

@@ -442,7 +442,7 @@ class BootstrapPackTest : public BootstrapTest {
   protected:
     BootstrapPackTest() { config_.version = Lwm2mVersion::k1_2; }
 
-    // Answers the last request with 2.05 and `pack` in SenML JSON.
+    // Responds to the last request with 2.05 and `pack` in SenML JSON.
     void respond_with_pack(const std::string& pack) {
         const Message request = last_sent();
         uint8_t buffer[512];
