@@ -30,6 +30,7 @@ from client_seeds import (  # noqa: E402
     message,
     path,
     uint,
+    write_corpus,
 )
 
 OUT = "tests/fuzz/corpus/bootstrap"
@@ -430,17 +431,7 @@ class BootstrapServer(Server):
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    for name, write_seed in SEEDS.items():
-        server = BootstrapServer()
-        write_seed(server)
-        records = bytes(server.records)
-        for suffix, remainder in VARIANTS.items():
-            # Up to 3 trailing zero bytes set the remainder: fewer than 3 are
-            # ignored, and 3 are an empty datagram without a clock move.
-            padding = (remainder - len(records)) % 4
-            with open(os.path.join(OUT, f"{name}_{suffix}"), "wb") as out:
-                out.write(records + bytes(padding))
+    write_corpus(OUT, SEEDS, VARIANTS, BootstrapServer)
 
 
 if __name__ == "__main__":

@@ -220,18 +220,24 @@ SEEDS = {
 VARIANTS = {"v11": 1, "v11_queue": 0, "v12": 3, "v12_queue": 2}
 
 
-def main():
-    os.makedirs(OUT, exist_ok=True)
-    for name, write in SEEDS.items():
-        server = Server()
+def write_corpus(out_dir, seeds, variants, make_server):
+    """Write each seed of `seeds` once per variant into `out_dir`, the variant
+    chosen by the input length modulo 4."""
+    os.makedirs(out_dir, exist_ok=True)
+    for name, write in seeds.items():
+        server = make_server()
         write(server)
         records = bytes(server.records)
-        for suffix, remainder in VARIANTS.items():
+        for suffix, remainder in variants.items():
             # Up to 3 trailing zero bytes set the remainder: fewer than 3 are
             # ignored, and 3 are an empty datagram without a clock move.
             padding = (remainder - len(records)) % 4
-            with open(os.path.join(OUT, f"{name}_{suffix}"), "wb") as out:
+            with open(os.path.join(out_dir, f"{name}_{suffix}"), "wb") as out:
                 out.write(records + bytes(padding))
+
+
+def main():
+    write_corpus(OUT, SEEDS, VARIANTS, Server)
 
 
 if __name__ == "__main__":
