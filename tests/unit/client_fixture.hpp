@@ -37,6 +37,20 @@ namespace option = coap::option;
     return values;
 }
 
+// Delivers on `transport` a piggybacked response with `response_code` and the
+// given Location-Path segments to `request`.
+[[maybe_unused]] void deliver_response(FakeTransport& transport, const Message& request,
+                                       uint8_t response_code,
+                                       const std::vector<const char*>& location) {
+    uint8_t buffer[128];
+    MessageWriter writer(buffer);
+    writer.header(Type::kAcknowledgement, response_code, request.message_id, request.token_view());
+    for (const char* segment : location) {
+        writer.add_option(option::kLocationPath, segment);
+    }
+    transport.deliver(writer.bytes());
+}
+
 class ClientTest : public ::testing::Test {
   protected:
     ClientTest() : client_(transport_, clock_, random_) {
@@ -63,15 +77,7 @@ class ClientTest : public ::testing::Test {
     // Sends a piggybacked response with `response_code` and the given
     // Location-Path segments to the last request the client sent.
     void respond(uint8_t response_code, std::vector<const char*> location = {}) {
-        const Message request = last_sent();
-        uint8_t buffer[128];
-        MessageWriter writer(buffer);
-        writer.header(Type::kAcknowledgement, response_code, request.message_id,
-                      request.token_view());
-        for (const char* segment : location) {
-            writer.add_option(option::kLocationPath, segment);
-        }
-        transport_.deliver(writer.bytes());
+        deliver_response(transport_, last_sent(), response_code, location);
         client_.step();
     }
 

@@ -22,7 +22,6 @@ using testing::FakeStorage;
 using testing::join;
 using testing::tlv;
 
-
 std::vector<uint8_t> security_instance(const std::string& uri, uint8_t short_server_id) {
     return join({tlv(3, 0, std::vector<uint8_t>(uri.begin(), uri.end())), tlv(3, 1, {0}),
                  tlv(3, 2, {3}), tlv(3, 10, {short_server_id})});
@@ -70,15 +69,7 @@ class MultiServerTest : public ::testing::Test {
     // Sends a piggybacked response to the last request on `transport`.
     void respond(FakeTransport& transport, uint8_t response_code,
                  std::vector<const char*> location = {}) {
-        const Message request = last_sent(transport);
-        uint8_t buffer[128];
-        MessageWriter writer(buffer);
-        writer.header(Type::kAcknowledgement, response_code, request.message_id,
-                      request.token_view());
-        for (const char* segment : location) {
-            writer.add_option(option::kLocationPath, segment);
-        }
-        transport.deliver(writer.bytes());
+        deliver_response(transport, last_sent(transport), response_code, location);
         client().step();
     }
 
