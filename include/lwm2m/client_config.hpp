@@ -6,6 +6,7 @@
 
 #include "lwm2m/status.hpp"
 #include "lwm2m/storage.hpp"
+#include "lwm2m/transport.hpp"
 #include "lwm2m/value.hpp"
 
 namespace lwm2m {
@@ -107,6 +108,25 @@ struct DeviceInfo {
     void* read_resource_context = nullptr;
 };
 
+/// Security of a factory account: the Security object's Security Mode (2),
+/// Public Key or Identity (3), Server Public Key (4), Secret Key (5), SNI (14)
+/// and Certificate Usage (15). configure() copies the bytes; each must fit
+/// LWM2M_SECURITY_IDENTITY_SIZE or LWM2M_SECURITY_KEY_SIZE.
+struct AccountSecurity {
+    /// kNoSec for a coap:// URI; kPreSharedKey or kCertificate for coaps://.
+    net::SecurityMode mode = net::SecurityMode::kNoSec;
+    /// The PSK identity, or the client's certificate (DER).
+    std::span<const uint8_t> identity;
+    /// A server or CA certificate (DER), used as certificate_usage says.
+    std::span<const uint8_t> server_public_key;
+    /// The PSK, or the client's private key (DER).
+    std::span<const uint8_t> secret_key;
+    net::CertificateUsage certificate_usage = net::CertificateUsage::kDomainIssuedCertificate;
+    /// Host name for SNI and certificate matching when the URI's host is an
+    /// address or another name; nullptr for none.
+    const char* sni = nullptr;
+};
+
 struct ClientConfig {
     /// Endpoint name, sent as `ep` in Register. Copied by configure().
     const char* endpoint_name = nullptr;
@@ -114,6 +134,8 @@ struct ClientConfig {
     /// "coap://[ipv6]:port"; the port defaults to 5683. nullptr if the client
     /// gets its server account from the Bootstrap-Server.
     const char* server_uri = nullptr;
+    /// Credentials of the factory server account.
+    AccountSecurity server_security;
     /// Short Server ID of the factory server account.
     uint16_t short_server_id = 1;
     /// The factory Bootstrap-Server account, a URI like server_uri, or
@@ -122,6 +144,8 @@ struct ClientConfig {
     /// is true, and when a server executes Bootstrap-Request Trigger (/1/x/9).
     /// At least one of server_uri and bootstrap_server_uri is required.
     const char* bootstrap_server_uri = nullptr;
+    /// Credentials of the factory Bootstrap-Server account.
+    AccountSecurity bootstrap_server_security;
     /// Client Hold Off Time (/0/x/11) of the factory Bootstrap-Server account:
     /// wait before a Bootstrap-Request that the client starts on its own.
     uint32_t bootstrap_hold_off_s = 0;

@@ -79,8 +79,15 @@
 #endif
 
 /// Bytes kept for each of Server Public Key (/0/x/4) and Secret Key (/0/x/5).
+/// Certificate mode needs room for a DER certificate and key (about 500
+/// bytes each for EC P-256); the PSK default keeps keys up to 32 bytes.
 #ifndef LWM2M_SECURITY_KEY_SIZE
 #define LWM2M_SECURITY_KEY_SIZE 32
+#endif
+
+/// Bytes kept for SNI (/0/x/14) with its NUL.
+#ifndef LWM2M_SECURITY_SNI_SIZE
+#define LWM2M_SECURITY_SNI_SIZE 32
 #endif
 
 /// Access Control object instances (/2/x) the client keeps, and ACL

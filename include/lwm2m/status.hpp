@@ -8,7 +8,7 @@ namespace lwm2m {
 
 /// Outcome of an operation. Only `kOk` means success; `kWouldBlock` and
 /// `kInProgress` mean "call again later", not failure.
-enum class [[nodiscard]] Status : uint8_t {
+enum class [[nodiscard]] Status : uint8_t{
     kOk,
     /// No data yet or the operation cannot proceed now; try again later.
     kWouldBlock,
@@ -32,6 +32,9 @@ enum class [[nodiscard]] Status : uint8_t {
     kUnsupported,
     /// The storage medium failed to read or write (see lwm2m/storage.hpp).
     kStorageError,
+    /// A security handshake failed: the peer rejected the credentials, or
+    /// the client did not trust the peer's.
+    kSecurityError,
 };
 
 /// Returns a short English name of `status`, for logs.
@@ -40,9 +43,9 @@ const char* to_string(Status status);
 /// Value of type T or the Status that explains why there is none.
 template <typename T>
 class [[nodiscard]] Result {
-public:
+  public:
     constexpr Result(T value) : status_(Status::kOk), value_(std::move(value)) {}  // NOLINT
-    constexpr Result(Status status) : status_(status), value_() {}                // NOLINT
+    constexpr Result(Status status) : status_(status), value_() {}                 // NOLINT
 
     constexpr bool ok() const { return status_ == Status::kOk; }
     constexpr Status status() const { return status_; }
@@ -51,7 +54,7 @@ public:
     constexpr const T& value() const { return value_; }
     constexpr T& value() { return value_; }
 
-private:
+  private:
     Status status_;
     T value_;
 };

@@ -21,6 +21,53 @@ enum class TransportState : uint8_t {
 
 enum class AddressFamily : uint8_t { kUnspecified, kIpv4, kIpv6 };
 
+/// Security Mode (/0/x/2) of a server account, with the Security object's values.
+enum class SecurityMode : uint8_t {
+    kPreSharedKey = 0,
+    kRawPublicKey = 1,
+    kCertificate = 2,
+    kNoSec = 3,
+    kCertificateWithEst = 4,
+};
+
+/// Certificate Usage (/0/x/15): how the server's certificate is checked
+/// against Server Public Key (/0/x/4), with the values of RFC 6698, 2.1.1.
+enum class CertificateUsage : uint8_t {
+    /// "CA constraint": the chain must verify against the trust store and
+    /// contain the certificate in Server Public Key.
+    kCaConstraint = 0,
+    /// "Service certificate constraint": the server's certificate must be the
+    /// one in Server Public Key and verify against the trust store.
+    kServiceCertificateConstraint = 1,
+    /// "Trust anchor assertion": the certificate in Server Public Key is the
+    /// only trust anchor.
+    kTrustAnchorAssertion = 2,
+    /// "Domain-issued certificate": the server's certificate must be the one
+    /// in Server Public Key; no chain is checked. The default.
+    kDomainIssuedCertificate = 3,
+};
+
+/// The credentials of one server account, from its Security object instance.
+/// The views point into the client's copy of the instance and stay valid
+/// until the next set_security() or cleanup(); a transport that needs them
+/// later copies them.
+struct SecurityParams {
+    SecurityMode mode = SecurityMode::kNoSec;
+    /// Public Key or Identity (/0/x/3): the PSK identity, or the client's
+    /// certificate (DER).
+    std::span<const uint8_t> identity;
+    /// Server Public Key (/0/x/4): a certificate (DER) that Certificate Usage
+    /// says how to use.
+    std::span<const uint8_t> server_public_key;
+    /// Secret Key (/0/x/5): the PSK, or the client's private key (DER).
+    std::span<const uint8_t> secret_key;
+    CertificateUsage certificate_usage = CertificateUsage::kDomainIssuedCertificate;
+    /// Host name for Server Name Indication and for matching the server's
+    /// certificate: SNI (/0/x/14) if set, else the host of the URI when it is
+    /// a name. nullptr when the URI holds an IP address and no SNI is set.
+    const char* server_name = nullptr;
+};
+
 /// A datagram transport with one remote peer at a time.
 ///
 /// Every call returns at once. `Status::kWouldBlock` means "nothing to do now,
@@ -28,7 +75,7 @@ enum class AddressFamily : uint8_t { kUnspecified, kIpv4, kIpv6 };
 /// `Status::kInProgress` means "started but not finished, repeat the same call
 /// with the same arguments". The client calls these only from `Client::step()`.
 class Transport {
-public:
+  public:
     /// Prepares the transport; the state becomes kClosed. Called once before any
     /// other call.
     virtual Status create() = 0;
@@ -95,6 +142,25 @@ public:
     virtual Status set_next_local_port(uint16_t port) {
         return port == 0 ? Status::kInvalidArgument : Status::kUnsupported;
     }
+
+    /// Sets the credentials of the next connect(). The client calls it, with
+    /// the socket closed, for every server account it starts to use, with
+    /// kNoSec for a coap:// URI. A secure transport starts its next
+    /// connection with a full handshake. Errors: kUnsupported (the default
+    /// implementation, for any mode but kNoSec: the transport has no
+    /// security, and the client never sends such an account's messages in
+    /// plaintext), kInvalidArgument (credentials that cannot be used).
+    virtual Status set_security(const SecurityParams& params) {
+        return params.mode == SecurityMode::kNoSec ? Status::kOk : Status::kUnsupported;
+    }
+
+    /// Tells the transport that the peer has stopped answering: it may have
+    /// lost the connection's security state (it restarted, or a NAT gave the
+    /// client a new address). A secure transport starts the next connect()
+    /// with a new handshake (an abbreviated one where the peer still knows
+    /// the session) instead of continuing the connection. The client calls
+    /// it when a request times out, after close(). The default does nothing.
+    virtual void renew_session() {}
 
   protected:
     // Not virtual: the library never deletes a transport through this interface.

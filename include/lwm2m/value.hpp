@@ -17,8 +17,7 @@ struct Path {
     static constexpr Path instance(uint16_t object_id, uint16_t instance_id) {
         return {{object_id, instance_id}, 2};
     }
-    static constexpr Path resource(uint16_t object_id, uint16_t instance_id,
-                                   uint16_t resource_id) {
+    static constexpr Path resource(uint16_t object_id, uint16_t instance_id, uint16_t resource_id) {
         return {{object_id, instance_id, resource_id}, 3};
     }
     static constexpr Path resource_instance(uint16_t object_id, uint16_t instance_id,

@@ -12,16 +12,36 @@ namespace {
 
 using detail::SecurityInstance;
 
-bool usable_uri(const char* uri) {
+// True if the account's URI and Security Mode go together: coap:// with
+// NoSec, coaps:// with a pre-shared key or certificates. A coaps:// account
+// without usable security is never used in plaintext.
+bool usable_account(const SecurityInstance& account) {
     char host[LWM2M_MAX_URI_LENGTH + 1];
     uint16_t port = 0;
-    return parse_server_uri(uri, host, port) == Status::kOk;
+    bool secure = false;
+    if (parse_server_uri(account.uri, host, port, &secure) != Status::kOk) {
+        return false;
+    }
+    const auto mode = static_cast<net::SecurityMode>(account.security_mode);
+    if (!secure) {
+        return mode == net::SecurityMode::kNoSec;
+    }
+    return mode == net::SecurityMode::kPreSharedKey || mode == net::SecurityMode::kCertificate;
+}
+
+// True if `host` is an IPv4 or IPv6 literal, which SNI must not carry (RFC 6066, 3).
+bool is_address_literal(const char* host) {
+    if (std::strchr(host, ':') != nullptr) {
+        return true;
+    }
+    return host[std::strspn(host, "0123456789.")] == '\0';
 }
 
 Status copy_uri(const char* uri, SecurityInstance& account) {
     char host[LWM2M_MAX_URI_LENGTH + 1];
     uint16_t port = 0;
-    const Status parsed = parse_server_uri(uri, host, port);
+    bool secure = false;
+    const Status parsed = parse_server_uri(uri, host, port, &secure);
     if (parsed != Status::kOk) {
         return parsed;
     }
@@ -30,6 +50,40 @@ Status copy_uri(const char* uri, SecurityInstance& account) {
         return Status::kNoSpace;
     }
     std::memcpy(account.uri, uri, length + 1);
+    return Status::kOk;
+}
+
+template <size_t N>
+bool copy_bytes(std::span<const uint8_t> in, uint8_t (&out)[N], uint16_t& length) {
+    if (in.size() > N) {
+        return false;
+    }
+    if (!in.empty()) {
+        std::memcpy(out, in.data(), in.size());
+    }
+    length = static_cast<uint16_t>(in.size());
+    return true;
+}
+
+// Copies the factory credentials into a Security instance.
+Status copy_security(const AccountSecurity& security, SecurityInstance& account) {
+    account.security_mode = static_cast<uint8_t>(security.mode);
+    account.certificate_usage = static_cast<uint8_t>(security.certificate_usage);
+    if (security.mode == net::SecurityMode::kNoSec) {
+        return Status::kOk;
+    }
+    if (!copy_bytes(security.identity, account.identity, account.identity_length) ||
+        !copy_bytes(security.server_public_key, account.server_key, account.server_key_length) ||
+        !copy_bytes(security.secret_key, account.secret_key, account.secret_key_length)) {
+        return Status::kNoSpace;
+    }
+    if (security.sni != nullptr) {
+        const size_t length = std::strlen(security.sni);
+        if (length >= sizeof(account.sni)) {
+            return Status::kNoSpace;
+        }
+        std::memcpy(account.sni, security.sni, length + 1);
+    }
     return Status::kOk;
 }
 
@@ -50,7 +104,10 @@ Status install_factory_accounts(detail::ClientData& data) {
     uint16_t next_id = 0;
     if (config.server_uri != nullptr) {
         SecurityInstance& account = data.security[next_id];
-        const Status copied = copy_uri(config.server_uri, account);
+        Status copied = copy_uri(config.server_uri, account);
+        if (copied == Status::kOk) {
+            copied = copy_security(config.server_security, account);
+        }
         if (copied != Status::kOk) {
             return copied;
         }
@@ -67,7 +124,10 @@ Status install_factory_accounts(detail::ClientData& data) {
         static_assert(LWM2M_MAX_SECURITY_INSTANCES >= 2,
                       "a server account and the Bootstrap-Server account need 2 instances");
         SecurityInstance& account = data.security[next_id];
-        const Status copied = copy_uri(config.bootstrap_server_uri, account);
+        Status copied = copy_uri(config.bootstrap_server_uri, account);
+        if (copied == Status::kOk) {
+            copied = copy_security(config.bootstrap_server_security, account);
+        }
         if (copied != Status::kOk) {
             return copied;
         }
@@ -94,8 +154,7 @@ const SecurityInstance* find_server_account(const detail::ClientData& data,
     }
     for (const SecurityInstance& account : data.security) {
         if (account.id != detail::kNoInstance && !account.bootstrap_server &&
-            account.short_server_id == session.server.short_server_id &&
-            account.security_mode == detail::kSecurityModeNoSec && usable_uri(account.uri)) {
+            account.short_server_id == session.server.short_server_id && usable_account(account)) {
             return &account;
         }
     }
@@ -149,7 +208,9 @@ const char* find_configuration_error(const detail::ClientData& data) {
             return "a Server instance has no Security instance with its Short Server ID";
         }
         if (find_server_account(data, session) == nullptr) {
-            return "a server account needs (D)TLS or has a URI other than coap://host[:port]";
+            return "a server account has a URI other than coap[s]://host[:port], or a Security "
+                   "Mode that does not go with it (coap:// needs NoSec, coaps:// a pre-shared "
+                   "key or certificates)";
         }
     }
     if (!any_server) {
@@ -184,7 +245,35 @@ uint8_t start_sessions(detail::ClientData& data, uint64_t register_at_ms) {
 }
 
 bool use_account(detail::ServerSession& session, const SecurityInstance& account) {
-    return parse_server_uri(account.uri, session.host, session.port) == Status::kOk;
+    if (!usable_account(account) ||
+        parse_server_uri(account.uri, session.host, session.port, &session.secure) != Status::kOk) {
+        return false;
+    }
+    net::Transport& transport = *session.transport;
+    if (transport.state() != net::TransportState::kClosed) {
+        (void)transport.close();
+    }
+    net::SecurityParams params;
+    params.mode = static_cast<net::SecurityMode>(account.security_mode);
+    if (params.mode != net::SecurityMode::kNoSec) {
+        params.identity = {account.identity, account.identity_length};
+        params.server_public_key = {account.server_key, account.server_key_length};
+        params.secret_key = {account.secret_key, account.secret_key_length};
+        params.certificate_usage = static_cast<net::CertificateUsage>(account.certificate_usage);
+        if (account.sni[0] != '\0') {
+            params.server_name = account.sni;
+        } else if (!is_address_literal(session.host)) {
+            params.server_name = session.host;
+        }
+    }
+    const Status status = transport.set_security(params);
+    if (status != Status::kOk) {
+        // Never the keys themselves: only the mode goes to the log.
+        LWM2M_LOG_ERROR("the transport for %s cannot use Security Mode %u: %s", account.uri,
+                        account.security_mode, to_string(status));
+        return false;
+    }
+    return true;
 }
 
 }  // namespace lwm2m::core

@@ -72,8 +72,11 @@ void step_queue_mode(Context& ctx);
 uint64_t queue_mode_deadline_ms(const detail::ClientData& data);
 
 // uri.cpp
-/// Splits "coap://host:port" into host and port. Returns kInvalidArgument for
+/// Splits "coap://host:port" into host and port (5683 if the URI has none).
+/// With `secure`, "coaps://host:port" is accepted too (port 5684 by default)
+/// and `*secure` tells which scheme the URI has. Returns kInvalidArgument for
 /// another scheme or a malformed URI and kNoSpace if the host is too long.
-Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port);
+Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port,
+                        bool* secure = nullptr);
 
 }  // namespace lwm2m::core

@@ -499,6 +499,15 @@ void fail_pending_request(Context& ctx, const char* reason, RequestFailure failu
     LWM2M_LOG_WARNING("%s (message %u) %s", kind_name(kind), ctx.data.session->pending.message_id,
                       reason);
     ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
+    if (failure == RequestFailure::kTimeout && ctx.data.session->secure) {
+        // The server may have lost the DTLS connection (it restarted, or a
+        // NAT moved this client to a new address): the next request starts
+        // with a new handshake.
+        if (ctx.transport.state() != net::TransportState::kClosed) {
+            (void)ctx.transport.close();
+        }
+        ctx.transport.renew_session();
+    }
     switch (kind) {
         case PendingRequest::Kind::kBootstrapPackRequest:
         case PendingRequest::Kind::kBootstrapRequest:

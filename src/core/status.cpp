@@ -34,6 +34,8 @@ const char* to_string(Status status) {
             return "unsupported";
         case Status::kStorageError:
             return "storage error";
+        case Status::kSecurityError:
+            return "security handshake failed";
     }
     return "unknown";
 }

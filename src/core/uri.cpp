@@ -4,12 +4,24 @@
 
 namespace lwm2m::core {
 
-Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port) {
+Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port, bool* secure) {
     static constexpr char kScheme[] = "coap://";
-    if (uri == nullptr || std::strncmp(uri, kScheme, sizeof(kScheme) - 1) != 0) {
+    static constexpr char kSecureScheme[] = "coaps://";
+    if (uri == nullptr) {
         return Status::kInvalidArgument;
     }
-    const char* cursor = uri + sizeof(kScheme) - 1;
+    const char* cursor = nullptr;
+    // RFC 7252, 6.1 and 6.2: the default ports of coap:// and coaps://.
+    uint32_t port_value = 5683;
+    if (std::strncmp(uri, kScheme, sizeof(kScheme) - 1) == 0) {
+        cursor = uri + sizeof(kScheme) - 1;
+    } else if (secure != nullptr &&
+               std::strncmp(uri, kSecureScheme, sizeof(kSecureScheme) - 1) == 0) {
+        cursor = uri + sizeof(kSecureScheme) - 1;
+        port_value = 5684;
+    } else {
+        return Status::kInvalidArgument;
+    }
     const char* host_begin = cursor;
     const char* host_end = nullptr;
     if (*cursor == '[') {
@@ -32,7 +44,6 @@ Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port) {
         return Status::kNoSpace;
     }
 
-    uint32_t port_value = 5683;  // RFC 7252, 6.1: the default port of coap://
     if (*cursor == ':') {
         ++cursor;
         port_value = 0;
@@ -53,6 +64,9 @@ Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port) {
     std::memcpy(host.data(), host_begin, host_length);
     host[host_length] = '\0';
     port = static_cast<uint16_t>(port_value);
+    if (secure != nullptr) {
+        *secure = uri[4] == 's';  // "coaps://"
+    }
     return Status::kOk;
 }
 

@@ -117,11 +117,14 @@ int32_t SecurityObjectHandler::next_instance(int32_t after) const {
 }
 
 bool SecurityObjectHandler::has_resource(uint16_t instance_id, uint16_t resource_id) const {
-    // No SMS, (D)TLS or OSCORE settings yet. Hold-off and account timeout
-    // concern the Bootstrap-Server account.
+    // No SMS, OSCORE or cipher suite settings yet. Hold-off and account
+    // timeout concern the Bootstrap-Server account.
     const SecurityInstance* instance = find(instance_id);
     if (resource_id == 11 || resource_id == 12) {
         return instance != nullptr && instance->bootstrap_server;
+    }
+    if (resource_id == 14 || resource_id == 15) {
+        return instance != nullptr && instance->security_mode != kSecurityModeNoSec;
     }
     return resource_id <= 5 || resource_id == 10;
 }
@@ -163,6 +166,12 @@ Status SecurityObjectHandler::read(uint16_t instance_id, uint16_t resource_id, u
         case 12:
             value = Value::make_integer(instance->account_timeout_s);
             return Status::kOk;
+        case 14:
+            value = text_value(instance->sni);
+            return Status::kOk;
+        case 15:
+            value = Value::make_integer(instance->certificate_usage);
+            return Status::kOk;
     }
     return Status::kNotFound;
 }
@@ -171,15 +180,15 @@ namespace {
 
 // Copies an opaque value into a key field; kNoSpace if it is too long.
 template <size_t N>
-Status copy_key(const Value& value, uint8_t (&out)[N], uint8_t& length) {
-    static_assert(N <= 255, "key lengths are kept in one byte");
+Status copy_key(const Value& value, uint8_t (&out)[N], uint16_t& length) {
+    static_assert(N <= 65535, "key lengths are kept in two bytes");
     if (value.bytes.size() > N) {
         return Status::kNoSpace;
     }
     if (!value.bytes.empty()) {
         std::memcpy(out, value.bytes.data(), value.bytes.size());
     }
-    length = static_cast<uint8_t>(value.bytes.size());
+    length = static_cast<uint16_t>(value.bytes.size());
     return Status::kOk;
 }
 
@@ -223,8 +232,16 @@ Status SecurityObjectHandler::write(uint16_t instance_id, uint16_t resource_id, 
         case 12:
             return to_uint32(value, instance->account_timeout_s) ? Status::kOk
                                                                  : Status::kInvalidArgument;
+        case 14:
+            return copy_text(value, instance->sni) ? Status::kOk : Status::kNoSpace;
+        case 15:
+            if (!to_uint32(value, number) || number > 3) {
+                return Status::kInvalidArgument;
+            }
+            instance->certificate_usage = static_cast<uint8_t>(number);
+            return Status::kOk;
     }
-    // SMS, (D)TLS and OSCORE settings have no use without those transports.
+    // SMS, OSCORE and cipher suite settings are not kept.
     LWM2M_LOG_DEBUG("Security resource %u not kept", resource_id);
     return Status::kOk;
 }

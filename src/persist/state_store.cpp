@@ -50,10 +50,10 @@ class Writer {
         }
     }
 
-    // A length byte, then the bytes.
-    void bytes(const uint8_t* value, uint8_t length) {
-        u8(length);
-        for (uint8_t i = 0; i < length; ++i) {
+    // A two-byte length, then the bytes.
+    void bytes(const uint8_t* value, uint16_t length) {
+        u16(length);
+        for (uint16_t i = 0; i < length; ++i) {
             u8(value[i]);
         }
     }
@@ -114,8 +114,8 @@ class Reader {
 
     // Reads bytes written by Writer::bytes() into `out`; longer than `out` is invalid.
     template <size_t N>
-    void bytes(uint8_t (&out)[N], uint8_t& length) {
-        length = u8();
+    void bytes(uint8_t (&out)[N], uint16_t& length) {
+        length = u16();
         if (length > N) {
             fail(DecodeError::kInvalidField);
         }
@@ -123,7 +123,7 @@ class Reader {
             length = 0;
             return;
         }
-        for (uint8_t i = 0; i < length; ++i) {
+        for (uint16_t i = 0; i < length; ++i) {
             out[i] = u8();
         }
     }
@@ -189,6 +189,8 @@ void encode_security(Writer& writer,
         writer.bytes(account.identity, account.identity_length);
         writer.bytes(account.server_key, account.server_key_length);
         writer.bytes(account.secret_key, account.secret_key_length);
+        writer.u8(account.certificate_usage);
+        writer.text(account.sni, sizeof(account.sni));
     }
 }
 
@@ -214,6 +216,9 @@ void decode_security(Reader& reader,
         reader.bytes(account.identity, account.identity_length);
         reader.bytes(account.server_key, account.server_key_length);
         reader.bytes(account.secret_key, account.secret_key_length);
+        account.certificate_usage = reader.u8();
+        reader.require(account.certificate_usage <= 3);
+        reader.text(account.sni);
     }
 }
 
@@ -445,11 +450,26 @@ uint32_t factory_checksum(const ClientConfig& config) {
         }
         return crc32({reinterpret_cast<const uint8_t*>(text), std::strlen(text) + 1}, crc);
     };
+    // The credentials go in too, so that new factory keys replace saved ones.
+    auto add_security = [&add_text](const AccountSecurity& security, uint32_t crc) {
+        const uint8_t modes[2] = {static_cast<uint8_t>(security.mode),
+                                  static_cast<uint8_t>(security.certificate_usage)};
+        crc = crc32(modes, crc);
+        for (const std::span<const uint8_t> key :
+             {security.identity, security.server_public_key, security.secret_key}) {
+            const uint8_t length[2] = {static_cast<uint8_t>(key.size()),
+                                       static_cast<uint8_t>(key.size() >> 8)};
+            crc = crc32(key, crc32(length, crc));
+        }
+        return add_text(security.sni, crc);
+    };
     uint32_t crc = add_text(config.server_uri, 0);
     const uint8_t id[2] = {static_cast<uint8_t>(config.short_server_id),
                            static_cast<uint8_t>(config.short_server_id >> 8)};
     crc = crc32(id, crc);
-    return add_text(config.bootstrap_server_uri, crc);
+    crc = add_security(config.server_security, crc);
+    crc = add_text(config.bootstrap_server_uri, crc);
+    return add_security(config.bootstrap_server_security, crc);
 }
 
 size_t encode_state(const PersistedState& state, std::span<uint8_t> out) {

@@ -29,7 +29,7 @@ inline constexpr uint8_t kMagic[4] = {0x4c, 0x57, 0x4d, 0x32};
 /// registration, and a checksum of the factory accounts in place of the
 /// server URI. A version 1 state is
 /// reported as unsupported and ignored.
-inline constexpr uint8_t kFormatVersion = 2;
+inline constexpr uint8_t kFormatVersion = 3;
 inline constexpr size_t kHeaderSize = 7;
 inline constexpr size_t kChecksumSize = 4;
 
@@ -76,10 +76,12 @@ inline constexpr size_t kMaxEncodedSize =
     kHeaderSize + kChecksumSize +
     // endpoint name with a length byte, factory checksum
     1 + LWM2M_MAX_URI_LENGTH + 4 +
-    // Security instances: a count, then fixed fields, URI and three keys each
+    // Security instances: a count, then fixed fields, URI, three keys with
+    // two-byte lengths, Certificate Usage and SNI each
     1 +
-    LWM2M_MAX_SECURITY_INSTANCES * (14 + 1 + (LWM2M_MAX_URI_LENGTH + 15) + 3 +
-                                    LWM2M_SECURITY_IDENTITY_SIZE + 2 * LWM2M_SECURITY_KEY_SIZE) +
+    LWM2M_MAX_SECURITY_INSTANCES *
+        (14 + 1 + (LWM2M_MAX_URI_LENGTH + 15) + 6 + LWM2M_SECURITY_IDENTITY_SIZE +
+         2 * LWM2M_SECURITY_KEY_SIZE + 1 + LWM2M_SECURITY_SNI_SIZE) +
     // Access Control instances: a count, then four IDs, an entry count and
     // the entries of each
     1 + LWM2M_MAX_ACL_INSTANCES * (8 + 1 + 4 * LWM2M_MAX_ACL_ENTRIES) +
@@ -123,8 +125,8 @@ const char* describe(DecodeError error);
 uint32_t crc32(std::span<const uint8_t> bytes, uint32_t crc = 0);
 
 /// Checksum of the factory accounts of `config`: its server URI, Short
-/// Server ID and Bootstrap-Server URI. A saved state applies only under the
-/// same factory accounts.
+/// Server ID, Bootstrap-Server URI and the credentials of both. A saved state applies only under
+/// the same factory accounts.
 uint32_t factory_checksum(const ClientConfig& config);
 
 /// Encodes `state` into `out` and returns the length, or 0 if `out` is

@@ -16,14 +16,15 @@ def text(value):
 
 
 def data(value):
-    return bytes([len(value)]) + value
+    return struct.pack("<H", len(value)) + value
 
 
 def account(instance, uri, ssid=0, bootstrap=False, identity=b"", secret=b"", hold_off=0):
     """One Security instance: ID, flags, mode (NoSec), Short Server ID, Client
-    Hold Off Time, account timeout, URI and the three keys."""
+    Hold Off Time, account timeout, URI, the three keys, Certificate Usage and
+    SNI."""
     fields = struct.pack("<HBBHII", instance, 1 if bootstrap else 0, 3, ssid, hold_off, 0)
-    return fields + text(uri) + data(identity) + data(b"") + data(secret)
+    return fields + text(uri) + data(identity) + data(b"") + data(secret) + bytes([3]) + text("")
 
 
 def state(endpoint, accounts, lifetime, binding="U", apn_links=(), versions=(), registered=None,
@@ -38,7 +39,7 @@ def state(endpoint, accounts, lifetime, binding="U", apn_links=(), versions=(), 
     if server[0] == 0xFFFF:
         # No Server instance: no session.
         content += bytes([0])
-        header = b"LWM2" + struct.pack("<BH", 2, len(content))
+        header = b"LWM2" + struct.pack("<BH", 3, len(content))
         return header + content + struct.pack("<I", zlib.crc32(content))
     content += bytes([1])  # one session
     content += struct.pack("<HH", *server)  # Server instance ID, Short Server ID
@@ -61,7 +62,7 @@ def state(endpoint, accounts, lifetime, binding="U", apn_links=(), versions=(), 
         port, location, expiry = registered
         content += struct.pack("<BH", 1, port) + text(location)
         content += struct.pack("<Iq", lifetime, expiry)
-    header = b"LWM2" + struct.pack("<BH", 2, len(content))
+    header = b"LWM2" + struct.pack("<BH", 3, len(content))
     return header + content + struct.pack("<I", zlib.crc32(content))
 
 

@@ -6,7 +6,7 @@ import struct
 import zlib
 
 MAGIC = b"LWM2"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 HEADER = struct.Struct("<4sBH")
 
 
@@ -42,10 +42,11 @@ def decode_state(blob):
         return field
 
     def data():
-        return take(take(1)[0])
+        (size,) = struct.unpack("<H", take(2))
+        return take(size)
 
     def text():
-        return data().decode()
+        return take(take(1)[0]).decode()
 
     text()  # endpoint name
     take(4)  # checksum of the factory accounts
@@ -56,6 +57,8 @@ def decode_state(blob):
         identity = data()
         data()  # Server Public Key
         secret_key = data()
+        take(1)  # Certificate Usage
+        text()  # SNI
         accounts.append(
             {
                 "id": instance,

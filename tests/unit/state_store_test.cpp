@@ -124,6 +124,7 @@ TEST(StateStore, LargestStateFitsBound) {
         account.identity_length = LWM2M_SECURITY_IDENTITY_SIZE;
         account.server_key_length = LWM2M_SECURITY_KEY_SIZE;
         account.secret_key_length = LWM2M_SECURITY_KEY_SIZE;
+        std::memset(account.sni, 's', sizeof(account.sni) - 1);
     }
     uint16_t acl_id = 0;
     for (detail::AclInstance& instance : state.acl) {
@@ -286,8 +287,9 @@ TEST(StateStore, CountAboveCapacityRejected) {
         if (account.id == detail::kNoInstance) {
             continue;
         }
-        security_size += 14 + 1 + std::strlen(account.uri) + 3 + account.identity_length +
-                         account.server_key_length + account.secret_key_length;
+        security_size += 14 + 1 + std::strlen(account.uri) + 6 + account.identity_length +
+                         account.server_key_length + account.secret_key_length + 1 + 1 +
+                         std::strlen(account.sni);
     }
     // The Access Control instance count (1) follows the Security instances.
     const size_t count_offset = kHeaderSize + 5 + 4 + security_size + 1 + 1 + 4 + 39;

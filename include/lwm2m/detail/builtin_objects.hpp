@@ -43,9 +43,11 @@ struct SecurityInstance {
     uint8_t security_mode = kSecurityModeNoSec;
     /// Short Server ID (10); 0 for the Bootstrap-Server account.
     uint16_t short_server_id = 0;
-    uint8_t identity_length = 0;
-    uint8_t server_key_length = 0;
-    uint8_t secret_key_length = 0;
+    /// Certificate Usage (15), 0 to 3 (net::CertificateUsage).
+    uint8_t certificate_usage = 3;
+    uint16_t identity_length = 0;
+    uint16_t server_key_length = 0;
+    uint16_t secret_key_length = 0;
     /// Client Hold Off Time (11) and Bootstrap-Server Account Timeout (12).
     uint32_t client_hold_off_s = 0;
     uint32_t account_timeout_s = 0;
@@ -55,6 +57,8 @@ struct SecurityInstance {
     uint8_t identity[LWM2M_SECURITY_IDENTITY_SIZE] = {};
     uint8_t server_key[LWM2M_SECURITY_KEY_SIZE] = {};
     uint8_t secret_key[LWM2M_SECURITY_KEY_SIZE] = {};
+    /// SNI (14), NUL-terminated; empty if not set.
+    char sni[LWM2M_SECURITY_SNI_SIZE] = {};
 
     bool operator==(const SecurityInstance&) const = default;
 };

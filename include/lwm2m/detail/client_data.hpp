@@ -257,6 +257,8 @@ struct ServerSession {
     /// Bootstrap-Server while bootstrapping.
     char host[LWM2M_MAX_URI_LENGTH + 1] = {};
     uint16_t port = 0;
+    /// True for a coaps:// server, which the transport reaches through (D)TLS.
+    bool secure = false;
     /// The account's Server object instance.
     ServerObject server;
     /// Communication Retry resources 17 to 20 of that instance.
