@@ -543,14 +543,17 @@ void step_registration(Context& ctx) {
             } else if (data.session->deregister_requested) {
                 data.session->deregister_requested = false;
                 finish_deregister(ctx);
-            } else if (ctx.now_ms >= data.session->retry_at_ms) {
+            } else if (ctx.now_ms >= data.session->retry_at_ms ||
+                       data.session->connect_started_ms != 0) {
+                // A connect in progress goes on at every step, so that a
+                // handshake answers each datagram as it arrives.
                 start_register(ctx);
             }
             return;
         case RegistrationState::kRegistered:
-            // retry_at_ms holds back a new attempt while a connect is in
-            // progress or after the connection failed.
-            if (ctx.now_ms < data.session->retry_at_ms) {
+            // retry_at_ms holds back a new attempt after the connection
+            // failed, and paces a connect in progress between datagrams.
+            if (ctx.now_ms < data.session->retry_at_ms && data.session->connect_started_ms == 0) {
                 return;
             }
             if (data.session->deregister_requested || data.session->disable_requested ||
