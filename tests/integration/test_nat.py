@@ -2,15 +2,16 @@
 
 The client runs in the client ns and the server in the server ns. The nat ns between them
 rewrites the client's UDP source to NAT_EXTERNAL_ADDRESS and an external port that the
-test chooses, so the server receives the client's messages from that address and port for
-as long as the NAT keeps the mapping. The tests skip when namespaces cannot be created here.
+test chooses. The server therefore receives the client's messages from that address and
+port for as long as the NAT keeps the mapping. The tests skip when namespaces cannot be created here.
 """
 
+import sys
 import unittest
 
 import netns
 import payload_formats as fmt
-from harness import STEP_TIMEOUT_S
+from harness import STEP_TIMEOUT_S, IntegrationTest
 from test_observe import SENSOR_VALUE, ObserveTestCase, sequence_args
 
 EXTERNAL_PORT = 40000
@@ -39,6 +40,61 @@ def namespace_requirements():
     if _missing_requirements is None:
         _missing_requirements = netns.missing_requirements() or ""
     return _missing_requirements or None
+
+
+# Programs for NatTopology.start_pair(): a UDP server that prints the source of the first
+# datagram and echoes it, and a client that prints the first reply. The client sends its
+# datagram every 0.2 s, at most 25 times, because the server may not be bound yet.
+UDP_ECHO_SERVER = f"""
+import socket
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("{netns.SERVER_ADDRESS}", 5683))
+sock.settimeout({STEP_TIMEOUT_S})
+data, peer = sock.recvfrom(2048)
+print(f"{{peer[0]}} {{peer[1]}}", flush=True)
+sock.sendto(data, peer)
+"""
+UDP_ECHO_CLIENT = f"""
+import socket
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.settimeout(0.2)
+for attempt in range(25):
+    sock.sendto(b"ping", ("{netns.SERVER_ADDRESS}", 5683))
+    try:
+        print(sock.recvfrom(2048)[0].decode(), flush=True)
+        break
+    except socket.timeout:
+        pass
+"""
+
+
+class NatTopologyTest(IntegrationTest):
+    """Arbitrary programs on either side of the NAT, started by NatTopology.start_pair()."""
+
+    def test_pair_through_nat(self):
+        reason = namespace_requirements()
+        if reason is not None:
+            self.skipTest(reason)
+        topology = netns.NatTopology(EXTERNAL_PORT)
+        topology.create()
+        self.addCleanup(topology.destroy)
+
+        server, client = topology.start_pair(
+            [sys.executable, "-c", UDP_ECHO_SERVER], [sys.executable, "-c", UDP_ECHO_CLIENT]
+        )
+        self.addCleanup(server.stop)
+        self.addCleanup(client.stop)
+
+        echoed = client.stdout.wait_for(lambda line: True, STEP_TIMEOUT_S)
+        peer = server.stdout.wait_for(lambda line: True, STEP_TIMEOUT_S)
+        logs = f"server: {server.stderr.lines()}\nclient: {client.stderr.lines()}"
+        self.assertIsNotNone(echoed, "client received no echo\n" + logs)
+        self.assertIsNotNone(peer, "server printed no peer\n" + logs)
+        self.assertEqual(client.stdout.lines()[echoed], "ping", logs)
+        expected_peer = f"{netns.NAT_EXTERNAL_ADDRESS} {EXTERNAL_PORT}"
+        self.assertEqual(server.stdout.lines()[peer], expected_peer, logs)
+        self.assertEqual(client.process.wait(STEP_TIMEOUT_S), 0, logs)
+        self.assertEqual(server.process.wait(STEP_TIMEOUT_S), 0, logs)
 
 
 class NatTestCase(ObserveTestCase):
