@@ -3,7 +3,8 @@
 The client runs in the client ns and the server in the server ns. The nat ns between them
 rewrites the client's UDP source to NAT_EXTERNAL_ADDRESS and an external port that the
 test chooses. The server therefore receives the client's messages from that address and
-port for as long as the NAT keeps the mapping. The tests skip when namespaces cannot be created here.
+port for as long as the NAT keeps the mapping. The tests skip when namespaces cannot be
+created here.
 """
 
 import sys
