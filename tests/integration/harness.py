@@ -154,11 +154,13 @@ def _parse_event(line):
 class ServerProcess:
     """lwm2m-server listening on a free port of the given addresses, with its events parsed.
 
-    Raise RuntimeError if it does not print its "listening" event within STEP_TIMEOUT_S.
+    `prefix` goes before the command line, such as `ip netns exec NAME` to run the server
+    in a network namespace. Raise RuntimeError if the server does not print its "listening"
+    event within STEP_TIMEOUT_S.
     """
 
-    def __init__(self, listen=("127.0.0.1",), extra_args=()):
-        arguments = [program_path("LWM2M_SERVER"), "--port", "0"]
+    def __init__(self, listen=("127.0.0.1",), extra_args=(), prefix=()):
+        arguments = list(prefix) + [program_path("LWM2M_SERVER"), "--port", "0"]
         for address in listen:
             arguments += ["--listen", address]
         arguments += list(extra_args)
@@ -273,10 +275,10 @@ class LogLine:
 
 class ClientProcess:
     """lwm2m-client talking to `server_uri` (None for none), with its stderr log collected
-    line by line."""
+    line by line. `prefix` goes before the command line, as for ServerProcess."""
 
-    def __init__(self, server_uri, endpoint, extra_args=(), log_level="debug"):
-        arguments = [program_path("LWM2M_CLIENT"), "--endpoint", endpoint]
+    def __init__(self, server_uri, endpoint, extra_args=(), log_level="debug", prefix=()):
+        arguments = list(prefix) + [program_path("LWM2M_CLIENT"), "--endpoint", endpoint]
         # None: no factory server account, for a client that bootstraps (--bootstrap).
         if server_uri is not None:
             arguments += ["--server", server_uri]
@@ -405,14 +407,14 @@ class IntegrationTest(unittest.TestCase):
         self.servers = []
         self.clients = []
 
-    def start_server(self, listen=("127.0.0.1",), extra_args=()):
-        server = ServerProcess(listen, extra_args)
+    def start_server(self, listen=("127.0.0.1",), extra_args=(), prefix=()):
+        server = ServerProcess(listen, extra_args, prefix)
         self.servers.append(server)
         self.addCleanup(server.stop)
         return server
 
-    def start_client(self, server_uri, endpoint, extra_args=()):
-        client = ClientProcess(server_uri, endpoint, extra_args)
+    def start_client(self, server_uri, endpoint, extra_args=(), prefix=()):
+        client = ClientProcess(server_uri, endpoint, extra_args, prefix=prefix)
         self.clients.append(client)
         self.addCleanup(client.stop)
         return client
