@@ -221,9 +221,11 @@ Status Client::configure(const ClientConfig& config) {
     const Status accounts = core::install_factory_accounts(data);
     if (accounts != Status::kOk) {
         LWM2M_LOG_ERROR(
-            "invalid server or Bootstrap-Server URI: expected coap://host[:port], "
-            "at most %u characters",
-            LWM2M_MAX_URI_LENGTH);
+            "invalid factory account: the URI must be coap[s]://host[:port] of at most %u "
+            "characters, the identity at most %u bytes, the keys at most %u bytes and the "
+            "SNI at most %u characters (%s)",
+            LWM2M_MAX_URI_LENGTH, LWM2M_SECURITY_IDENTITY_SIZE, LWM2M_SECURITY_KEY_SIZE,
+            LWM2M_SECURITY_SNI_SIZE - 1, to_string(accounts));
         for (detail::ServerSession& session : data.sessions) {
             if (session.transport != nullptr) {
                 (void)session.transport->cleanup();

@@ -97,8 +97,7 @@ inline constexpr size_t kMaxEncodedSize =
 
 static_assert(LWM2M_MAX_URI_LENGTH + 15 <= 255, "string lengths are stored in one byte");
 static_assert(LWM2M_LOCATION_PATH_SIZE <= 256, "string lengths are stored in one byte");
-static_assert(LWM2M_SECURITY_IDENTITY_SIZE <= 255 && LWM2M_SECURITY_KEY_SIZE <= 255,
-              "key lengths are stored in one byte");
+static_assert(LWM2M_SECURITY_SNI_SIZE <= 256, "string lengths are stored in one byte");
 static_assert(LWM2M_MAX_SECURITY_INSTANCES <= 255 && LWM2M_MAX_ACL_INSTANCES <= 255,
               "instance counts are stored in one byte");
 static_assert(LWM2M_MAX_ACL_ENTRIES <= 255, "ACL entry counts are stored in one byte");

@@ -287,8 +287,11 @@ Status DtlsTransport::continue_handshake() {
     if (result != 0) {
         ++statistics_.failed_handshakes;
         log_mbedtls_error("DTLS handshake failed", result);
-        // A session the server rejected must not be offered again.
+        // A session the server rejected must not be offered again. The
+        // socket goes too: nobody reads it until the next attempt, and the
+        // server's late datagrams would keep it readable.
         end_connection(true);
+        (void)inner_.close();
         return result == MBEDTLS_ERR_SSL_TIMEOUT ? Status::kTimeout : Status::kSecurityError;
     }
 
@@ -393,11 +396,13 @@ Result<size_t> DtlsTransport::receive(std::span<std::byte> buffer) {
     if (result == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
         LWM2M_LOG_INFO("the server closed the DTLS connection");
         end_connection(false);
+        (void)inner_.close();
         return Status::kNetworkError;
     }
     // A fatal alert: the session is unusable too.
     log_mbedtls_error("DTLS connection failed", result);
     end_connection(true);
+    (void)inner_.close();
     return Status::kNetworkError;
 }
 
