@@ -178,6 +178,8 @@ class ServerProcess:
                 + self.describe()
             )
         self.port = listening["port"]
+        # The whole event, for the ports that only some tests open (dtls_port, ...).
+        self.listening = listening
 
     def events(self, name=None, **fields):
         """Return the events so far, optionally only those named `name` with the given fields.

@@ -4,12 +4,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <random>
 #include <stdexcept>
 
 namespace lwm2m::server {
 namespace {
 
 constexpr unsigned kCertificateChainDepth = 3;
+constexpr std::size_t kDefaultKeyLength = 32;
 
 // Session ID context of the server's SSL objects. OpenSSL resumes a session only into an SSL
 // object with the same context, and with client certificates it rejects a resumption
@@ -102,10 +104,20 @@ void DtlsSecurity::install_psk(coap_context_t* context) {
         key_views_[identity] = coap_bin_const_t{key.size(), key.data()};
     }
 
+    // With certificates configured too, libcoap 4.3.1 takes the PSK path for a client that
+    // offers PSK and certificate cipher suites only if a default key is set. The key is
+    // random, and find_psk() decides for every identity, so it is never used.
+    std::random_device random;
+    default_key_.resize(kDefaultKeyLength);
+    for (std::uint8_t& byte : default_key_) {
+        byte = static_cast<std::uint8_t>(random());
+    }
+
     coap_dtls_spsk_t setup = {};
     setup.version = COAP_DTLS_SPSK_SETUP_VERSION;
     setup.validate_id_call_back = find_psk;
     setup.id_call_back_arg = this;
+    setup.psk_info.key = {default_key_.size(), default_key_.data()};
     if (coap_context_set_psk2(context, &setup) == 0) {
         throw std::runtime_error("libcoap rejected the PSK setup (see its message above)");
     }

@@ -65,6 +65,8 @@ class DtlsSecurity {
     DtlsSettings settings_;
     /// Views of the keys in settings_.psk_keys, in the form the PSK callback returns.
     std::map<std::string, coap_bin_const_t, std::less<>> key_views_;
+    /// Random default PSK, which only makes libcoap recognise PSK handshakes.
+    std::vector<std::uint8_t> default_key_;
 };
 
 }  // namespace lwm2m::server
