@@ -244,14 +244,15 @@ int run_server(const Options& options) {
 // Parses the --psk values into options.dtls and checks that the DTLS options fit together.
 // Returns the usage error, or nullopt.
 std::optional<std::string> check_dtls_options(Options& options) {
-    for (const std::string& value : options.psk) {
+    for (std::size_t i = 0; i < options.psk.size(); ++i) {
         try {
-            auto [identity, key] = parse_psk(value);
+            auto [identity, key] = parse_psk(options.psk[i]);
             if (!options.dtls.psk_keys.emplace(identity, std::move(key)).second) {
                 return "--psk: identity '" + identity + "' is given twice";
             }
         } catch (const std::invalid_argument& error) {
-            return "--psk " + value + ": " + error.what();
+            // The value contains the key, so the message gives only its position.
+            return "--psk number " + std::to_string(i + 1) + ": " + error.what();
         }
     }
 
