@@ -304,16 +304,26 @@ CoapServer::~CoapServer() {
     coap_cleanup();
 }
 
+void CoapServer::enable_dtls(DtlsSettings settings) {
+    dtls_ = std::make_unique<DtlsSecurity>(context_, std::move(settings));
+    coap_register_event_handler(context_, handle_event);
+}
+
 std::vector<ListenAddress> CoapServer::listen(const std::vector<std::string>& addresses,
-                                              std::uint16_t port) {
+                                              std::uint16_t port, coap_proto_t protocol) {
+    const bool dtls = protocol == COAP_PROTO_DTLS;
+    if (dtls && !dtls_) {
+        throw std::logic_error("listen() for DTLS before enable_dtls()");
+    }
+
     std::vector<ListenAddress> bound;
     for (const std::string& text : addresses) {
         const coap_address_t address = parse_listen_address(text, port);
-        coap_endpoint_t* endpoint = coap_new_endpoint(context_, &address, COAP_PROTO_UDP);
+        coap_endpoint_t* endpoint = coap_new_endpoint(context_, &address, protocol);
         if (endpoint == nullptr) {
-            throw std::runtime_error("failed to bind UDP " + text + " port " +
-                                     std::to_string(port) +
-                                     " (see the libcoap message above); try another --port");
+            throw std::runtime_error(std::string("failed to bind ") + (dtls ? "DTLS " : "UDP ") +
+                                     text + " port " + std::to_string(port) +
+                                     " (see the libcoap message above); try another port");
         }
 
         port = bound_port(endpoint);
@@ -386,6 +396,61 @@ void CoapServer::handle_nack(coap_session_t* session, const coap_pdu_t* sent,
     } catch (const std::exception& error) {
         server.log_.error(std::string("NACK handling failed: ") + error.what());
     }
+}
+
+int CoapServer::handle_event(coap_session_t* session, coap_event_t event) {
+    CoapServer& server = from_session(session);
+    try {
+        server.on_event(session, event);
+    } catch (const std::exception& error) {
+        server.log_.error(std::string("event handling failed: ") + error.what());
+    }
+    return 0;
+}
+
+void CoapServer::on_event(coap_session_t* session, coap_event_t event) {
+    switch (event) {
+        case COAP_EVENT_SERVER_SESSION_NEW:
+            // libcoap ends a DTLS handshake after this many timeouts of OpenSSL's
+            // retransmission timer (1 s, doubling), so the option bounds its duration too.
+            coap_session_set_max_retransmit(session, downlink_.max_retransmit);
+            break;
+        case COAP_EVENT_DTLS_CONNECTED:
+            write_dtls_event(session, "dtls_handshake", nullptr);
+            break;
+        case COAP_EVENT_DTLS_ERROR:
+            write_dtls_event(session, "dtls_failed", nullptr);
+            failed_sessions_.insert(session);
+            break;
+        case COAP_EVENT_DTLS_CLOSED:
+            // A handshake that times out ends with this event and no COAP_EVENT_DTLS_ERROR.
+            if (coap_session_get_state(session) == COAP_SESSION_STATE_HANDSHAKE &&
+                !failed_sessions_.contains(session)) {
+                write_dtls_event(session, "dtls_failed", "handshake did not complete");
+                failed_sessions_.insert(session);
+            }
+            break;
+        case COAP_EVENT_SERVER_SESSION_DEL:
+            failed_sessions_.erase(session);
+            break;
+        default:
+            break;
+    }
+}
+
+void CoapServer::write_dtls_event(const coap_session_t* session, std::string_view name,
+                                  const char* reason) {
+    Json event = log_.make(name);
+    const Peer peer = peer_of(session);
+    event["peer"] = peer.address;
+    event["port"] = peer.port;
+    event["local_port"] = coap_address_get_port(coap_session_get_addr_local(session));
+    if (name == "dtls_handshake") {
+        dtls_->describe_handshake(session, event);
+    } else {
+        dtls_->describe_failure(session, event, reason);
+    }
+    log_.write(event);
 }
 
 void CoapServer::on_request(coap_resource_t* resource, coap_session_t* session,

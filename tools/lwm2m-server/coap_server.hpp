@@ -5,19 +5,23 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <random>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bootstrap_config.hpp"
 #include "command.hpp"
+#include "dtls_security.hpp"
 #include "event_log.hpp"
 #include "registry.hpp"
 #include "resource_directory.hpp"
 
 namespace lwm2m::server {
 
-/// Bound UDP endpoint, as reported in the "listening" event.
+/// Bound UDP or DTLS endpoint, as reported in the "listening" event.
 struct ListenAddress {
     std::string address;
     std::uint16_t port = 0;
@@ -59,15 +63,20 @@ class CoapServer {
     CoapServer(const CoapServer&) = delete;
     CoapServer& operator=(const CoapServer&) = delete;
 
-    /// Binds a UDP endpoint on each address. With `port` 0 the first bind picks an ephemeral
-    /// port and the others reuse it. Throws std::runtime_error naming the address that failed.
-    std::vector<ListenAddress> listen(const std::vector<std::string>& addresses,
-                                      std::uint16_t port);
+    /// Installs the DTLS credentials and reports handshakes as events. Call it before
+    /// listen() with COAP_PROTO_DTLS. Throws std::runtime_error if libcoap rejects them.
+    void enable_dtls(DtlsSettings settings);
 
-    /// Serves the Bootstrap interface only on the endpoints bound to `port`, and the
-    /// Registration interface only on the others. Without this call, a server with the
-    /// Bootstrap interface enabled serves it alone on every endpoint.
-    void set_bootstrap_port(std::uint16_t port) { bootstrap_port_ = port; }
+    /// Binds an endpoint of `protocol` (COAP_PROTO_UDP or COAP_PROTO_DTLS) on each address.
+    /// With `port` 0 the first bind picks an ephemeral port and the others reuse it. Throws
+    /// std::runtime_error naming the address that failed.
+    std::vector<ListenAddress> listen(const std::vector<std::string>& addresses, std::uint16_t port,
+                                      coap_proto_t protocol = COAP_PROTO_UDP);
+
+    /// Serves the Bootstrap interface only on the endpoints bound to the ports added here,
+    /// and the Registration interface only on the others. Without this call, a server with
+    /// the Bootstrap interface enabled serves it alone on every endpoint.
+    void add_bootstrap_port(std::uint16_t port) { bootstrap_ports_.insert(port); }
 
     /// File descriptor that becomes readable when libcoap has work, or -1 when this libcoap
     /// build has no epoll support.
@@ -138,6 +147,7 @@ class CoapServer {
                                            const coap_pdu_t* received, coap_mid_t mid);
     static void handle_nack(coap_session_t* session, const coap_pdu_t* sent,
                             coap_nack_reason_t reason, coap_mid_t mid);
+    static int handle_event(coap_session_t* session, coap_event_t event);
     static CoapServer& from_session(const coap_session_t* session);
 
     void on_request(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
@@ -157,6 +167,10 @@ class CoapServer {
     coap_response_t on_response(coap_session_t* session, const coap_pdu_t* received);
     void on_nack(const coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason);
     void note_message_from(const coap_session_t* session);
+    void on_event(coap_session_t* session, coap_event_t event);
+    /// Writes a "dtls_handshake" or "dtls_failed" event. `reason`, when not null, replaces
+    /// the one DtlsSecurity finds for a failure.
+    void write_dtls_event(const coap_session_t* session, std::string_view name, const char* reason);
 
     void send(Registration& registration, const Command& command);
     /// Sends the request of `command` to a client and returns its token. Returns an empty
@@ -177,9 +191,12 @@ class CoapServer {
     ResourceDirectory directory_;
     DownlinkSettings downlink_;
     BootstrapSettings bootstrap_;
-    std::optional<std::uint16_t> bootstrap_port_;
+    std::set<std::uint16_t> bootstrap_ports_;
     std::map<std::string, BootstrapClient> bootstrap_clients_;
     coap_context_t* context_ = nullptr;
+    std::unique_ptr<DtlsSecurity> dtls_;
+    /// DTLS sessions with a "dtls_failed" event, so that each failure is reported once.
+    std::set<const coap_session_t*> failed_sessions_;
     std::map<std::vector<std::uint8_t>, Exchange> exchanges_;
     std::mt19937_64 token_generator_;
 };

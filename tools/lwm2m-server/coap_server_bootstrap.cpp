@@ -180,10 +180,10 @@ bool CoapServer::is_bootstrap_endpoint(const coap_session_t* session) const {
     if (!bootstrap_.enabled) {
         return false;
     }
-    if (!bootstrap_port_) {
+    if (bootstrap_ports_.empty()) {
         return true;
     }
-    return coap_address_get_port(coap_session_get_addr_local(session)) == *bootstrap_port_;
+    return bootstrap_ports_.contains(coap_address_get_port(coap_session_get_addr_local(session)));
 }
 
 void CoapServer::submit_bootstrap(Command command) {

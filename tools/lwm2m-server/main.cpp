@@ -19,6 +19,7 @@
 #include "bootstrap_config.hpp"
 #include "coap_server.hpp"
 #include "command_runner.hpp"
+#include "dtls_security.hpp"
 #include "event_log.hpp"
 #include "registry.hpp"
 
@@ -74,6 +75,10 @@ struct Options {
     bool bootstrap = false;
     std::optional<std::uint16_t> bootstrap_port;
     std::string bootstrap_config_path;
+    std::optional<std::uint16_t> dtls_port;
+    std::optional<std::uint16_t> bootstrap_dtls_port;
+    std::vector<std::string> psk;
+    DtlsSettings dtls;
 };
 
 /// Splits standard input into lines as it arrives, without blocking.
@@ -118,13 +123,26 @@ void load_script(const std::string& path, CommandRunner& runner) {
     }
 }
 
+/// Ports bound besides the plain --port, for the "listening" event.
+struct ExtraPorts {
+    std::optional<std::uint16_t> bootstrap;
+    std::optional<std::uint16_t> dtls;
+    std::optional<std::uint16_t> bootstrap_dtls;
+};
+
 void write_listening_event(EventLog& log, const std::vector<ListenAddress>& bound,
-                           const Options& options, std::optional<std::uint16_t> bootstrap_port) {
+                           const Options& options, const ExtraPorts& ports) {
     Json event = log.make("listening");
     event["port"] = bound.front().port;
     event["bootstrap"] = options.bootstrap;
     if (options.bootstrap) {
-        event["bootstrap_port"] = bootstrap_port.value_or(bound.front().port);
+        event["bootstrap_port"] = ports.bootstrap.value_or(bound.front().port);
+    }
+    if (ports.dtls) {
+        event["dtls_port"] = *ports.dtls;
+    }
+    if (ports.bootstrap_dtls) {
+        event["bootstrap_dtls_port"] = *ports.bootstrap_dtls;
     }
     Json addresses = Json::array();
     for (const ListenAddress& address : bound) {
@@ -154,6 +172,7 @@ int run_server(const Options& options) {
     bool stdin_open = reserve_standard_fds();
     EventLog log(options.events_path);
     coap_set_log_level(options.log_level);
+    coap_dtls_set_log_level(options.log_level);
 
     std::optional<BootstrapConfig> bootstrap_config;
     if (!options.bootstrap_config_path.empty()) {
@@ -173,12 +192,23 @@ int run_server(const Options& options) {
     const std::vector<std::string> addresses =
         options.listen.empty() ? std::vector<std::string>{"0.0.0.0", "::"} : options.listen;
     const std::vector<ListenAddress> bound = server.listen(addresses, options.port);
-    std::optional<std::uint16_t> bootstrap_port;
+    ExtraPorts ports;
     if (options.bootstrap_port) {
-        bootstrap_port = server.listen(addresses, *options.bootstrap_port).front().port;
-        server.set_bootstrap_port(*bootstrap_port);
+        ports.bootstrap = server.listen(addresses, *options.bootstrap_port).front().port;
+        server.add_bootstrap_port(*ports.bootstrap);
     }
-    write_listening_event(log, bound, options, bootstrap_port);
+    if (options.dtls_port || options.bootstrap_dtls_port) {
+        server.enable_dtls(options.dtls);
+    }
+    if (options.dtls_port) {
+        ports.dtls = server.listen(addresses, *options.dtls_port, COAP_PROTO_DTLS).front().port;
+    }
+    if (options.bootstrap_dtls_port) {
+        ports.bootstrap_dtls =
+            server.listen(addresses, *options.bootstrap_dtls_port, COAP_PROTO_DTLS).front().port;
+        server.add_bootstrap_port(*ports.bootstrap_dtls);
+    }
+    write_listening_event(log, bound, options, ports);
 
     StdinReader stdin_reader;
     if (!stdin_open) {
@@ -209,6 +239,36 @@ int run_server(const Options& options) {
 
     server.drop_held_commands();
     return 0;
+}
+
+// Parses the --psk values into options.dtls and checks that the DTLS options fit together.
+// Returns the usage error, or nullopt.
+std::optional<std::string> check_dtls_options(Options& options) {
+    for (std::size_t i = 0; i < options.psk.size(); ++i) {
+        try {
+            auto [identity, key] = parse_psk(options.psk[i]);
+            if (!options.dtls.psk_keys.emplace(identity, std::move(key)).second) {
+                return "--psk: identity '" + identity + "' is given twice";
+            }
+        } catch (const std::invalid_argument& error) {
+            // The value contains the key, so the message gives only its position.
+            return "--psk number " + std::to_string(i + 1) + ": " + error.what();
+        }
+    }
+
+    DtlsSettings& dtls = options.dtls;
+    if (dtls.certificate_path.empty() != dtls.private_key_path.empty()) {
+        return "--certificate and --private-key must be given together";
+    }
+    const bool has_credentials = dtls.has_psk() || dtls.has_certificate();
+    const bool has_dtls_port = options.dtls_port || options.bootstrap_dtls_port;
+    if (has_dtls_port && !has_credentials) {
+        return "--dtls-port and --bootstrap-dtls-port need --psk or --certificate";
+    }
+    if (has_credentials && !has_dtls_port) {
+        return "--psk and --certificate need --dtls-port or --bootstrap-dtls-port";
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -257,6 +317,28 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile)
         ->needs("--bootstrap");
 
+    app.add_option("--dtls-port", options.dtls_port,
+                   "also serve coaps:// (DTLS 1.2) on this UDP port of every --listen address; 0 "
+                   "picks a free port. Needs --psk or --certificate");
+    app.add_option("--bootstrap-dtls-port", options.bootstrap_dtls_port,
+                   "with --bootstrap-port: also serve the Bootstrap interface over DTLS on this "
+                   "UDP port; 0 picks a free port")
+        ->needs("--bootstrap-port");
+    app.add_option("--psk", options.psk,
+                   "PSK credentials IDENTITY:HEXKEY for the DTLS endpoints; repeat for several "
+                   "clients");
+    app.add_option("--certificate", options.dtls.certificate_path,
+                   "PEM file of the server certificate for the DTLS endpoints")
+        ->check(CLI::ExistingFile);
+    app.add_option("--private-key", options.dtls.private_key_path,
+                   "PEM file of the private key of --certificate")
+        ->check(CLI::ExistingFile);
+    app.add_option("--ca", options.dtls.ca_path,
+                   "PEM file of the CA that client certificates must chain to; with it the "
+                   "server requires a client certificate in certificate mode")
+        ->check(CLI::ExistingFile)
+        ->needs("--certificate");
+
     const std::map<std::string, int> levels = {
         {"emerg", LOG_EMERG},  {"alert", LOG_ALERT},   {"crit", LOG_CRIT}, {"err", LOG_ERR},
         {"warn", LOG_WARNING}, {"notice", LOG_NOTICE}, {"info", LOG_INFO}, {"debug", LOG_DEBUG},
@@ -271,6 +353,10 @@ int main(int argc, char** argv) {
         *options.bootstrap_port == options.port) {
         std::fprintf(stderr, "lwm2m-server: --bootstrap-port must differ from --port (both %u)\n",
                      static_cast<unsigned>(options.port));
+        return 2;
+    }
+    if (const auto error = check_dtls_options(options)) {
+        std::fprintf(stderr, "lwm2m-server: %s\n", error->c_str());
         return 2;
     }
     install_signal_handlers();
