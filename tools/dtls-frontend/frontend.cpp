@@ -270,6 +270,7 @@ void Frontend::complete_handshake(Session& session) {
     // A client that did not negotiate a CID is reached only by its address.
     if (!cid_used && !session.cid().empty()) {
         by_cid_.erase(session.cid());
+        session.clear_cid();
     }
 
     if (!session.open_backend(settings_.backend)) {

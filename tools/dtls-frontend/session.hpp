@@ -69,6 +69,8 @@ class Session {
     const SocketAddress& peer() const { return peer_; }
     void set_peer(const SocketAddress& peer) { peer_ = peer; }
     const std::vector<std::uint8_t>& cid() const { return cid_; }
+    /// Drops the session's own CID, for a client that did not negotiate its use.
+    void clear_cid() { cid_.clear(); }
 
     /// Opens a UDP socket connected to `backend`. Returns false and sets errno on failure.
     bool open_backend(const SocketAddress& backend);
