@@ -93,7 +93,7 @@ class FrontendProcess:
         return f"--- frontend events ---\n{events}\n--- frontend stderr ---\n{stderr_lines}"
 
     def stop(self):
-        """Stop the front end with SIGTERM and return its exit status."""
+        """Stop the front end (SIGTERM, then SIGKILL if needed) and return its exit status."""
         status = stop_process(self.process)
         self.stdout.join(STEP_TIMEOUT_S)
         self.stderr.join(STEP_TIMEOUT_S)

@@ -38,8 +38,9 @@ struct DtlsSettings {
     int cache_timeout_s = 86400;                     // lifetime of a cached session
 };
 
-/// What the callbacks saw during one server handshake, filled while a HandshakeScope for it
-/// is active (the PSK identity also through the context's user data).
+/// Results of the PSK and session cache callbacks for one server handshake. The cache
+/// callbacks fill it while a HandshakeScope for it is active, and the PSK callback finds it
+/// through the context's user data.
 struct HandshakeRecord {
     std::string identity;           // PSK identity, or the identity cached with the session
     bool session_restored = false;  // the cache returned a session for the ClientHello's ID

@@ -37,7 +37,7 @@ bool is_client_hello(std::span<const std::uint8_t> datagram) {
 }
 
 // Returns epoch << 48 | sequence number of the only record in `datagram`, or nothing if
-// the datagram holds more than one record or a truncated one.
+// the datagram contains more than one record or a truncated one.
 std::optional<std::uint64_t> single_record_number(std::span<const std::uint8_t> datagram,
                                                   std::size_t cid_length) {
     const std::size_t cid_size =

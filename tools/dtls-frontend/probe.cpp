@@ -1,8 +1,8 @@
 // dtls-frontend-probe: a DTLS 1.2 client on mbedTLS that checks lwm2m-dtls-frontend end to
-// end in front of lwm2m-server. It performs a PSK handshake with Connection ID, sends a
-// Register, moves to a new UDP source port and sends an Update over the same DTLS session,
-// closes the session, then resumes it with an abbreviated handshake and sends another
-// Update. Each step prints one JSON line on stdout. It exits with 0 when every step
+// end in front of lwm2m-server. It performs a PSK handshake with Connection ID and sends a
+// Register. Then it moves to a new UDP source port and sends an Update over the same DTLS
+// session. Last, it closes the session, resumes it with an abbreviated handshake and sends
+// another Update. Each step prints one JSON line on stdout. It exits with 0 when every step
 // succeeded and with 1 after printing the failed step to stderr.
 
 #include <mbedtls/error.h>
@@ -251,8 +251,8 @@ int receive_datagram(void* context, unsigned char* buffer, std::size_t length,
     return received < 0 ? MBEDTLS_ERR_SSL_WANT_READ : static_cast<int>(received);
 }
 
-/// DTLS client context on a Link, with a zero-length own CID: the probe asks the front end
-/// to put a CID in its records but needs none in records sent to it (RFC 9146, 3).
+/// DTLS client context on a Link. It puts the front end's CID in the records it sends, and
+/// its own zero-length CID means records sent to it carry none (RFC 9146, 3).
 class DtlsClient {
   public:
     DtlsClient(const mbedtls_ssl_config& config, Link& link) {

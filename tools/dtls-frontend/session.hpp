@@ -52,10 +52,10 @@ class Session {
     bool handshake_over();
 
     /// Returns whether the last completed handshake resumed a cached session. mbedTLS 3.6
-    /// has no public getter, so this uses the session cache callbacks: the server calls
-    /// f_get_cache for the ClientHello's session ID, and calls f_set_cache at the end of
-    /// every full handshake (never after a resumption) as long as the session has an ID,
-    /// which it always has here because session tickets are off.
+    /// has no public getter, so this relies on the session cache callbacks. The server
+    /// calls f_get_cache with the ClientHello's session ID. It calls f_set_cache at the end
+    /// of every full handshake whose session has an ID, and never after a resumption.
+    /// Without session tickets every session has an ID.
     bool resumed() const { return record_.session_restored && !record_.session_stored; }
 
     /// PSK identity, or the subject of the client certificate. Empty if neither is known.
