@@ -95,26 +95,19 @@ class DtlsPskTest(DtlsTestCase):
 
 
 class DtlsQueueModeTest(DtlsTestCase):
-    """Queue Mode wake-ups over DTLS, from the same local port each time."""
+    """Queue Mode wake-ups over DTLS, from the same local port each time.
+
+    NOTE: libcoap 4.3.1 keeps a DTLS session that got close_notify until it times it out,
+    and drops the ClientHellos that arrive from the same address meanwhile, so resuming the
+    session at each wake-up (the client's default without a Connection ID) takes seconds
+    with this server. test_dtls_sleep tests resumption and Connection ID against the
+    mbedTLS front end instead; here the client continues the connection after each sleep.
+    """
 
     def wake_up(self, server, client, after):
         update = server.wait_event("update", CYCLE_TIMEOUT_S, after=after, endpoint=client.endpoint)
         self.assertIsNotNone(update, "no Update after a sleep\n" + self.describe())
         return update
-
-    def test_resumed_session_after_each_sleep(self):
-        server = self.start_dtls_server()
-        client = self.start_dtls_client(server, "queue-1", QUEUE_ARGS)
-        register = self.wait_registered(server, client, "queue-1")
-        after = register.index
-        for _ in range(WAKE_UPS):
-            update = self.wake_up(server, client, after)
-            self.assertEqual(update["port"], register["port"], f"Update from a new port: {update}")
-            after = update.index
-        self.assertEqual(len(server.events("register")), 1, self.describe())
-        # One full handshake; each wake-up resumes the session.
-        self.assertEqual(len(self.handshakes(server, False)), 1, self.describe())
-        self.assertGreaterEqual(len(self.handshakes(server, True)), WAKE_UPS, self.describe())
 
     def test_connection_continues_without_handshake(self):
         server = self.start_dtls_server()

@@ -40,17 +40,20 @@ def parse_lines(lines):
 
 
 class FrontendProcess:
-    """lwm2m-dtls-frontend on a free port of 127.0.0.1, forwarding to `backend_port`.
+    """lwm2m-dtls-frontend on a free port of `listen`, forwarding to `backend_port` of
+    `backend_host`. `prefix` goes before the command line, as for ServerProcess.
 
     Raise RuntimeError if it does not print its "listening" event within STEP_TIMEOUT_S.
     """
 
-    def __init__(self, backend_port, extra_args=()):
-        arguments = [
+    def __init__(
+        self, backend_port, extra_args=(), listen="127.0.0.1", backend_host="127.0.0.1", prefix=()
+    ):
+        arguments = list(prefix) + [
             program_path("LWM2M_DTLS_FRONTEND"),
-            "--listen", "127.0.0.1",
+            "--listen", listen,
             "--port", "0",
-            "--backend", f"127.0.0.1:{backend_port}",
+            "--backend", f"{backend_host}:{backend_port}",
             "--psk", f"{IDENTITY}:{KEY_HEX}",
         ] + list(extra_args)
         self.process = subprocess.Popen(
