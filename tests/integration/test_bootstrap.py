@@ -409,7 +409,7 @@ class InconsistentConfigurationTest(BootstrapClientTest):
         self.assertEqual(register["port"], again["port"], register)
 
     def test_finish_with_psk_account(self):
-        # Security Mode 0 (PSK) needs DTLS, which the demo client does not have.
+        # Security Mode 0 (PSK) goes with coaps:// only; a coap:// URI with it is unusable.
         self.write_server_account(self.server, "partial", self.server_uri, security_mode=0)
         self.write_server_instance(self.server, "partial")
         self.reject_finish()

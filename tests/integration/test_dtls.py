@@ -5,8 +5,11 @@ true for an abbreviated one, so the tests count full handshakes from the server'
 """
 
 import os
+import select
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -30,6 +33,51 @@ def cpu_seconds(pid):
         fields = stat.read().rsplit(")", 1)[1].split()
     # utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class LossyRelay:
+    """A UDP relay on 127.0.0.1 between one client and `server_port` that drops the first
+    `drop_from_server` datagrams of the server, and counts the client's ClientHellos.
+    It runs in a thread until stop(), at most `lifetime_s`."""
+
+    def __init__(self, server_port, drop_from_server, lifetime_s=60):
+        self.server = ("127.0.0.1", server_port)
+        self.drop_from_server = drop_from_server
+        self.client_hellos = 0
+        self.dropped = 0
+        self.deadline = time.monotonic() + lifetime_s
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.upstream.connect(self.server)
+        self.client = None
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopped.is_set() and time.monotonic() < self.deadline:
+            readable, _, _ = select.select([self.listener, self.upstream], [], [], 0.1)
+            for sock in readable:
+                if sock is self.listener:
+                    data, self.client = self.listener.recvfrom(65535)
+                    # DTLS handshake record (22) carrying a ClientHello (1).
+                    if len(data) > 13 and data[0] == 22 and data[13] == 1:
+                        self.client_hellos += 1
+                    self.upstream.send(data)
+                else:
+                    data = self.upstream.recv(65535)
+                    if self.dropped < self.drop_from_server:
+                        self.dropped += 1
+                    elif self.client is not None:
+                        self.listener.sendto(data, self.client)
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(5)
+        self.listener.close()
+        self.upstream.close()
 
 
 class DtlsTestCase(IntegrationTest):
@@ -140,6 +188,24 @@ class DtlsFailureTest(DtlsTestCase):
         time.sleep(2)
         self.assertLess(cpu_seconds(client.process.pid) - start, 0.2, "client is busy")
         self.assertEqual(server.events("register"), [], self.describe())
+
+    def test_lost_flights_are_retransmitted(self):
+        # The relay drops the server's first two flights (HelloVerifyRequest, then the
+        # ServerHello flight): the client's retransmission timer sends its flight again.
+        server = self.start_dtls_server()
+        relay = LossyRelay(server.listening["dtls_port"], drop_from_server=2)
+        self.addCleanup(relay.stop)
+        client = self.start_client(
+            f"coaps://127.0.0.1:{relay.port}",
+            "lossy-1",
+            ["--psk-identity", PSK_IDENTITY, "--psk-key", PSK_KEY],
+        )
+        register = server.wait_event("register", 3 * STEP_TIMEOUT_S, endpoint="lossy-1")
+        self.assertIsNotNone(register, "no Register after lost flights\n" + self.describe())
+        self.assertGreaterEqual(relay.dropped, 2)
+        self.assertGreaterEqual(relay.client_hellos, 3, "no ClientHello retransmitted")
+        self.assertEqual(len(self.handshakes(server, False)), 1, self.describe())
+        self.assertIsNone(client.wait_for_log(r"DTLS handshake failed", 0), self.describe())
 
     def test_coaps_without_credentials_never_sends_plaintext(self):
         server = self.start_dtls_server()
