@@ -14,10 +14,10 @@ LWM2M_LOG_MODULE("dtls");
 namespace lwm2m::mbedtls {
 namespace {
 
-// LwM2M Core 1.1, 5.2.8: TLS_PSK_WITH_AES_128_CCM_8 and
-// TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 are the mandatory ones; the others
-// widen the choice for servers without CCM. A short list keeps the
-// ClientHello small.
+// LwM2M servers support TLS_PSK_WITH_AES_128_CCM_8 for pre-shared keys and
+// TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 for certificates, so these come first.
+// The others widen the choice for servers without CCM. A short list keeps
+// the ClientHello small.
 constexpr int kPskSuites[] = {
     MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8,
     MBEDTLS_TLS_PSK_WITH_AES_128_GCM_SHA256,
@@ -288,8 +288,8 @@ Status DtlsTransport::continue_handshake() {
         ++statistics_.failed_handshakes;
         log_mbedtls_error("DTLS handshake failed", result);
         // A session the server rejected must not be offered again. The
-        // socket goes too: nobody reads it until the next attempt, and the
-        // server's late datagrams would keep it readable.
+        // socket is closed too, because the client does not read it until
+        // the next attempt and late datagrams would keep it readable.
         end_connection(true);
         (void)inner_.close();
         return result == MBEDTLS_ERR_SSL_TIMEOUT ? Status::kTimeout : Status::kSecurityError;
@@ -516,7 +516,7 @@ int DtlsTransport::verify_callback(void* context, mbedtls_x509_crt* certificate,
         case net::CertificateUsage::kTrustAnchorAssertion:
             break;
         case net::CertificateUsage::kDomainIssuedCertificate:
-            // Exactly the certificate the account names, whoever issued it.
+            // Only the certificate in Server Public Key, with any issuer.
             if (depth == 0) {
                 *flags = expected ? 0 : (*flags | MBEDTLS_X509_BADCERT_NOT_TRUSTED);
             } else {
