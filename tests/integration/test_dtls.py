@@ -121,7 +121,7 @@ class DtlsPskTest(DtlsTestCase):
         client = self.start_dtls_client(server, "psk-1")
         register = self.wait_registered(server, client, "psk-1")
         self.assertIsNotNone(
-            client.wait_for_log(r"\[dtls\] DTLS full handshake done", 0),
+            client.wait_for_log(r"\[dtls\] DTLS full handshake done", STEP_TIMEOUT_S),
             "no handshake line\n" + self.describe(),
         )
 

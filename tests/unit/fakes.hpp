@@ -99,6 +99,19 @@ class FakeTransport final : public net::Transport {
         return Status::kOk;
     }
 
+    /// Records the credentials; accepts the secure modes only when `secure`.
+    Status set_security(const net::SecurityParams& params) override {
+        ++security_calls;
+        security_mode = params.mode;
+        identity_length = params.identity.size();
+        std::snprintf(server_name, sizeof(server_name), "%s",
+                      params.server_name != nullptr ? params.server_name : "");
+        has_server_name = params.server_name != nullptr;
+        return secure || params.mode == net::SecurityMode::kNoSec ? Status::kOk
+                                                                  : Status::kUnsupported;
+    }
+    void renew_session() override { ++renew_calls; }
+
     /// Queues a datagram for the client's next receive().
     void deliver(std::span<const uint8_t> bytes) {
         if (bytes.size() > sizeof(Datagram::bytes)) {
@@ -132,6 +145,14 @@ class FakeTransport final : public net::Transport {
     Status connect_result = Status::kOk;
     Status reuse_result = Status::kOk;
     Status send_result = Status::kOk;
+    /// Whether set_security() accepts the modes other than NoSec, and what it got last.
+    bool secure = false;
+    int security_calls = 0;
+    net::SecurityMode security_mode = net::SecurityMode::kNoSec;
+    size_t identity_length = 0;
+    char server_name[64] = {};
+    bool has_server_name = false;
+    int renew_calls = 0;
 
   private:
     net::TransportState state_ = net::TransportState::kClosed;

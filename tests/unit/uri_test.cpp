@@ -1,4 +1,4 @@
-// parse_server_uri(): "coap://host:port" into host and port.
+// parse_server_uri(): "coap://host:port" and "coaps://host:port" into host and port.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -142,6 +142,51 @@ TEST(Unit, UriEmptyHostBufferNoSpace) {
     uint16_t port = 0;
 
     EXPECT_EQ(parse_server_uri("coap://h", std::span<char>{}, port), Status::kNoSpace);
+}
+
+TEST(Unit, UriSecureSchemeGetsPort5684) {
+    std::array<char, 32> host{};
+    uint16_t port = 0;
+    bool secure = false;
+
+    ASSERT_EQ(parse_server_uri("coaps://lwm2m.example", host, port, &secure), Status::kOk);
+    EXPECT_EQ(std::string(host.data()), "lwm2m.example");
+    EXPECT_EQ(port, 5684);
+    EXPECT_TRUE(secure);
+}
+
+TEST(Unit, UriSecureSchemeWithPort) {
+    std::array<char, 32> host{};
+    uint16_t port = 0;
+    bool secure = false;
+
+    ASSERT_EQ(parse_server_uri("coaps://[::1]:15684", host, port, &secure), Status::kOk);
+    EXPECT_EQ(std::string(host.data()), "::1");
+    EXPECT_EQ(port, 15684);
+    EXPECT_TRUE(secure);
+}
+
+TEST(Unit, UriPlainSchemeNotSecure) {
+    std::array<char, 32> host{};
+    uint16_t port = 0;
+    bool secure = true;
+
+    ASSERT_EQ(parse_server_uri("coap://10.0.0.1", host, port, &secure), Status::kOk);
+    EXPECT_FALSE(secure);
+}
+
+TEST(Unit, UriSecureSchemeNeedsSecureCaller) {
+    // A caller that cannot tell the schemes apart gets no coaps:// URI.
+    EXPECT_EQ(parse("coaps://lwm2m.example").status, Status::kInvalidArgument);
+}
+
+TEST(Unit, UriOtherSchemesRejected) {
+    std::array<char, 32> host{};
+    uint16_t port = 0;
+    bool secure = false;
+
+    EXPECT_EQ(parse_server_uri("coap+tcp://h", host, port, &secure), Status::kInvalidArgument);
+    EXPECT_EQ(parse_server_uri("coapss://h", host, port, &secure), Status::kInvalidArgument);
 }
 
 }  // namespace
