@@ -42,7 +42,8 @@ bool well_formed(const Bytes& input) {
 Bytes encode_one(const Value& value) {
     RecordList list{{OutputRecord{Path::resource(3, 0, 1), value}}};
     Bytes payload;
-    EXPECT_EQ(encode_to(encode_cbor, Path::resource(3, 0, 1), list.source(), payload), Status::kOk);
+    EXPECT_EQ(encode_to(encode_cbor, Path::resource(3, 0, 1), list.source(), payload),
+              Status::kOk);
     return payload;
 }
 
@@ -376,9 +377,9 @@ TEST(CborReader, DecimalFractionExtremes) {
         const char* hex;
         double expected;
     } cases[] = {
-        {"c4822020", -0.1},                                     // 4([-1, -1])
+        {"c4822020", -0.1},                                    // 4([-1, -1])
         {"c482003bffffffffffffffff", -18446744073709551616.0},  // mantissa -2^64
-        {"c4821901001b000000000000000a", 1e257},                // 4([256, 10])
+        {"c4821901001b000000000000000a", 1e257},               // 4([256, 10])
     };
     for (const auto& test : cases) {
         const Bytes input = from_hex(test.hex);

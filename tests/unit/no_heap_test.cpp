@@ -54,9 +54,7 @@ int posix_memalign(void** result, size_t alignment, size_t size) {
     *result = __libc_memalign(alignment, size);
     return *result == nullptr ? ENOMEM : 0;
 }
-void free(void* pointer) {
-    __libc_free(pointer);
-}
+void free(void* pointer) { __libc_free(pointer); }
 }
 
 namespace lwm2m {
@@ -158,8 +156,8 @@ TEST(NoHeap, ClientSessionAllocatesNothing) {
         server_get(2, "13");
         server_get(3, "99");
         client.step();
-        for (uint16_t format :
-             {coap::format::kLwm2mTlv, coap::format::kSenmlJson, coap::format::kSenmlCbor}) {
+        for (uint16_t format : {coap::format::kLwm2mTlv, coap::format::kSenmlJson,
+                                coap::format::kSenmlCbor}) {
             server_read_instance(static_cast<uint16_t>(10 + format % 100), format);
             client.step();
         }

@@ -239,9 +239,9 @@ TEST(SenmlJson, StreamsThroughSmallWindowAtAnyOffset) {
     }
 
     // Consecutive windows put back together give the whole payload.
-    EXPECT_EQ(
-        join_windows(encode_senml_json, Path::instance(3, 0), records.source(), whole_bytes, 0),
-        whole_bytes);
+    EXPECT_EQ(join_windows(encode_senml_json, Path::instance(3, 0), records.source(), whole_bytes,
+                           0),
+              whole_bytes);
 }
 
 // ---------------------------------------------------------------------------
