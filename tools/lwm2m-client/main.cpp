@@ -19,7 +19,7 @@
 #include "lwm2m/posix/platform.hpp"
 #include "lwm2m/posix/udp_transport.hpp"
 #ifdef LWM2M_DEMO_DTLS
-#include "dtls_credentials.hpp"
+#include "dtls_options.hpp"
 #include "lwm2m/mbedtls/dtls_transport.hpp"
 #endif
 
@@ -57,77 +57,10 @@ struct Options {
     std::string state_file;
     std::string bootstrap;
     uint32_t bootstrap_hold_off_s = 0;
-    // DTLS credentials of every coaps:// factory account.
-    std::string psk_identity;
-    std::string psk_key;
-    std::string certificate;
-    std::string private_key;
-    std::string server_certificate;
-    std::string trust_store;
-    unsigned certificate_usage = 3;
-    std::string sni;
-    bool no_connection_id = false;
-    bool continue_after_sleep = false;
-    uint32_t handshake_timeout_max_s = 60;
-};
-
 #ifdef LWM2M_DEMO_DTLS
-// Credentials read from the command line and files; they outlive configure().
-struct Credentials {
-    std::vector<uint8_t> identity;
-    std::vector<uint8_t> secret_key;
-    std::vector<uint8_t> server_certificate;
-    std::vector<uint8_t> trust_store;
-};
-
-// Fills `security` from the options; returns an error message or "".
-std::string load_security(const Options& options, Credentials& credentials,
-                          lwm2m::AccountSecurity& security) {
-    std::string error;
-    const bool psk = !options.psk_identity.empty() || !options.psk_key.empty();
-    const bool certificate = !options.certificate.empty() || !options.private_key.empty();
-    if (psk && certificate) {
-        return "give either --psk-identity/--psk-key or --certificate/--private-key";
-    }
-    if (psk) {
-        if (options.psk_identity.empty() || options.psk_key.empty()) {
-            return "--psk-identity and --psk-key go together";
-        }
-        credentials.identity.assign(options.psk_identity.begin(), options.psk_identity.end());
-        if (!demo::parse_hex(options.psk_key, credentials.secret_key) ||
-            credentials.secret_key.empty()) {
-            return "--psk-key must be hexadecimal";
-        }
-        security.mode = lwm2m::net::SecurityMode::kPreSharedKey;
-    } else if (certificate) {
-        if (options.certificate.empty() || options.private_key.empty() ||
-            options.server_certificate.empty()) {
-            return "certificate mode needs --certificate, --private-key and "
-                   "--server-certificate";
-        }
-        if (!demo::read_certificate_der(options.certificate, credentials.identity, error) ||
-            !demo::read_private_key_der(options.private_key, credentials.secret_key, error) ||
-            !demo::read_certificate_der(options.server_certificate, credentials.server_certificate,
-                                        error)) {
-            return error;
-        }
-        if (!options.trust_store.empty() &&
-            !demo::read_trust_store(options.trust_store, credentials.trust_store, error)) {
-            return error;
-        }
-        security.mode = lwm2m::net::SecurityMode::kCertificate;
-        security.certificate_usage =
-            static_cast<lwm2m::net::CertificateUsage>(options.certificate_usage);
-    } else {
-        return "";
-    }
-    security.identity = credentials.identity;
-    security.secret_key = credentials.secret_key;
-    security.server_public_key = credentials.server_certificate;
-    security.sni = options.sni.empty() ? nullptr : options.sni.c_str();
-    return "";
-}
+    demo::DtlsCommandLine dtls;
 #endif
+};
 
 // One UDP transport per server the client may register with.
 using Transports = std::array<lwm2m::posix::UdpTransport, LWM2M_MAX_SERVERS>;
@@ -235,7 +168,8 @@ int main(int argc, char** argv) {
     CLI::App app{"LwM2M demo client: registers with a server and serves the Device object."};
     app.add_option("--endpoint", options.endpoint, "Endpoint name sent in Register")
         ->capture_default_str();
-    app.add_option("--server", options.server, "Server URI, coap://host[:port]")
+    app.add_option("--server", options.server,
+                   "Server URI, coap://host[:port] or coaps://host[:port]")
         ->capture_default_str();
     app.add_option("--lifetime", options.lifetime_s, "Registration lifetime in seconds")
         ->capture_default_str()
@@ -315,52 +249,14 @@ int main(int argc, char** argv) {
                    "instead of a Register. Its directory must exist; the name may contain "
                    "letters, digits, '-', '_' and '.'");
     app.add_option("--bootstrap", options.bootstrap,
-                   "Bootstrap-Server URI, coap://host[:port]: the client gets its server "
+                   "Bootstrap-Server URI, coap[s]://host[:port]: the client gets its server "
                    "account from there. Without --server, the client starts with no server "
                    "account and bootstraps first");
     app.add_option("--bootstrap-hold-off", options.bootstrap_hold_off_s,
                    "Client Hold Off Time in seconds: wait before the first Bootstrap-Request")
         ->capture_default_str();
 #ifdef LWM2M_DEMO_DTLS
-    const char* const kDtls = "DTLS (for coaps:// URIs of --server and --bootstrap)";
-    app.add_option("--psk-identity", options.psk_identity, "Pre-shared key identity")->group(kDtls);
-    app.add_option("--psk-key", options.psk_key, "Pre-shared key, hexadecimal")->group(kDtls);
-    app.add_option("--certificate", options.certificate,
-                   "Client certificate file (PEM or DER) for certificate mode")
-        ->group(kDtls);
-    app.add_option("--private-key", options.private_key,
-                   "Private key file of --certificate (PEM or DER, unencrypted)")
-        ->group(kDtls);
-    app.add_option("--server-certificate", options.server_certificate,
-                   "Server Public Key: the server's certificate, or a CA certificate, used "
-                   "as --certificate-usage says")
-        ->group(kDtls);
-    app.add_option("--trust-store", options.trust_store,
-                   "CA certificates (PEM or DER) for certificate usages 0 and 1")
-        ->group(kDtls);
-    app.add_option("--certificate-usage", options.certificate_usage,
-                   "0 CA constraint, 1 service certificate constraint, 2 trust anchor "
-                   "assertion, 3 domain-issued certificate (RFC 6698)")
-        ->capture_default_str()
-        ->check(CLI::Range(0u, 3u))
-        ->group(kDtls);
-    app.add_option("--sni", options.sni,
-                   "Server name for SNI and certificate matching (default: the URI's host "
-                   "when it is a name)")
-        ->group(kDtls);
-    app.add_flag("--no-connection-id", options.no_connection_id,
-                 "Do not ask for a DTLS Connection ID (RFC 9146)")
-        ->group(kDtls);
-    app.add_flag("--continue-after-sleep", options.continue_after_sleep,
-                 "Without a Connection ID, continue the DTLS connection after a Queue Mode "
-                 "sleep instead of resuming the session with an abbreviated handshake")
-        ->group(kDtls);
-    app.add_option("--handshake-timeout-max", options.handshake_timeout_max_s,
-                   "Cap of the DTLS handshake retransmission timeout in seconds; the "
-                   "handshake fails once the timeout reaches it")
-        ->capture_default_str()
-        ->check(CLI::Range(1u, 600u))
-        ->group(kDtls);
+    demo::add_dtls_options(app, options.dtls);
 #endif
     CLI11_PARSE(app, argc, argv);
 
@@ -395,18 +291,15 @@ int main(int argc, char** argv) {
     }
 #ifdef LWM2M_DEMO_DTLS
     // Every UDP transport goes through DTLS, which passes coap:// through.
-    static Credentials credentials;
+    static demo::DtlsCredentials credentials;
     lwm2m::AccountSecurity security;
-    const std::string security_error = load_security(options, credentials, security);
+    const std::string security_error = demo::load_security(options.dtls, credentials, security);
     if (!security_error.empty()) {
         std::fprintf(stderr, "error: %s\n", security_error.c_str());
         return 2;
     }
-    lwm2m::mbedtls::DtlsOptions dtls_options;
-    dtls_options.connection_id = !options.no_connection_id;
-    dtls_options.resume_after_close = !options.continue_after_sleep;
-    dtls_options.handshake_timeout_max_ms = options.handshake_timeout_max_s * 1000;
-    dtls_options.trust_store = credentials.trust_store;
+    const lwm2m::mbedtls::DtlsOptions dtls_options =
+        demo::transport_options(options.dtls, credentials);
     static std::array<std::unique_ptr<lwm2m::mbedtls::DtlsTransport>, LWM2M_MAX_SERVERS> dtls;
     for (size_t i = 0; i < transports.size(); ++i) {
         dtls[i] =
