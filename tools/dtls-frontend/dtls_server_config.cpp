@@ -95,9 +95,13 @@ DtlsServerConfig::DtlsServerConfig(const DtlsSettings& settings) : settings_(set
         mbedtls_ssl_conf_dtls_cookies(&config_, mbedtls_ssl_cookie_write, mbedtls_ssl_cookie_check,
                                       &cookies_);
 
-        mbedtls_ssl_cache_set_max_entries(&cache_, settings_.cache_entries);
-        mbedtls_ssl_cache_set_timeout(&cache_, settings_.cache_timeout_s);
-        mbedtls_ssl_conf_session_cache(&config_, this, get_cached_session, store_session);
+        // Without a cache the server still sends a session ID in its ServerHello, but a
+        // ClientHello that offers it gets a full handshake.
+        if (settings_.resumption) {
+            mbedtls_ssl_cache_set_max_entries(&cache_, settings_.cache_entries);
+            mbedtls_ssl_cache_set_timeout(&cache_, settings_.cache_timeout_s);
+            mbedtls_ssl_conf_session_cache(&config_, this, get_cached_session, store_session);
+        }
 
         for (const PskCredential& psk : settings_.psks) {
             psk_keys_[psk.identity] = psk.key;

@@ -34,6 +34,7 @@ struct DtlsSettings {
     std::size_t cid_length = 6;                      // bytes, 4 to 8
     std::uint32_t handshake_timeout_min_ms = 1000;   // first retransmission
     std::uint32_t handshake_timeout_max_ms = 60000;  // give up after this retransmission
+    bool resumption = true;                          // false: no session cache, no resumption
     int cache_entries = 128;                         // sessions kept for resumption
     int cache_timeout_s = 86400;                     // lifetime of a cached session
 };

@@ -145,6 +145,9 @@ int main(int argc, char** argv) {
     app.add_option("--cache-size", options.dtls.cache_entries,
                    "sessions kept for resumption with a session ID (default: 128)")
         ->check(CLI::Range(1, 100000));
+    app.add_flag("!--no-resumption", options.dtls.resumption,
+                 "keep no session cache, so every handshake is a full one (default: resume "
+                 "sessions from the cache)");
 
     CLI11_PARSE(app, argc, argv);
     if (options.dtls.handshake_timeout_max_ms < options.dtls.handshake_timeout_min_ms) {
