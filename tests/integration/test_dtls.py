@@ -179,7 +179,9 @@ class DtlsFailureTest(DtlsTestCase):
             ["--retry-count", "3", "--retry-timer", "1", "--handshake-timeout-max", "1"],
             credentials=["--psk-identity", PSK_IDENTITY, "--psk-key", "ff" * 16],
         )
-        failed = client.wait_for_log(r"\[dtls\] DTLS handshake failed", 3 * STEP_TIMEOUT_S)
+        failed = client.wait_for_log(
+            r"\[dtls\] DTLS handshake failed: .* check the pre-shared key", 3 * STEP_TIMEOUT_S
+        )
         self.assertIsNotNone(failed, "no handshake failure logged\n" + self.describe())
         retry = client.wait_for_log(r"Register attempt 1 of 3 failed", STEP_TIMEOUT_S)
         self.assertIsNotNone(retry, "no registration retry\n" + self.describe())

@@ -274,6 +274,7 @@ Status DtlsTransport::start_handshake() {
     }
     renew_ = false;
     ca_constraint_seen_ = false;
+    handshake_datagrams_ = 0;
     phase_ = Phase::kHandshaking;
     LWM2M_LOG_DEBUG("handshake started (%s)", session_saved_ ? "resuming" : "full");
     return continue_handshake();
@@ -286,13 +287,26 @@ Status DtlsTransport::continue_handshake() {
     }
     if (result != 0) {
         ++statistics_.failed_handshakes;
-        log_mbedtls_error("DTLS handshake failed", result);
+        if (result != MBEDTLS_ERR_SSL_TIMEOUT) {
+            log_mbedtls_error("DTLS handshake failed", result);
+        } else if (handshake_datagrams_ == 0) {
+            LWM2M_LOG_WARNING("DTLS handshake failed: no answer from the server");
+        } else {
+            // A DTLS server drops a Finished it cannot verify without an
+            // alert, so wrong credentials look like this.
+            LWM2M_LOG_WARNING(
+                "DTLS handshake failed: the server stopped answering after %u datagrams; "
+                "check the pre-shared key or the client certificate",
+                static_cast<unsigned>(handshake_datagrams_));
+        }
         // A session the server rejected must not be offered again. The
         // socket is closed too, because the client does not read it until
         // the next attempt and late datagrams would keep it readable.
         end_connection(true);
         (void)inner_.close();
-        return result == MBEDTLS_ERR_SSL_TIMEOUT ? Status::kTimeout : Status::kSecurityError;
+        return result == MBEDTLS_ERR_SSL_TIMEOUT && handshake_datagrams_ == 0
+                   ? Status::kTimeout
+                   : Status::kSecurityError;
     }
 
     // An abbreviated handshake ends with the session ID the client offered.
@@ -467,6 +481,9 @@ int DtlsTransport::receive_callback(void* context, unsigned char* data, size_t l
     const Result<size_t> received =
         self.inner_.receive(std::span(reinterpret_cast<std::byte*>(data), length));
     if (received.ok()) {
+        if (self.phase_ == Phase::kHandshaking) {
+            ++self.handshake_datagrams_;
+        }
         return static_cast<int>(received.value());
     }
     // A datagram too long for mbedTLS's buffer is no record it can use.

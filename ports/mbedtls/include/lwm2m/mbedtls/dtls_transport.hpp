@@ -131,6 +131,9 @@ class DtlsTransport final : public net::Transport {
     mbedtls_x509_crt own_certificate_;
     mbedtls_x509_crt trust_store_;
     mbedtls_pk_context own_key_;
+    /// Datagrams received in the current handshake, to tell a silent server
+    /// from one that stopped answering after its hello.
+    uint32_t handshake_datagrams_ = 0;
     uint64_t timer_start_ms_ = 0;
     uint32_t timer_intermediate_ms_ = 0;
     uint32_t timer_final_ms_ = 0;
