@@ -1,7 +1,7 @@
 """DTLS 1.2 records and handshake messages as raw bytes, for peers that misbehave on purpose.
 
-Only what the robustness tests send and parse: the record header (RFC 6347, 4.1), the
-handshake header (RFC 6347, 4.2.2), HelloVerifyRequest, a minimal ServerHello and alerts.
+Only what the robustness tests send and parse: the record header, the handshake header,
+HelloVerifyRequest, a minimal ServerHello and alerts, as DTLS 1.2 (RFC 6347) defines them.
 Nothing here encrypts, so every record is an epoch 0 plaintext record unless a test sets
 another epoch on purpose.
 """
@@ -29,7 +29,7 @@ HANDSHAKE_FAILURE = 40
 RECORD_HEADER_LENGTH = 13
 HANDSHAKE_HEADER_LENGTH = 12
 
-# TLS_PSK_WITH_AES_128_CCM_8 (RFC 6655), the first suite of the client's PSK offer.
+# TLS_PSK_WITH_AES_128_CCM_8, the first suite of the client's PSK offer.
 TLS_PSK_WITH_AES_128_CCM_8 = 0xC0A8
 
 
@@ -50,7 +50,7 @@ def handshake(message_type, body, message_seq=0):
 
 
 def hello_verify_request(cookie, version=DTLS_1_0):
-    """Return a HelloVerifyRequest body. RFC 6347, 4.2.1: its version is DTLS 1.0."""
+    """Return a HelloVerifyRequest body. DTLS 1.2 servers send it with version DTLS 1.0."""
     return struct.pack(">HB", version, len(cookie)) + cookie
 
 

@@ -15,7 +15,7 @@ account, spin on the CPU while it waits, or write the pre-shared key to its log.
 
 Known client bugs are expected failures, each with a comment that names the bug. mbedTLS
 itself ends a handshake on one malformed plaintext handshake message or alert that anyone
-can send; the tests here only check that the client then retries as configured.
+can send. So the tests here only check that the client then retries as configured.
 """
 
 import os
@@ -299,8 +299,8 @@ class HandshakeAttackTest(RobustnessTestCase):
         self.assert_idle(client)
 
     def test_garbage_datagrams_are_discarded(self):
-        # Datagrams that are no usable record: DTLS discards them and the handshake
-        # goes on until its timeout (RFC 6347, 4.1.2.7).
+        # Datagrams that are no usable record: DTLS discards invalid records silently,
+        # and the handshake goes on until its timeout.
         garbage = {
             "3 bytes": os.urandom(3),
             "record header only": dtls.record(dtls.HANDSHAKE, b"")[:12],
@@ -506,7 +506,7 @@ class EstablishedConnectionTest(RobustnessTestCase):
             relay.inject(datagram)
         time.sleep(0.5)
 
-        # None of them is a request: the client neither responds nor drops the connection.
+        # None of them reaches CoAP: the client neither responds nor drops the connection.
         self.assertEqual(
             len(relay.datagrams_from_client()), datagrams_before,
             "the client responded to an injected datagram\n" + self.describe(),
