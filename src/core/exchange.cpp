@@ -284,6 +284,14 @@ void receive_datagrams(Context& ctx) {
         }
         if (!received.ok()) {
             LWM2M_LOG_WARNING("receive failed: %s", to_string(received.status()));
+            detail::ServerSession& session = *ctx.data.session;
+            if (ctx.transport.state() == net::TransportState::kClosed &&
+                session.state == RegistrationState::kRegistered) {
+                // The transport ended the connection (a secure one the server
+                // closed): an Update reconnects at once, so that the server
+                // can reach the client again before the next regular Update.
+                session.update_requested = true;
+            }
             return;
         }
         handle_datagram(ctx, buffer.first(received.value()));

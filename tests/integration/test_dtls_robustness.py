@@ -13,8 +13,7 @@ Three kinds of peer, all on loopback:
 Every test also checks what the client must never do: send plaintext on a coaps://
 account, spin on the CPU while it waits, or write the pre-shared key to its log.
 
-Known client bugs are expected failures, each with a comment that names the bug. mbedTLS
-itself ends a handshake on one malformed plaintext handshake message or alert that anyone
+mbedTLS itself ends a handshake on one malformed plaintext handshake message or alert that anyone
 can send. So the tests here only check that the client then retries as configured.
 """
 
@@ -387,12 +386,8 @@ class HandshakeAttackTest(RobustnessTestCase):
                 self.assertTrue(hellos, "no second attempt\n" + self.describe())
                 client.stop()
 
-    # BUG: a zero-length datagram ends the handshake with MBEDTLS_ERR_SSL_CONN_EOF
-    # ("-0x7280 SSL - The connection indicated an EOF"), so one empty UDP datagram with
-    # the server's address stops any handshake. The receive callback passes the length 0
-    # of the inner receive() to mbedTLS, which reads it as the end of the connection.
-    # For a datagram transport the callback must return MBEDTLS_ERR_SSL_WANT_READ.
-    @unittest.expectedFailure
+    # mbedTLS reads a length of 0 from the receive callback as the end of the connection,
+    # so the transport must drop an empty datagram rather than pass it on.
     def test_empty_datagram_is_discarded(self):
         peer = self.start_raw_peer()
         client = self.start_coaps_client(peer.port, "empty-1", HANDSHAKE_ARGS)
@@ -404,13 +399,9 @@ class HandshakeAttackTest(RobustnessTestCase):
             failed, "an empty datagram ended the handshake: " + str(failed and failed.text)
         )
 
-    # BUG: when the core gives up on a connect in progress (after MAX_TRANSMIT_WAIT, here
-    # 0.9 s) it calls close(), which leaves DtlsTransport in Phase::kHandshaking. The next
-    # Register attempt's connect() continues the old handshake and its expired timer, so
-    # it fails at once with MBEDTLS_ERR_SSL_TIMEOUT without sending a datagram. With the
-    # default parameters (MAX_TRANSMIT_WAIT 93 s, handshake cap 60 s) every second
-    # Register attempt is lost like this.
-    @unittest.expectedFailure
+    # The core gives up on a connect in progress after MAX_TRANSMIT_WAIT (here 0.9 s) and
+    # closes the transport. The next attempt must start a handshake of its own, not
+    # continue the old one, whose retransmission timer may have run out meanwhile.
     def test_each_register_attempt_starts_a_handshake(self):
         peer = self.start_raw_peer()
         client = self.start_coaps_client(
@@ -630,11 +621,9 @@ class EstablishedConnectionTest(RobustnessTestCase):
             register, "no Register after the server responded again\n" + self.describe()
         )
 
-    # BUG: after the server ends the connection (close_notify here, or a fatal alert),
-    # receive() closes the socket and the core only logs "receive failed: network error".
-    # A client outside Queue Mode is then unreachable until its next Update, half the
-    # lifetime later (30 s here), instead of reconnecting with a new handshake at once.
-    @unittest.expectedFailure
+    # After the server ends the connection (close_notify here, or a fatal alert), a client
+    # outside Queue Mode reconnects at once with an Update, rather than staying unreachable
+    # until its next regular Update, half the lifetime later (30 s here).
     def test_close_notify_reconnects(self):
         server, frontend, relay, client, _ = self.start_connection(
             "close-1", ["--lifetime", "60", *HANDSHAKE_ARGS]
@@ -651,12 +640,9 @@ class EstablishedConnectionTest(RobustnessTestCase):
 class PlaintextRecordTest(RobustnessTestCase):
     """The front end forwards the plaintext of a raw UDP backend over a real connection."""
 
-    # BUG: DtlsTransport::receive() drops a record longer than the receive buffer by
-    # reading at most 64 more chunks of 64 bytes. Past LWM2M_IN_BUFFER_SIZE + 4096 bytes
-    # the rest of the record stays in mbedTLS, and the next receive() returns it as a
-    # datagram of its own. So a CoAP message at that offset (here GET /3/0/1 inside the
-    # payload of a GET /3/0/0) is handled as a request.
-    @unittest.expectedFailure
+    # A record longer than the receive buffer is dropped whole: no part of it may come
+    # back from the next receive() as a datagram of its own, such as the GET /3/0/1 hidden
+    # here in the payload of a GET /3/0/0.
     def test_oversized_record_is_dropped_whole(self):
         backend = self.start_raw_peer()
         frontend = self.start_frontend(backend.port)

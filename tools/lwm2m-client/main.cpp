@@ -318,11 +318,19 @@ int main(int argc, char** argv) {
     config.bootstrap_server_uri = options.bootstrap.empty() ? nullptr : options.bootstrap.c_str();
     config.bootstrap_hold_off_s = options.bootstrap_hold_off_s;
 #ifdef LWM2M_DEMO_DTLS
-    if (options.server.rfind("coaps://", 0) == 0) {
+    const bool secure_server = factory_server && options.server.rfind("coaps://", 0) == 0;
+    const bool secure_bootstrap = options.bootstrap.rfind("coaps://", 0) == 0;
+    if (secure_server) {
         config.server_security = security;
     }
-    if (options.bootstrap.rfind("coaps://", 0) == 0) {
+    if (secure_bootstrap) {
         config.bootstrap_server_security = security;
+    }
+    if (security.mode != lwm2m::net::SecurityMode::kNoSec && !secure_server &&
+        !secure_bootstrap) {
+        std::fprintf(stderr,
+                     "warning: DTLS credentials given, but no coaps:// URI uses them: the "
+                     "client talks plain CoAP\n");
     }
 #endif
     config.lifetime_s = options.lifetime_s;

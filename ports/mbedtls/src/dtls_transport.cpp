@@ -290,19 +290,20 @@ Status DtlsTransport::continue_handshake() {
         if (result != MBEDTLS_ERR_SSL_TIMEOUT) {
             log_mbedtls_error("DTLS handshake failed", result);
         } else if (handshake_datagrams_ == 0) {
-            LWM2M_LOG_WARNING("DTLS handshake failed: no answer from the server");
+            LWM2M_LOG_WARNING("DTLS handshake failed: timed out with no answer from the server");
         } else {
             // A DTLS server drops a Finished it cannot verify without an
             // alert, so wrong credentials look like this.
             LWM2M_LOG_WARNING(
-                "DTLS handshake failed: the server stopped answering after %u datagrams; "
-                "check the pre-shared key or the client certificate",
+                "DTLS handshake failed: timed out after %u datagrams from the server, which "
+                "may reject the pre-shared key or the client certificate",
                 static_cast<unsigned>(handshake_datagrams_));
         }
-        // A session the server rejected must not be offered again. The
-        // socket is closed too, because the client does not read it until
-        // the next attempt and late datagrams would keep it readable.
-        end_connection(true);
+        // A session the server rejected must not be offered again; one
+        // that met only silence stays. The socket is closed too, because
+        // the client does not read it until the next attempt and late
+        // datagrams would keep it readable.
+        end_connection(result != MBEDTLS_ERR_SSL_TIMEOUT || handshake_datagrams_ != 0);
         (void)inner_.close();
         return result == MBEDTLS_ERR_SSL_TIMEOUT && handshake_datagrams_ == 0
                    ? Status::kTimeout
@@ -396,10 +397,13 @@ Result<size_t> DtlsTransport::receive(std::span<std::byte> buffer) {
         if (mbedtls_ssl_get_bytes_avail(&ssl_) == 0) {
             return static_cast<size_t>(result);
         }
-        // The rest of a record longer than the buffer: drop the record.
-        unsigned char rest[64];
-        for (int i = 0; i < 64 && mbedtls_ssl_get_bytes_avail(&ssl_) != 0; ++i) {
-            (void)mbedtls_ssl_read(&ssl_, rest, sizeof(rest));
+        // A record longer than the buffer is dropped whole. Each read takes
+        // what is left of the record, up to sizeof(rest), and never more.
+        unsigned char rest[256];
+        while (mbedtls_ssl_get_bytes_avail(&ssl_) != 0) {
+            if (mbedtls_ssl_read(&ssl_, rest, sizeof(rest)) <= 0) {
+                break;
+            }
         }
         return Status::kMessageTooLarge;
     }
@@ -425,6 +429,11 @@ Status DtlsTransport::shutdown() {
 }
 
 Status DtlsTransport::close() {
+    if (phase_ == Phase::kHandshaking) {
+        // The next connect() starts a new handshake rather than continuing
+        // one whose retransmission timer may have run out meanwhile.
+        end_connection(false);
+    }
     if (!passthrough() && phase_ == Phase::kEstablished && connected_ && !cid_in_use_ &&
         options_.resume_after_close) {
         // Ends the connection on the server too; the session stays
@@ -481,6 +490,11 @@ int DtlsTransport::receive_callback(void* context, unsigned char* data, size_t l
     const Result<size_t> received =
         self.inner_.receive(std::span(reinterpret_cast<std::byte*>(data), length));
     if (received.ok()) {
+        if (received.value() == 0) {
+            // An empty datagram carries no record; mbedTLS would read 0 as
+            // the end of the connection.
+            return MBEDTLS_ERR_SSL_WANT_READ;
+        }
         if (self.phase_ == Phase::kHandshaking) {
             ++self.handshake_datagrams_;
         }
