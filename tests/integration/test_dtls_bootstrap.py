@@ -1,9 +1,9 @@
 """DTLS credentials from the Bootstrap-Server, kept across a restart.
 
 A factory client that knows only its Bootstrap-Server gets a coaps:// server account with
-a pre-shared key (Security Mode 0, Public Key or Identity, Secret Key) in a Bootstrap-Pack,
-registers over DTLS, is killed and restarted with its state file, and sends an Update over
-a new DTLS connection with the saved credentials. The key never appears in its log.
+a pre-shared key (Security Mode 0, Public Key or Identity, Secret Key) in a Bootstrap-Pack.
+It registers over DTLS and is killed. Restarted with its state file, it sends an Update
+over a new DTLS connection with the saved credentials. The key never appears in its log.
 
 The server account is lwm2m-dtls-frontend before a test server: the restarted client
 starts its handshake from the port of the killed one, and libcoap 4.3.1 drops a

@@ -85,7 +85,7 @@ class FrontendQueueModeTest(FrontendTestCase):
             "no Connection ID negotiated\n" + self.describe(),
         )
         for update in self.wait_updates(server, client, register, WAKE_UPS):
-            # The same DTLS session, so the same backend socket: the server sees no move.
+            # The same DTLS session uses the same backend socket, so the registration stays.
             self.assertFalse(update["moved"], f"server saw the client move: {update}")
         self.assertEqual(len(frontend.events("dtls_handshake")), 1, self.describe())
         self.assertNotEqual(frontend.events("dtls_handshake")[0]["cid"], "")
@@ -107,8 +107,8 @@ class FrontendQueueModeTest(FrontendTestCase):
         self.assertGreaterEqual(len(self.handshakes(frontend, True)), WAKE_UPS, self.describe())
         self.assertEqual(len(server.events("register")), 1, self.describe())
         # Each wake-up is a new DTLS connection from the client's same local port. The
-        # front end gives each connection its own backend socket, so the server sees the
-        # registration move and accepts the Update.
+        # front end gives each connection its own backend socket, so the server moves the
+        # registration to it and accepts the Update.
         peers = {event["peer"] for event in frontend.events("dtls_handshake")}
         self.assertEqual(len(peers), 1, f"handshakes from several ports: {peers}")
         self.assertTrue(all(update["moved"] for update in updates), self.describe())
