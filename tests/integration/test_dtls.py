@@ -118,7 +118,12 @@ class DtlsPskTest(DtlsTestCase):
 
     def test_register_read_observe(self):
         server = self.start_dtls_server()
-        client = self.start_dtls_client(server, "psk-1")
+        # A new Sensor Value every 0.5 s after the Observe, so a notification is due at once.
+        client = self.start_dtls_client(
+            server,
+            "psk-1",
+            ["--temperature-sequence", "20,21,22,23,24,25", "--temperature-period-ms", "500"],
+        )
         register = self.wait_registered(server, client, "psk-1")
         self.assertIsNotNone(
             client.wait_for_log(r"\[dtls\] DTLS full handshake done", STEP_TIMEOUT_S),

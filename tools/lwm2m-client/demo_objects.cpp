@@ -92,7 +92,9 @@ void TemperatureSensor::sample() {
 bool TemperatureSensor::update() {
     sample();
     next_sample_ms_ = clock_.monotonic_ms() + kSamplePeriodMs;
-    if (std::fabs(value_ - reported_) < 0.1) {
+    // Compared in whole tenths: the difference of two values rounded to 0.1
+    // can come out just below 0.1 in binary floating point.
+    if (std::lround(value_ * 10) == std::lround(reported_ * 10)) {
         return false;
     }
     reported_ = value_;
