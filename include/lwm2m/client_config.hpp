@@ -117,7 +117,7 @@ struct AccountSecurity {
     net::SecurityMode mode = net::SecurityMode::kNoSec;
     /// The PSK identity, or the client's certificate (DER).
     std::span<const uint8_t> identity;
-    /// A server or CA certificate (DER), used as certificate_usage says.
+    /// A server or CA certificate (DER), checked as certificate_usage specifies.
     std::span<const uint8_t> server_public_key;
     /// The PSK, or the client's private key (DER).
     std::span<const uint8_t> secret_key;

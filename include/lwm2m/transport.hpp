@@ -49,22 +49,22 @@ enum class CertificateUsage : uint8_t {
 
 /// The credentials of one server account, from its Security object instance.
 /// The views point into the client's copy of the instance and stay valid
-/// until the next set_security() or cleanup(); a transport that needs them
+/// until the next set_security() or cleanup(). A transport that needs them
 /// later copies them.
 struct SecurityParams {
     SecurityMode mode = SecurityMode::kNoSec;
     /// Public Key or Identity (/0/x/3): the PSK identity, or the client's
     /// certificate (DER).
     std::span<const uint8_t> identity;
-    /// Server Public Key (/0/x/4): a certificate (DER) that Certificate Usage
-    /// says how to use.
+    /// Server Public Key (/0/x/4): a certificate (DER), checked as
+    /// certificate_usage specifies.
     std::span<const uint8_t> server_public_key;
     /// Secret Key (/0/x/5): the PSK, or the client's private key (DER).
     std::span<const uint8_t> secret_key;
     CertificateUsage certificate_usage = CertificateUsage::kDomainIssuedCertificate;
     /// Host name for Server Name Indication and for matching the server's
     /// certificate: SNI (/0/x/14) if set, else the host of the URI when it is
-    /// a name. nullptr when the URI holds an IP address and no SNI is set.
+    /// a name. nullptr when the URI contains an IP address and no SNI is set.
     const char* server_name = nullptr;
 };
 
@@ -154,10 +154,10 @@ class Transport {
         return params.mode == SecurityMode::kNoSec ? Status::kOk : Status::kUnsupported;
     }
 
-    /// Tells the transport that the peer has stopped answering: it may have
+    /// Tells the transport that the peer has stopped responding: it may have
     /// lost the connection's security state (it restarted, or a NAT gave the
     /// client a new address). A secure transport starts the next connect()
-    /// with a new handshake (an abbreviated one where the peer still knows
+    /// with a new handshake (an abbreviated one where the peer still has
     /// the session) instead of continuing the connection. The client calls
     /// it when a request times out, after close(). The default does nothing.
     virtual void renew_session() {}

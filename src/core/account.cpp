@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/context.hpp"
+#include "dm/builtin_values.hpp"
 #include "lwm2m/log.hpp"
 
 LWM2M_LOG_MODULE("acct");
@@ -53,18 +54,6 @@ Status copy_uri(const char* uri, SecurityInstance& account) {
     return Status::kOk;
 }
 
-template <size_t N>
-bool copy_bytes(std::span<const uint8_t> in, uint8_t (&out)[N], uint16_t& length) {
-    if (in.size() > N) {
-        return false;
-    }
-    if (!in.empty()) {
-        std::memcpy(out, in.data(), in.size());
-    }
-    length = static_cast<uint16_t>(in.size());
-    return true;
-}
-
 // Copies the factory credentials into a Security instance.
 Status copy_security(const AccountSecurity& security, SecurityInstance& account) {
     account.security_mode = static_cast<uint8_t>(security.mode);
@@ -72,9 +61,11 @@ Status copy_security(const AccountSecurity& security, SecurityInstance& account)
     if (security.mode == net::SecurityMode::kNoSec) {
         return Status::kOk;
     }
-    if (!copy_bytes(security.identity, account.identity, account.identity_length) ||
-        !copy_bytes(security.server_public_key, account.server_key, account.server_key_length) ||
-        !copy_bytes(security.secret_key, account.secret_key, account.secret_key_length)) {
+    if (!detail::copy_key_bytes(security.identity, account.identity, account.identity_length) ||
+        !detail::copy_key_bytes(security.server_public_key, account.server_key,
+                                account.server_key_length) ||
+        !detail::copy_key_bytes(security.secret_key, account.secret_key,
+                                account.secret_key_length)) {
         return Status::kNoSpace;
     }
     if (security.sni != nullptr) {

@@ -74,7 +74,7 @@ uint64_t queue_mode_deadline_ms(const detail::ClientData& data);
 // uri.cpp
 /// Splits "coap://host:port" into host and port (5683 if the URI has none).
 /// With `secure`, "coaps://host:port" is accepted too (port 5684 by default)
-/// and `*secure` tells which scheme the URI has. Returns kInvalidArgument for
+/// and `*secure` is set to true for coaps:// and false for coap://. Returns kInvalidArgument for
 /// another scheme or a malformed URI and kNoSpace if the host is too long.
 Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port,
                         bool* secure = nullptr);

@@ -546,7 +546,7 @@ void step_registration(Context& ctx) {
             } else if (ctx.now_ms >= data.session->retry_at_ms ||
                        data.session->connect_started_ms != 0) {
                 // A connect in progress goes on at every step, so that a
-                // handshake answers each datagram as it arrives.
+                // handshake processes each datagram as it arrives.
                 start_register(ctx);
             }
             return;

@@ -181,15 +181,7 @@ namespace {
 // Copies an opaque value into a key field; kNoSpace if it is too long.
 template <size_t N>
 Status copy_key(const Value& value, uint8_t (&out)[N], uint16_t& length) {
-    static_assert(N <= 65535, "key lengths are kept in two bytes");
-    if (value.bytes.size() > N) {
-        return Status::kNoSpace;
-    }
-    if (!value.bytes.empty()) {
-        std::memcpy(out, value.bytes.data(), value.bytes.size());
-    }
-    length = static_cast<uint16_t>(value.bytes.size());
-    return Status::kOk;
+    return copy_key_bytes(value.bytes, out, length) ? Status::kOk : Status::kNoSpace;
 }
 
 }  // namespace

@@ -30,6 +30,20 @@ inline bool copy_text(const Value& value, std::span<char> out) {
     return true;
 }
 
+/// Copies `bytes` into a key field and sets its length; false if they do not fit.
+template <size_t N>
+bool copy_key_bytes(std::span<const uint8_t> bytes, uint8_t (&out)[N], uint16_t& length) {
+    static_assert(N <= 65535, "key lengths are kept in two bytes");
+    if (bytes.size() > N) {
+        return false;
+    }
+    if (!bytes.empty()) {
+        std::memcpy(out, bytes.data(), bytes.size());
+    }
+    length = static_cast<uint16_t>(bytes.size());
+    return true;
+}
+
 /// Reads a non-negative integer value of either integer type into `out`.
 /// Returns false if it is negative, above UINT32_MAX or not an integer.
 inline bool to_uint32(const Value& value, uint32_t& out) {

@@ -150,10 +150,9 @@ class DtlsPskTest(DtlsTestCase):
 class DtlsQueueModeTest(DtlsTestCase):
     """Queue Mode wake-ups over DTLS, from the same local port each time.
 
-    NOTE: libcoap 4.3.1 keeps a DTLS session that got close_notify until it times it out,
-    and drops the ClientHellos that arrive from the same address meanwhile, so resuming the
-    session at each wake-up (the client's default without a Connection ID) takes seconds
-    with this server. test_dtls_sleep tests resumption and Connection ID against the
+    NOTE: libcoap 4.3.1 keeps a DTLS session that got close_notify until it times it out.
+    Meanwhile it drops the ClientHellos from the same address, so with this server the
+    resumption at each wake-up (the client's default without a Connection ID) takes seconds. test_dtls_sleep tests resumption and Connection ID against the
     mbedTLS front end instead; here the client continues the connection after each sleep.
     """
 

@@ -7,7 +7,7 @@ over a new DTLS connection with the saved credentials. The key never appears in 
 
 The server account is lwm2m-dtls-frontend before a test server: the restarted client
 starts its handshake from the port of the killed one, and libcoap 4.3.1 drops a
-ClientHello from the address of a session it still holds (RFC 6347, 4.2.8 asks servers to
+ClientHello from the address of a session it still has (RFC 6347, 4.2.8 asks servers to
 accept it), where the front end replaces the old session.
 """
 

@@ -175,8 +175,8 @@ class DtlsFrontendTest(IntegrationTest):
         updates = server.wait_event("update", STEP_TIMEOUT_S, after=registers[0].index)
         self.assertIsNotNone(updates, "no update after the port change\n" + context)
 
-        # The first Update came over the same DTLS session from a new client port, so the
-        # server sees it from the session's backend socket, unchanged.
+        # The first Update came over the same DTLS session from a new client port, so it
+        # reaches the server from the session's backend socket, unchanged.
         self.assertEqual(updates["port"], registers[0]["port"], context)
         self.assertFalse(updates["moved"], context)
 

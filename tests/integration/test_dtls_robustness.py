@@ -640,9 +640,9 @@ class EstablishedConnectionTest(RobustnessTestCase):
 class PlaintextRecordTest(RobustnessTestCase):
     """The front end forwards the plaintext of a raw UDP backend over a real connection."""
 
-    # A record longer than the receive buffer is dropped whole: no part of it may come
-    # back from the next receive() as a datagram of its own, such as the GET /3/0/1 hidden
-    # here in the payload of a GET /3/0/0.
+    # A record longer than the receive buffer is dropped whole. No part of it may come back
+    # from the next receive() as a datagram of its own, such as the GET /3/0/1 hidden here
+    # in the payload of a GET /3/0/0.
     def test_oversized_record_is_dropped_whole(self):
         backend = self.start_raw_peer()
         frontend = self.start_frontend(backend.port)

@@ -231,11 +231,14 @@ TEST(StateStore, KeyAboveCapacityRejected) {
     PersistedState state = sample_state();
     state.security[0].identity_length = 0;
     std::vector<uint8_t> blob = encode(state);
-    // Instance 0: 14 fixed bytes, then the URI and the identity's length byte.
+    // Instance 0: 14 fixed bytes, then the URI and the identity's two-byte length.
     const size_t length_offset =
         kHeaderSize + 5 + 4 + 1 + 14 + 1 + std::strlen(state.security[0].uri);
     ASSERT_EQ(blob[length_offset], 0);
-    blob[length_offset] = LWM2M_SECURITY_IDENTITY_SIZE + 1;
+    ASSERT_EQ(blob[length_offset + 1], 0);
+    constexpr uint16_t kTooLong = LWM2M_SECURITY_IDENTITY_SIZE + 1;
+    blob[length_offset] = static_cast<uint8_t>(kTooLong);
+    blob[length_offset + 1] = static_cast<uint8_t>(kTooLong >> 8);
     fix_checksum(blob);
     PersistedState decoded;
     EXPECT_NE(decode_state(blob, decoded), DecodeError::kNone);

@@ -79,7 +79,7 @@ int run_frontend(Options& options) {
     }
 
     {
-        EventLog log;
+        EventLog log("");
         DtlsServerConfig config(options.dtls);
         Frontend frontend(config, settings, log);
         write_listening_event(log, frontend, options);

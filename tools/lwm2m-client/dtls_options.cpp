@@ -15,8 +15,8 @@ void add_dtls_options(CLI::App& app, DtlsCommandLine& options) {
                    "Private key file of --certificate (PEM or DER, unencrypted)")
         ->group(kDtls);
     app.add_option("--server-certificate", options.server_certificate,
-                   "Server Public Key: the server's certificate, or a CA certificate, used "
-                   "as --certificate-usage says")
+                   "Server Public Key: the server's certificate, or a CA certificate, "
+                   "checked as --certificate-usage specifies")
         ->group(kDtls);
     app.add_option("--trust-store", options.trust_store,
                    "CA certificates (PEM or DER) for certificate usages 0 and 1")

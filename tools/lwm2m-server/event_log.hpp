@@ -21,7 +21,7 @@ class EventLog {
     /// Throws std::runtime_error if the file cannot be opened.
     explicit EventLog(const std::string& events_path);
 
-    /// Seconds since the server started, the "time" of every event.
+    /// Seconds since the log was created, the "time" of every event.
     double now() const;
 
     /// Creates an event object with "event" and "time" set.

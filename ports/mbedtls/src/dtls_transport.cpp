@@ -38,13 +38,13 @@ constexpr size_t kRecordExpansion = 64;
 
 constexpr char kPersonalization[] = "lwm2m-cpp dtls";
 
-void log_mbedtls_error(const char* what, int error) {
+void log_mbedtls_error(const char* operation, int error) {
 #if LWM2M_LOG_LEVEL <= 3
     char text[96];
     mbedtls_strerror(error, text, sizeof(text));
-    LWM2M_LOG_WARNING("%s: -0x%04x %s", what, static_cast<unsigned>(-error), text);
+    LWM2M_LOG_WARNING("%s: -0x%04x %s", operation, static_cast<unsigned>(-error), text);
 #else
-    (void)what;
+    (void)operation;
     (void)error;
 #endif
 }
@@ -96,7 +96,6 @@ Status DtlsTransport::create() {
         seeded_ = true;
     }
     phase_ = Phase::kIdle;
-    connected_ = false;
     return inner_.create();
 }
 
@@ -240,7 +239,6 @@ Status DtlsTransport::connect(const char* host, uint16_t port) {
     switch (phase_) {
         case Phase::kEstablished:
             if (!renew_) {
-                connected_ = true;
                 LWM2M_LOG_DEBUG("connection continues from local port %u%s", local_port(),
                                 cid_in_use_ ? " with its Connection ID" : "");
                 return Status::kOk;
@@ -290,7 +288,7 @@ Status DtlsTransport::continue_handshake() {
         if (result != MBEDTLS_ERR_SSL_TIMEOUT) {
             log_mbedtls_error("DTLS handshake failed", result);
         } else if (handshake_datagrams_ == 0) {
-            LWM2M_LOG_WARNING("DTLS handshake failed: timed out with no answer from the server");
+            LWM2M_LOG_WARNING("DTLS handshake failed: timed out with no response from the server");
         } else {
             // A DTLS server drops a Finished it cannot verify without an
             // alert, so wrong credentials look like this.
@@ -342,7 +340,6 @@ Status DtlsTransport::continue_handshake() {
                   mbedtls_ssl_get_peer_cid(&ssl_, &cid_enabled, peer_cid, &peer_cid_length) == 0 &&
                   cid_enabled == MBEDTLS_SSL_CID_ENABLED;
     phase_ = Phase::kEstablished;
-    connected_ = true;
     LWM2M_LOG_INFO("DTLS %s handshake done from local port %u: %s, %s",
                    resumed ? "abbreviated" : "full", local_port(),
                    mbedtls_ssl_get_ciphersuite(&ssl_),
@@ -357,7 +354,6 @@ void DtlsTransport::end_connection(bool forget) {
         session_saved_ = false;
     }
     phase_ = Phase::kIdle;
-    connected_ = false;
     cid_in_use_ = false;
 }
 
@@ -365,7 +361,7 @@ Status DtlsTransport::send(std::span<const std::byte> datagram) {
     if (passthrough()) {
         return inner_.send(datagram);
     }
-    if (phase_ != Phase::kEstablished || !connected_) {
+    if (phase_ != Phase::kEstablished || inner_.state() != net::TransportState::kConnected) {
         return Status::kInvalidState;
     }
     const int result = mbedtls_ssl_write(
@@ -388,7 +384,7 @@ Result<size_t> DtlsTransport::receive(std::span<std::byte> buffer) {
     if (passthrough()) {
         return inner_.receive(buffer);
     }
-    if (phase_ != Phase::kEstablished || !connected_) {
+    if (phase_ != Phase::kEstablished || inner_.state() != net::TransportState::kConnected) {
         return Status::kInvalidState;
     }
     const int result =
@@ -434,14 +430,14 @@ Status DtlsTransport::close() {
         // one whose retransmission timer may have run out meanwhile.
         end_connection(false);
     }
-    if (!passthrough() && phase_ == Phase::kEstablished && connected_ && !cid_in_use_ &&
+    if (!passthrough() && phase_ == Phase::kEstablished &&
+        inner_.state() == net::TransportState::kConnected && !cid_in_use_ &&
         options_.resume_after_close) {
         // Ends the connection on the server too; the session stays
         // resumable. Best effort: the datagram may be lost.
         (void)mbedtls_ssl_close_notify(&ssl_);
         end_connection(false);
     }
-    connected_ = false;
     return inner_.close();
 }
 
@@ -455,7 +451,7 @@ net::TransportState DtlsTransport::state() const {
     if (passthrough() || inner_state == net::TransportState::kClosed) {
         return inner_state;
     }
-    return phase_ == Phase::kEstablished && connected_ ? inner_state : net::TransportState::kBound;
+    return phase_ == Phase::kEstablished ? inner_state : net::TransportState::kBound;
 }
 
 size_t DtlsTransport::inner_mtu() const {

@@ -20,7 +20,7 @@ struct DtlsOptions {
     /// Ask the server for a Connection ID (RFC 9146), so that the connection
     /// survives a change of the client's address or port, such as a NAT
     /// rebinding during a Queue Mode sleep. The client sends records with
-    /// the server's CID and asks for none itself.
+    /// the server's CID and requests none for itself.
     bool connection_id = true;
     /// Without a Connection ID, end the connection with close_notify when the
     /// client goes offline, and resume the session with an abbreviated
@@ -118,7 +118,6 @@ class DtlsTransport final : public net::Transport {
     net::SecurityMode mode_ = net::SecurityMode::kNoSec;
     net::CertificateUsage certificate_usage_ = net::CertificateUsage::kDomainIssuedCertificate;
     Phase phase_ = Phase::kIdle;
-    bool connected_ = false;
     bool cid_in_use_ = false;
     bool session_saved_ = false;
     bool renew_ = false;
@@ -126,13 +125,13 @@ class DtlsTransport final : public net::Transport {
     bool ca_constraint_seen_ = false;
     /// Host name for SNI and certificate matching; empty for none.
     char server_name_[128] = {};
-    /// The certificate Server Public Key holds (DER), copied.
+    /// The certificate in Server Public Key (DER), copied.
     mbedtls_x509_crt server_certificate_;
     mbedtls_x509_crt own_certificate_;
     mbedtls_x509_crt trust_store_;
     mbedtls_pk_context own_key_;
     /// Datagrams received in the current handshake, to tell a silent server
-    /// from one that stopped answering after its hello.
+    /// from one that stopped responding after its hello.
     uint32_t handshake_datagrams_ = 0;
     uint64_t timer_start_ms_ = 0;
     uint32_t timer_intermediate_ms_ = 0;
