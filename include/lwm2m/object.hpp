@@ -11,6 +11,10 @@
 
 namespace lwm2m {
 
+namespace detail {
+class ObjectTask;
+}
+
 /// Operations a resource allows (LwM2M Core, appendix D).
 enum class Operations : uint8_t {
     kNone = 0,
@@ -164,6 +168,10 @@ class Object {
     virtual Status validate_transaction() { return Status::kOk; }
     virtual void commit_transaction() {}
     virtual void rollback_transaction() {}
+
+    /// Work of its own that the object does in Client::step(), such as the
+    /// Firmware Update object's downloads; nullptr for most objects.
+    virtual detail::ObjectTask* task() { return nullptr; }
 
   protected:
     ~Object() = default;

@@ -235,15 +235,7 @@ uint8_t start_sessions(detail::ClientData& data, uint64_t register_at_ms) {
     return count;
 }
 
-bool use_account(detail::ServerSession& session, const SecurityInstance& account) {
-    if (!usable_account(account) ||
-        parse_server_uri(account.uri, session.host, session.port, &session.secure) != Status::kOk) {
-        return false;
-    }
-    net::Transport& transport = *session.transport;
-    if (transport.state() != net::TransportState::kClosed) {
-        (void)transport.close();
-    }
+net::SecurityParams security_params(const SecurityInstance& account, const char* host) {
     net::SecurityParams params;
     params.mode = static_cast<net::SecurityMode>(account.security_mode);
     if (params.mode != net::SecurityMode::kNoSec) {
@@ -253,10 +245,23 @@ bool use_account(detail::ServerSession& session, const SecurityInstance& account
         params.certificate_usage = static_cast<net::CertificateUsage>(account.certificate_usage);
         if (account.sni[0] != '\0') {
             params.server_name = account.sni;
-        } else if (!is_address_literal(session.host)) {
-            params.server_name = session.host;
+        } else if (!is_address_literal(host)) {
+            params.server_name = host;
         }
     }
+    return params;
+}
+
+bool use_account(detail::ServerSession& session, const SecurityInstance& account) {
+    if (!usable_account(account) ||
+        parse_server_uri(account.uri, session.host, session.port, &session.secure) != Status::kOk) {
+        return false;
+    }
+    net::Transport& transport = *session.transport;
+    if (transport.state() != net::TransportState::kClosed) {
+        (void)transport.close();
+    }
+    const net::SecurityParams params = security_params(account, session.host);
     const Status status = transport.set_security(params);
     if (status != Status::kOk) {
         // Never the keys themselves: only the mode goes to the log.

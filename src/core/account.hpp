@@ -5,6 +5,7 @@
 
 #include "lwm2m/detail/client_data.hpp"
 #include "lwm2m/status.hpp"
+#include "lwm2m/transport.hpp"
 
 namespace lwm2m::core {
 
@@ -35,6 +36,11 @@ uint8_t start_sessions(detail::ClientData& data, uint64_t register_at_ms);
 /// Returns the reason the accounts are not a configuration the client can
 /// work with, or nullptr if they are. Checked at Bootstrap-Finish.
 const char* find_configuration_error(const detail::ClientData& data);
+
+/// The credentials of `account` for Transport::set_security(), with the
+/// server name for a connection to `host`: SNI if set, else `host` when it
+/// is a name rather than an address. The views point into `account`.
+net::SecurityParams security_params(const detail::SecurityInstance& account, const char* host);
 
 /// Points the host and port of `session` at the URI of `account`. Returns
 /// false if the URI cannot be used.

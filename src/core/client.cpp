@@ -8,6 +8,7 @@
 #include "core/context.hpp"
 #include "dm/attributes.hpp"
 #include "dm/data_model.hpp"
+#include "lwm2m/detail/object_task.hpp"
 #include "lwm2m/log.hpp"
 #include "persist/client_state.hpp"
 #include "persist/state_store.hpp"
@@ -132,6 +133,9 @@ Status Client::add_object(Object& object) {
     }
     data.objects[position] = &object;
     ++data.object_count;
+    if (detail::ObjectTask* task = object.task(); task != nullptr) {
+        task->attach(*this, data, clock_, random_);
+    }
     instances_changed(object.id());
     return Status::kOk;
 }
@@ -321,6 +325,11 @@ void Client::step() {
             report::step_send(ctx);
         }
     });
+    for (uint8_t i = 0; i < data_.object_count; ++i) {
+        if (detail::ObjectTask* task = data_.objects[i]->task(); task != nullptr) {
+            task->step(now_ms);
+        }
+    }
     persist::save_client_state(data_, clock_, now_ms);
     for_each_session(now_ms, [](core::Context& ctx) { core::step_queue_mode(ctx); });
 }
@@ -347,6 +356,11 @@ uint32_t Client::time_until_next_step_ms() const {
     data_.session = data_.sessions;
     earliest(core::next_bootstrap_event_ms(data_));
     data_.session = served;
+    for (uint8_t i = 0; i < data_.object_count; ++i) {
+        if (const detail::ObjectTask* task = data_.objects[i]->task(); task != nullptr) {
+            earliest(task->next_step_ms());
+        }
+    }
     if (data_.reboot_requested || data_.factory_reset_requested) {
         next = 0;
     }
