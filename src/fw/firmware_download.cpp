@@ -17,8 +17,8 @@ LWM2M_LOG_MODULE("fw");
 namespace lwm2m {
 namespace {
 
-using fw::UpdateResult;
 using fw::State;
+using fw::UpdateResult;
 
 namespace code = coap::code;
 
@@ -136,8 +136,8 @@ void FirmwareUpdate::retry_download(uint64_t now_ms, const char* reason) {
     saved_offset_ = received_;
     save_due_ = true;
     if (download_.attempt >= options_.attempts) {
-        LWM2M_LOG_WARNING("download of %s: %s, attempt %u of %u", uri_, reason,
-                          download_.attempt, options_.attempts);
+        LWM2M_LOG_WARNING("download of %s: %s, attempt %u of %u", uri_, reason, download_.attempt,
+                          options_.attempts);
         fail(UpdateResult::kConnectionLost);
         return;
     }
@@ -235,7 +235,8 @@ void FirmwareUpdate::send_block_request() {
 void FirmwareUpdate::receive_blocks(uint64_t now_ms) {
     net::Transport& transport = *options_.transport;
     for (int i = 0; i < kMaxDatagramsPerStep && download_.open; ++i) {
-        const Result<size_t> received = transport.receive(std::as_writable_bytes(std::span(data_->in_buffer)));
+        const Result<size_t> received =
+            transport.receive(std::as_writable_bytes(std::span(data_->in_buffer)));
         if (!received.ok()) {
             if (received.status() != Status::kWouldBlock) {
                 LWM2M_LOG_DEBUG("download receive: %s", to_string(received.status()));
@@ -247,9 +248,9 @@ void FirmwareUpdate::receive_blocks(uint64_t now_ms) {
             coap::DecodeResult::kOk) {
             continue;
         }
-        const bool ours_by_id = message.message_id == download_.message_id &&
-                                (message.type == coap::Type::kAcknowledgement ||
-                                 message.type == coap::Type::kReset);
+        const bool ours_by_id =
+            message.message_id == download_.message_id &&
+            (message.type == coap::Type::kAcknowledgement || message.type == coap::Type::kReset);
         if (message.code == code::kEmpty) {
             if (!download_.in_flight || !ours_by_id) {
                 continue;
@@ -285,8 +286,8 @@ void FirmwareUpdate::receive_blocks(uint64_t now_ms) {
 
 void FirmwareUpdate::handle_block(const coap::Message& message, uint64_t now_ms) {
     if (message.code != code::kContent) {
-        const bool incomplete = message.code == code::kBadOption ||
-                                message.code == code::kRequestEntityIncomplete;
+        const bool incomplete =
+            message.code == code::kBadOption || message.code == code::kRequestEntityIncomplete;
         if (incomplete && received_ > 0) {
             // The package is shorter than where we are: it changed.
             LWM2M_LOG_WARNING("block at byte %lu refused (%u.%02u): downloading from the start",
@@ -334,13 +335,14 @@ void FirmwareUpdate::handle_block(const coap::Message& message, uint64_t now_ms)
         retry_download(now_ms, "ETag longer than 8 bytes");
         return;
     }
-    const bool same_etag = etag_length == download_.etag_length &&
-                           (etag_length == 0 ||
-                            std::memcmp(etag->value.data(), download_.etag, etag_length) == 0);
+    const bool same_etag =
+        etag_length == download_.etag_length &&
+        (etag_length == 0 || std::memcmp(etag->value.data(), download_.etag, etag_length) == 0);
     if (received_ > 0 && !same_etag) {
-        LWM2M_LOG_WARNING("the package changed on the server (new ETag) at byte %lu: "
-                          "downloading it from the start",
-                          static_cast<unsigned long>(received_));
+        LWM2M_LOG_WARNING(
+            "the package changed on the server (new ETag) at byte %lu: "
+            "downloading it from the start",
+            static_cast<unsigned long>(received_));
         restart_download();
         return;
     }

@@ -16,8 +16,8 @@ LWM2M_LOG_MODULE("fw");
 namespace lwm2m {
 namespace {
 
-using fw::UpdateResult;
 using fw::State;
+using fw::UpdateResult;
 
 namespace resource {
 constexpr uint16_t kPackage = 0;
@@ -123,7 +123,8 @@ Status FirmwareUpdate::read(uint16_t instance_id, uint16_t resource_id,
             return Status::kOk;
         case resource::kProtocolSupport:
             if (resource_instance_id == 0 || resource_instance_id == 1) {
-                value = Value::make_integer(resource_instance_id == 0 ? kProtocolCoap : kProtocolCoaps);
+                value =
+                    Value::make_integer(resource_instance_id == 0 ? kProtocolCoap : kProtocolCoaps);
             } else if (resource_instance_id == 2 && options_.downloader != nullptr) {
                 value = Value::make_integer(options_.downloader->protocol());
             } else {
@@ -186,8 +187,8 @@ Status FirmwareUpdate::write(uint16_t instance_id, uint16_t resource_id,
 }
 
 Status FirmwareUpdate::write_chunk(uint16_t instance_id, uint16_t resource_id,
-                                   uint16_t resource_instance_id, const Value& value,
-                                   size_t offset, bool last) {
+                                   uint16_t resource_instance_id, const Value& value, size_t offset,
+                                   bool last) {
     (void)resource_instance_id;
     if (instance_id != 0) {
         return Status::kNotFound;
@@ -289,7 +290,8 @@ Status FirmwareUpdate::push_bytes(size_t offset, std::span<const uint8_t> bytes,
         return Status::kUnsupported;
     }
     if (offset == 0) {
-        if (state_ == State::kUpdating || (state_ == State::kDownloading && source_ != Source::kPush)) {
+        if (state_ == State::kUpdating ||
+            (state_ == State::kDownloading && source_ != Source::kPush)) {
             LWM2M_LOG_WARNING("Package written in state %s: refused", state_name(state_));
             return Status::kUnsupported;
         }
@@ -307,7 +309,8 @@ Status FirmwareUpdate::push_bytes(size_t offset, std::span<const uint8_t> bytes,
         const UpdateResult begun = handler_.begin(0);
         if (begun != UpdateResult::kInitial) {
             fail(begun);
-            return begun == UpdateResult::kNotEnoughSpace ? Status::kNoSpace : Status::kStorageError;
+            return begun == UpdateResult::kNotEnoughSpace ? Status::kNoSpace
+                                                          : Status::kStorageError;
         }
     } else if (source_ != Source::kPush || state_ != State::kDownloading || offset != received_) {
         return Status::kInvalidState;
@@ -316,7 +319,8 @@ Status FirmwareUpdate::push_bytes(size_t offset, std::span<const uint8_t> bytes,
         const UpdateResult written = handler_.write(offset, bytes);
         if (written != UpdateResult::kInitial) {
             fail(written);
-            return written == UpdateResult::kNotEnoughSpace ? Status::kNoSpace : Status::kStorageError;
+            return written == UpdateResult::kNotEnoughSpace ? Status::kNoSpace
+                                                            : Status::kStorageError;
         }
         received_ = offset + bytes.size();
     }
@@ -351,12 +355,15 @@ Status FirmwareUpdate::start_pull(const char* uri) {
     } else if (options_.downloader != nullptr && options_.downloader->supports(uri_)) {
         source_ = Source::kDownloader;
     } else {
-        const UpdateResult result =
-            parsed == Status::kInvalidArgument ? UpdateResult::kInvalidUri : UpdateResult::kUnsupportedProtocol;
-        LWM2M_LOG_WARNING("cannot download '%s': %s", uri_,
-                          result == UpdateResult::kInvalidUri ? "invalid URI" : "unsupported protocol");
+        const UpdateResult result = parsed == Status::kInvalidArgument
+                                        ? UpdateResult::kInvalidUri
+                                        : UpdateResult::kUnsupportedProtocol;
+        LWM2M_LOG_WARNING(
+            "cannot download '%s': %s", uri_,
+            result == UpdateResult::kInvalidUri ? "invalid URI" : "unsupported protocol");
         set_state(State::kIdle, result);
-        return Status::kOk;  // the Write succeeded; the Update UpdateResult tells why nothing follows
+        return Status::kOk;  // the Write succeeded; the Update UpdateResult tells why nothing
+                             // follows
     }
     LWM2M_LOG_INFO("downloading the package from %s", uri_);
     set_state(State::kDownloading, UpdateResult::kInitial);
@@ -397,7 +404,8 @@ void FirmwareUpdate::update_finished(UpdateResult result) {
         LWM2M_LOG_INFO("firmware updated");
         source_ = Source::kNone;
         set_state(State::kIdle, UpdateResult::kSuccess);
-    } else if (result == UpdateResult::kIntegrityFailure || result == UpdateResult::kUnsupportedPackage) {
+    } else if (result == UpdateResult::kIntegrityFailure ||
+               result == UpdateResult::kUnsupportedPackage) {
         // The package is of no use: drop it.
         LWM2M_LOG_WARNING("update failed: the package is unusable (Update UpdateResult %u)",
                           static_cast<unsigned>(result));
@@ -515,7 +523,8 @@ void FirmwareUpdate::load_state() {
         return;
     }
     uint8_t buffer[fw::kMaxSavedStateSize];
-    const Result<size_t> read = storage->read(options_.state_name, std::as_writable_bytes(std::span(buffer)));
+    const Result<size_t> read =
+        storage->read(options_.state_name, std::as_writable_bytes(std::span(buffer)));
     if (!read.ok()) {
         if (read.status() != Status::kNotFound) {
             LWM2M_LOG_ERROR("cannot read the firmware update state: %s", to_string(read.status()));
@@ -540,8 +549,9 @@ void FirmwareUpdate::load_state() {
     switch (state_) {
         case State::kUpdating:
             // The device restarted during the update: ask how it went.
-            update_finished(handler_.update_outcome() == UpdateResult::kSuccess ? UpdateResult::kSuccess
-                                                                           : UpdateResult::kUpdateFailed);
+            update_finished(handler_.update_outcome() == UpdateResult::kSuccess
+                                ? UpdateResult::kSuccess
+                                : UpdateResult::kUpdateFailed);
             if (state_ == State::kDownloaded) {
                 // An update that failed across a reboot leaves no package we trust.
                 reset(UpdateResult::kUpdateFailed);

@@ -79,8 +79,8 @@ Status parse_package_uri(const char* uri, PackageUri& parts) {
     } else {
         const char* colon = std::strchr(uri, ':');
         // A scheme is letters, digits, '+', '-' and '.', starting with a letter.
-        const size_t scheme = std::strspn(
-            uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+        const size_t scheme =
+            std::strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
         return colon != nullptr && uri + scheme == colon && scheme > 0 ? Status::kUnsupported
                                                                        : Status::kInvalidArgument;
     }
