@@ -1,6 +1,9 @@
 // A Cortex-M4 image that runs the client over ports that do nothing, so that
 // its flash and RAM figures are the library's alone. Never executed.
 #include "lwm2m/client.hpp"
+#if FOOTPRINT_FIRMWARE_UPDATE
+#include "lwm2m/firmware_update.hpp"
+#endif
 
 namespace {
 
@@ -46,7 +49,33 @@ StubClock g_clock;
 StubRandom g_random;
 lwm2m::Client g_client(g_transport, g_clock, g_random);
 
+#if FOOTPRINT_FIRMWARE_UPDATE
+class StubPackageHandler final : public lwm2m::fw::PackageHandler {
+public:
+    using Result = lwm2m::fw::UpdateResult;
+    Result begin(size_t) override { return Result::kInitial; }
+    Result write(size_t, std::span<const uint8_t>) override { return Result::kInitial; }
+    Result finish() override { return Result::kInitial; }
+    Result apply() override { return Result::kSuccess; }
+    void cancel() override {}
+    Result update_outcome() override { return Result::kSuccess; }
+};
+
+StubTransport g_download_transport;
+StubPackageHandler g_package_handler;
+lwm2m::FirmwareUpdate g_firmware(g_package_handler, [] {
+    lwm2m::fw::Options options;
+    options.transport = &g_download_transport;
+    return options;
+}());
+#endif
+
 }  // namespace
+
+#if FOOTPRINT_FIRMWARE_UPDATE
+/// Read by bench/footprint/run to report the size of the Firmware Update object.
+extern "C" const unsigned lwm2m_firmware_object_size = sizeof(lwm2m::FirmwareUpdate);
+#endif
 
 /// Read by bench/footprint/run to report the size of the client object.
 extern "C" const unsigned lwm2m_client_object_size = sizeof(lwm2m::Client);
@@ -71,6 +100,9 @@ int main() {
     lwm2m::ClientConfig config;
     config.endpoint_name = "footprint";
     config.server_uri = "coap://192.0.2.1:5683";
+#if FOOTPRINT_FIRMWARE_UPDATE
+    (void)g_client.add_object(g_firmware);
+#endif
     if (g_client.configure(config) != lwm2m::Status::kOk) {
         return 1;
     }
