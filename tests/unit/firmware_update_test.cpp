@@ -481,6 +481,108 @@ TEST_F(FirmwareUpdateTest, PushCutByARestartEndsInConnectionLost) {
     EXPECT_EQ(device.firmware.result(), UpdateResult::kConnectionLost);
 }
 
+TEST_F(FirmwareUpdateTest, StateChangesAreNotified) {
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    const uint8_t token[] = {0x70, 0x01};
+    writer.header(Type::kConfirmable, code::kGet, next_id_++, token);
+    writer.add_uint_option(option::kObserve, 0);
+    writer.add_option(option::kUriPath, "5");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "3");
+    writer.add_uint_option(option::kAccept, coap::format::kTextPlain);
+    transport_.deliver(writer.bytes());
+    client_.step();
+    ASSERT_EQ(last_sent().code, code::kContent);
+
+    const size_t before = transport_.sent_count;
+    (void)request(code::kPut, {"5", "0", "0"}, pattern(64, 2), coap::format::kOpaque);
+    client_.step();
+    const std::vector<Message> notifications = notifications_since(before);
+    ASSERT_FALSE(notifications.empty());
+    const Message& last = notifications.back();
+    EXPECT_EQ(std::string(last.payload.begin(), last.payload.end()), "2");
+}
+
+// A downloader for http:// URIs that the test drives by hand.
+class HttpDownloader final : public fw::Downloader {
+  public:
+    bool supports(const char* uri) const override { return std::strncmp(uri, "http://", 7) == 0; }
+    uint8_t protocol() const override { return 2; }
+    UpdateResult start(const char* uri, size_t offset) override {
+        started = uri;
+        start_offset = offset;
+        return UpdateResult::kInitial;
+    }
+    void stop() override { stopped = true; }
+
+    std::string started;
+    size_t start_offset = 0;
+    bool stopped = false;
+};
+
+class DownloaderTest : public ClientTest {
+  protected:
+    DownloaderTest()
+        : firmware_(handler_, [this] {
+              fw::Options options;
+              options.downloader = &downloader_;
+              options.push = false;
+              return options;
+          }()) {}
+
+    void SetUp() override {
+        ASSERT_EQ(client_.add_object(firmware_), Status::kOk);
+        register_client();
+    }
+
+    Message write_uri(const char* uri) {
+        uint8_t buffer[128];
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {0xa1};
+        writer.header(Type::kConfirmable, code::kPut, next_id_++, token);
+        writer.add_option(option::kUriPath, "5");
+        writer.add_option(option::kUriPath, "0");
+        writer.add_option(option::kUriPath, "1");
+        writer.add_uint_option(option::kContentFormat, coap::format::kTextPlain);
+        writer.append_payload(uri);
+        transport_.deliver(writer.bytes());
+        client_.step();
+        return last_sent();
+    }
+
+    HttpDownloader downloader_;
+    RecordingHandler handler_;
+    FirmwareUpdate firmware_;
+    uint16_t next_id_ = 0x5000;
+};
+
+TEST_F(DownloaderTest, TheApplicationsDownloaderFetchesOtherSchemes) {
+    EXPECT_EQ(write_uri("http://192.0.2.7/fw.bin").code, code::kChanged);
+    EXPECT_EQ(downloader_.started, "http://192.0.2.7/fw.bin");
+    EXPECT_EQ(firmware_.state(), State::kDownloading);
+    const std::vector<uint8_t> package = pattern(100, 8);
+    EXPECT_EQ(firmware_.downloaded_bytes(0, std::span(package).first(60)), Status::kOk);
+    EXPECT_EQ(firmware_.downloaded_bytes(10, std::span(package).first(5)), Status::kInvalidState);
+    EXPECT_EQ(firmware_.downloaded_bytes(60, std::span(package).subspan(60)), Status::kOk);
+    firmware_.download_finished(UpdateResult::kInitial);
+    EXPECT_EQ(firmware_.state(), State::kDownloaded);
+    EXPECT_EQ(handler_.package, package);
+
+    // coap:// has no transport here, and push is off.
+    EXPECT_EQ(write_uri("coap://192.0.2.7/fw.bin").code, code::kChanged);
+    EXPECT_EQ(firmware_.result(), UpdateResult::kUnsupportedProtocol);
+}
+
+TEST_F(DownloaderTest, CancelStopsTheDownloader) {
+    (void)write_uri("http://192.0.2.7/fw.bin");
+    EXPECT_EQ(write_uri("").code, code::kChanged);
+    EXPECT_TRUE(downloader_.stopped);
+    EXPECT_EQ(firmware_.state(), State::kIdle);
+    firmware_.download_finished(UpdateResult::kInitial);  // too late: ignored
+    EXPECT_EQ(firmware_.state(), State::kIdle);
+}
+
 TEST(FirmwareStateTest, RoundTripAndDamage) {
     fw::SavedState saved;
     saved.state = 1;
