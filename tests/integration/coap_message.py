@@ -31,13 +31,22 @@ CREATED = make_code(2, 1)
 DELETED = make_code(2, 2)
 CHANGED = make_code(2, 4)
 CONTENT = make_code(2, 5)
+CONTINUE = make_code(2, 31)
+BAD_REQUEST = make_code(4, 0)
 BAD_OPTION = make_code(4, 2)
 NOT_FOUND = make_code(4, 4)
+METHOD_NOT_ALLOWED = make_code(4, 5)
 
+ETAG = 4
 LOCATION_PATH = 8
 URI_PATH = 11
 CONTENT_FORMAT = 12
 URI_QUERY = 15
+BLOCK2 = 23
+BLOCK1 = 27
+SIZE2 = 28
+SIZE1 = 60
+REQUEST_TAG = 292
 
 PAYLOAD_MARKER = 0xFF
 
@@ -143,6 +152,24 @@ def decode(data):
 def option_values(message, number):
     """Return the values of every option `number` in `message`, as text."""
     return [value.decode("utf-8", "replace") for found, value in message.options if found == number]
+
+
+def encode_uint(value):
+    """Encode an unsigned option value in as few bytes as it needs, so 0 has none."""
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")
+
+
+def uint_option(message, number):
+    """Return the unsigned value of the first option `number` in `message`, or None."""
+    for found, value in message.options:
+        if found == number:
+            return int.from_bytes(value, "big")
+    return None
+
+
+def block_option(number, more, szx):
+    """Return the value of a Block1 or Block2 option (RFC 7959, 2.2): NUM, M and SZX."""
+    return encode_uint((number << 4) | (0x08 if more else 0) | szx)
 
 
 def path_options(path):

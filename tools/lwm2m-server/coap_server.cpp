@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/select.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -175,6 +176,16 @@ void add_option(coap_optlist_t** options, coap_option_num_t number, const std::s
 // (RFC 7959, 2.2: the size is 2^(SZX + 4)).
 unsigned block_szx(std::size_t block_size) {
     return static_cast<unsigned>(std::countr_zero(block_size)) - 4;
+}
+
+// Largest payload that goes out in Block1 blocks of `block_size` bytes. RFC 7959, 2.2 gives
+// NUM 20 bits, so 2^20 blocks at most. libcoap 4.3.1 does not check this for blocks smaller
+// than 1024 bytes, and cuts a longer body to 2^20 - 1 blocks of 1024 bytes with only a
+// warning.
+std::size_t max_block1_payload(std::size_t block_size) {
+    constexpr std::size_t kMaxBlocks = std::size_t{1} << 20;
+    constexpr std::size_t kLibcoapMax = (kMaxBlocks - 1) * 1024;
+    return std::min(kMaxBlocks * block_size, kLibcoapMax);
 }
 
 void release_payload(coap_session_t* /*session*/, void* payload) {
@@ -713,6 +724,18 @@ std::vector<std::uint8_t> CoapServer::send_request(coap_session_t* session, cons
                                                    const Command& command,
                                                    std::size_t bootstrap_step) {
     const DownlinkRequest& request = command.request;
+    // NOTE: libcoap sends blocks smaller than --block-size when such a block does not fit in
+    // one message. This check does not foresee that, so a payload close to the limit can
+    // still need more than 2^20 blocks.
+    const std::size_t max_payload = max_block1_payload(downlink_.block_size);
+    if (request.payload.size() > max_payload) {
+        log_.error(command.name + " " + command.path + ": payload of " +
+                       std::to_string(request.payload.size()) + " bytes is larger than the " +
+                       std::to_string(max_payload) + " bytes that Block1 carries in blocks of " +
+                       std::to_string(downlink_.block_size) + " bytes; use a larger --block-size",
+                   command.id);
+        return {};
+    }
     const std::vector<std::uint8_t> token = new_token();
 
     coap_pdu_t* pdu =

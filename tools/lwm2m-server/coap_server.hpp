@@ -105,6 +105,15 @@ class CoapServer {
     /// Reports every held command as dropped, for shutdown.
     void drop_held_commands();
 
+    /// Serves `command.file_content` to GET at `command.path` on every endpoint, in Block2
+    /// blocks (RFC 7959), and writes a "serving" event. A path already served gets the new
+    /// content.
+    void serve(Command command);
+
+    /// Stops serving `command.path`, so that a GET gets 4.04, and writes an "unserved" event,
+    /// or an "error" event when the path is not served.
+    void unserve(const Command& command);
+
   private:
     /// Request sent to a client, keyed by token. After a successful observe, the same entry
     /// matches the notifications.
@@ -126,6 +135,15 @@ class CoapServer {
         std::size_t bootstrap_step = 0;
     };
 
+    /// File of a `serve` command.
+    struct ServedFile {
+        std::vector<std::uint8_t> content;
+        /// ETag option value: the 64-bit FNV-1a hash of `content`, sent big-endian.
+        std::uint64_t etag = 0;
+        /// The resource at the served path, owned by the libcoap context.
+        coap_resource_t* resource = nullptr;
+    };
+
     /// Client that has sent a Bootstrap-Request, and its progress through its plan.
     struct BootstrapClient {
         std::string endpoint;
@@ -143,6 +161,9 @@ class CoapServer {
     static void handle_rd_request(coap_resource_t* resource, coap_session_t* session,
                                   const coap_pdu_t* request, const coap_string_t* query,
                                   coap_pdu_t* response);
+    static void handle_file_request(coap_resource_t* resource, coap_session_t* session,
+                                    const coap_pdu_t* request, const coap_string_t* query,
+                                    coap_pdu_t* response);
     static coap_response_t handle_response(coap_session_t* session, const coap_pdu_t* sent,
                                            const coap_pdu_t* received, coap_mid_t mid);
     static void handle_nack(coap_session_t* session, const coap_pdu_t* sent,
@@ -158,6 +179,11 @@ class CoapServer {
     void on_bootstrap_pack_request(coap_resource_t* resource, coap_session_t* session,
                                    const coap_pdu_t* request, const coap_string_t* query,
                                    coap_pdu_t* response);
+    void on_file_request(coap_resource_t* resource, coap_session_t* session,
+                         const coap_pdu_t* request, coap_pdu_t* response);
+    /// Block size in bytes for a response to `session`: `requested` (16 to 1024), at most
+    /// --block-size, and halved until a block fits in one message.
+    std::size_t response_block_size(const coap_session_t* session, std::size_t requested) const;
     bool is_bootstrap_endpoint(const coap_session_t* session) const;
     void submit_bootstrap(Command command);
     bool prepare_bootstrap_write(const BootstrapClient& client, Command& command,
@@ -198,6 +224,8 @@ class CoapServer {
     /// DTLS sessions with a "dtls_failed" event, so that each failure is reported once.
     std::set<const coap_session_t*> failed_sessions_;
     std::map<std::vector<std::uint8_t>, Exchange> exchanges_;
+    /// Files of `serve` by path, such as "/fw/image.bin".
+    std::map<std::string, ServedFile> served_files_;
     std::mt19937_64 token_generator_;
 };
 

@@ -1,7 +1,10 @@
 #include "command.hpp"
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <map>
 
 namespace lwm2m::server {
@@ -29,7 +32,7 @@ struct CommandSpec {
 const std::map<std::string, CommandSpec, std::less<>>& command_specs() {
     static const std::map<std::string, CommandSpec, std::less<>> kSpecs = {
         {"read", {CommandKind::kRead, 2, false, {"--accept"}}},
-        {"write", {CommandKind::kWrite, 2, true, {"--format", "--hex", "--partial"}}},
+        {"write", {CommandKind::kWrite, 2, true, {"--format", "--hex", "--file", "--partial"}}},
         {"execute", {CommandKind::kExecute, 2, false, {}}},
         {"observe", {CommandKind::kObserve, 2, false, {"--accept"}}},
         {"cancel-observe", {CommandKind::kCancelObserve, 2, false, {}}},
@@ -46,6 +49,8 @@ const std::map<std::string, CommandSpec, std::less<>>& command_specs() {
         {"wait-for-update", {CommandKind::kWaitForUpdate, 1, true, {}}},
         {"sleep", {CommandKind::kSleep, 1, false, {}}},
         {"quit", {CommandKind::kQuit, 0, false, {}}},
+        {"serve", {CommandKind::kServe, 2, false, {}}},
+        {"unserve", {CommandKind::kUnserve, 1, false, {}}},
     };
     return kSpecs;
 }
@@ -159,6 +164,75 @@ std::vector<std::string> parse_path(std::string_view path) {
     return split(path, '/');
 }
 
+// Checks the URI_PATH of serve and unserve and returns it as "/a/b", without empty segments.
+// Segments take only the unreserved characters of RFC 3986, so the Uri-Path options of a
+// request match the path without percent-encoding. The paths of the LwM2M interfaces and
+// of CoRE discovery stay with their handlers.
+std::string parse_served_path(std::string_view command_name, std::string_view path) {
+    const std::vector<std::string> segments = parse_path(path);
+    const std::string prefix = std::string(command_name) + ": ";
+    if (segments.empty()) {
+        throw CommandError(prefix + "URI_PATH needs at least one segment, got '" +
+                           std::string(path) + "'");
+    }
+
+    static constexpr std::string_view kReserved[] = {"rd", "bs", "bspack", "dp", ".well-known"};
+    for (std::string_view reserved : kReserved) {
+        if (segments.front() == reserved) {
+            throw CommandError(prefix + "'/" + segments.front() +
+                               "' belongs to the server's own interfaces; pick another path");
+        }
+    }
+
+    std::string normalized;
+    for (const std::string& segment : segments) {
+        const bool dot_segment = segment == "." || segment == "..";
+        const bool unreserved = segment.find_first_not_of(
+                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                    "0123456789-._~") == std::string::npos;
+        if (dot_segment || !unreserved) {
+            throw CommandError(prefix + "invalid segment '" + segment +
+                               "' in URI_PATH: use letters, digits and - . _ ~");
+        }
+        normalized += "/" + segment;
+    }
+    return normalized;
+}
+
+// Reads a whole file of at most kMaxFileSize bytes. Errors start with `command_label`.
+std::vector<std::uint8_t> read_file_bytes(const std::string& command_label,
+                                          const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        throw CommandError(command_label + ": failed to open '" + path +
+                           "': " + std::strerror(errno));
+    }
+
+    // Each turn either reads a whole chunk or ends, so the loop stops after at most
+    // kMaxFileSize / kChunk + 1 turns.
+    constexpr std::size_t kChunk = 64 * 1024;
+    std::vector<std::uint8_t> bytes;
+    while (bytes.size() <= kMaxFileSize) {
+        const std::size_t old_size = bytes.size();
+        bytes.resize(old_size + kChunk);
+        file.read(reinterpret_cast<char*>(bytes.data() + old_size), kChunk);
+        bytes.resize(old_size + static_cast<std::size_t>(file.gcount()));
+        if (!file) {
+            break;
+        }
+    }
+
+    if (file.bad()) {
+        throw CommandError(command_label + ": failed to read '" + path +
+                           "': " + std::strerror(errno));
+    }
+    if (bytes.size() > kMaxFileSize) {
+        throw CommandError(command_label + ": '" + path + "' is larger than " +
+                           std::to_string(kMaxFileSize) + " bytes");
+    }
+    return bytes;
+}
+
 WriteContent parse_write_json(const std::string& path, const std::string& text) {
     const nlohmann::json description = nlohmann::json::parse(text, nullptr, false);
     if (description.is_discarded()) {
@@ -185,14 +259,22 @@ void build_request(Command& command, const std::optional<std::string>& value,
     }
 
     const auto hex = options.find("--hex");
+    const auto file = options.find("--file");
     if (hex != options.end() && value) {
         throw CommandError(command.name + " takes either a VALUE or --hex, not both");
+    }
+    if (file != options.end() && (value || hex != options.end())) {
+        throw CommandError(command.name + " takes --file alone, without a VALUE or --hex");
     }
     if (hex != options.end()) {
         request.payload = parse_hex(hex->second);
         const bool is_bootstrap_write = command.kind == CommandKind::kBootstrapWrite;
         request.content_format =
             request.content_format.value_or(is_bootstrap_write ? kTlv : kOctetStream);
+    } else if (file != options.end()) {
+        command.file = file->second;
+        request.payload = read_file_bytes(command.name + " --file", command.file);
+        request.content_format = request.content_format.value_or(kOctetStream);
     } else if (value) {
         request.payload.assign(value->begin(), value->end());
         request.content_format = request.content_format.value_or(kTextPlain);
@@ -203,8 +285,8 @@ void build_request(Command& command, const std::optional<std::string>& value,
             request.method = Method::kGet;
             break;
         case CommandKind::kWrite:
-            if (!value && hex == options.end()) {
-                throw CommandError("write needs a VALUE or --hex HEX");
+            if (!value && hex == options.end() && file == options.end()) {
+                throw CommandError("write needs a VALUE, --hex HEX or --file FILE");
             }
             request.method = options.contains("--partial") ? Method::kPost : Method::kPut;
             break;
@@ -274,6 +356,8 @@ bool Command::is_downlink() const {
         case CommandKind::kWaitForUpdate:
         case CommandKind::kSleep:
         case CommandKind::kQuit:
+        case CommandKind::kServe:
+        case CommandKind::kUnserve:
             return false;
         default:
             return true;
@@ -358,6 +442,18 @@ std::optional<Command> parse_command(std::string_view line) {
             command.endpoint = positionals[0];
             command.seconds =
                 positionals.size() > 1 ? parse_seconds(positionals[1]) : kDefaultWaitSeconds;
+            return command;
+        case CommandKind::kServe:
+            command.path = parse_served_path(command.name, positionals[0]);
+            command.file = positionals[1];
+            command.file_content = read_file_bytes(command.name, command.file);
+            if (command.file_content.empty()) {
+                throw CommandError("serve: '" + command.file +
+                                   "' is empty; a served file needs at least one byte");
+            }
+            return command;
+        case CommandKind::kUnserve:
+            command.path = parse_served_path(command.name, positionals[0]);
             return command;
         default:
             break;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +31,8 @@ enum class CommandKind {
     kWaitForUpdate,
     kSleep,
     kQuit,
+    kServe,
+    kUnserve,
 };
 
 enum class Method { kGet, kPost, kPut, kDelete };
@@ -58,6 +61,11 @@ struct Command {
     /// Resource values of a bootstrap-write given as JSON. The server encodes them when it
     /// sends the request, in the Content-Format chosen for the client.
     std::optional<WriteContent> write_content;
+    /// FILE of `serve`, or of `write --file`, as given on the command line.
+    std::string file;
+    /// Contents of FILE for `serve`, read when the command is parsed. `write --file` puts the
+    /// contents in request.payload instead.
+    std::vector<std::uint8_t> file_content;
 
     /// True for commands that send a request to a client.
     bool is_downlink() const;
@@ -72,8 +80,13 @@ class CommandError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+/// Largest FILE that `serve` and `write --file` read: 2^20 blocks of 1024 bytes, the largest
+/// body that Block1 or Block2 can address (RFC 7959, 2.2: NUM has at most 20 bits).
+inline constexpr std::size_t kMaxFileSize = std::size_t{1} << 30;
+
 /// Parses one command line. Returns std::nullopt for a blank line or a `#` comment.
-/// Throws CommandError for an unknown command, a missing argument or an invalid value.
+/// Throws CommandError for an unknown command, a missing argument or an invalid value, and
+/// for a FILE of `serve` or `write --file` that cannot be read.
 std::optional<Command> parse_command(std::string_view line);
 
 }  // namespace lwm2m::server

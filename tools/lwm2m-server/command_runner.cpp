@@ -43,6 +43,12 @@ void CommandRunner::start(Command command) {
             updates_before_wait_ = registry_.update_count(command.endpoint);
             waiting_ = std::move(command);
             return;
+        case CommandKind::kServe:
+            server_.serve(std::move(command));
+            return;
+        case CommandKind::kUnserve:
+            server_.unserve(command);
+            return;
         default:
             server_.submit(std::move(command));
             return;
