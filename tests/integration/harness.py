@@ -152,15 +152,16 @@ def _parse_event(line):
 
 
 class ServerProcess:
-    """lwm2m-server listening on a free port of the given addresses, with its events parsed.
+    """lwm2m-server listening on the given addresses, with its events parsed.
 
+    `port` 0 picks a free port; a fixed one lets a test restart a server where it was.
     `prefix` goes before the command line, such as `ip netns exec NAME` to run the server
     in a network namespace. Raise RuntimeError if the server does not print its "listening"
     event within STEP_TIMEOUT_S.
     """
 
-    def __init__(self, listen=("127.0.0.1",), extra_args=(), prefix=()):
-        arguments = list(prefix) + [program_path("LWM2M_SERVER"), "--port", "0"]
+    def __init__(self, listen=("127.0.0.1",), extra_args=(), prefix=(), port=0):
+        arguments = list(prefix) + [program_path("LWM2M_SERVER"), "--port", str(port)]
         for address in listen:
             arguments += ["--listen", address]
         arguments += list(extra_args)
@@ -409,8 +410,8 @@ class IntegrationTest(unittest.TestCase):
         self.servers = []
         self.clients = []
 
-    def start_server(self, listen=("127.0.0.1",), extra_args=(), prefix=()):
-        server = ServerProcess(listen, extra_args, prefix)
+    def start_server(self, listen=("127.0.0.1",), extra_args=(), prefix=(), port=0):
+        server = ServerProcess(listen, extra_args, prefix, port)
         self.servers.append(server)
         self.addCleanup(server.stop)
         return server

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "demo_objects.hpp"
+#include "firmware_demo.hpp"
 #include "lwm2m/client.hpp"
 #include "lwm2m/posix/file_storage.hpp"
 #include "lwm2m/posix/platform.hpp"
@@ -57,6 +58,7 @@ struct Options {
     std::string state_file;
     std::string bootstrap;
     uint32_t bootstrap_hold_off_s = 0;
+    demo::FirmwareCommandLine firmware;
 #ifdef LWM2M_DEMO_DTLS
     demo::DtlsCommandLine dtls;
 #endif
@@ -65,15 +67,22 @@ struct Options {
 // One UDP transport per server the client may register with.
 using Transports = std::array<lwm2m::posix::UdpTransport, LWM2M_MAX_SERVERS>;
 
+// The firmware download's UDP socket, or nullptr without --firmware-dir.
+const lwm2m::posix::UdpTransport* g_download_socket = nullptr;
+
 // Waits for any open socket or the next timer, whichever comes first; a stop
 // signal interrupts the wait. SIGINT and SIGTERM stay blocked outside ppoll().
 void wait_for_event(const Transports& transports, uint32_t timeout_ms, const sigset_t& unblocked) {
-    std::array<pollfd, LWM2M_MAX_SERVERS> descriptors{};
+    std::array<pollfd, LWM2M_MAX_SERVERS + 1> descriptors{};
     nfds_t count = 0;
     for (const lwm2m::posix::UdpTransport& transport : transports) {
         if (transport.native_handle() >= 0) {
             descriptors[count++] = {transport.native_handle(), POLLIN, 0};
         }
+    }
+    // A block of a pulled package is handled by the next step() too.
+    if (g_download_socket != nullptr && g_download_socket->native_handle() >= 0) {
+        descriptors[count++] = {g_download_socket->native_handle(), POLLIN, 0};
     }
     timespec timeout{static_cast<time_t>(timeout_ms / 1000),
                      static_cast<long>(timeout_ms % 1000) * 1000000};
@@ -255,6 +264,7 @@ int main(int argc, char** argv) {
     app.add_option("--bootstrap-hold-off", options.bootstrap_hold_off_s,
                    "Client Hold Off Time in seconds: wait before the first Bootstrap-Request")
         ->capture_default_str();
+    demo::add_firmware_options(app, options.firmware);
 #ifdef LWM2M_DEMO_DTLS
     demo::add_dtls_options(app, options.dtls);
 #endif
@@ -380,6 +390,28 @@ int main(int argc, char** argv) {
         config.storage = storage.get();
         config.state_name = state_name.c_str();
     }
+
+    // Firmware Update, with a transport of its own for pulls. It goes through
+    // DTLS when the demo has it, which passes coap:// through.
+    static std::unique_ptr<lwm2m::posix::UdpTransport> download_socket;
+    static demo::FirmwareDemo firmware;
+    if (!options.firmware.directory.empty()) {
+        download_socket = std::make_unique<lwm2m::posix::UdpTransport>(family);
+        lwm2m::net::Transport* download_transport = download_socket.get();
+        bool coaps = false;
+#ifdef LWM2M_DEMO_DTLS
+        static lwm2m::mbedtls::DtlsTransport download_dtls(*download_socket, clock, dtls_options);
+        download_transport = &download_dtls;
+        coaps = true;
+#endif
+        const std::string error = firmware.add_to(client, options.firmware, *download_transport,
+                                                  coaps, storage ? state_name : "");
+        if (!error.empty()) {
+            std::fprintf(stderr, "error: %s\n", error.c_str());
+            return 2;
+        }
+        g_download_socket = download_socket.get();
+    }
     const lwm2m::Status configured = client.configure(config);
     if (configured != lwm2m::Status::kOk) {
         std::fprintf(stderr, "error: invalid configuration: %s\n", lwm2m::to_string(configured));
@@ -411,6 +443,7 @@ int main(int argc, char** argv) {
         }
         const uint32_t until_send = periodic_send.step(clock.monotonic_ms());
         client.step();
+        firmware.update_progress(clock.monotonic_ms());
         if (client.registration_state() == lwm2m::RegistrationState::kFailed) {
             std::fprintf(stderr, "error: registration or bootstrap failed after every retry\n");
             return 1;
