@@ -31,7 +31,7 @@ enum class State : uint8_t {
     kUpdating = 3,
 };
 
-/// Update UpdateResult (/5/0/5). The application's hooks return kInitial to go on
+/// Update Result (/5/0/5). The application's hooks return kInitial to go on
 /// and one of the failures to stop.
 enum class UpdateResult : uint8_t {
     kInitial = 0,
@@ -104,7 +104,7 @@ class Downloader {
     /// as 2 for HTTP 1.1 or 3 for HTTPS.
     virtual uint8_t protocol() const = 0;
     /// Starts fetching `uri` from byte `offset`. Returns kInitial, or the
-    /// Update UpdateResult that ends the download (kInvalidUri, for example).
+    /// Update Result that ends the download (kInvalidUri, for example).
     virtual UpdateResult start(const char* uri, size_t offset) = 0;
     /// Stops the download started last; no call back follows.
     virtual void stop() = 0;
@@ -150,8 +150,8 @@ struct Options {
 /// Progress of the package being received, for a progress display.
 struct Progress {
     size_t received = 0;
-    /// Size of the package if known (Size2 of a pulled download, Size1 of a
-    /// pushed one), else 0.
+    /// Size of the package if known: Size2 of a pulled download, else 0
+    /// until the last byte has arrived.
     size_t total = 0;
 };
 
@@ -179,7 +179,7 @@ class FirmwareUpdate final : public Object, private detail::ObjectTask {
     /// downloader runs or `offset` is not where the package continues.
     Status downloaded_bytes(size_t offset, std::span<const uint8_t> bytes);
     /// For an Options::downloader: the download ended, with kInitial when
-    /// every byte arrived, else the Update UpdateResult to report.
+    /// every byte arrived, else the Update Result to report.
     void download_finished(fw::UpdateResult result);
 
     // Object

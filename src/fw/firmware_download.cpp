@@ -132,9 +132,6 @@ void FirmwareUpdate::retry_download(uint64_t now_ms, const char* reason) {
     close_download();
     options_.transport->renew_session();
     ++download_.attempt;
-    // Saved now, so that a reboot during the wait resumes from here.
-    saved_offset_ = received_;
-    save_due_ = true;
     if (download_.attempt >= options_.attempts) {
         LWM2M_LOG_WARNING("download of %s: %s, attempt %u of %u", uri_, reason, download_.attempt,
                           options_.attempts);

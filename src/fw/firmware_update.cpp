@@ -280,7 +280,7 @@ void FirmwareUpdate::reset(UpdateResult result) {
 }
 
 void FirmwareUpdate::fail(UpdateResult result) {
-    LWM2M_LOG_WARNING("firmware download failed after %lu bytes: Update UpdateResult %u",
+    LWM2M_LOG_WARNING("firmware download failed after %lu bytes: Update Result %u",
                       static_cast<unsigned long>(received_), static_cast<unsigned>(result));
     reset(result);
 }
@@ -362,7 +362,7 @@ Status FirmwareUpdate::start_pull(const char* uri) {
             "cannot download '%s': %s", uri_,
             result == UpdateResult::kInvalidUri ? "invalid URI" : "unsupported protocol");
         set_state(State::kIdle, result);
-        return Status::kOk;  // the Write succeeded; the Update UpdateResult tells why nothing
+        return Status::kOk;  // the Write succeeded; the Update Result tells why nothing
                              // follows
     }
     LWM2M_LOG_INFO("downloading the package from %s", uri_);
@@ -394,6 +394,10 @@ void FirmwareUpdate::finish_package() {
     LWM2M_LOG_INFO("package of %lu bytes downloaded", static_cast<unsigned long>(received_));
     total_ = received_;
     set_state(State::kDownloaded, UpdateResult::kInitial);
+    // Saved before the response to the last block goes out, so that the
+    // server never learns of a package that a reboot would lose.
+    save_due_ = false;
+    save_state();
 }
 
 void FirmwareUpdate::update_finished(UpdateResult result) {
@@ -407,7 +411,7 @@ void FirmwareUpdate::update_finished(UpdateResult result) {
     } else if (result == UpdateResult::kIntegrityFailure ||
                result == UpdateResult::kUnsupportedPackage) {
         // The package is of no use: drop it.
-        LWM2M_LOG_WARNING("update failed: the package is unusable (Update UpdateResult %u)",
+        LWM2M_LOG_WARNING("update failed: the package is unusable (Update Result %u)",
                           static_cast<unsigned>(result));
         reset(result);
     } else {

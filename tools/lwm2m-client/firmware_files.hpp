@@ -32,12 +32,9 @@ struct InstallBehaviour {
 /// interval equal to fw::Options::save_interval_bytes, the bytes below each
 /// offset that the library saves after an interval are on disk before it is
 /// saved, at the cost of one fdatasync() per interval instead of one per block.
-///
-/// NOTE: the library also saves the offset when it retries a block after a
-/// lost connection, at a point the handler does not see. After a power loss
-/// at that moment, the file may be shorter than the saved offset: begin()
-/// then refuses to resume, and the download ends with Integrity failure (5).
-/// Bytes lost inside the file would show as a CRC mismatch in finish().
+/// Should the file still be shorter than a saved offset after a power loss,
+/// begin() refuses to resume and the download ends with Integrity failure
+/// (5); bytes lost inside the file show as a CRC mismatch in finish().
 class FilePackageHandler final : public lwm2m::fw::PackageHandler {
   public:
     /// `directory` must exist.
