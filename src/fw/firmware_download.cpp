@@ -313,8 +313,10 @@ void FirmwareUpdate::handle_block(const coap::Message& message, uint64_t now_ms)
         number = block >> 4;
         more = (block & 0x8) != 0;
         exponent = static_cast<uint8_t>(block & 0x7);
-        if (exponent == 7) {
-            retry_download(now_ms, "block size 7 in the response");
+        // RFC 7959, 2.4: the server uses the block size of the request or a
+        // smaller one. This also rejects the reserved SZX 7 (RFC 7959, 2.2).
+        if (exponent > download_.size_exponent) {
+            retry_download(now_ms, "block larger than requested");
             return;
         }
     }

@@ -1,0 +1,231 @@
+// The package download of the Firmware Update object against a file server
+// that breaks RFC 7252 and RFC 7959: blocks larger than requested, malformed
+// Block2 options, duplicated separate responses, 5.03 with Max-Age, blocks
+// other than the one requested and repeated empty ACKs.
+#include <string>
+#include <vector>
+
+#include "client_fixture.hpp"
+#include "lwm2m/firmware_update.hpp"
+
+namespace lwm2m {
+namespace {
+
+using fw::State;
+using fw::UpdateResult;
+
+// Keeps the package in memory and counts the calls to finish().
+class PackageBuffer final : public fw::PackageHandler {
+  public:
+    UpdateResult begin(size_t resume_offset) override {
+        package.resize(std::min(resume_offset, package.size()));
+        return UpdateResult::kInitial;
+    }
+    UpdateResult write(size_t offset, std::span<const uint8_t> bytes) override {
+        EXPECT_EQ(offset, package.size());
+        package.insert(package.end(), bytes.begin(), bytes.end());
+        return UpdateResult::kInitial;
+    }
+    UpdateResult finish() override {
+        ++finish_calls;
+        return UpdateResult::kInitial;
+    }
+    UpdateResult apply() override { return UpdateResult::kSuccess; }
+    void cancel() override { package.clear(); }
+    UpdateResult update_outcome() override { return UpdateResult::kSuccess; }
+
+    std::vector<uint8_t> package;
+    int finish_calls = 0;
+};
+
+// One response of the file server. Options are written in ascending order.
+struct BlockResponse {
+    Type type = Type::kAcknowledgement;
+    uint8_t code = code::kContent;
+    // For CON and NON responses; an ACK takes the message ID of the GET.
+    uint16_t message_id = 0x7001;
+    std::vector<uint8_t> etag = {0x11, 0x22};
+    int64_t max_age_s = -1;
+    // The Block2 option value as bytes, empty for none.
+    std::vector<uint8_t> block2;
+    std::vector<uint8_t> payload;
+};
+
+// A Block2 option value in its shortest form (RFC 7959, 2.2).
+std::vector<uint8_t> block2_value(uint32_t number, bool more, uint8_t szx) {
+    const uint32_t value = number << 4 | (more ? 8 : 0) | szx;
+    std::vector<uint8_t> bytes;
+    for (int shift = 16; shift >= 0; shift -= 8) {
+        if ((value >> shift) != 0 || !bytes.empty()) {
+            bytes.push_back(static_cast<uint8_t>(value >> shift));
+        }
+    }
+    return bytes;
+}
+
+std::vector<uint8_t> bytes_of(size_t size, uint8_t seed) {
+    std::vector<uint8_t> bytes(size);
+    for (size_t i = 0; i < size; ++i) {
+        bytes[i] = static_cast<uint8_t>(seed + i * 3);
+    }
+    return bytes;
+}
+
+fw::Options options_for(net::Transport& transport) {
+    fw::Options options;
+    options.transport = &transport;
+    options.block_size = 64;  // SZX 2
+    options.save_interval_bytes = 0;
+    options.attempts = 3;
+    options.retry_delay_s = 1;
+    return options;
+}
+
+class FirmwareDownloadTest : public ClientTest {
+  protected:
+    static constexpr uint8_t kSzx = 2;
+    static constexpr size_t kBlockSize = 64;
+
+    FirmwareDownloadTest() : firmware_(handler_, options_for(download_)) {
+        config_.coap.ack_timeout_ms = 1000;
+        config_.coap.ack_random_factor_percent = 100;
+        config_.coap.max_retransmit = 1;
+    }
+
+    void SetUp() override {
+        ASSERT_EQ(client_.add_object(firmware_), Status::kOk);
+        register_client();
+        write_package_uri("coap://192.0.2.9/fw");
+        ASSERT_EQ(firmware_.state(), State::kDownloading);
+        ASSERT_EQ(download_.sent_count, 1u);  // the GET of block 0
+    }
+
+    void write_package_uri(const char* uri) {
+        uint8_t buffer[128];
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {0xa1};
+        writer.header(Type::kConfirmable, code::kPut, next_server_id_++, token);
+        writer.add_option(option::kUriPath, "5");
+        writer.add_option(option::kUriPath, "0");
+        writer.add_option(option::kUriPath, "1");
+        writer.add_uint_option(option::kContentFormat, coap::format::kTextPlain);
+        writer.append_payload(uri);
+        transport_.deliver(writer.bytes());
+        client_.step();
+    }
+
+    Message download_sent(size_t index) {
+        Message message;
+        EXPECT_LT(index, download_.sent_count);
+        EXPECT_EQ(coap::decode(download_.sent[index % FakeTransport::kCapacity].view(), message),
+                  coap::DecodeResult::kOk);
+        return message;
+    }
+
+    Message last_get() {
+        for (size_t i = download_.sent_count; i > 0; --i) {
+            const Message message = download_sent(i - 1);
+            if (message.code == code::kGet) {
+                return message;
+            }
+        }
+        ADD_FAILURE() << "no GET sent";
+        return {};
+    }
+
+    // The Block2 value of the last GET.
+    uint32_t requested_block2() {
+        uint32_t block = 0;
+        EXPECT_TRUE(last_get().find_uint(option::kBlock2, block, 3));
+        return block;
+    }
+
+    // Delivers `response` to the last GET on the download transport and steps.
+    void respond(const BlockResponse& response) {
+        const Message get = last_get();
+        uint8_t buffer[1300];
+        MessageWriter writer(buffer);
+        const uint16_t message_id =
+            response.type == Type::kAcknowledgement ? get.message_id : response.message_id;
+        // An Empty message has no token (RFC 7252, 4.1).
+        const std::span<const uint8_t> token =
+            response.code == code::kEmpty ? std::span<const uint8_t>() : get.token_view();
+        writer.header(response.type, response.code, message_id, token);
+        if (!response.etag.empty()) {
+            writer.add_option(option::kETag, response.etag);
+        }
+        if (response.max_age_s >= 0) {
+            writer.add_uint_option(option::kMaxAge, static_cast<uint32_t>(response.max_age_s));
+        }
+        if (!response.block2.empty()) {
+            writer.add_option(option::kBlock2, response.block2);
+        }
+        writer.append_payload(response.payload);
+        ASSERT_FALSE(writer.overflow());
+        last_response_.assign(writer.bytes().begin(), writer.bytes().end());
+        download_.deliver(writer.bytes());
+        client_.step();
+    }
+
+    // Delivers the last response again, as a server that retransmits it.
+    void repeat_last_response() {
+        download_.deliver(last_response_);
+        client_.step();
+    }
+
+    // Answers the last GET with the block it requested, cut from `package`.
+    void respond_with_block(const std::vector<uint8_t>& package) {
+        const uint32_t number = requested_block2() >> 4;
+        const size_t begin = number * kBlockSize;
+        const size_t end = std::min(package.size(), begin + kBlockSize);
+        BlockResponse response;
+        response.block2 = block2_value(number, end < package.size(), kSzx);
+        response.payload.assign(package.begin() + begin, package.begin() + end);
+        respond(response);
+    }
+
+    // The number of empty ACKs with `message_id` sent on the download transport.
+    int acks_sent(uint16_t message_id) {
+        int count = 0;
+        for (size_t i = 0; i < download_.sent_count; ++i) {
+            const Message message = download_sent(i);
+            if (message.type == Type::kAcknowledgement && message.code == code::kEmpty &&
+                message.message_id == message_id) {
+                ++count;
+            }
+        }
+        return count;
+    }
+
+    size_t gets_sent() {
+        size_t count = 0;
+        for (size_t i = 0; i < download_.sent_count; ++i) {
+            count += download_sent(i).code == code::kGet ? 1 : 0;
+        }
+        return count;
+    }
+
+    FakeTransport download_;
+    PackageBuffer handler_;
+    FirmwareUpdate firmware_;
+    std::vector<uint8_t> last_response_;
+    uint16_t next_server_id_ = 0x4000;
+};
+
+TEST_F(FirmwareDownloadTest, LargerBlockThanRequestedIsRejected) {
+    // RFC 7959, 2.4: the server uses the block size of the request or a
+    // smaller one. A 256-byte block answers a request for 64 bytes.
+    ASSERT_EQ(requested_block2() & 7, kSzx);
+    BlockResponse response;
+    response.block2 = block2_value(0, true, 4);
+    response.payload = bytes_of(256, 1);
+    respond(response);
+
+    EXPECT_TRUE(handler_.package.empty());
+    advance(1000);  // the retry delay
+    ASSERT_EQ(firmware_.state(), State::kDownloading);
+    EXPECT_EQ(requested_block2(), uint32_t{kSzx});  // block 0, still 64 bytes
+}
+
+}  // namespace
+}  // namespace lwm2m
