@@ -319,6 +319,12 @@ void FirmwareUpdate::handle_block(const coap::Message& message, uint64_t now_ms)
             retry_download(now_ms, "block larger than requested");
             return;
         }
+    } else if (message.find(coap::option::kBlock2) != nullptr) {
+        // Longer than the 3 bytes of RFC 7959, 2.2. Block2 is critical, so a
+        // response with a value this client cannot read is rejected (RFC
+        // 7252, 5.4.1), not read as a whole package without Block2.
+        retry_download(now_ms, "Block2 longer than 3 bytes");
+        return;
     }
     const size_t offset = size_t{number} << (exponent + 4);
     if (offset != received_) {

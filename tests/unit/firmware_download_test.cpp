@@ -227,5 +227,19 @@ TEST_F(FirmwareDownloadTest, LargerBlockThanRequestedIsRejected) {
     EXPECT_EQ(requested_block2(), uint32_t{kSzx});  // block 0, still 64 bytes
 }
 
+TEST_F(FirmwareDownloadTest, FourByteBlock2IsRejected) {
+    // RFC 7959, 2.2: a Block2 value has 0 to 3 bytes. This one says block 0
+    // of 64 bytes with more to come, in 4 bytes; read as no Block2 at all,
+    // it made the first block the whole package.
+    BlockResponse response;
+    response.block2 = {0x00, 0x00, 0x00, 0x08 | kSzx};
+    response.payload = bytes_of(kBlockSize, 2);
+    respond(response);
+
+    EXPECT_EQ(handler_.finish_calls, 0);
+    EXPECT_TRUE(handler_.package.empty());
+    EXPECT_EQ(firmware_.state(), State::kDownloading);
+}
+
 }  // namespace
 }  // namespace lwm2m
