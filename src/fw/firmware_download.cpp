@@ -332,8 +332,14 @@ void FirmwareUpdate::handle_block(const coap::Message& message, uint64_t now_ms)
                         static_cast<unsigned long>(offset), static_cast<unsigned long>(received_));
         return;
     }
-    if (more && message.payload.size() != (size_t{16} << exponent)) {
+    const size_t block_size = size_t{16} << exponent;
+    if (more && message.payload.size() != block_size) {
         retry_download(now_ms, "short block");
+        return;
+    }
+    // Only a response without Block2 may be longer: it has the whole package.
+    if (message.payload.size() > block_size && message.find(coap::option::kBlock2) != nullptr) {
+        retry_download(now_ms, "last block longer than its size");
         return;
     }
 

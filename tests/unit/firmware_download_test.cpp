@@ -241,5 +241,21 @@ TEST_F(FirmwareDownloadTest, FourByteBlock2IsRejected) {
     EXPECT_EQ(firmware_.state(), State::kDownloading);
 }
 
+TEST_F(FirmwareDownloadTest, LastBlockLongerThanBlockSizeIsRejected) {
+    const std::vector<uint8_t> package = bytes_of(kBlockSize + 100, 3);
+    respond_with_block(package);
+    ASSERT_EQ(handler_.package.size(), kBlockSize);
+
+    // Block 1 of 64 bytes, the last, with 100 bytes.
+    BlockResponse response;
+    response.block2 = block2_value(1, false, kSzx);
+    response.payload.assign(package.begin() + kBlockSize, package.end());
+    respond(response);
+
+    EXPECT_EQ(handler_.finish_calls, 0);
+    EXPECT_EQ(handler_.package.size(), kBlockSize);
+    EXPECT_EQ(firmware_.state(), State::kDownloading);
+}
+
 }  // namespace
 }  // namespace lwm2m
