@@ -63,6 +63,13 @@ const detail::SecurityInstance* find_credentials(const detail::ClientData& data,
     return fallback;
 }
 
+void send_empty_ack(net::Transport& transport, uint16_t message_id) {
+    uint8_t ack[4];
+    coap::MessageWriter writer(ack);
+    writer.header(coap::Type::kAcknowledgement, code::kEmpty, message_id, {});
+    (void)transport.send(std::as_bytes(writer.bytes()));
+}
+
 }  // namespace
 
 uint8_t FirmwareUpdate::block_size_exponent() const {
@@ -264,6 +271,13 @@ void FirmwareUpdate::receive_blocks(uint64_t now_ms) {
             download_.deadline_ms = now_ms + core::exchange_lifetime_ms(data_->config.coap);
             continue;
         }
+        if (message.type == coap::Type::kConfirmable && download_.has_acked_response &&
+            message.message_id == download_.acked_message_id) {
+            // RFC 7252, 4.5: a duplicate of a CON response is acknowledged
+            // again, but processed only once.
+            send_empty_ack(transport, message.message_id);
+            continue;
+        }
         if (!message.is_response() || !download_.in_flight ||
             message.token_length != LWM2M_TOKEN_LENGTH ||
             std::memcmp(message.token, download_.token, LWM2M_TOKEN_LENGTH) != 0 ||
@@ -271,10 +285,9 @@ void FirmwareUpdate::receive_blocks(uint64_t now_ms) {
             continue;
         }
         if (message.type == coap::Type::kConfirmable) {
-            uint8_t ack[4];
-            coap::MessageWriter writer(ack);
-            writer.header(coap::Type::kAcknowledgement, code::kEmpty, message.message_id, {});
-            (void)transport.send(std::as_bytes(writer.bytes()));
+            send_empty_ack(transport, message.message_id);
+            download_.has_acked_response = true;
+            download_.acked_message_id = message.message_id;
         }
         download_.in_flight = false;
         download_.acknowledged = false;

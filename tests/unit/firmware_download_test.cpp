@@ -257,5 +257,37 @@ TEST_F(FirmwareDownloadTest, LastBlockLongerThanBlockSizeIsRejected) {
     EXPECT_EQ(firmware_.state(), State::kDownloading);
 }
 
+TEST_F(FirmwareDownloadTest, DuplicateSeparateResponseIsAcknowledgedAgain) {
+    const std::vector<uint8_t> package = bytes_of(3 * kBlockSize, 4);
+    BlockResponse empty_ack;
+    empty_ack.code = code::kEmpty;
+    empty_ack.etag.clear();
+    respond(empty_ack);
+
+    // The block as a CON separate response (RFC 7252, 5.2.2).
+    BlockResponse response;
+    response.type = Type::kConfirmable;
+    response.message_id = 0x7001;
+    response.block2 = block2_value(0, true, kSzx);
+    response.payload.assign(package.begin(), package.begin() + kBlockSize);
+    random_.value = 0x5a;  // the next GET gets another token
+    respond(response);
+    ASSERT_EQ(acks_sent(0x7001), 1);
+    ASSERT_EQ(handler_.package.size(), kBlockSize);
+    const size_t gets = gets_sent();
+
+    // The ACK was lost, so the server sends the response again. RFC 7252,
+    // 4.5: acknowledge each copy, process the response once.
+    repeat_last_response();
+    EXPECT_EQ(acks_sent(0x7001), 2);
+    EXPECT_EQ(handler_.package.size(), kBlockSize);
+    EXPECT_EQ(gets_sent(), gets);
+
+    respond_with_block(package);
+    respond_with_block(package);
+    EXPECT_EQ(handler_.package, package);
+    EXPECT_EQ(firmware_.state(), State::kDownloaded);
+}
+
 }  // namespace
 }  // namespace lwm2m
