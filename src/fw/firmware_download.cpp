@@ -32,6 +32,7 @@ constexpr int kMaxDatagramsPerStep = 8;
 constexpr uint8_t kMaxRestarts = 3;
 // Room for the CoAP header, token and options of a block response.
 constexpr size_t kResponseOverhead = 64;
+constexpr uint8_t kServiceUnavailable = coap::make_code(5, 3);
 
 uint32_t initial_timeout_ms(const CoapTransmission& coap, Random& random) {
     const uint32_t spread = static_cast<uint32_t>(uint64_t{coap.ack_timeout_ms} *
@@ -135,7 +136,7 @@ void FirmwareUpdate::close_download() {
     download_.acknowledged = false;
 }
 
-void FirmwareUpdate::retry_download(uint64_t now_ms, const char* reason) {
+void FirmwareUpdate::retry_download(uint64_t now_ms, const char* reason, uint64_t min_delay_ms) {
     close_download();
     options_.transport->renew_session();
     ++download_.attempt;
@@ -149,6 +150,9 @@ void FirmwareUpdate::retry_download(uint64_t now_ms, const char* reason) {
         return;
     }
     uint64_t delay_ms = uint64_t{options_.retry_delay_s} * 1000 << (download_.attempt - 1);
+    if (delay_ms < min_delay_ms) {
+        delay_ms = min_delay_ms;
+    }
     if (delay_ms > kMaxRetryDelayMs) {
         delay_ms = kMaxRetryDelayMs;
     }
@@ -310,7 +314,13 @@ void FirmwareUpdate::handle_block(const coap::Message& message, uint64_t now_ms)
             return;
         }
         if (coap::code_class(message.code) == 5) {
-            retry_download(now_ms, "server error");
+            // RFC 7252, 5.9.3.4: the Max-Age of a 5.03 is the number of
+            // seconds after which to retry.
+            uint32_t max_age_s = 0;
+            if (message.code == kServiceUnavailable) {
+                (void)message.find_uint(coap::option::kMaxAge, max_age_s);
+            }
+            retry_download(now_ms, "server error", uint64_t{max_age_s} * 1000);
             return;
         }
         LWM2M_LOG_WARNING("GET %s answered %u.%02u", uri_, message.code >> 5, message.code & 31);

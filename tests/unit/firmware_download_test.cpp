@@ -289,5 +289,22 @@ TEST_F(FirmwareDownloadTest, DuplicateSeparateResponseIsAcknowledgedAgain) {
     EXPECT_EQ(firmware_.state(), State::kDownloaded);
 }
 
+TEST_F(FirmwareDownloadTest, ServiceUnavailableWaitsForMaxAge) {
+    // RFC 7252, 5.9.3.4: Max-Age of a 5.03 is the number of seconds after
+    // which to retry.
+    BlockResponse response;
+    response.code = coap::make_code(5, 3);
+    response.etag.clear();
+    response.max_age_s = 30;
+    respond(response);
+    const size_t gets = gets_sent();
+
+    advance(29000);
+    EXPECT_EQ(gets_sent(), gets);
+    advance(1000);
+    EXPECT_EQ(gets_sent(), gets + 1);
+    EXPECT_EQ(firmware_.state(), State::kDownloading);
+}
+
 }  // namespace
 }  // namespace lwm2m
