@@ -351,8 +351,12 @@ void FirmwareUpdate::handle_block(const coap::Message& message, uint64_t now_ms)
     }
     const size_t offset = size_t{number} << (exponent + 4);
     if (offset != received_) {
-        LWM2M_LOG_DEBUG("block at byte %lu ignored: expected byte %lu",
-                        static_cast<unsigned long>(offset), static_cast<unsigned long>(received_));
+        // The answer to this GET has another block. It ends the attempt,
+        // because asking again at once would let a server that always
+        // answers so keep the download going forever.
+        LWM2M_LOG_DEBUG("block at byte %lu, expected byte %lu", static_cast<unsigned long>(offset),
+                        static_cast<unsigned long>(received_));
+        retry_download(now_ms, "another block than requested");
         return;
     }
     const size_t block_size = size_t{16} << exponent;

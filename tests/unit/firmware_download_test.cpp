@@ -306,5 +306,23 @@ TEST_F(FirmwareDownloadTest, ServiceUnavailableWaitsForMaxAge) {
     EXPECT_EQ(firmware_.state(), State::kDownloading);
 }
 
+TEST_F(FirmwareDownloadTest, OtherBlockThanRequestedCountsAsFailedAttempt) {
+    const std::vector<uint8_t> package = bytes_of(3 * kBlockSize, 5);
+    respond_with_block(package);
+    ASSERT_EQ(requested_block2() >> 4, 1u);
+
+    // A server that answers every GET with block 0 again: each answer is a
+    // failed attempt, so the download ends after Options::attempts.
+    for (int i = 0; i < 3 && firmware_.state() == State::kDownloading; ++i) {
+        BlockResponse response;
+        response.block2 = block2_value(0, true, kSzx);
+        response.payload.assign(package.begin(), package.begin() + kBlockSize);
+        respond(response);
+        advance(10000);
+    }
+    EXPECT_EQ(firmware_.state(), State::kIdle);
+    EXPECT_EQ(firmware_.result(), UpdateResult::kConnectionLost);
+}
+
 }  // namespace
 }  // namespace lwm2m
