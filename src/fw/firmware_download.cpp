@@ -270,9 +270,12 @@ void FirmwareUpdate::receive_blocks(uint64_t now_ms) {
                 retry_download(now_ms, "request reset by the server");
                 return;
             }
-            // An empty ACK: the block comes in a separate response.
-            download_.acknowledged = true;
-            download_.deadline_ms = now_ms + core::exchange_lifetime_ms(data_->config.coap);
+            // An empty ACK: the block comes in a separate response. The wait
+            // starts at the first one, so that copies cannot make it endless.
+            if (!download_.acknowledged) {
+                download_.acknowledged = true;
+                download_.deadline_ms = now_ms + core::exchange_lifetime_ms(data_->config.coap);
+            }
             continue;
         }
         if (message.type == coap::Type::kConfirmable && download_.has_acked_response &&

@@ -324,5 +324,20 @@ TEST_F(FirmwareDownloadTest, OtherBlockThanRequestedCountsAsFailedAttempt) {
     EXPECT_EQ(firmware_.result(), UpdateResult::kConnectionLost);
 }
 
+TEST_F(FirmwareDownloadTest, RepeatedEmptyAckDoesNotExtendTheWait) {
+    // EXCHANGE_LIFETIME with these parameters: 1 s of retransmissions, twice
+    // MAX_LATENCY (100 s) and PROCESSING_DELAY (1 s), so 202 s.
+    BlockResponse empty_ack;
+    empty_ack.code = code::kEmpty;
+    empty_ack.etag.clear();
+    respond(empty_ack);
+    advance(150000);
+    repeat_last_response();  // a duplicate of the empty ACK
+    advance(60000);
+
+    // The separate response is overdue: the attempt has failed.
+    EXPECT_EQ(download_.renew_calls, 1);
+}
+
 }  // namespace
 }  // namespace lwm2m
