@@ -1,7 +1,7 @@
 // The package download of the Firmware Update object against a file server
-// that breaks RFC 7252 and RFC 7959: blocks larger than requested, malformed
-// Block2 options, duplicated separate responses, 5.03 with Max-Age, blocks
-// other than the one requested and repeated empty ACKs.
+// that breaks RFC 7252 and RFC 7959. It sends blocks larger than requested,
+// malformed Block2 options, duplicated separate responses, 5.03 with
+// Max-Age, blocks other than the one requested and repeated empty ACKs.
 #include <string>
 #include <vector>
 
@@ -173,7 +173,7 @@ class FirmwareDownloadTest : public ClientTest {
         client_.step();
     }
 
-    // Answers the last GET with the block it requested, cut from `package`.
+    // Responds to the last GET with the block it requested, cut from `package`.
     void respond_with_block(const std::vector<uint8_t>& package) {
         const uint32_t number = requested_block2() >> 4;
         const size_t begin = number * kBlockSize;
@@ -214,7 +214,7 @@ class FirmwareDownloadTest : public ClientTest {
 
 TEST_F(FirmwareDownloadTest, LargerBlockThanRequestedIsRejected) {
     // RFC 7959, 2.4: the server uses the block size of the request or a
-    // smaller one. A 256-byte block answers a request for 64 bytes.
+    // smaller one. Here a request for 64 bytes gets a 256-byte block.
     ASSERT_EQ(requested_block2() & 7, kSzx);
     BlockResponse response;
     response.block2 = block2_value(0, true, 4);
@@ -228,9 +228,9 @@ TEST_F(FirmwareDownloadTest, LargerBlockThanRequestedIsRejected) {
 }
 
 TEST_F(FirmwareDownloadTest, FourByteBlock2IsRejected) {
-    // RFC 7959, 2.2: a Block2 value has 0 to 3 bytes. This one says block 0
-    // of 64 bytes with more to come, in 4 bytes; read as no Block2 at all,
-    // it made the first block the whole package.
+    // RFC 7959, 2.2: a Block2 value has 0 to 3 bytes. This one encodes block
+    // 0 of 64 bytes with more to come in 4 bytes. Read as no Block2 at all,
+    // it would make the first block the whole package.
     BlockResponse response;
     response.block2 = {0x00, 0x00, 0x00, 0x08 | kSzx};
     response.payload = bytes_of(kBlockSize, 2);
@@ -311,8 +311,8 @@ TEST_F(FirmwareDownloadTest, OtherBlockThanRequestedCountsAsFailedAttempt) {
     respond_with_block(package);
     ASSERT_EQ(requested_block2() >> 4, 1u);
 
-    // A server that answers every GET with block 0 again: each answer is a
-    // failed attempt, so the download ends after Options::attempts.
+    // A server that responds to every GET with block 0 again: each response
+    // is a failed attempt, so the download ends after Options::attempts.
     for (int i = 0; i < 3 && firmware_.state() == State::kDownloading; ++i) {
         BlockResponse response;
         response.block2 = block2_value(0, true, kSzx);
