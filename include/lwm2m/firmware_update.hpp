@@ -228,8 +228,8 @@ class FirmwareUpdate final : public Object, private detail::ObjectTask {
     void receive_blocks(uint64_t now_ms);
     void handle_block(const coap::Message& message, uint64_t now_ms);
     void restart_download();
-    // Ends the attempt; the next starts after the retry delay, or after
-    // `min_delay_ms` if that is longer (both at most 600 s).
+    // Ends the attempt. The next one starts after the retry delay, or after
+    // `min_delay_ms` if that is longer, and after at most 600 s.
     void retry_download(uint64_t now_ms, const char* reason, uint64_t min_delay_ms = 0);
     void close_download();
 

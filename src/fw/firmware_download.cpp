@@ -354,9 +354,9 @@ void FirmwareUpdate::handle_block(const coap::Message& message, uint64_t now_ms)
     }
     const size_t offset = size_t{number} << (exponent + 4);
     if (offset != received_) {
-        // The answer to this GET has another block. It ends the attempt,
+        // The response to this GET has another block. It ends the attempt,
         // because asking again at once would let a server that always
-        // answers so keep the download going forever.
+        // responds with another block keep the download going forever.
         LWM2M_LOG_DEBUG("block at byte %lu, expected byte %lu", static_cast<unsigned long>(offset),
                         static_cast<unsigned long>(received_));
         retry_download(now_ms, "another block than requested");
