@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Writes the seed corpus of firmware_download_fuzzer. Each seed plays a file
-server that responds to the client's Block2 GETs: multi-block downloads with 16
-and 1024-byte blocks, an ETag change, 4.04, separate responses with a
+server that responds to the client's Block2 GETs: multi-block downloads with
+16 and 1024-byte blocks, an ETag change, 4.04, separate responses with a
 duplicated CON, RST, SZX 7, oversized tokens, 5.03 with Max-Age, a NON
 response, a response to an old exchange, blocks of the wrong size, a Block2
-option of four bytes, a Block1 push, reboots during the download and the
-update. The layout is the one in the fuzzer's header comment. Run from the
-repository root."""
+option of four bytes, a Block1 push (one with an empty last block), reboots
+during the download and the update. The layout is the one in the fuzzer's
+header comment. Run from the repository root."""
 
 import os
 import sys
@@ -296,6 +296,20 @@ def finish_fails_then_silence():
     return seed
 
 
+def push_empty_last_block():
+    seed = Seed(0)
+    # Block1 Writes of Package: two 16-byte blocks, then a last one without
+    # payload. The push is rejected while the pull runs, but the Block1
+    # layer keeps the bytes first.
+    data = package(32)
+    for number in range(3):
+        more = 8 if number < 2 else 0
+        seed.server_request(PUT, "/5/0/0",
+                            [(CONTENT_FORMAT, uint(OPAQUE)), (BLOCK1, uint(number << 4 | more))],
+                            data[number * 16:(number + 1) * 16])
+    return seed
+
+
 SEEDS = {
     "blocks_szx0_then_update": blocks_szx0_then_update,
     "blocks_szx6": blocks_szx6,
@@ -316,6 +330,7 @@ SEEDS = {
     "update_reboot_outcome": update_reboot_outcome,
     "space_runs_out": space_runs_out,
     "finish_fails_then_silence": finish_fails_then_silence,
+    "push_empty_last_block": push_empty_last_block,
 }
 
 
