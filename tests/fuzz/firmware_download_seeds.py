@@ -78,7 +78,7 @@ class Seed:
         self.data += len(datagram).to_bytes(2, "big") + datagram
 
     def wait(self, wait_ms):
-        """Moves the clock; an empty datagram is dropped by the client."""
+        """Moves the clock with an empty datagram, which the client drops."""
         self.record(b"", 0, wait_ms)
 
     def block(self, number, more, szx, payload, etag=b"\x11\x22", size2=None, kind=ACK,
