@@ -228,7 +228,9 @@ class FirmwareUpdate final : public Object, private detail::ObjectTask {
     void receive_blocks(uint64_t now_ms);
     void handle_block(const coap::Message& message, uint64_t now_ms);
     void restart_download();
-    void retry_download(uint64_t now_ms, const char* reason);
+    // Ends the attempt. The next one starts after the retry delay, or after
+    // `min_delay_ms` if that is longer, and after at most 600 s.
+    void retry_download(uint64_t now_ms, const char* reason, uint64_t min_delay_ms = 0);
     void close_download();
 
     fw::PackageHandler& handler_;
@@ -260,6 +262,8 @@ class FirmwareUpdate final : public Object, private detail::ObjectTask {
         bool in_flight = false;
         // The server sent an empty ACK: the block comes separately.
         bool acknowledged = false;
+        // A CON response was acknowledged: acked_message_id is its ID.
+        bool has_acked_response = false;
         uint8_t size_exponent = 6;
         uint8_t attempt = 0;
         // Restarts from byte 0 because the package changed.
@@ -269,6 +273,7 @@ class FirmwareUpdate final : public Object, private detail::ObjectTask {
         uint8_t etag[8] = {};
         uint8_t token[8] = {};
         uint16_t message_id = 0;
+        uint16_t acked_message_id = 0;
         uint32_t timeout_ms = 0;
         uint64_t deadline_ms = 0;
         uint64_t connect_started_ms = 0;

@@ -217,7 +217,10 @@ uint8_t continue_streamed_write(std::span<const uint8_t> payload, bool last_bloc
 
         // Complete the cut entry in the carry buffer with bytes of the block.
         const size_t count = std::min(kCarrySize - stream.carry_length, rest.size());
-        std::memcpy(stream.carry + stream.carry_length, rest.data(), count);
+        if (count > 0) {
+            // An empty block may have no data pointer, which memcpy must not get.
+            std::memcpy(stream.carry + stream.carry_length, rest.data(), count);
+        }
         stream.carry_length += count;
         rest = rest.subspan(count);
         const size_t base = stream.carry_offset;

@@ -32,6 +32,7 @@ constexpr int kMaxDatagramsPerStep = 8;
 constexpr uint8_t kMaxRestarts = 3;
 // Room for the CoAP header, token and options of a block response.
 constexpr size_t kResponseOverhead = 64;
+constexpr uint8_t kServiceUnavailable = coap::make_code(5, 3);
 
 uint32_t initial_timeout_ms(const CoapTransmission& coap, Random& random) {
     const uint32_t spread = static_cast<uint32_t>(uint64_t{coap.ack_timeout_ms} *
@@ -61,6 +62,13 @@ const detail::SecurityInstance* find_credentials(const detail::ClientData& data,
         }
     }
     return fallback;
+}
+
+void send_empty_ack(net::Transport& transport, uint16_t message_id) {
+    uint8_t ack[4];
+    coap::MessageWriter writer(ack);
+    writer.header(coap::Type::kAcknowledgement, code::kEmpty, message_id, {});
+    (void)transport.send(std::as_bytes(writer.bytes()));
 }
 
 }  // namespace
@@ -128,7 +136,7 @@ void FirmwareUpdate::close_download() {
     download_.acknowledged = false;
 }
 
-void FirmwareUpdate::retry_download(uint64_t now_ms, const char* reason) {
+void FirmwareUpdate::retry_download(uint64_t now_ms, const char* reason, uint64_t min_delay_ms) {
     close_download();
     options_.transport->renew_session();
     ++download_.attempt;
@@ -139,6 +147,9 @@ void FirmwareUpdate::retry_download(uint64_t now_ms, const char* reason) {
         return;
     }
     uint64_t delay_ms = uint64_t{options_.retry_delay_s} * 1000 << (download_.attempt - 1);
+    if (delay_ms < min_delay_ms) {
+        delay_ms = min_delay_ms;
+    }
     if (delay_ms > kMaxRetryDelayMs) {
         delay_ms = kMaxRetryDelayMs;
     }
@@ -256,9 +267,19 @@ void FirmwareUpdate::receive_blocks(uint64_t now_ms) {
                 retry_download(now_ms, "request reset by the server");
                 return;
             }
-            // An empty ACK: the block comes in a separate response.
-            download_.acknowledged = true;
-            download_.deadline_ms = now_ms + core::exchange_lifetime_ms(data_->config.coap);
+            // An empty ACK: the block comes in a separate response. The wait
+            // starts at the first one, so that copies cannot make it endless.
+            if (!download_.acknowledged) {
+                download_.acknowledged = true;
+                download_.deadline_ms = now_ms + core::exchange_lifetime_ms(data_->config.coap);
+            }
+            continue;
+        }
+        if (message.type == coap::Type::kConfirmable && download_.has_acked_response &&
+            message.message_id == download_.acked_message_id) {
+            // RFC 7252, 4.5: a duplicate of a CON response is acknowledged
+            // again, but processed only once.
+            send_empty_ack(transport, message.message_id);
             continue;
         }
         if (!message.is_response() || !download_.in_flight ||
@@ -268,10 +289,9 @@ void FirmwareUpdate::receive_blocks(uint64_t now_ms) {
             continue;
         }
         if (message.type == coap::Type::kConfirmable) {
-            uint8_t ack[4];
-            coap::MessageWriter writer(ack);
-            writer.header(coap::Type::kAcknowledgement, code::kEmpty, message.message_id, {});
-            (void)transport.send(std::as_bytes(writer.bytes()));
+            send_empty_ack(transport, message.message_id);
+            download_.has_acked_response = true;
+            download_.acked_message_id = message.message_id;
         }
         download_.in_flight = false;
         download_.acknowledged = false;
@@ -294,7 +314,13 @@ void FirmwareUpdate::handle_block(const coap::Message& message, uint64_t now_ms)
             return;
         }
         if (coap::code_class(message.code) == 5) {
-            retry_download(now_ms, "server error");
+            // RFC 7252, 5.9.3.4: the Max-Age of a 5.03 is the number of
+            // seconds after which to retry.
+            uint32_t max_age_s = 0;
+            if (message.code == kServiceUnavailable) {
+                (void)message.find_uint(coap::option::kMaxAge, max_age_s);
+            }
+            retry_download(now_ms, "server error", uint64_t{max_age_s} * 1000);
             return;
         }
         LWM2M_LOG_WARNING("GET %s answered %u.%02u", uri_, message.code >> 5, message.code & 31);
@@ -310,19 +336,37 @@ void FirmwareUpdate::handle_block(const coap::Message& message, uint64_t now_ms)
         number = block >> 4;
         more = (block & 0x8) != 0;
         exponent = static_cast<uint8_t>(block & 0x7);
-        if (exponent == 7) {
-            retry_download(now_ms, "block size 7 in the response");
+        // RFC 7959, 2.4: the server uses the block size of the request or a
+        // smaller one. This also rejects the reserved SZX 7 (RFC 7959, 2.2).
+        if (exponent > download_.size_exponent) {
+            retry_download(now_ms, "block larger than requested");
             return;
         }
+    } else if (message.find(coap::option::kBlock2) != nullptr) {
+        // Longer than the 3 bytes of RFC 7959, 2.2. Block2 is critical, so a
+        // response with a value this client cannot read is rejected (RFC
+        // 7252, 5.4.1), not read as a whole package without Block2.
+        retry_download(now_ms, "Block2 longer than 3 bytes");
+        return;
     }
     const size_t offset = size_t{number} << (exponent + 4);
     if (offset != received_) {
-        LWM2M_LOG_DEBUG("block at byte %lu ignored: expected byte %lu",
-                        static_cast<unsigned long>(offset), static_cast<unsigned long>(received_));
+        // The response to this GET has another block. It ends the attempt,
+        // because asking again at once would let a server that always
+        // responds with another block keep the download going forever.
+        LWM2M_LOG_DEBUG("block at byte %lu, expected byte %lu", static_cast<unsigned long>(offset),
+                        static_cast<unsigned long>(received_));
+        retry_download(now_ms, "another block than requested");
         return;
     }
-    if (more && message.payload.size() != (size_t{16} << exponent)) {
+    const size_t block_size = size_t{16} << exponent;
+    if (more && message.payload.size() != block_size) {
         retry_download(now_ms, "short block");
+        return;
+    }
+    // Only a response without Block2 may be longer: it has the whole package.
+    if (message.payload.size() > block_size && message.find(coap::option::kBlock2) != nullptr) {
+        retry_download(now_ms, "last block longer than its size");
         return;
     }
 

@@ -89,7 +89,7 @@ bool decode_state(std::span<const uint8_t> bytes, SavedState& saved,
     const size_t uri_length = *in++;
     if (decoded.state > kMaxState || decoded.result > kMaxResult || decoded.source > kMaxSource ||
         decoded.size_exponent > kMaxSizeExponent || decoded.etag_length > sizeof(decoded.etag) ||
-        kFixed + uri_length != content) {
+        kFixed + uri_length != content || std::memchr(in, '\0', uri_length) != nullptr) {
         return false;
     }
     std::memcpy(uri.data(), in, uri_length);

@@ -35,4 +35,15 @@ void run_bootstrap(std::span<const uint8_t> input);
 /// and checksum made valid; a state that decodes must encode to the same bytes.
 void run_state_decoder(std::span<const uint8_t> input);
 
+/// Decodes `input` as a Firmware Update state blob, and again with its CRC
+/// made valid. A state that decodes must encode to the same bytes. Parses
+/// `input` as a NUL-terminated Package URI and checks the CoAP options that
+/// a parsed URI gives.
+void run_firmware_state(std::span<const uint8_t> input);
+
+/// Feeds the datagram sequence that `input` describes (see
+/// firmware_download_fuzzer.cpp) to a registered client with the Firmware
+/// Update object, mostly on the transport of its package download.
+void run_firmware_download(std::span<const uint8_t> input);
+
 }  // namespace lwm2m::fuzz

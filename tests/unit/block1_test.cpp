@@ -448,6 +448,22 @@ TEST_F(Block1Test, OpaqueOverCarryInSmallBlocks) {
     EXPECT_EQ(blob_.chunk_offsets.front(), 0u);
 }
 
+TEST_F(Block1Test, EmptyLastBlockEndsOpaqueWrite) {
+    // A short opaque value waits whole in the carry buffer, and a last block
+    // without payload ends it. That payload has no data pointer to copy from
+    // (the sanitizer build reports a null pointer passed to memcpy).
+    const std::vector<uint8_t> data = pattern(48);
+    const std::vector<uint8_t> value(data.begin(), data.begin() + 32);
+    EXPECT_EQ(send_block(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, data, 0, 0).code,
+              code::kContinue);
+    EXPECT_EQ(send_block(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, data, 1, 0).code,
+              code::kContinue);
+    // Block 2 of the 32-byte value: no payload, M=0.
+    EXPECT_EQ(send_block(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, value, 2, 0).code,
+              code::kChanged);
+    EXPECT_EQ(blob_.committed[0].blob, value);
+}
+
 TEST_F(Block1Test, BlockwiseGetLeavesTransfer) {
     const std::vector<uint8_t> data = pattern(64);
     EXPECT_EQ(send_block(code::kPut, {"30000", "0", "0"}, coap::format::kOpaque, data, 0, 0).code,

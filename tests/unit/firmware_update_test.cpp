@@ -10,6 +10,7 @@
 #include "fw/firmware_state.hpp"
 #include "fw/package_uri.hpp"
 #include "lwm2m/storage.hpp"
+#include "persist/state_store.hpp"
 
 namespace lwm2m {
 namespace {
@@ -609,6 +610,25 @@ TEST(FirmwareStateTest, RoundTripAndDamage) {
         EXPECT_FALSE(fw::decode_state(std::span(damaged, length), decoded, uri)) << i;
     }
     EXPECT_FALSE(fw::decode_state(std::span(buffer, length - 1), decoded, uri));
+}
+
+TEST(FirmwareStateTest, RejectsNulInUri) {
+    // The encoder writes the URI up to its NUL, so a blob with a NUL inside
+    // the URI was not written by it: decoding it would cut the URI short.
+    fw::SavedState saved;
+    saved.uri = "coap://h/fw";
+    uint8_t buffer[fw::kMaxSavedStateSize];
+    const size_t length = fw::encode_state(saved, buffer);
+    const size_t uri_begin = length - 4 - std::strlen(saved.uri);
+    buffer[uri_begin + 9] = '\0';  // "coap://h/" NUL "w"
+    const uint32_t crc = persist::crc32({buffer, length - 4});
+    for (size_t i = 0; i < 4; ++i) {
+        buffer[length - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
+    }
+    char uri[fw::kMaxSavedUriLength + 1];
+    fw::SavedState decoded;
+    EXPECT_FALSE(fw::decode_state(std::span(buffer, length), decoded, uri));
+    EXPECT_STREQ(uri, "");
 }
 
 TEST(PackageUriTest, SplitsAndChecks) {

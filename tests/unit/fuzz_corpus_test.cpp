@@ -97,5 +97,29 @@ TEST(Unit, FuzzCorpusStatesRoundTrip) {
     }
 }
 
+TEST(Unit, FuzzCorpusFirmwareStatesAndUrisRun) {
+    const std::vector<std::filesystem::path> files =
+        corpus_files(LWM2M_FUZZ_FIRMWARE_STATE_CORPUS_DIR);
+    EXPECT_GE(files.size(), 5u) << "corpus directory: " << LWM2M_FUZZ_FIRMWARE_STATE_CORPUS_DIR;
+    for (const std::filesystem::path& path : files) {
+        SCOPED_TRACE(path.filename().string());
+        const std::vector<uint8_t> input = read_file(path);
+
+        run_firmware_state(input);
+    }
+}
+
+TEST(Unit, FuzzCorpusFirmwareDownloadsRun) {
+    const std::vector<std::filesystem::path> files =
+        corpus_files(LWM2M_FUZZ_FIRMWARE_DOWNLOAD_CORPUS_DIR);
+    EXPECT_GE(files.size(), 5u) << "corpus directory: " << LWM2M_FUZZ_FIRMWARE_DOWNLOAD_CORPUS_DIR;
+    for (const std::filesystem::path& path : files) {
+        SCOPED_TRACE(path.filename().string());
+        const std::vector<uint8_t> input = read_file(path);
+
+        run_firmware_download(input);
+    }
+}
+
 }  // namespace
 }  // namespace lwm2m::fuzz
