@@ -1,7 +1,8 @@
-// The Firmware Update object (/5, object version 1.1): a package pushed by
-// the server into Package (/5/0/0) in Block1 blocks, or pulled from Package
-// URI (/5/0/1) with Block2 GETs over coap:// or coaps://, handed to the
-// application chunk by chunk, then installed when the server executes Update.
+// The Firmware Update object (/5, object version 1.1). The server pushes a
+// package into Package (/5/0/0) in Block1 blocks, or the client pulls it from
+// Package URI (/5/0/1) with Block2 GETs over coap:// or coaps://. The
+// application gets it chunk by chunk and installs it when the server executes
+// Update (/5/0/2).
 #pragma once
 
 #include <cstddef>
@@ -47,7 +48,8 @@ enum class UpdateResult : uint8_t {
     kCancelled = 10,
 };
 
-/// What the application does with a package: store it, check it, install it.
+/// The application's part of a firmware update: storing, checking and
+/// installing the package.
 /// The client calls these from Client::step() only, one at a time. Each
 /// returns soon, except apply(), which may reboot the device.
 class PackageHandler {
@@ -71,7 +73,7 @@ class PackageHandler {
     /// Installs the package after the server executed Update (/5/0/2), after
     /// the response to the Execute has gone out and the Updating state has
     /// been saved. A device that reboots into the new firmware may not
-    /// return: after the reboot, update_outcome() tells the result. Return
+    /// return: after the reboot, update_outcome() returns the result. Return
     /// kSuccess if the new firmware runs now, kUpdateFailed if the update
     /// failed, or kInitial if it goes on and the application will call
     /// FirmwareUpdate::update_finished() later.
@@ -121,13 +123,13 @@ struct Options {
     /// certificates (lwm2m::mbedtls::DtlsTransport) also pulls coaps://.
     net::Transport* transport = nullptr;
     /// True if `transport` does DTLS (its set_security() takes pre-shared
-    /// keys or certificates): coaps:// URIs are fetched too, with the
-    /// credentials of the Security instance whose URI names the same host
-    /// and port, else those of the first server account with security.
+    /// keys or certificates), so coaps:// URIs are fetched too. A download
+    /// uses the credentials of the Security instance whose URI names the same
+    /// host and port, else those of the first server account with security.
     bool coaps = false;
     /// Block size asked for in Block2 GETs: 16, 32, 64, 128, 256, 512 or
     /// 1024 bytes, at most what fits in LWM2M_IN_BUFFER_SIZE with the
-    /// headers. The server may answer with smaller blocks.
+    /// headers. The server may send smaller blocks.
     uint16_t block_size = 1024;
     /// Name of the blob in ClientConfig::storage that keeps the state,
     /// the Package URI and the download's offset and ETag across reboots.
@@ -207,7 +209,7 @@ class FirmwareUpdate final : public Object, private detail::ObjectTask {
     void step(uint64_t now_ms) override;
     uint64_t next_step_ms() const override;
 
-    // Where a package comes from.
+    // Origin of the package.
     enum class Source : uint8_t { kNone, kPush, kCoap, kDownloader };
 
     void load_state();

@@ -1,6 +1,6 @@
 // The pull of a package from a coap:// or coaps:// Package URI: one
 // confirmable GET per block with Block2 (RFC 7959, 2.4), retransmitted as RFC
-// 7252, 4.2 says, on the Firmware Update object's own transport. The ETag of
+// 7252, 4.2 specifies, on the Firmware Update object's own transport. The ETag of
 // the first block must stay the same to the last, and the offset is saved
 // every Options::save_interval_bytes so that a reboot resumes the download.
 #include <cstring>
@@ -24,7 +24,7 @@ namespace code = coap::code;
 
 // A connect() in progress (a DTLS handshake) is repeated this often.
 constexpr uint32_t kConnectPollMs = 100;
-// The longest wait between two attempts.
+// Maximum wait between two attempts.
 constexpr uint32_t kMaxRetryDelayMs = 600000;
 // Datagrams read in one step, so that a flood cannot hold the step up.
 constexpr int kMaxDatagramsPerStep = 8;
@@ -227,7 +227,7 @@ void FirmwareUpdate::send_block_request() {
     const uint32_t number = static_cast<uint32_t>(received_ >> (download_.size_exponent + 4));
     request.add_uint_option(coap::option::kBlock2, number << 4 | download_.size_exponent);
     if (number == 0) {
-        request.add_uint_option(coap::option::kSize2, 0);  // asks for the total size
+        request.add_uint_option(coap::option::kSize2, 0);  // requests the total size
     }
     if (request.overflow()) {
         LWM2M_LOG_ERROR("the GET for %s does not fit LWM2M_OUT_BUFFER_SIZE", uri_);

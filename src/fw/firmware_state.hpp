@@ -2,9 +2,10 @@
 // resume a download or to report an update's result.
 //
 // Layout, little-endian: "LWFW", format version (1), State, Update Result,
-// source of the package, Block2 size exponent, ETag length, ETag (8 bytes),
-// download offset (4), time of the last state change (8), Package URI length
-// (1) and bytes, CRC-32 of everything before it (4).
+// source of the package, Block2 size exponent, ETag length and ETag (8
+// bytes). Then the download offset (4), the time of the last state change
+// (8), the Package URI's length (1) and bytes, and the CRC-32 of everything
+// before it (4).
 #pragma once
 
 #include <cstddef>

@@ -134,7 +134,11 @@ Status FirmwareUpdate::read(uint16_t instance_id, uint16_t resource_id,
         case resource::kDeliveryMethod: {
             const bool pull = options_.transport != nullptr || options_.downloader != nullptr;
             // 0 pull only, 1 push only, 2 both.
-            value = Value::make_integer(pull && options_.push ? 2 : pull ? 0 : 1);
+            int64_t method = 1;
+            if (pull) {
+                method = options_.push ? 2 : 0;
+            }
+            value = Value::make_integer(method);
             return Status::kOk;
         }
         case resource::kLastStateChangeTime:
@@ -362,7 +366,7 @@ Status FirmwareUpdate::start_pull(const char* uri) {
             "cannot download '%s': %s", uri_,
             result == UpdateResult::kInvalidUri ? "invalid URI" : "unsupported protocol");
         set_state(State::kIdle, result);
-        return Status::kOk;  // the Write succeeded; the Update Result tells why nothing
+        return Status::kOk;  // the Write succeeded; the Update Result gives the reason nothing
                              // follows
     }
     LWM2M_LOG_INFO("downloading the package from %s", uri_);
@@ -557,7 +561,7 @@ void FirmwareUpdate::load_state() {
                                 ? UpdateResult::kSuccess
                                 : UpdateResult::kUpdateFailed);
             if (state_ == State::kDownloaded) {
-                // An update that failed across a reboot leaves no package we trust.
+                // After a failed update across a reboot, the package is no longer trusted.
                 reset(UpdateResult::kUpdateFailed);
             }
             break;
