@@ -64,11 +64,15 @@ const detail::SecurityInstance* find_credentials(const detail::ClientData& data,
     return fallback;
 }
 
-void send_empty_ack(net::Transport& transport, uint16_t message_id) {
-    uint8_t ack[4];
-    coap::MessageWriter writer(ack);
-    writer.header(coap::Type::kAcknowledgement, code::kEmpty, message_id, {});
+void send_empty(net::Transport& transport, coap::Type type, uint16_t message_id) {
+    uint8_t message[4];
+    coap::MessageWriter writer(message);
+    writer.header(type, code::kEmpty, message_id, {});
     (void)transport.send(std::as_bytes(writer.bytes()));
+}
+
+void send_empty_ack(net::Transport& transport, uint16_t message_id) {
+    send_empty(transport, coap::Type::kAcknowledgement, message_id);
 }
 
 }  // namespace
@@ -260,6 +264,11 @@ void FirmwareUpdate::receive_blocks(uint64_t now_ms) {
             message.message_id == download_.message_id &&
             (message.type == coap::Type::kAcknowledgement || message.type == coap::Type::kReset);
         if (message.code == code::kEmpty) {
+            if (message.type == coap::Type::kConfirmable) {
+                // A CoAP ping (RFC 7252, 4.3) gets a Reset.
+                send_empty(transport, coap::Type::kReset, message.message_id);
+                continue;
+            }
             if (!download_.in_flight || !ours_by_id) {
                 continue;
             }
@@ -286,6 +295,11 @@ void FirmwareUpdate::receive_blocks(uint64_t now_ms) {
             message.token_length != LWM2M_TOKEN_LENGTH ||
             std::memcmp(message.token, download_.token, LWM2M_TOKEN_LENGTH) != 0 ||
             (message.type == coap::Type::kAcknowledgement && !ours_by_id)) {
+            // RFC 7252, 4.2: a CON message the client cannot process, such as
+            // a response to an earlier exchange, is rejected with a Reset.
+            if (message.type == coap::Type::kConfirmable) {
+                send_empty(transport, coap::Type::kReset, message.message_id);
+            }
             continue;
         }
         if (message.type == coap::Type::kConfirmable) {

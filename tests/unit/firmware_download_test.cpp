@@ -339,5 +339,30 @@ TEST_F(FirmwareDownloadTest, RepeatedEmptyAckDoesNotExtendTheWait) {
     EXPECT_EQ(download_.renew_calls, 1);
 }
 
+TEST_F(FirmwareDownloadTest, UnmatchedConMessagesGetReset) {
+    // A CON response with another token, from an exchange the client no longer has.
+    uint8_t buffer[64];
+    MessageWriter stale(buffer);
+    const uint8_t token[] = {0xde, 0xad, 0xbe, 0xef};
+    stale.header(Type::kConfirmable, code::kContent, 0x6001, token);
+    stale.append_payload(bytes_of(8, 1));
+    download_.deliver(stale.bytes());
+    client_.step();
+    const Message reset = download_sent(download_.sent_count - 1);
+    EXPECT_EQ(reset.type, Type::kReset);
+    EXPECT_EQ(reset.message_id, 0x6001);
+    EXPECT_TRUE(handler_.package.empty());
+
+    // A CoAP ping.
+    MessageWriter ping(buffer);
+    ping.header(Type::kConfirmable, code::kEmpty, 0x6002, {});
+    download_.deliver(ping.bytes());
+    client_.step();
+    const Message pong = download_sent(download_.sent_count - 1);
+    EXPECT_EQ(pong.type, Type::kReset);
+    EXPECT_EQ(pong.message_id, 0x6002);
+    EXPECT_EQ(firmware_.state(), State::kDownloading);
+}
+
 }  // namespace
 }  // namespace lwm2m
