@@ -135,6 +135,16 @@ class FileTransferTest(IntegrationTest):
         self.addCleanup(peer.close)
         return server, peer
 
+    def assert_command_error(self, server, line, message):
+        """Send `line` and check that it gets an `error` event containing `message`.
+
+        Return the command's id."""
+        command_id = server.send_command(line)
+        error = server.wait_event("error", STEP_TIMEOUT_S, id=command_id)
+        self.assertIsNotNone(error, f"no error for {line}\n" + self.describe())
+        self.assertIn(message, error["message"], f"wrong message: {error}")
+        return command_id
+
     def serve(self, server, path, file_path):
         """Run `serve` and return its "serving" event."""
         command_id = server.send_command(f"serve {path} {file_path}")
@@ -388,10 +398,7 @@ class ServeTest(FileTransferTest):
         ]
         for line, message in commands:
             with self.subTest(command=line):
-                command_id = server.send_command(line)
-                error = server.wait_event("error", STEP_TIMEOUT_S, id=command_id)
-                self.assertIsNotNone(error, f"no error for {line}\n" + self.describe())
-                self.assertIn(message, error["message"], f"wrong message: {error}")
+                self.assert_command_error(server, line, message)
 
         # Nothing is served after the rejected commands.
         response = peer.get_block(FW_PATH, 0, 64)
@@ -512,10 +519,7 @@ class PushTest(FileTransferTest):
         ]
         for line, message in commands:
             with self.subTest(command=line):
-                command_id = server.send_command(line)
-                error = server.wait_event("error", STEP_TIMEOUT_S, id=command_id)
-                self.assertIsNotNone(error, f"no error for {line}\n" + self.describe())
-                self.assertIn(message, error["message"], f"wrong message: {error}")
+                command_id = self.assert_command_error(server, line, message)
                 self.assertEqual(server.events("sent", id=command_id), [])
 
     def test_payload_beyond_block1_limit(self):

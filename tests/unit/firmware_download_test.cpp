@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "client_fixture.hpp"
+#include "firmware_test_support.hpp"
 #include "lwm2m/firmware_update.hpp"
 
 namespace lwm2m {
@@ -63,30 +64,13 @@ std::vector<uint8_t> block2_value(uint32_t number, bool more, uint8_t szx) {
     return bytes;
 }
 
-std::vector<uint8_t> bytes_of(size_t size, uint8_t seed) {
-    std::vector<uint8_t> bytes(size);
-    for (size_t i = 0; i < size; ++i) {
-        bytes[i] = static_cast<uint8_t>(seed + i * 3);
-    }
-    return bytes;
-}
-
-fw::Options options_for(net::Transport& transport) {
-    fw::Options options;
-    options.transport = &transport;
-    options.block_size = 64;  // SZX 2
-    options.save_interval_bytes = 0;
-    options.attempts = 3;
-    options.retry_delay_s = 1;
-    return options;
-}
-
 class FirmwareDownloadTest : public ClientTest {
   protected:
     static constexpr uint8_t kSzx = 2;
     static constexpr size_t kBlockSize = 64;
 
-    FirmwareDownloadTest() : firmware_(handler_, options_for(download_)) {
+    FirmwareDownloadTest()
+        : firmware_(handler_, testing::download_options(download_, 3, kBlockSize)) {
         config_.coap.ack_timeout_ms = 1000;
         config_.coap.ack_random_factor_percent = 100;
         config_.coap.max_retransmit = 1;
@@ -101,17 +85,7 @@ class FirmwareDownloadTest : public ClientTest {
     }
 
     void write_package_uri(const char* uri) {
-        uint8_t buffer[128];
-        MessageWriter writer(buffer);
-        const uint8_t token[] = {0xa1};
-        writer.header(Type::kConfirmable, code::kPut, next_server_id_++, token);
-        writer.add_option(option::kUriPath, "5");
-        writer.add_option(option::kUriPath, "0");
-        writer.add_option(option::kUriPath, "1");
-        writer.add_uint_option(option::kContentFormat, coap::format::kTextPlain);
-        writer.append_payload(uri);
-        transport_.deliver(writer.bytes());
-        client_.step();
+        testing::deliver_package_uri(transport_, client_, uri, next_server_id_++);
     }
 
     Message download_sent(size_t index) {
@@ -218,7 +192,7 @@ TEST_F(FirmwareDownloadTest, LargerBlockThanRequestedIsRejected) {
     ASSERT_EQ(requested_block2() & 7, kSzx);
     BlockResponse response;
     response.block2 = block2_value(0, true, 4);
-    response.payload = bytes_of(256, 1);
+    response.payload = testing::package_bytes(256, 1);
     respond(response);
 
     EXPECT_TRUE(handler_.package.empty());
@@ -233,7 +207,7 @@ TEST_F(FirmwareDownloadTest, FourByteBlock2IsRejected) {
     // it would make the first block the whole package.
     BlockResponse response;
     response.block2 = {0x00, 0x00, 0x00, 0x08 | kSzx};
-    response.payload = bytes_of(kBlockSize, 2);
+    response.payload = testing::package_bytes(kBlockSize, 2);
     respond(response);
 
     EXPECT_EQ(handler_.finish_calls, 0);
@@ -242,7 +216,7 @@ TEST_F(FirmwareDownloadTest, FourByteBlock2IsRejected) {
 }
 
 TEST_F(FirmwareDownloadTest, LastBlockLongerThanBlockSizeIsRejected) {
-    const std::vector<uint8_t> package = bytes_of(kBlockSize + 100, 3);
+    const std::vector<uint8_t> package = testing::package_bytes(kBlockSize + 100, 3);
     respond_with_block(package);
     ASSERT_EQ(handler_.package.size(), kBlockSize);
 
@@ -258,7 +232,7 @@ TEST_F(FirmwareDownloadTest, LastBlockLongerThanBlockSizeIsRejected) {
 }
 
 TEST_F(FirmwareDownloadTest, DuplicateSeparateResponseIsAcknowledgedAgain) {
-    const std::vector<uint8_t> package = bytes_of(3 * kBlockSize, 4);
+    const std::vector<uint8_t> package = testing::package_bytes(3 * kBlockSize, 4);
     BlockResponse empty_ack;
     empty_ack.code = code::kEmpty;
     empty_ack.etag.clear();
@@ -307,7 +281,7 @@ TEST_F(FirmwareDownloadTest, ServiceUnavailableWaitsForMaxAge) {
 }
 
 TEST_F(FirmwareDownloadTest, OtherBlockThanRequestedCountsAsFailedAttempt) {
-    const std::vector<uint8_t> package = bytes_of(3 * kBlockSize, 5);
+    const std::vector<uint8_t> package = testing::package_bytes(3 * kBlockSize, 5);
     respond_with_block(package);
     ASSERT_EQ(requested_block2() >> 4, 1u);
 
@@ -345,7 +319,7 @@ TEST_F(FirmwareDownloadTest, UnmatchedConMessagesGetReset) {
     MessageWriter stale(buffer);
     const uint8_t token[] = {0xde, 0xad, 0xbe, 0xef};
     stale.header(Type::kConfirmable, code::kContent, 0x6001, token);
-    stale.append_payload(bytes_of(8, 1));
+    stale.append_payload(testing::package_bytes(8, 1));
     download_.deliver(stale.bytes());
     client_.step();
     const Message reset = download_sent(download_.sent_count - 1);

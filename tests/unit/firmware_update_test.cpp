@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "client_fixture.hpp"
+#include "firmware_test_support.hpp"
 #include "fw/firmware_state.hpp"
 #include "fw/package_uri.hpp"
 #include "lwm2m/storage.hpp"
@@ -91,26 +92,9 @@ class RecordingHandler final : public fw::PackageHandler {
     UpdateResult outcome_result = UpdateResult::kSuccess;
 };
 
-fw::Options download_options(net::Transport& transport) {
-    fw::Options options;
-    options.transport = &transport;
-    options.save_interval_bytes = 0;
-    options.attempts = 2;
-    options.retry_delay_s = 1;
-    return options;
-}
-
-std::vector<uint8_t> pattern(size_t size, uint8_t seed) {
-    std::vector<uint8_t> bytes(size);
-    for (size_t i = 0; i < size; ++i) {
-        bytes[i] = static_cast<uint8_t>(seed + i * 7);
-    }
-    return bytes;
-}
-
 class FirmwareUpdateTest : public ClientTest {
   protected:
-    FirmwareUpdateTest() : firmware_(handler_, download_options(download_)) {
+    FirmwareUpdateTest() : firmware_(handler_, testing::download_options(download_, 2)) {
         config_.storage = &storage_;
         config_.coap.ack_timeout_ms = 1000;
         config_.coap.ack_random_factor_percent = 100;
@@ -226,7 +210,7 @@ TEST_F(FirmwareUpdateTest, RegistersObjectVersion) {
 }
 
 TEST_F(FirmwareUpdateTest, PushInOneMessageThenUpdate) {
-    const std::vector<uint8_t> package = pattern(300, 1);
+    const std::vector<uint8_t> package = testing::package_bytes(300, 1);
     EXPECT_EQ(request(code::kPut, {"5", "0", "0"}, package, coap::format::kOpaque).code,
               code::kChanged);
     EXPECT_EQ(handler_.package, package);
@@ -240,7 +224,7 @@ TEST_F(FirmwareUpdateTest, PushInOneMessageThenUpdate) {
 }
 
 TEST_F(FirmwareUpdateTest, PushInBlock1Blocks) {
-    const std::vector<uint8_t> package = pattern(256 * 3 + 10, 3);
+    const std::vector<uint8_t> package = testing::package_bytes(256 * 3 + 10, 3);
     for (uint32_t number = 0; number < 4; ++number) {
         const size_t begin = number * 256;
         const size_t end = std::min(package.size(), begin + 256);
@@ -260,7 +244,7 @@ TEST_F(FirmwareUpdateTest, PushInBlock1Blocks) {
 
 TEST_F(FirmwareUpdateTest, PushRefusedByTheApplication) {
     handler_.finish_result = UpdateResult::kIntegrityFailure;
-    const std::vector<uint8_t> package = pattern(64, 9);
+    const std::vector<uint8_t> package = testing::package_bytes(64, 9);
     EXPECT_EQ(request(code::kPut, {"5", "0", "0"}, package, coap::format::kOpaque).code,
               code::kChanged);
     EXPECT_EQ(firmware_.state(), State::kIdle);
@@ -270,7 +254,7 @@ TEST_F(FirmwareUpdateTest, PushRefusedByTheApplication) {
 
 TEST_F(FirmwareUpdateTest, PushWithoutSpaceGets413) {
     handler_.begin_result = UpdateResult::kNotEnoughSpace;
-    const std::vector<uint8_t> package = pattern(64, 9);
+    const std::vector<uint8_t> package = testing::package_bytes(64, 9);
     EXPECT_EQ(request(code::kPut, {"5", "0", "0"}, package, coap::format::kOpaque).code,
               code::kRequestEntityTooLarge);
     EXPECT_EQ(firmware_.state(), State::kIdle);
@@ -278,7 +262,7 @@ TEST_F(FirmwareUpdateTest, PushWithoutSpaceGets413) {
 }
 
 TEST_F(FirmwareUpdateTest, ZeroByteOrEmptyUriResets) {
-    const std::vector<uint8_t> package = pattern(64, 9);
+    const std::vector<uint8_t> package = testing::package_bytes(64, 9);
     (void)request(code::kPut, {"5", "0", "0"}, package, coap::format::kOpaque);
     ASSERT_EQ(firmware_.state(), State::kDownloaded);
     const uint8_t zero[] = {0};
@@ -298,7 +282,8 @@ TEST_F(FirmwareUpdateTest, UpdateOnlyWhenDownloaded) {
 
 TEST_F(FirmwareUpdateTest, FailedUpdateKeepsThePackage) {
     handler_.apply_result = UpdateResult::kUpdateFailed;
-    (void)request(code::kPut, {"5", "0", "0"}, pattern(64, 2), coap::format::kOpaque);
+    (void)request(code::kPut, {"5", "0", "0"}, testing::package_bytes(64, 2),
+                  coap::format::kOpaque);
     EXPECT_EQ(execute("2").code, code::kChanged);
     EXPECT_EQ(firmware_.state(), State::kDownloaded);
     EXPECT_EQ(firmware_.result(), UpdateResult::kUpdateFailed);
@@ -315,13 +300,15 @@ TEST_F(FirmwareUpdateTest, CancelInEachState) {
     EXPECT_EQ(firmware_.result(), UpdateResult::kCancelled);
     EXPECT_EQ(read_integer("5"), 10);
 
-    (void)request(code::kPut, {"5", "0", "0"}, pattern(64, 2), coap::format::kOpaque);
+    (void)request(code::kPut, {"5", "0", "0"}, testing::package_bytes(64, 2),
+                  coap::format::kOpaque);
     EXPECT_EQ(firmware_.state(), State::kDownloaded);
     EXPECT_EQ(execute("10").code, code::kChanged);
     EXPECT_EQ(firmware_.state(), State::kIdle);
 
     handler_.apply_result = UpdateResult::kInitial;  // the update goes on
-    (void)request(code::kPut, {"5", "0", "0"}, pattern(64, 2), coap::format::kOpaque);
+    (void)request(code::kPut, {"5", "0", "0"}, testing::package_bytes(64, 2),
+                  coap::format::kOpaque);
     EXPECT_EQ(execute("2").code, code::kChanged);
     EXPECT_EQ(firmware_.state(), State::kUpdating);
     EXPECT_EQ(execute("10").code, code::kMethodNotAllowed);
@@ -345,7 +332,7 @@ TEST_F(FirmwareUpdateTest, PullsInBlock2Blocks) {
     EXPECT_EQ(requested_block(get), 0u);
     EXPECT_NE(get.find(option::kSize2), nullptr);
 
-    const std::vector<uint8_t> package = pattern(1024 * 2 + 100, 5);
+    const std::vector<uint8_t> package = testing::package_bytes(1024 * 2 + 100, 5);
     answer_block(0, true, std::span(package).first(1024), {0x11, 0x22},
                  static_cast<int>(package.size()));
     EXPECT_EQ(firmware_.progress().total, package.size());
@@ -364,8 +351,8 @@ TEST_F(FirmwareUpdateTest, PullsInBlock2Blocks) {
 TEST_F(FirmwareUpdateTest, ChangedETagRestartsTheDownload) {
     (void)write_text(1, "coap://192.0.2.9/fw");
     client_.step();
-    const std::vector<uint8_t> old_package = pattern(2048, 1);
-    const std::vector<uint8_t> new_package = pattern(1500, 2);
+    const std::vector<uint8_t> old_package = testing::package_bytes(2048, 1);
+    const std::vector<uint8_t> new_package = testing::package_bytes(1500, 2);
     answer_block(0, true, std::span(old_package).first(1024), {0x01});
     client_.step();
     answer_block(1, true, std::span(old_package).subspan(1024, 1024), {0x02});
@@ -421,7 +408,8 @@ TEST_F(FirmwareUpdateTest, UnsupportedSchemeAndInvalidUri) {
 class RestartedDevice {
   public:
     explicit RestartedDevice(MapStorage& storage)
-        : client(transport, clock, random), firmware(handler, download_options(download)) {
+        : client(transport, clock, random),
+          firmware(handler, testing::download_options(download, 2)) {
         config.endpoint_name = "dev1";
         config.server_uri = "coap://192.0.2.1:5683";
         config.lifetime_s = 300;
@@ -444,7 +432,7 @@ class RestartedDevice {
 TEST_F(FirmwareUpdateTest, DownloadResumesAfterARestart) {
     (void)write_text(1, "coap://192.0.2.9/fw");
     client_.step();
-    const std::vector<uint8_t> package = pattern(3000, 4);
+    const std::vector<uint8_t> package = testing::package_bytes(3000, 4);
     answer_block(0, true, std::span(package).first(1024), {0x33});
     client_.step();  // offset 1024 saved (save interval 0)
 
@@ -462,7 +450,8 @@ TEST_F(FirmwareUpdateTest, DownloadResumesAfterARestart) {
 
 TEST_F(FirmwareUpdateTest, ReportsTheUpdateAfterARestart) {
     handler_.apply_result = UpdateResult::kInitial;  // the device reboots in apply()
-    (void)request(code::kPut, {"5", "0", "0"}, pattern(64, 2), coap::format::kOpaque);
+    (void)request(code::kPut, {"5", "0", "0"}, testing::package_bytes(64, 2),
+                  coap::format::kOpaque);
     EXPECT_EQ(execute("2").code, code::kChanged);
     ASSERT_EQ(firmware_.state(), State::kUpdating);
 
@@ -473,7 +462,7 @@ TEST_F(FirmwareUpdateTest, ReportsTheUpdateAfterARestart) {
 }
 
 TEST_F(FirmwareUpdateTest, PushCutByARestartEndsInConnectionLost) {
-    const std::vector<uint8_t> package = pattern(512, 3);
+    const std::vector<uint8_t> package = testing::package_bytes(512, 3);
     (void)request(code::kPut, {"5", "0", "0"}, std::span(package).first(256), coap::format::kOpaque,
                   0 << 4 | 8 | 4);
     ASSERT_EQ(firmware_.state(), State::kDownloading);
@@ -497,7 +486,8 @@ TEST_F(FirmwareUpdateTest, StateChangesAreNotified) {
     ASSERT_EQ(last_sent().code, code::kContent);
 
     const size_t before = transport_.sent_count;
-    (void)request(code::kPut, {"5", "0", "0"}, pattern(64, 2), coap::format::kOpaque);
+    (void)request(code::kPut, {"5", "0", "0"}, testing::package_bytes(64, 2),
+                  coap::format::kOpaque);
     client_.step();
     const std::vector<Message> notifications = notifications_since(before);
     ASSERT_FALSE(notifications.empty());
@@ -538,17 +528,7 @@ class DownloaderTest : public ClientTest {
     }
 
     Message write_uri(const char* uri) {
-        uint8_t buffer[128];
-        MessageWriter writer(buffer);
-        const uint8_t token[] = {0xa1};
-        writer.header(Type::kConfirmable, code::kPut, next_id_++, token);
-        writer.add_option(option::kUriPath, "5");
-        writer.add_option(option::kUriPath, "0");
-        writer.add_option(option::kUriPath, "1");
-        writer.add_uint_option(option::kContentFormat, coap::format::kTextPlain);
-        writer.append_payload(uri);
-        transport_.deliver(writer.bytes());
-        client_.step();
+        testing::deliver_package_uri(transport_, client_, uri, next_id_++);
         return last_sent();
     }
 
@@ -562,7 +542,7 @@ TEST_F(DownloaderTest, TheApplicationsDownloaderFetchesOtherSchemes) {
     EXPECT_EQ(write_uri("http://192.0.2.7/fw.bin").code, code::kChanged);
     EXPECT_EQ(downloader_.started, "http://192.0.2.7/fw.bin");
     EXPECT_EQ(firmware_.state(), State::kDownloading);
-    const std::vector<uint8_t> package = pattern(100, 8);
+    const std::vector<uint8_t> package = testing::package_bytes(100, 8);
     EXPECT_EQ(firmware_.downloaded_bytes(0, std::span(package).first(60)), Status::kOk);
     EXPECT_EQ(firmware_.downloaded_bytes(10, std::span(package).first(5)), Status::kInvalidState);
     EXPECT_EQ(firmware_.downloaded_bytes(60, std::span(package).subspan(60)), Status::kOk);
