@@ -107,6 +107,11 @@ void log_request(const Message& request, const dm::Path& path, uint8_t response_
         length += coap::format_uint(path.ids[i], std::span<char>(text + length, 6));
     }
     text[length] = '\0';
+    if (response_code == coap::code::kContinue) {
+        // One line per Block1 block would flood the log of a large Write.
+        LWM2M_LOG_DEBUG("%s %s (message %u) -> 2.31", method, text, request.message_id);
+        return;
+    }
     LWM2M_LOG_INFO("%s %s (message %u) -> %u.%02u", method, text, request.message_id,
                    coap::code_class(response_code), coap::code_detail(response_code));
 }

@@ -59,8 +59,9 @@ void add_firmware_options(CLI::App& app, FirmwareCommandLine& options) {
         ->group(kGroup);
     app.add_flag("--firmware-fail-update", options.fail_update,
                  "Simulates a failed update (Update Result 8). Without --firmware-reboot the "
-                 "package is moved back and stays for another Execute Update; with it, the "
-                 "restarted client reports the failure if it also has this flag")
+                 "package stays for another Execute Update and installed.bin is left as it "
+                 "was; with it, the restarted client reports the failure if it also has "
+                 "this flag")
         ->group(kGroup);
     app.add_flag("--firmware-no-push", options.no_push,
                  "Rejects packages written into Package (/5/0/0): pulls only")

@@ -248,6 +248,13 @@ UpdateResult FilePackageHandler::finish() {
 }
 
 UpdateResult FilePackageHandler::apply() {
+    if (behaviour_.fail && !behaviour_.reboot) {
+        // A failed install leaves the installed image alone and keeps the
+        // package for another Update.
+        lwm2m::log::write(LogLevel::kWarning, kLogModule,
+                          "update failed (--firmware-fail-update): %s kept", package_path_.c_str());
+        return UpdateResult::kUpdateFailed;
+    }
     if (std::rename(package_path_.c_str(), installed_path_.c_str()) != 0) {
         lwm2m::log::write(LogLevel::kError, kLogModule, "cannot rename %s to %s: %s",
                           package_path_.c_str(), installed_path_.c_str(), std::strerror(errno));
@@ -263,16 +270,6 @@ UpdateResult FilePackageHandler::apply() {
                           "rebooting into the new image: exiting with status 0");
         std::fflush(stderr);
         std::_Exit(0);
-    }
-    if (behaviour_.fail) {
-        // The install rolls back, so the package stays for another Update.
-        if (std::rename(installed_path_.c_str(), package_path_.c_str()) == 0) {
-            sync_directory(directory_);
-        }
-        lwm2m::log::write(LogLevel::kWarning, kLogModule,
-                          "update failed (--firmware-fail-update): %s moved back",
-                          package_path_.c_str());
-        return UpdateResult::kUpdateFailed;
     }
     return UpdateResult::kSuccess;
 }

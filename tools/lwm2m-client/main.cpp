@@ -255,8 +255,9 @@ int main(int argc, char** argv) {
     app.add_option("--state-file", options.state_file,
                    "File that keeps the server accounts, the Server object values and the "
                    "registration across restarts, so that a restarted client sends an Update "
-                   "instead of a Register. Its directory must exist; the name may contain "
-                   "letters, digits, '-', '_' and '.'");
+                   "instead of a Register. Its directory must exist; the name is 1 to 32 "
+                   "letters, digits, '-', '_' and '.' (29 with --firmware-dir, whose state "
+                   "goes to FILE.fw)");
     app.add_option("--bootstrap", options.bootstrap,
                    "Bootstrap-Server URI, coap[s]://host[:port]: the client gets its server "
                    "account from there. Without --server, the client starts with no server "
@@ -336,8 +337,7 @@ int main(int argc, char** argv) {
     if (secure_bootstrap) {
         config.bootstrap_server_security = security;
     }
-    if (security.mode != lwm2m::net::SecurityMode::kNoSec && !secure_server &&
-        !secure_bootstrap) {
+    if (security.mode != lwm2m::net::SecurityMode::kNoSec && !secure_server && !secure_bootstrap) {
         std::fprintf(stderr,
                      "warning: DTLS credentials given, but no coaps:// URI uses them: the "
                      "client talks plain CoAP\n");
@@ -386,6 +386,22 @@ int main(int argc, char** argv) {
         const std::filesystem::path path(options.state_file);
         state_directory = path.has_parent_path() ? path.parent_path().string() : ".";
         state_name = path.filename().string();
+        const bool valid_name = !state_name.empty() && state_name.size() <= 32 &&
+                                state_name.find_first_not_of(
+                                    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789-_.") == std::string::npos;
+        if (!valid_name) {
+            std::fprintf(stderr,
+                         "error: --state-file name '%s' must be 1 to 32 letters, digits, '-', "
+                         "'_' or '.'\n",
+                         state_name.c_str());
+            return 2;
+        }
+        if (!std::filesystem::is_directory(state_directory)) {
+            std::fprintf(stderr, "error: --state-file directory %s does not exist\n",
+                         state_directory.c_str());
+            return 2;
+        }
         storage = std::make_unique<lwm2m::posix::FileStorage>(state_directory.c_str());
         config.storage = storage.get();
         config.state_name = state_name.c_str();
@@ -475,7 +491,9 @@ int main(int argc, char** argv) {
     for (const auto& transport : dtls) {
         const lwm2m::mbedtls::DtlsStatistics& counts = transport->statistics();
         if (counts.full_handshakes + counts.resumed_handshakes + counts.failed_handshakes > 0) {
-            std::fprintf(stderr, "DTLS handshakes: %u full, %u abbreviated, %u failed\n",
+            std::fprintf(stderr,
+                         "DTLS handshakes with the LwM2M server: %u full, %u abbreviated, "
+                         "%u failed\n",
                          counts.full_handshakes, counts.resumed_handshakes,
                          counts.failed_handshakes);
         }
