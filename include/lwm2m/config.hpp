@@ -189,3 +189,33 @@
 #ifndef LWM2M_LOG_MESSAGE_SIZE
 #define LWM2M_LOG_MESSAGE_SIZE 160
 #endif
+
+// ---- Content formats. Each switch set to 0 removes the encoder and decoder
+// of its formats, so a request in a format the client lacks gets 4.15 and an
+// Accept of it 4.06. Text/plain, opaque and SenML CBOR are always built. None
+// costs RAM in the Client object. The flash figures are the difference in the
+// minimal image of bench/footprint (docs/benchmarks.md, "Feature switches").
+
+/// TLV (11542, and 1542 of LwM2M 1.0): the format of LwM2M 1.0 servers, also
+/// used for Bootstrap-Write. Without it a 1.0 server reads objects in SenML
+/// CBOR, which it may not understand. Flash: 4.0 kB on Cortex-M4.
+#ifndef LWM2M_WITH_TLV
+#define LWM2M_WITH_TLV 1
+#endif
+
+/// SenML JSON (110) and the LwM2M 1.0 JSON decoder (11543, 1543), with the
+/// JSON reader they share. Without it Client::send() takes SenML CBOR only.
+/// Flash: 7.4 kB on Cortex-M4.
+#ifndef LWM2M_WITH_JSON
+#define LWM2M_WITH_JSON 1
+#endif
+
+/// LwM2M CBOR (11544, LwM2M 1.2). Flash: 1.5 kB on Cortex-M4.
+#ifndef LWM2M_WITH_LWM2M_CBOR
+#define LWM2M_WITH_LWM2M_CBOR 1
+#endif
+
+/// Plain CBOR (60) for single values. Flash: 0.4 kB on Cortex-M4.
+#ifndef LWM2M_WITH_CBOR
+#define LWM2M_WITH_CBOR 1
+#endif

@@ -26,17 +26,25 @@ io::EncodeFunction find_encoder(uint16_t content_format) {
             return io::encode_text_plain;
         case format::kOpaque:
             return io::encode_opaque;
+#if LWM2M_WITH_CBOR
         case format::kCbor:
             return io::encode_cbor;
+#endif
+#if LWM2M_WITH_JSON
         case format::kSenmlJson:
             return io::encode_senml_json;
+#endif
         case format::kSenmlCbor:
             return io::encode_senml_cbor;
+#if LWM2M_WITH_TLV
         case format::kLwm2mTlv:
         case kLegacyTlvFormat:
             return io::encode_tlv;
+#endif
+#if LWM2M_WITH_LWM2M_CBOR
         case format::kLwm2mCbor:
             return io::encode_lwm2m_cbor;
+#endif
         default:
             return nullptr;
     }
@@ -52,7 +60,8 @@ uint16_t default_read_format(Lwm2mVersion version, bool single_value, DataType t
         return type == DataType::kOpaque ? format::kOpaque : format::kTextPlain;
     }
     // LwM2M 1.0 servers know TLV; 1.1 and later prefer SenML CBOR.
-    return version == Lwm2mVersion::k1_0 ? format::kLwm2mTlv : format::kSenmlCbor;
+    return version == Lwm2mVersion::k1_0 && LWM2M_WITH_TLV ? format::kLwm2mTlv
+                                                           : format::kSenmlCbor;
 }
 
 io::Decoder* make_decoder(uint16_t content_format, std::span<const uint8_t> payload,
@@ -64,22 +73,30 @@ io::Decoder* make_decoder(uint16_t content_format, std::span<const uint8_t> payl
                 io::TextPlainDecoder(payload, request_path, std::span<uint8_t>(storage.scratch));
         case format::kOpaque:
             return construct<io::OpaqueDecoder>(payload, request_path, storage);
+#if LWM2M_WITH_CBOR
         case format::kCbor:
             return construct<io::CborValueDecoder>(payload, request_path, storage);
+#endif
+#if LWM2M_WITH_JSON
         case format::kSenmlJson:
             return new (storage.bytes)
                 io::SenmlJsonDecoder(payload, request_path, std::span<uint8_t>(storage.scratch));
-        case format::kSenmlCbor:
-            return construct<io::SenmlCborDecoder>(payload, request_path, storage);
-        case format::kLwm2mTlv:
-        case kLegacyTlvFormat:
-            return construct<io::TlvDecoder>(payload, request_path, storage);
-        case format::kLwm2mCbor:
-            return construct<io::Lwm2mCborDecoder>(payload, request_path, storage);
         case kLwm2mJsonFormat:
         case kLegacyJsonFormat:
             return new (storage.bytes)
                 io::Lwm2mJsonDecoder(payload, request_path, std::span<uint8_t>(storage.scratch));
+#endif
+        case format::kSenmlCbor:
+            return construct<io::SenmlCborDecoder>(payload, request_path, storage);
+#if LWM2M_WITH_TLV
+        case format::kLwm2mTlv:
+        case kLegacyTlvFormat:
+            return construct<io::TlvDecoder>(payload, request_path, storage);
+#endif
+#if LWM2M_WITH_LWM2M_CBOR
+        case format::kLwm2mCbor:
+            return construct<io::Lwm2mCborDecoder>(payload, request_path, storage);
+#endif
         default:
             return nullptr;
     }

@@ -17,6 +17,7 @@
 #include "io/text_plain.hpp"
 #include "io/tlv.hpp"
 #include "lwm2m/client_config.hpp"
+#include "lwm2m/config.hpp"
 
 namespace lwm2m::dm {
 

@@ -53,8 +53,9 @@ StreamedWrite& stream_of(detail::ClientData& data) {
 }
 
 bool is_streamed_format(uint32_t format) {
-    return format == coap::format::kLwm2mTlv || format == kLegacyTlvFormat ||
-           format == coap::format::kOpaque || format == coap::format::kTextPlain;
+    const bool tlv =
+        LWM2M_WITH_TLV && (format == coap::format::kLwm2mTlv || format == kLegacyTlvFormat);
+    return tlv || format == coap::format::kOpaque || format == coap::format::kTextPlain;
 }
 
 io::Decoder* make_stream_decoder(uint32_t format, std::span<const uint8_t> payload,
@@ -68,7 +69,11 @@ io::Decoder* make_stream_decoder(uint32_t format, std::span<const uint8_t> paylo
             // that arrives in blocks gets 4.13.
             return new (storage) io::TextPlainDecoder(payload, target);
         default:
+#if LWM2M_WITH_TLV
             return new (storage) io::TlvDecoder(payload, target);
+#else
+            return nullptr;  // is_streamed_format() lets no TLV through
+#endif
     }
 }
 

@@ -163,6 +163,10 @@ Status queue_send(ClientData& data, std::span<const Path> paths, SendFormat form
         send.paths[send.path_count++] = path;
     }
     send.format = content_format(format);
+    if (dm::find_encoder(send.format) == nullptr) {
+        LWM2M_LOG_WARNING("Send rejected: SenML JSON is not built in (LWM2M_WITH_JSON)");
+        return Status::kUnsupported;
+    }
     // Encode once without keeping bytes, so that a read or encoding failure
     // reaches the caller now, not the server later as a broken payload.
     io::PayloadSink measure({}, 0);
