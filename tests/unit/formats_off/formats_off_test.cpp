@@ -1,0 +1,72 @@
+// A client built with LWM2M_WITH_TLV, LWM2M_WITH_JSON, LWM2M_WITH_LWM2M_CBOR
+// and LWM2M_WITH_CBOR at 0: the formats left (text/plain, opaque, SenML CBOR)
+// work, and the others get the CoAP codes for a format the client lacks.
+#include "client_fixture.hpp"
+
+static_assert(LWM2M_WITH_TLV == 0 && LWM2M_WITH_JSON == 0 && LWM2M_WITH_LWM2M_CBOR == 0 &&
+                  LWM2M_WITH_CBOR == 0,
+              "this test needs the library built with the switchable formats off");
+
+namespace lwm2m {
+namespace {
+
+using FormatsOffTest = ClientTest;
+
+TEST_F(FormatsOffTest, ReadInSenmlCborWorks) {
+    register_client();
+    const Message response =
+        server_request(code::kGet, {"3", "0"}, 0x2001, coap::format::kSenmlCbor);
+    EXPECT_EQ(response.code, code::kContent);
+    uint32_t format = 0;
+    ASSERT_TRUE(response.find_uint(option::kContentFormat, format));
+    EXPECT_EQ(format, coap::format::kSenmlCbor);
+}
+
+TEST_F(FormatsOffTest, RemovedFormatsAreNotAcceptable) {
+    register_client();
+    for (const uint16_t accept : {coap::format::kLwm2mTlv, coap::format::kSenmlJson,
+                                  coap::format::kLwm2mCbor, coap::format::kCbor}) {
+        EXPECT_EQ(server_request(code::kGet, {"3", "0"},
+                                 static_cast<uint16_t>(0x2100 + accept % 64), accept)
+                      .code,
+                  code::kNotAcceptable)
+            << accept;
+    }
+}
+
+TEST_F(FormatsOffTest, WriteInTlvIsUnsupported) {
+    register_client();
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    const uint8_t token[] = {0x31};
+    writer.header(Type::kConfirmable, code::kPut, 0x2201, token);
+    writer.add_option(option::kUriPath, "1");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "1");
+    writer.add_uint_option(option::kContentFormat, coap::format::kLwm2mTlv);
+    const uint8_t lifetime[] = {0xc1, 0x01, 0x3c};  // resource 1, one byte: 60
+    writer.append_payload(lifetime);
+    transport_.deliver(writer.bytes());
+    client_.step();
+    EXPECT_EQ(last_sent().code, code::kUnsupportedContentFormat);
+}
+
+TEST_F(FormatsOffTest, LwM2M10ReadsObjectsInSenmlCbor) {
+    config_.version = Lwm2mVersion::k1_0;
+    register_client();
+    const Message response = server_request(code::kGet, {"3", "0"}, 0x2301);
+    EXPECT_EQ(response.code, code::kContent);
+    uint32_t format = 0;
+    ASSERT_TRUE(response.find_uint(option::kContentFormat, format));
+    EXPECT_EQ(format, coap::format::kSenmlCbor);
+}
+
+TEST_F(FormatsOffTest, SendInSenmlJsonIsUnsupported) {
+    register_client();
+    const Path paths[] = {Path::resource(3, 0, 0)};
+    EXPECT_EQ(client_.send(paths, nullptr, nullptr, SendFormat::kSenmlJson), Status::kUnsupported);
+    EXPECT_EQ(client_.send(paths, nullptr, nullptr, SendFormat::kSenmlCbor), Status::kOk);
+}
+
+}  // namespace
+}  // namespace lwm2m
