@@ -238,7 +238,14 @@ Status Client::configure(const ClientConfig& config) {
         data.configured = false;
         return accounts;
     }
+#if LWM2M_WITH_PERSISTENCE
     data.factory_checksum = persist::factory_checksum(config);
+#else
+    if (config.storage != nullptr) {
+        LWM2M_LOG_WARNING("built without LWM2M_WITH_PERSISTENCE: the client saves nothing in "
+                          "ClientConfig::storage");
+    }
+#endif
     // The URIs are copied into the Security instances; the application's
     // strings need not outlive configure().
     data.config.server_uri = nullptr;
@@ -266,7 +273,9 @@ Status Client::configure(const ClientConfig& config) {
     data.bootstrap = {};
     data.configured = true;
     const uint64_t now_ms = clock_.monotonic_ms();
+#if LWM2M_WITH_PERSISTENCE
     persist::load_client_state(data, clock_, now_ms);
+#endif
     // Initial Registration Delay Timer (/1/x/14) holds back the first Register only.
     const uint8_t servers =
         core::start_sessions(data, now_ms + uint64_t{config.initial_registration_delay_s} * 1000);
@@ -330,7 +339,9 @@ void Client::step() {
             task->step(now_ms);
         }
     }
+#if LWM2M_WITH_PERSISTENCE
     persist::save_client_state(data_, clock_, now_ms);
+#endif
     for_each_session(now_ms, [](core::Context& ctx) { core::step_queue_mode(ctx); });
 }
 

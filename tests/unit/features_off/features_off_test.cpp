@@ -1,18 +1,18 @@
-// A client built with LWM2M_WITH_TLV, LWM2M_WITH_JSON, LWM2M_WITH_LWM2M_CBOR
-// and LWM2M_WITH_CBOR at 0: the formats left (text/plain, opaque, SenML CBOR)
-// work, and the others get the CoAP codes for a format the client lacks.
+// A client built with every feature switch of lwm2m/config.hpp at 0. The
+// formats left (text/plain, opaque, SenML CBOR) work, the others get the CoAP
+// codes for a format the client lacks, and nothing goes to Storage.
 #include "client_fixture.hpp"
 
 static_assert(LWM2M_WITH_TLV == 0 && LWM2M_WITH_JSON == 0 && LWM2M_WITH_LWM2M_CBOR == 0 &&
-                  LWM2M_WITH_CBOR == 0,
-              "this test needs the library built with the switchable formats off");
+                  LWM2M_WITH_CBOR == 0 && LWM2M_WITH_PERSISTENCE == 0,
+              "this test needs the library built with every feature switch off");
 
 namespace lwm2m {
 namespace {
 
-using FormatsOffTest = ClientTest;
+using FeaturesOffTest = ClientTest;
 
-TEST_F(FormatsOffTest, ReadInSenmlCborWorks) {
+TEST_F(FeaturesOffTest, ReadInSenmlCborWorks) {
     register_client();
     const Message response =
         server_request(code::kGet, {"3", "0"}, 0x2001, coap::format::kSenmlCbor);
@@ -22,7 +22,7 @@ TEST_F(FormatsOffTest, ReadInSenmlCborWorks) {
     EXPECT_EQ(format, coap::format::kSenmlCbor);
 }
 
-TEST_F(FormatsOffTest, RemovedFormatsAreNotAcceptable) {
+TEST_F(FeaturesOffTest, RemovedFormatsAreNotAcceptable) {
     register_client();
     for (const uint16_t accept : {coap::format::kLwm2mTlv, coap::format::kSenmlJson,
                                   coap::format::kLwm2mCbor, coap::format::kCbor}) {
@@ -34,7 +34,7 @@ TEST_F(FormatsOffTest, RemovedFormatsAreNotAcceptable) {
     }
 }
 
-TEST_F(FormatsOffTest, WriteInTlvIsUnsupported) {
+TEST_F(FeaturesOffTest, WriteInTlvIsUnsupported) {
     register_client();
     uint8_t buffer[64];
     MessageWriter writer(buffer);
@@ -51,7 +51,7 @@ TEST_F(FormatsOffTest, WriteInTlvIsUnsupported) {
     EXPECT_EQ(last_sent().code, code::kUnsupportedContentFormat);
 }
 
-TEST_F(FormatsOffTest, LwM2M10ReadsObjectsInSenmlCbor) {
+TEST_F(FeaturesOffTest, LwM2M10ReadsObjectsInSenmlCbor) {
     config_.version = Lwm2mVersion::k1_0;
     register_client();
     const Message response = server_request(code::kGet, {"3", "0"}, 0x2301);
@@ -61,11 +61,22 @@ TEST_F(FormatsOffTest, LwM2M10ReadsObjectsInSenmlCbor) {
     EXPECT_EQ(format, coap::format::kSenmlCbor);
 }
 
-TEST_F(FormatsOffTest, SendInSenmlJsonIsUnsupported) {
+TEST_F(FeaturesOffTest, SendInSenmlJsonIsUnsupported) {
     register_client();
     const Path paths[] = {Path::resource(3, 0, 0)};
     EXPECT_EQ(client_.send(paths, nullptr, nullptr, SendFormat::kSenmlJson), Status::kUnsupported);
     EXPECT_EQ(client_.send(paths, nullptr, nullptr, SendFormat::kSenmlCbor), Status::kOk);
+}
+
+TEST_F(FeaturesOffTest, NothingIsSavedInStorage) {
+    testing::FakeStorage storage;
+    config_.storage = &storage;
+    register_client();
+    client_.deregister();
+    client_.step();
+    respond(code::kDeleted);
+    EXPECT_EQ(storage.read_calls, 0);
+    EXPECT_EQ(storage.write_calls, 0);
 }
 
 }  // namespace
