@@ -94,7 +94,8 @@ class Client {
     /// Errors, after which nothing is sent and the callback is not called:
     /// kInvalidState (not registered, or another Send is queued or in flight:
     /// one Send at a time), kUnsupported (the server has set Mute Send,
-    /// /1/0/23, or SenML JSON asked for in a build without LWM2M_WITH_JSON), kInvalidArgument (no paths, an empty path, a path in the
+    /// /1/0/23, or SenML JSON asked for in a build without LWM2M_WITH_JSON,
+    /// or any Send in a build without LWM2M_WITH_SEND), kInvalidArgument (no paths, an empty path, a path in the
     /// Security object, or a value the format cannot carry, such as a NaN
     /// float in SenML JSON), kNoSpace (more than LWM2M_MAX_SEND_PATHS paths),
     /// kNotFound (a path that does not exist, or paths with no readable

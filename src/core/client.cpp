@@ -242,8 +242,9 @@ Status Client::configure(const ClientConfig& config) {
     data.factory_checksum = persist::factory_checksum(config);
 #else
     if (config.storage != nullptr) {
-        LWM2M_LOG_WARNING("built without LWM2M_WITH_PERSISTENCE: the client saves nothing in "
-                          "ClientConfig::storage");
+        LWM2M_LOG_WARNING(
+            "built without LWM2M_WITH_PERSISTENCE: the client saves nothing in "
+            "ClientConfig::storage");
     }
 #endif
     // The URIs are copied into the Security instances; the application's
@@ -330,9 +331,11 @@ void Client::step() {
         }
         core::step_registration(ctx);
         report::step_notifications(ctx);
+#if LWM2M_WITH_SEND
         if (ctx.data.session_index() == ctx.data.send_session) {
             report::step_send(ctx);
         }
+#endif
     });
     for (uint8_t i = 0; i < data_.object_count; ++i) {
         if (detail::ObjectTask* task = data_.objects[i]->task(); task != nullptr) {
@@ -360,9 +363,11 @@ uint32_t Client::time_until_next_step_ms() const {
         earliest(core::next_registration_event_ms(data_));
         earliest(core::queue_mode_deadline_ms(data_));
         earliest(report::next_notification_ms(data_));
+#if LWM2M_WITH_SEND
         if (data_.session_index() == data_.send_session) {
             earliest(report::next_send_event_ms(data_));
         }
+#endif
     }
     data_.session = data_.sessions;
     earliest(core::next_bootstrap_event_ms(data_));
@@ -393,6 +398,13 @@ void Client::request_update() {
 
 Status Client::send(std::span<const Path> paths, SendCallback callback, void* context,
                     SendFormat format) {
+#if !LWM2M_WITH_SEND
+    (void)paths;
+    (void)callback;
+    (void)context;
+    (void)format;
+    return Status::kUnsupported;
+#else
     // The Send goes to the first server the client is registered with.
     if (!data_.send.queued &&
         data_.sessions[data_.send_session].pending.kind != detail::PendingRequest::Kind::kSend) {
@@ -408,6 +420,7 @@ Status Client::send(std::span<const Path> paths, SendCallback callback, void* co
     const Status queued = report::queue_send(data_, paths, format, callback, context);
     data_.session = served;
     return queued;
+#endif
 }
 
 void Client::deregister() {

@@ -374,10 +374,14 @@ std::span<const uint8_t> encode_pending_request(Context& ctx) {
             write_location_path(writer, data.session->location);
             break;
         case PendingRequest::Kind::kSend:
+#if LWM2M_WITH_SEND
             if (!report::write_send_request(ctx, writer)) {
                 return {};
             }
             break;
+#else
+            return {};  // never pending: Client::send() returns kUnsupported
+#endif
         case PendingRequest::Kind::kNone:
             return {};
     }
@@ -486,7 +490,9 @@ void complete_pending_request(Context& ctx, const Message& response) {
             break;
         case PendingRequest::Kind::kSend:
             ctx.data.session->pending.kind = PendingRequest::Kind::kNone;
+#if LWM2M_WITH_SEND
             report::complete_send(ctx, response);
+#endif
             break;
         case PendingRequest::Kind::kNone:
             break;
@@ -523,7 +529,9 @@ void fail_pending_request(Context& ctx, const char* reason, RequestFailure failu
             finish_deregister(ctx);
             break;
         case PendingRequest::Kind::kSend:
+#if LWM2M_WITH_SEND
             report::fail_send(ctx, failure);
+#endif
             break;
         case PendingRequest::Kind::kNone:
             break;
