@@ -236,3 +236,11 @@
 #ifndef LWM2M_WITH_SEND
 #define LWM2M_WITH_SEND 1
 #endif
+
+/// Client Initiated Bootstrap (the Bootstrap-Request, Bootstrap-Write, -Read,
+/// -Discover, -Delete, -Finish and Bootstrap-Pack). With 0,
+/// ClientConfig::bootstrap_server_uri is an invalid setting, and a client
+/// without a usable server account fails. Flash: 3.4 kB on Cortex-M4.
+#ifndef LWM2M_WITH_BOOTSTRAP
+#define LWM2M_WITH_BOOTSTRAP 1
+#endif

@@ -130,6 +130,9 @@ Status install_factory_accounts(detail::ClientData& data) {
 }
 
 const SecurityInstance* find_bootstrap_account(const detail::ClientData& data) {
+    if (!LWM2M_WITH_BOOTSTRAP) {
+        return nullptr;
+    }
     for (const SecurityInstance& account : data.security) {
         if (account.id != detail::kNoInstance && account.bootstrap_server) {
             return &account;

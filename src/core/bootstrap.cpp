@@ -12,6 +12,9 @@
 LWM2M_LOG_MODULE("bs");
 
 namespace lwm2m::core {
+
+#if LWM2M_WITH_BOOTSTRAP
+
 namespace {
 
 using coap::Message;
@@ -329,5 +332,56 @@ uint8_t handle_bootstrap_server_request(Context& ctx, const Message& request,
             return code::kMethodNotAllowed;
     }
 }
+
+#else  // LWM2M_WITH_BOOTSTRAP
+
+using coap::Message;
+
+// Built without bootstrap: no account is ever a Bootstrap-Server account, so
+// only start_bootstrap() is reached, by a client without a usable server account.
+
+bool is_bootstrap_finish_path(const Message& request) {
+    (void)request;
+    return false;
+}
+
+void start_bootstrap(Context& ctx, uint64_t at_ms, const char* reason) {
+    (void)at_ms;
+    ctx.data.sessions[0].state = RegistrationState::kFailed;
+    LWM2M_LOG_ERROR("%s, and the client is built without LWM2M_WITH_BOOTSTRAP", reason);
+}
+
+void step_bootstrap(Context& ctx) {
+    (void)ctx;
+}
+
+uint64_t next_bootstrap_event_ms(const detail::ClientData& data) {
+    (void)data;
+    return UINT64_MAX;
+}
+
+void on_bootstrap_response(Context& ctx, const Message& response) {
+    (void)ctx;
+    (void)response;
+}
+
+void fail_bootstrap_request(Context& ctx) {
+    (void)ctx;
+}
+
+void on_bootstrap_pack_response(Context& ctx, const Message& response) {
+    (void)ctx;
+    (void)response;
+}
+
+uint8_t handle_bootstrap_server_request(Context& ctx, const Message& request,
+                                        coap::MessageWriter& response) {
+    (void)ctx;
+    (void)request;
+    (void)response;
+    return coap::code::kMethodNotAllowed;
+}
+
+#endif  // LWM2M_WITH_BOOTSTRAP
 
 }  // namespace lwm2m::core

@@ -46,6 +46,9 @@ const char* find_invalid_setting(const ClientConfig& config) {
     if (config.server_uri == nullptr && config.bootstrap_server_uri == nullptr) {
         return "neither a server URI nor a Bootstrap-Server URI";
     }
+    if (!LWM2M_WITH_BOOTSTRAP && config.bootstrap_server_uri != nullptr) {
+        return "a Bootstrap-Server URI, but the client is built without LWM2M_WITH_BOOTSTRAP";
+    }
     if (config.short_server_id == 0 || config.short_server_id == 65535) {
         return "Short Server ID must be 1 to 65534";
     }

@@ -1,11 +1,12 @@
 // A client built with every feature switch of lwm2m/config.hpp at 0. The
 // formats left (text/plain, opaque, SenML CBOR) work, the others get the CoAP
-// codes for a format the client lacks, nothing goes to Storage, and Send is
-// unsupported.
+// codes for a format the client lacks, nothing goes to Storage, Send is
+// unsupported, and a Bootstrap-Server URI is an invalid setting.
 #include "client_fixture.hpp"
 
 static_assert(LWM2M_WITH_TLV == 0 && LWM2M_WITH_JSON == 0 && LWM2M_WITH_LWM2M_CBOR == 0 &&
-                  LWM2M_WITH_CBOR == 0 && LWM2M_WITH_PERSISTENCE == 0 && LWM2M_WITH_SEND == 0,
+                  LWM2M_WITH_CBOR == 0 && LWM2M_WITH_PERSISTENCE == 0 && LWM2M_WITH_SEND == 0 &&
+                  LWM2M_WITH_BOOTSTRAP == 0,
               "this test needs the library built with every feature switch off");
 
 namespace lwm2m {
@@ -80,6 +81,18 @@ TEST_F(FeaturesOffTest, NothingIsSavedInStorage) {
     respond(code::kDeleted);
     EXPECT_EQ(storage.read_calls, 0);
     EXPECT_EQ(storage.write_calls, 0);
+}
+
+TEST_F(FeaturesOffTest, BootstrapServerUriIsInvalid) {
+    config_.bootstrap_server_uri = "coap://192.0.2.2:5683";
+    EXPECT_EQ(client_.configure(config_), Status::kInvalidArgument);
+    config_.bootstrap_server_uri = nullptr;
+    EXPECT_EQ(client_.configure(config_), Status::kOk);
+}
+
+TEST_F(FeaturesOffTest, BootstrapRequestTriggerIsNotAllowed) {
+    register_client();
+    EXPECT_EQ(server_request(code::kPost, {"1", "0", "9"}, 0x2401).code, code::kMethodNotAllowed);
 }
 
 }  // namespace
