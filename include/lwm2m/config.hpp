@@ -224,8 +224,8 @@
 
 /// The client's state in ClientConfig::storage (accounts, Server object
 /// values, registration) across reboots. With 0 the client ignores
-/// ClientConfig::storage, registers afresh after every boot, and a
-/// bootstrapped account is lost at reboot; the Firmware Update object still
+/// ClientConfig::storage and registers afresh after every boot, so a
+/// bootstrapped account is lost at reboot. The Firmware Update object still
 /// keeps its own state there. Flash: 6.7 kB on Cortex-M4.
 #ifndef LWM2M_WITH_PERSISTENCE
 #define LWM2M_WITH_PERSISTENCE 1

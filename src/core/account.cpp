@@ -30,14 +30,6 @@ bool usable_account(const SecurityInstance& account) {
     return mode == net::SecurityMode::kPreSharedKey || mode == net::SecurityMode::kCertificate;
 }
 
-// True if `host` is an IPv4 or IPv6 literal, which SNI must not carry (RFC 6066, 3).
-bool is_address_literal(const char* host) {
-    if (std::strchr(host, ':') != nullptr) {
-        return true;
-    }
-    return host[std::strspn(host, "0123456789.")] == '\0';
-}
-
 Status copy_uri(const char* uri, SecurityInstance& account) {
     char host[LWM2M_MAX_URI_LENGTH + 1];
     uint16_t port = 0;

@@ -78,5 +78,8 @@ uint64_t queue_mode_deadline_ms(const detail::ClientData& data);
 /// another scheme or a malformed URI and kNoSpace if the host is too long.
 Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port,
                         bool* secure = nullptr);
+/// True if `host` is an IPv4 or IPv6 address rather than a name: SNI must not
+/// carry it (RFC 6066, 3), and a CoAP request to it needs no Uri-Host.
+bool is_address_literal(const char* host);
 
 }  // namespace lwm2m::core

@@ -70,4 +70,11 @@ Status parse_server_uri(const char* uri, std::span<char> host, uint16_t& port, b
     return Status::kOk;
 }
 
+bool is_address_literal(const char* host) {
+    if (std::strchr(host, ':') != nullptr) {
+        return true;
+    }
+    return host[std::strspn(host, "0123456789.")] == '\0';
+}
+
 }  // namespace lwm2m::core

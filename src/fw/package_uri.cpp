@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/context.hpp"
+
 namespace lwm2m::fw {
 namespace {
 
@@ -58,13 +60,6 @@ bool add_segments(const char* begin, const char* end, char separator, uint16_t o
 }
 
 }  // namespace
-
-bool is_address(const char* host) {
-    if (std::strchr(host, ':') != nullptr) {
-        return true;
-    }
-    return host[std::strspn(host, "0123456789.")] == '\0';
-}
 
 Status parse_package_uri(const char* uri, PackageUri& parts) {
     parts = {};
@@ -147,7 +142,7 @@ Status parse_package_uri(const char* uri, PackageUri& parts) {
 }
 
 bool add_uri_options(const PackageUri& parts, coap::MessageWriter& message) {
-    if (!is_address(parts.host)) {
+    if (!core::is_address_literal(parts.host)) {
         message.add_option(coap::option::kUriHost, parts.host);
     }
     const char* query = std::strchr(parts.rest, '?');

@@ -26,9 +26,6 @@ struct PackageUri {
 /// percent sign without two hex digits, user information).
 Status parse_package_uri(const char* uri, PackageUri& parts);
 
-/// True if `host` is an IPv4 or IPv6 address rather than a name.
-bool is_address(const char* host);
-
 /// Writes Uri-Host (for a name only), Uri-Path and Uri-Query of `parts` into
 /// `message`, percent-decoded. Returns false if a segment does not decode.
 bool add_uri_options(const PackageUri& parts, coap::MessageWriter& message);

@@ -156,7 +156,7 @@ class FirmwareUpdateTest : public ClientTest {
         return message;
     }
 
-    // Answers the last GET on the download transport with one block.
+    // Responds to the last GET on the download transport with one block.
     void answer_block(uint32_t number, bool more, std::span<const uint8_t> payload,
                       std::vector<uint8_t> etag = {0x11, 0x22}, int size2 = -1,
                       uint8_t response_code = code::kContent) {
@@ -372,7 +372,7 @@ TEST_F(FirmwareUpdateTest, RetriesThenReportsConnectionLost) {
     const size_t first = download_.sent_count;
     advance(1000);  // retransmission
     EXPECT_EQ(download_.sent_count, first + 1);
-    advance(2000);  // no answer: attempt 1 fails, the next in 1 s
+    advance(2000);  // no response: attempt 1 fails, the next starts in 1 s
     EXPECT_EQ(firmware_.state(), State::kDownloading);
     EXPECT_GE(download_.renew_calls, 1);
     advance(1000);
@@ -538,7 +538,7 @@ class DownloaderTest : public ClientTest {
     uint16_t next_id_ = 0x5000;
 };
 
-TEST_F(DownloaderTest, TheApplicationsDownloaderFetchesOtherSchemes) {
+TEST_F(DownloaderTest, FetchesOtherSchemes) {
     EXPECT_EQ(write_uri("http://192.0.2.7/fw.bin").code, code::kChanged);
     EXPECT_EQ(downloader_.started, "http://192.0.2.7/fw.bin");
     EXPECT_EQ(firmware_.state(), State::kDownloading);

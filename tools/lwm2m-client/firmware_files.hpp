@@ -32,9 +32,9 @@ struct InstallBehaviour {
 /// interval equal to fw::Options::save_interval_bytes, the bytes below each
 /// offset that the library saves after an interval are on disk before it is
 /// saved, at the cost of one fdatasync() per interval instead of one per block.
-/// Should the file still be shorter than a saved offset after a power loss,
-/// begin() refuses to resume and the download ends with Integrity failure
-/// (5); bytes lost inside the file show as a CRC mismatch in finish().
+/// If the file is still shorter than a saved offset after a power loss,
+/// begin() rejects the resume and the download ends with Integrity failure
+/// (5). Bytes lost inside the file show as a CRC mismatch in finish().
 class FilePackageHandler final : public lwm2m::fw::PackageHandler {
   public:
     /// `directory` must exist.
