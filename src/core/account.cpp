@@ -104,7 +104,7 @@ Status install_factory_accounts(detail::ClientData& data) {
         server.initial_registration_delay_s = config.initial_registration_delay_s;
     }
     if (config.bootstrap_server_uri != nullptr) {
-        static_assert(LWM2M_MAX_SECURITY_INSTANCES >= 2,
+        static_assert(!LWM2M_WITH_BOOTSTRAP || LWM2M_MAX_SECURITY_INSTANCES >= 2,
                       "a server account and the Bootstrap-Server account need 2 instances");
         SecurityInstance& account = data.security[next_id];
         Status copied = copy_uri(config.bootstrap_server_uri, account);

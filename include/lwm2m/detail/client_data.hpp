@@ -26,8 +26,10 @@ static_assert(LWM2M_MAX_LOCATION_SEGMENTS >= 1 && LWM2M_MAX_LOCATION_SEGMENTS <=
               "LWM2M_MAX_LOCATION_SEGMENTS must be 1 to 255");
 static_assert(LWM2M_IN_BUFFER_SIZE >= 64 && LWM2M_OUT_BUFFER_SIZE >= 64,
               "message buffers below 64 bytes cannot hold a Register");
-static_assert(LWM2M_MAX_SERVERS >= 1 && LWM2M_MAX_SERVERS < LWM2M_MAX_SECURITY_INSTANCES,
-              "LWM2M_MAX_SERVERS must be 1 or more, below LWM2M_MAX_SECURITY_INSTANCES");
+static_assert(LWM2M_MAX_SERVERS >= 1 &&
+                  LWM2M_MAX_SERVERS + LWM2M_WITH_BOOTSTRAP <= LWM2M_MAX_SECURITY_INSTANCES,
+              "LWM2M_MAX_SERVERS must be 1 or more, below LWM2M_MAX_SECURITY_INSTANCES "
+              "(or up to it without LWM2M_WITH_BOOTSTRAP)");
 static_assert(LWM2M_MAX_OBSERVATIONS <= 32, "observation sets are 32-bit masks");
 static_assert(LWM2M_MAX_SEND_PATHS >= 1 && LWM2M_MAX_SEND_PATHS <= 255,
               "LWM2M_MAX_SEND_PATHS must be 1 to 255");
