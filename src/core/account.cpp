@@ -77,9 +77,11 @@ Status install_factory_accounts(detail::ClientData& data) {
     for (SecurityInstance& account : data.security) {
         account = {};
     }
+#if LWM2M_WITH_ACCESS_CONTROL
     for (detail::AclInstance& instance : data.acl) {
         instance = {};
     }
+#endif
     for (detail::ServerSession& session : data.sessions) {
         session.server = {};
         session.retry = config.retry;

@@ -186,8 +186,10 @@ void start_bootstrap(Context& ctx, uint64_t at_ms, const char* reason) {
         }
     }
     data.session = current;
+#if LWM2M_WITH_OBSERVE
     // Attributes belong to the servers the Bootstrap-Server may replace.
     data.attribute_count = 0;
+#endif
 
     detail::ServerSession& bootstrap_session = data.sessions[0];
     if (account == nullptr || !use_account(bootstrap_session, *account)) {

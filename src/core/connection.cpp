@@ -94,8 +94,11 @@ uint64_t queue_mode_deadline_ms(const detail::ClientData& data) {
     // online: its ACK arrives on the socket that going offline would close.
     if (!data.config.queue_mode || data.session->offline ||
         data.session->state != RegistrationState::kRegistered ||
-        data.session->pending.kind != PendingRequest::Kind::kNone ||
-        data.session->pending_notification.active) {
+        data.session->pending.kind != PendingRequest::Kind::kNone
+#if LWM2M_WITH_OBSERVE
+        || data.session->pending_notification.active
+#endif
+    ) {
         return UINT64_MAX;
     }
     return data.session->last_exchange_ms + data.config.queue_timeout_ms;
@@ -105,7 +108,11 @@ void step_queue_mode(Context& ctx) {
     detail::ClientData& data = ctx.data;
     if (ctx.now_ms < queue_mode_deadline_ms(data) || data.session->update_requested ||
         data.session->deregister_requested || data.session->disable_requested ||
-        data.bootstrap.requested || data.session->changed_parameters != 0 || data.send.queued) {
+        data.bootstrap.requested || data.session->changed_parameters != 0
+#if LWM2M_WITH_SEND
+        || data.send.queued
+#endif
+    ) {
         return;
     }
     ctx.transport.set_receive_off(true);

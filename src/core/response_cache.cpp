@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#if LWM2M_WITH_RESPONSE_CACHE
+
 namespace lwm2m::detail {
 namespace {
 
@@ -78,3 +80,5 @@ void ResponseCache::store(uint32_t key, std::span<const uint8_t> response, uint6
 }
 
 }  // namespace lwm2m::detail
+
+#endif  // LWM2M_WITH_RESPONSE_CACHE

@@ -182,11 +182,13 @@ void handle_server_request(Context& ctx, const Message& request, bool options_tr
         if (bootstrapping) {
             return handle_bootstrap_server_request(ctx, whole, response);
         }
+#if LWM2M_WITH_OBSERVE
         if ((whole.code == code::kGet || whole.code == code::kFetch) &&
             whole.find(option::kObserve) != nullptr) {
             const uint8_t denied = dm::check_access(data, path, detail::access::kRead);
             return denied != 0 ? denied : report::handle_observe(ctx, whole, path, response);
         }
+#endif
         return dm::handle_request(whole, path, data, ctx.clock, response);
     };
     if (response_code == 0) {

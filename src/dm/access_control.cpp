@@ -9,6 +9,8 @@
 
 LWM2M_LOG_MODULE("acl");
 
+#if LWM2M_WITH_ACCESS_CONTROL
+
 namespace lwm2m::detail {
 namespace {
 
@@ -341,3 +343,5 @@ void remove_acl(detail::ClientData& data, uint16_t object_id, uint16_t instance_
 }
 
 }  // namespace lwm2m::dm
+
+#endif  // LWM2M_WITH_ACCESS_CONTROL

@@ -10,6 +10,8 @@
 
 namespace lwm2m::dm {
 
+#if LWM2M_WITH_ACCESS_CONTROL
+
 /// True if the client checks access rights: it has more than one server
 /// account and the Access Control object has instances. A single server has
 /// every right.
@@ -27,5 +29,15 @@ void add_owner_acl(detail::ClientData& data, uint16_t object_id, uint16_t instan
 
 /// After a Delete: removes the ACL instance of the object instance.
 void remove_acl(detail::ClientData& data, uint16_t object_id, uint16_t instance_id);
+
+#else
+
+// Built without LWM2M_WITH_ACCESS_CONTROL: every server has every right.
+inline bool access_control_applies(const detail::ClientData&) { return false; }
+inline uint8_t check_access(const detail::ClientData&, const Path&, uint16_t) { return 0; }
+inline void add_owner_acl(detail::ClientData&, uint16_t, uint16_t) {}
+inline void remove_acl(detail::ClientData&, uint16_t, uint16_t) {}
+
+#endif  // LWM2M_WITH_ACCESS_CONTROL
 
 }  // namespace lwm2m::dm

@@ -146,6 +146,8 @@ bool apply_attribute_queries(const coap::Message& request, Lwm2mVersion version,
     return version == Lwm2mVersion::k1_2 || (set.flags & kAttributes12) == 0;
 }
 
+#if LWM2M_WITH_OBSERVE
+
 namespace {
 
 // The attributes the server being served wrote on `path`, or nullptr.
@@ -241,6 +243,17 @@ void append_attributes(const detail::ClientData& data, const Path& path, coap::M
     }
 }
 
+#else
+
+uint8_t write_attributes(const coap::Message&, const Path&, const Object&, detail::ClientData&) {
+    // Attributes steer notifications, which this build does not send.
+    return coap::code::kMethodNotAllowed;
+}
+
+void append_attributes(const detail::ClientData&, const Path&, coap::MessageWriter&) {}
+
+#endif  // LWM2M_WITH_OBSERVE
+
 }  // namespace lwm2m::dm
 
 namespace lwm2m::dm {
@@ -294,6 +307,7 @@ Attributes effective_attributes(const detail::ClientData& data, const Path& path
         effective.flags |= Attributes::kPmax;
         effective.pmax_s = data.session->server.default_pmax_s;
     }
+#if LWM2M_WITH_OBSERVE
     for (uint8_t level = 1; level <= path.length; ++level) {
         Path prefix = path;
         prefix.length = level;
@@ -304,6 +318,7 @@ Attributes effective_attributes(const detail::ClientData& data, const Path& path
             }
         }
     }
+#endif
     return effective;
 }
 

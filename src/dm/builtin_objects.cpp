@@ -264,6 +264,7 @@ Status SecurityObjectHandler::delete_instance(uint16_t instance_id) {
     return Status::kOk;
 }
 
+#if LWM2M_WITH_BOOTSTRAP
 Status SecurityObjectHandler::begin_transaction() {
     std::memcpy(saved_, data_->security, sizeof(saved_));
     return Status::kOk;
@@ -287,6 +288,13 @@ void SecurityObjectHandler::clear_saved() {
         instance = {};
     }
 }
+#else
+// Without a Bootstrap-Server nothing writes the object (servers get 4.01).
+Status SecurityObjectHandler::begin_transaction() { return Status::kOk; }
+void SecurityObjectHandler::commit_transaction() {}
+void SecurityObjectHandler::rollback_transaction() {}
+void SecurityObjectHandler::clear_saved() {}
+#endif
 
 DeviceObjectHandler::DeviceObjectHandler() : Object(3, kDeviceResources, "1.1") {}
 

@@ -95,12 +95,14 @@ uint8_t delete_instance(const Path& path, Object& object, detail::ClientData& da
     }
     remove_acl(data, object.id(), path.ids[1]);
     detail::objects_changed(data);
+#if LWM2M_WITH_OBSERVE
     // Their next notification finds the path gone and ends them with 4.04.
     for (detail::Observation& observation : data.observations) {
         if (observation.active && path.contains(observation.path)) {
             observation.changed = true;
         }
     }
+#endif
     return code::kDeleted;
 }
 
@@ -406,11 +408,13 @@ void register_builtin_objects(detail::ClientData& data, Clock& clock) {
     data.server_object.bind(&data);
     data.server_object.select_version(data.config.version);
     data.device_object.bind(&data, &clock);
-    data.access_control_object.bind(&data);
     data.objects[0] = &data.security_object;
     data.objects[1] = &data.server_object;
+#if LWM2M_WITH_ACCESS_CONTROL
+    data.access_control_object.bind(&data);
     data.objects[2] = &data.access_control_object;
-    data.objects[3] = &data.device_object;
+#endif
+    data.objects[kBuiltinObjectCount - 1] = &data.device_object;
     data.object_count = kBuiltinObjectCount;
 }
 

@@ -24,7 +24,7 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
                        Clock& clock, coap::MessageWriter& response);
 
 /// Security, Server, Access Control and Device: the objects every client has.
-inline constexpr uint8_t kBuiltinObjectCount = 4;
+inline constexpr uint8_t kBuiltinObjectCount = 3 + LWM2M_WITH_ACCESS_CONTROL;
 
 /// Binds the built-in objects of `data` and makes them the first registered
 /// objects.

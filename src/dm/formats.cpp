@@ -22,10 +22,14 @@ io::Decoder* construct(std::span<const uint8_t> payload, const Path& path,
 
 io::EncodeFunction find_encoder(uint16_t content_format) {
     switch (content_format) {
+#if LWM2M_WITH_TEXT_PLAIN
         case format::kTextPlain:
             return io::encode_text_plain;
+#endif
+#if LWM2M_WITH_OPAQUE
         case format::kOpaque:
             return io::encode_opaque;
+#endif
 #if LWM2M_WITH_CBOR
         case format::kCbor:
             return io::encode_cbor;
@@ -57,7 +61,15 @@ bool is_single_value_format(uint16_t content_format) {
 
 uint16_t default_read_format(Lwm2mVersion version, bool single_value, DataType type) {
     if (single_value) {
-        return type == DataType::kOpaque ? format::kOpaque : format::kTextPlain;
+        if (type == DataType::kOpaque && LWM2M_WITH_OPAQUE) {
+            return format::kOpaque;
+        }
+        if (LWM2M_WITH_TEXT_PLAIN) {
+            return format::kTextPlain;
+        }
+        if (LWM2M_WITH_CBOR) {
+            return format::kCbor;
+        }
     }
     // LwM2M 1.0 servers know TLV; 1.1 and later prefer SenML CBOR.
     return version == Lwm2mVersion::k1_0 && LWM2M_WITH_TLV ? format::kLwm2mTlv
@@ -67,12 +79,16 @@ uint16_t default_read_format(Lwm2mVersion version, bool single_value, DataType t
 io::Decoder* make_decoder(uint16_t content_format, std::span<const uint8_t> payload,
                           const Path& request_path, DecoderStorage& storage) {
     switch (content_format) {
+#if LWM2M_WITH_TEXT_PLAIN
         case format::kTextPlain:
             // The scratch buffer takes base64-decoded opaque values.
             return new (storage.bytes)
                 io::TextPlainDecoder(payload, request_path, std::span<uint8_t>(storage.scratch));
+#endif
+#if LWM2M_WITH_OPAQUE
         case format::kOpaque:
             return construct<io::OpaqueDecoder>(payload, request_path, storage);
+#endif
 #if LWM2M_WITH_CBOR
         case format::kCbor:
             return construct<io::CborValueDecoder>(payload, request_path, storage);

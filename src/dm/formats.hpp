@@ -37,7 +37,8 @@ bool is_single_value_format(uint16_t format);
 
 /// Format of a Read response when the request has no Accept option: text/plain
 /// (opaque for an opaque resource) for one value, otherwise the hierarchical
-/// format preferred for `version`.
+/// format preferred for `version`; the hierarchical one too for a value whose
+/// single-value formats are not built in.
 uint16_t default_read_format(Lwm2mVersion version, bool single_value, DataType type);
 
 /// Storage for one decoder of any format; decoders never allocate. It lives on

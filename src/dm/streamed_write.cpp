@@ -55,19 +55,24 @@ StreamedWrite& stream_of(detail::ClientData& data) {
 bool is_streamed_format(uint32_t format) {
     const bool tlv =
         LWM2M_WITH_TLV && (format == coap::format::kLwm2mTlv || format == kLegacyTlvFormat);
-    return tlv || format == coap::format::kOpaque || format == coap::format::kTextPlain;
+    return tlv || (LWM2M_WITH_OPAQUE && format == coap::format::kOpaque) ||
+           (LWM2M_WITH_TEXT_PLAIN && format == coap::format::kTextPlain);
 }
 
 io::Decoder* make_stream_decoder(uint32_t format, std::span<const uint8_t> payload,
                                  const Path& target, StreamedWrite& stream) {
     void* storage = stream.decoder_storage;
     switch (format) {
+#if LWM2M_WITH_OPAQUE
         case coap::format::kOpaque:
             return new (storage) io::OpaqueDecoder(payload, target);
+#endif
+#if LWM2M_WITH_TEXT_PLAIN
         case coap::format::kTextPlain:
             // NOTE: no buffer for base64, so an opaque value in text/plain
             // that arrives in blocks gets 4.13.
             return new (storage) io::TextPlainDecoder(payload, target);
+#endif
         default:
 #if LWM2M_WITH_TLV
             return new (storage) io::TlvDecoder(payload, target);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "io/json_reader.hpp"
+#include "lwm2m/config.hpp"
 
 namespace lwm2m::io::cbor {
 namespace {
@@ -179,7 +180,8 @@ Status CborReader::read(Item& item) {
         case 3:
             item.type = major == 2 ? ItemType::kByteString : ItemType::kTextString;
             if (item.indefinite) {
-                return Status::kOk;
+                // Without LWM2M_WITH_CBOR_EXTRAS a string comes in one piece.
+                return LWM2M_WITH_CBOR_EXTRAS ? Status::kOk : fail();
             }
             if (argument > left) {
                 return fail();
@@ -233,9 +235,13 @@ Status CborReader::read(Item& item) {
             item.type = ItemType::kSimple;
             return Status::kOk;
         case 25:
+#if LWM2M_WITH_CBOR_EXTRAS
             item.type = ItemType::kFloat;
             item.floating = from_half(static_cast<uint16_t>(argument));
             return Status::kOk;
+#else
+            return fail();  // half-precision floats are not built in
+#endif
         case 26: {
             item.type = ItemType::kFloat;
             const uint32_t bits = static_cast<uint32_t>(argument);
@@ -291,6 +297,10 @@ Status CborReader::read_string(const Item& head, std::span<uint8_t> scratch,
     if (!is_string(head.type) || !head.indefinite) {
         return Status::kInvalidState;
     }
+#if !LWM2M_WITH_CBOR_EXTRAS
+    (void)scratch;
+    return fail();  // read() lets no indefinite-length string through
+#else
     const uint8_t expected_major = head.type == ItemType::kByteString ? 2 : 3;
     size_t length = 0;
     // Each chunk consumes at least one byte, which bounds the loop.
@@ -324,6 +334,7 @@ Status CborReader::read_string(const Item& head, std::span<uint8_t> scratch,
     }
     text = scratch.first(length);
     return Status::kOk;
+#endif
 }
 
 Status CborReader::read_any_string(const Item& head, std::span<uint8_t> scratch,
@@ -339,7 +350,7 @@ Status CborReader::skip_string(const Item& head) {
     if (failed_) {
         return Status::kMalformed;
     }
-    if (!is_string(head.type) || !head.indefinite) {
+    if (!is_string(head.type) || !head.indefinite || !LWM2M_WITH_CBOR_EXTRAS) {
         return Status::kOk;
     }
     const uint8_t expected_major = head.type == ItemType::kByteString ? 2 : 3;
@@ -443,7 +454,7 @@ Status CborReader::read_number(const Item& item, uint64_t tag, Number& number) {
         default:
             return Status::kMalformed;
     }
-    if (tag != kTagDecimalFraction) {
+    if (tag != kTagDecimalFraction || !LWM2M_WITH_CBOR_EXTRAS) {
         return Status::kMalformed;
     }
 

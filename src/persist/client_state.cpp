@@ -91,7 +91,9 @@ void load_client_state(detail::ClientData& data, Clock& clock, uint64_t now_ms) 
     }
 
     std::memcpy(data.security, state.security, sizeof(data.security));
+#if LWM2M_WITH_ACCESS_CONTROL
     std::memcpy(data.acl, state.acl, sizeof(data.acl));
+#endif
     LWM2M_LOG_INFO("loaded state '%s': %u server sessions", name,
                    static_cast<unsigned>(state.session_count));
     const int64_t now_s = clock.real_time_s();
@@ -130,7 +132,9 @@ void save_client_state(detail::ClientData& data, Clock& clock, uint64_t now_ms) 
     std::memcpy(state.endpoint_name, data.endpoint_name, sizeof(state.endpoint_name));
     state.factory_checksum = data.factory_checksum;
     std::memcpy(state.security, data.security, sizeof(state.security));
+#if LWM2M_WITH_ACCESS_CONTROL
     std::memcpy(state.acl, data.acl, sizeof(state.acl));
+#endif
     bool any_registered = false;
     for (const detail::ServerSession& session : data.sessions) {
         if (session.server.instance_id == detail::kNoInstance) {

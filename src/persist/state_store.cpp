@@ -222,6 +222,7 @@ void decode_security(Reader& reader,
     }
 }
 
+#if LWM2M_WITH_ACCESS_CONTROL
 void encode_acl(Writer& writer, const detail::AclInstance (&instances)[LWM2M_MAX_ACL_INSTANCES]) {
     uint8_t count = 0;
     for (const detail::AclInstance& instance : instances) {
@@ -268,6 +269,7 @@ void decode_acl(Reader& reader, detail::AclInstance (&instances)[LWM2M_MAX_ACL_I
         }
     }
 }
+#endif
 
 void encode_server(Writer& writer, const ServerObject& server) {
     writer.u16(server.instance_id);
@@ -480,7 +482,11 @@ size_t encode_state(const PersistedState& state, std::span<uint8_t> out) {
     writer.text(state.endpoint_name, sizeof(state.endpoint_name));
     writer.u32(state.factory_checksum);
     encode_security(writer, state.security);
+#if LWM2M_WITH_ACCESS_CONTROL
     encode_acl(writer, state.acl);
+#else
+    writer.u8(0);  // no Access Control instances
+#endif
     writer.u8(state.session_count);
     for (uint8_t i = 0; i < state.session_count && i < LWM2M_MAX_SERVERS; ++i) {
         encode_server(writer, state.sessions[i].server);
@@ -527,7 +533,12 @@ DecodeError decode_state(std::span<const uint8_t> blob, PersistedState& state) {
     reader.text(state.endpoint_name);
     state.factory_checksum = reader.u32();
     decode_security(reader, state.security);
+#if LWM2M_WITH_ACCESS_CONTROL
     decode_acl(reader, state.acl);
+#else
+    // A state with Access Control instances is from another build.
+    reader.require(reader.u8() == 0);
+#endif
     state.session_count = reader.u8();
     reader.require(state.session_count <= LWM2M_MAX_SERVERS);
     for (uint8_t i = 0; reader.ok() && i < state.session_count; ++i) {

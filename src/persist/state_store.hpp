@@ -64,7 +64,9 @@ struct PersistedState {
     /// Security object instances (/0/x), unused slots with ID kNoInstance.
     detail::SecurityInstance security[LWM2M_MAX_SECURITY_INSTANCES];
     /// Access Control object instances (/2/x), unused slots with ID kNoInstance.
+#if LWM2M_WITH_ACCESS_CONTROL
     detail::AclInstance acl[LWM2M_MAX_ACL_INSTANCES];
+#endif
     /// One per session with a Server instance, sessions[0] to
     /// sessions[session_count - 1].
     SessionRecord sessions[LWM2M_MAX_SERVERS];

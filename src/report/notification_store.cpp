@@ -6,6 +6,8 @@
 
 LWM2M_LOG_MODULE("obs");
 
+#if LWM2M_WITH_OBSERVE
+
 namespace lwm2m::report {
 namespace {
 
@@ -330,3 +332,5 @@ int oldest_stored_observation(const NotificationStore& store, uint32_t observati
 }
 
 }  // namespace lwm2m::report
+
+#endif  // LWM2M_WITH_OBSERVE

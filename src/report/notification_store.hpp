@@ -10,6 +10,8 @@
 #include "io/codec.hpp"
 #include "lwm2m/detail/client_data.hpp"
 
+#if LWM2M_WITH_OBSERVE
+
 namespace lwm2m::report {
 
 /// Starts a snapshot: the values of one notification of `observation`,
@@ -55,3 +57,5 @@ int oldest_stored_observation(const detail::NotificationStore& store,
                               uint32_t observations = UINT32_MAX);
 
 }  // namespace lwm2m::report
+
+#endif  // LWM2M_WITH_OBSERVE

@@ -12,6 +12,8 @@
 
 LWM2M_LOG_MODULE("obs");
 
+#if LWM2M_WITH_OBSERVE
+
 namespace lwm2m::report {
 namespace {
 
@@ -571,3 +573,5 @@ uint64_t next_notification_ms(const detail::ClientData& data) {
 }
 
 }  // namespace lwm2m::report
+
+#endif  // LWM2M_WITH_OBSERVE

@@ -9,6 +9,8 @@
 #include "lwm2m/attributes.hpp"
 #include "lwm2m/value.hpp"
 
+#if LWM2M_WITH_OBSERVE
+
 namespace lwm2m::report {
 
 /// RFC 7641, 4.4: the Observe option carries a 24-bit sequence number.
@@ -71,3 +73,5 @@ void record_reported(detail::ClientData& data, detail::Observation& observation)
 bool is_confirmable(const detail::ClientData& data, const Attributes& attributes);
 
 }  // namespace lwm2m::report
+
+#endif  // LWM2M_WITH_OBSERVE

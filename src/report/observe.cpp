@@ -13,6 +13,8 @@
 
 LWM2M_LOG_MODULE("obs");
 
+#if LWM2M_WITH_OBSERVE
+
 namespace lwm2m::report {
 namespace {
 
@@ -381,3 +383,5 @@ uint8_t observation_count(const detail::ClientData& data) {
 }
 
 }  // namespace lwm2m::report
+
+#endif  // LWM2M_WITH_OBSERVE

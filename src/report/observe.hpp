@@ -11,6 +11,8 @@
 
 namespace lwm2m::report {
 
+#if LWM2M_WITH_OBSERVE
+
 /// Handles a GET on `path` with an Observe option, whose response header is
 /// already in `response`. Observe 0 serves the Read and, if it succeeds, adds
 /// or renews the observation with the request's token; the response then
@@ -49,5 +51,18 @@ void server_answered(detail::ClientData& data);
 
 /// Counts the observations in use.
 uint8_t observation_count(const detail::ClientData& data);
+
+#else
+// Built without LWM2M_WITH_OBSERVE: no observation is ever made, so the
+// core's calls into the reporting layer have nothing to do.
+inline bool handle_notification_reply(core::Context&, uint16_t, bool) { return false; }
+inline void value_changed(core::Context&, const Path&) {}
+inline void value_changed_elsewhere(detail::ClientData&, const Path&) {}
+inline void step_notifications(core::Context&) {}
+inline uint64_t next_notification_ms(const detail::ClientData&) { return UINT64_MAX; }
+inline void end_observations(detail::ClientData&) {}
+inline void server_answered(detail::ClientData&) {}
+inline uint8_t observation_count(const detail::ClientData&) { return 0; }
+#endif
 
 }  // namespace lwm2m::report

@@ -8,6 +8,8 @@
 
 LWM2M_LOG_MODULE("send");
 
+#if LWM2M_WITH_SEND
+
 namespace lwm2m::report {
 namespace {
 
@@ -289,3 +291,5 @@ void fail_send(core::Context& ctx, core::RequestFailure failure) {
 }
 
 }  // namespace lwm2m::report
+
+#endif  // LWM2M_WITH_SEND

@@ -186,8 +186,11 @@ class SecurityObjectHandler final : public Object {
     void clear_saved();
 
     ClientData* data_ = nullptr;
-    // Instances before the transaction, restored by rollback.
+#if LWM2M_WITH_BOOTSTRAP
+    // Instances before the transaction, restored by rollback. Only a
+    // Bootstrap-Server writes the object.
     SecurityInstance saved_[LWM2M_MAX_SECURITY_INSTANCES];
+#endif
 };
 
 /// Access Control object (/2), version 1.0: the instances in

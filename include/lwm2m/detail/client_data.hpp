@@ -293,7 +293,9 @@ struct ServerSession {
     uint16_t separate_response_message_id = 0;
     uint16_t next_message_id = 0;
 
+#if LWM2M_WITH_OBSERVE
     PendingNotification pending_notification;
+#endif
     ServerReachability reachability;
 };
 
@@ -309,7 +311,9 @@ struct ClientData {
     /// account, unused slots with ID kNoInstance.
     SecurityInstance security[LWM2M_MAX_SECURITY_INSTANCES];
     /// Access Control object instances, unused slots with ID kNoInstance.
+#if LWM2M_WITH_ACCESS_CONTROL
     AclInstance acl[LWM2M_MAX_ACL_INSTANCES];
+#endif
     BootstrapState bootstrap;
     /// persist::factory_checksum() of the configuration: a saved state
     /// applies only under the same factory accounts.
@@ -341,18 +345,22 @@ struct ClientData {
 
     SecurityObjectHandler security_object;
     ServerObjectHandler server_object;
+#if LWM2M_WITH_ACCESS_CONTROL
     AccessControlObjectHandler access_control_object;
+#endif
     DeviceObjectHandler device_object;
     /// Registered objects, the built-in ones first, in ascending ID order.
     Object* objects[LWM2M_MAX_OBJECTS] = {};
     uint8_t object_count = 0;
 
+#if LWM2M_WITH_OBSERVE
     AttributeSet attributes[LWM2M_MAX_ATTRIBUTES] = {};
     uint8_t attribute_count = 0;
 
     Observation observations[LWM2M_MAX_OBSERVATIONS] = {};
     CompositePaths composites[LWM2M_MAX_COMPOSITE_OBSERVATIONS] = {};
     NotificationStore notification_store;
+#endif
     /// Index in `sessions` of the server a queued or pending Send goes to.
     uint8_t send_session = 0;
     /// configure() has succeeded.
@@ -361,9 +369,11 @@ struct ClientData {
     uint32_t next_observe_sequence = 0;
 
     Block1Transfer block1;
+#if LWM2M_WITH_SEND
     SendState send;
+#endif
 
-    ResponseCache response_cache;
+    [[no_unique_address]] ResponseCache response_cache;
     uint8_t in_buffer[LWM2M_IN_BUFFER_SIZE] = {};
     uint8_t out_buffer[LWM2M_OUT_BUFFER_SIZE] = {};
 };

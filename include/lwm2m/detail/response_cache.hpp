@@ -10,6 +10,8 @@
 
 namespace lwm2m::detail {
 
+#if LWM2M_WITH_RESPONSE_CACHE
+
 class ResponseCache {
   public:
     /// Returns the response cached for the request with `key` (its message
@@ -46,5 +48,19 @@ class ResponseCache {
     uint8_t data_[LWM2M_RESPONSE_CACHE_SIZE] = {};
     uint8_t count_ = 0;
 };
+
+#else
+
+// Built without LWM2M_WITH_RESPONSE_CACHE: nothing is kept, and a
+// retransmitted request is served again.
+class ResponseCache {
+  public:
+    std::span<const uint8_t> find(uint32_t, uint64_t) { return {}; }
+    void store(uint32_t, std::span<const uint8_t>, uint64_t, uint32_t) {}
+    void clear() {}
+    size_t size() const { return 0; }
+};
+
+#endif  // LWM2M_WITH_RESPONSE_CACHE
 
 }  // namespace lwm2m::detail

@@ -1,18 +1,46 @@
-// A client built with every feature switch of lwm2m/config.hpp at 0. The
-// formats left (text/plain, opaque, SenML CBOR) work, the others get the CoAP
-// codes for a format the client lacks, nothing goes to Storage, Send is
-// unsupported, and a Bootstrap-Server URI is an invalid setting.
+// A client built in the minimal configuration (cmake/lwm2m-configurations.cmake),
+// with every feature switch of lwm2m/config.hpp at 0. SenML CBOR works,
+// the other formats get the CoAP codes for a format the client lacks,
+// nothing goes to Storage, Send is unsupported, a Bootstrap-Server URI is an
+// invalid setting, an Observe is a plain Read, Write-Attributes is not
+// allowed and there is no Access Control object.
 #include "client_fixture.hpp"
+#include "io/cbor_reader.hpp"
 
 static_assert(LWM2M_WITH_TLV == 0 && LWM2M_WITH_JSON == 0 && LWM2M_WITH_LWM2M_CBOR == 0 &&
                   LWM2M_WITH_CBOR == 0 && LWM2M_WITH_PERSISTENCE == 0 && LWM2M_WITH_SEND == 0 &&
-                  LWM2M_WITH_BOOTSTRAP == 0,
+                  LWM2M_WITH_BOOTSTRAP == 0 && LWM2M_WITH_OBSERVE == 0 &&
+                  LWM2M_WITH_ACCESS_CONTROL == 0 && LWM2M_WITH_RESPONSE_CACHE == 0 &&
+                  LWM2M_WITH_TEXT_PLAIN == 0 && LWM2M_WITH_OPAQUE == 0 &&
+                  LWM2M_WITH_CBOR_EXTRAS == 0,
               "this test needs the library built with every feature switch off");
 
 namespace lwm2m {
 namespace {
 
-using FeaturesOffTest = ClientTest;
+class FeaturesOffTest : public ClientTest {
+  protected:
+    // Sends a PUT of `payload` to /1/0/2 (Default Minimum Period) in `format`
+    // (none if negative) and returns the response code.
+    uint8_t write_default_pmin(std::span<const uint8_t> payload, int format) {
+        uint8_t buffer[64];
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {0x32};
+        writer.header(Type::kConfirmable, code::kPut, ++message_id_, token);
+        writer.add_option(option::kUriPath, "1");
+        writer.add_option(option::kUriPath, "0");
+        writer.add_option(option::kUriPath, "2");
+        if (format >= 0) {
+            writer.add_uint_option(option::kContentFormat, static_cast<uint32_t>(format));
+        }
+        writer.append_payload(payload);
+        transport_.deliver(writer.bytes());
+        client_.step();
+        return last_sent().code;
+    }
+
+    uint16_t message_id_ = 0x2600;
+};
 
 TEST_F(FeaturesOffTest, ReadInSenmlCborWorks) {
     register_client();
@@ -26,8 +54,9 @@ TEST_F(FeaturesOffTest, ReadInSenmlCborWorks) {
 
 TEST_F(FeaturesOffTest, RemovedFormatsAreNotAcceptable) {
     register_client();
-    for (const uint16_t accept : {coap::format::kLwm2mTlv, coap::format::kSenmlJson,
-                                  coap::format::kLwm2mCbor, coap::format::kCbor}) {
+    for (const uint16_t accept :
+         {coap::format::kLwm2mTlv, coap::format::kSenmlJson, coap::format::kLwm2mCbor,
+          coap::format::kCbor, coap::format::kTextPlain, coap::format::kOpaque}) {
         EXPECT_EQ(server_request(code::kGet, {"3", "0"},
                                  static_cast<uint16_t>(0x2100 + accept % 64), accept)
                       .code,
@@ -93,6 +122,89 @@ TEST_F(FeaturesOffTest, BootstrapServerUriIsInvalid) {
 TEST_F(FeaturesOffTest, BootstrapRequestTriggerIsNotAllowed) {
     register_client();
     EXPECT_EQ(server_request(code::kPost, {"1", "0", "9"}, 0x2401).code, code::kMethodNotAllowed);
+}
+
+TEST_F(FeaturesOffTest, OneValueIsReadInSenmlCbor) {
+    register_client();
+    const Message response = server_request(code::kGet, {"3", "0", "0"}, 0x2501);
+    EXPECT_EQ(response.code, code::kContent);
+    uint32_t format = 0;
+    ASSERT_TRUE(response.find_uint(option::kContentFormat, format));
+    EXPECT_EQ(format, coap::format::kSenmlCbor);
+}
+
+TEST_F(FeaturesOffTest, TextPlainWriteIsUnsupported) {
+    register_client();
+    const uint8_t text[] = {'6', '0'};
+    EXPECT_EQ(write_default_pmin(text, coap::format::kTextPlain), code::kUnsupportedContentFormat);
+    // A Write without Content-Format is text/plain.
+    EXPECT_EQ(write_default_pmin(text, -1), code::kUnsupportedContentFormat);
+}
+
+TEST(FeaturesOffCborTest, HalfFloatsAndIndefiniteStringsAreMalformed) {
+    using io::cbor::CborReader;
+    using io::cbor::Item;
+    using io::cbor::ItemType;
+    Item item;
+    const uint8_t single[] = {0xfa, 0x42, 0x70, 0x00, 0x00};  // 60.0
+    CborReader single_reader(single);
+    ASSERT_EQ(single_reader.read(item), Status::kOk);
+    EXPECT_EQ(item.type, ItemType::kFloat);
+    const uint8_t half[] = {0xf9, 0x53, 0x80};  // 60.0 in half precision
+    CborReader half_reader(half);
+    EXPECT_EQ(half_reader.read(item), Status::kMalformed);
+    const uint8_t chunked[] = {0x7f, 0x61, 'a', 0xff};  // "a" in one chunk
+    CborReader chunked_reader(chunked);
+    EXPECT_EQ(chunked_reader.read(item), Status::kMalformed);
+    const uint8_t whole[] = {0x61, 'a'};
+    CborReader whole_reader(whole);
+    ASSERT_EQ(whole_reader.read(item), Status::kOk);
+    EXPECT_EQ(item.type, ItemType::kTextString);
+}
+
+TEST_F(FeaturesOffTest, ObserveIsServedAsPlainRead) {
+    register_client();
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    const uint8_t token[] = {0x70, 0x01};
+    writer.header(Type::kConfirmable, code::kGet, 0x2701, token);
+    writer.add_uint_option(option::kObserve, 0);
+    writer.add_option(option::kUriPath, "3");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "0");
+    transport_.deliver(writer.bytes());
+    client_.step();
+    const Message response = last_sent();
+    EXPECT_EQ(response.code, code::kContent);
+    EXPECT_EQ(response.find(option::kObserve), nullptr);
+    // No notification follows a change.
+    const size_t before = transport_.sent_count;
+    client_.value_changed(Path::resource(3, 0, 0));
+    advance(120'000);
+    EXPECT_TRUE(notifications_since(before).empty());
+}
+
+TEST_F(FeaturesOffTest, WriteAttributesIsNotAllowed) {
+    register_client();
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    const uint8_t token[] = {0x33};
+    writer.header(Type::kConfirmable, code::kPut, 0x2801, token);
+    writer.add_option(option::kUriPath, "3");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriQuery, "pmin=10");
+    transport_.deliver(writer.bytes());
+    client_.step();
+    EXPECT_EQ(last_sent().code, code::kMethodNotAllowed);
+}
+
+TEST_F(FeaturesOffTest, HasNoAccessControlObject) {
+    register_client();
+    EXPECT_EQ(server_request(code::kGet, {"2"}, 0x2901, coap::format::kSenmlCbor).code,
+              code::kNotFound);
+    EXPECT_EQ(server_request(code::kGet, {"3"}, 0x2902, coap::format::kSenmlCbor).code,
+              code::kContent);
 }
 
 }  // namespace
