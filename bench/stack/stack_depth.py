@@ -12,9 +12,9 @@ indirect calls, and computes for each entry point the deepest path: the largest 
 frames from the entry to a leaf.
 
 Indirect calls appear in the .ci files as calls to `__indirect_call`, with the source
-location of the call. The script reads the call's text at that location (GCC may give a
-call nested in the arguments the location of the outer call, so all of it) and resolves
-each name called there from the relocations of the object files:
+location of the call. GCC may give a call nested in the arguments the location of the
+outer call, so the script reads the whole call at that location. It resolves each name
+called there from the relocations of the object files:
 - a virtual call (`p->name(...)` where `name` is a function in a vtable of the image) may
   reach every vtable function of the image with that name and that number of
   parameters, whatever its class (every one with that name if none has that number);
@@ -49,8 +49,8 @@ DEFAULT_ENTRIES = [
     "_ZN5lwm2m6Client4stepEv",
     "_ZN5lwm2m6Client9configureERKNS_12ClientConfigE",
 ]
-# Relocations that store a function's address in data or in a literal pool; calls and
-# branches (R_ARM_THM_CALL, R_ARM_THM_JUMP24) do not take an address.
+# Relocations that store a function's address in data or in a literal pool. Calls and
+# branches (R_ARM_THM_CALL, R_ARM_THM_JUMP24) take no address.
 ADDRESS_RELOCATIONS = {"R_ARM_ABS32", "R_ARM_THM_MOVW_ABS_NC", "R_ARM_THM_MOVT_ABS"}
 
 NODE_RE = re.compile(r'node: \{ title: "([^"]*)" label: "([^"]*)"')
@@ -73,7 +73,7 @@ class Function:
 @dataclass
 class Site:
     location: str  # file:line:column of the call's opening parenthesis
-    callee: str  # the name before the parenthesis, or "" when it could not be read
+    callee: str  # the names resolved there, or the call's text when none was
     kind: str  # "virtual", "function pointer" or "unresolved"
     targets: list  # titles
 
