@@ -137,6 +137,7 @@ void start_pending(core::Context& ctx, Observation& observation, uint16_t messag
     pending.active = true;
     pending.observation = index_of(ctx.data, observation);
     pending.message_id = message_id;
+    observation.last_confirmable_ms = ctx.now_ms;
     if (records != nullptr) {
         pending.stored_count = static_cast<uint16_t>(records->count);
         pending.first_snapshot_only = records->first_snapshot_only;
@@ -281,7 +282,7 @@ void probe_server(core::Context& ctx) {
 bool send_notification(core::Context& ctx, Observation& observation) {
     detail::ClientData& data = ctx.data;
     const Attributes attributes = observation_attributes(data, observation);
-    const bool confirmable = is_confirmable(data, attributes);
+    const bool confirmable = sends_confirmable(ctx, observation, attributes);
     if (confirmable && data.session->pending_notification.active) {
         // One confirmable notification at a time; this one waits for the ACK.
         return false;
@@ -338,7 +339,7 @@ bool send_stored(core::Context& ctx) {
         return false;
     }
     const Attributes attributes = observation_attributes(data, observation);
-    const bool confirmable = is_confirmable(data, attributes);
+    const bool confirmable = sends_confirmable(ctx, observation, attributes);
     const Status online = core::ensure_online(ctx);
     if (online == Status::kInProgress || online == Status::kWouldBlock) {
         observation.retry_at_ms = ctx.now_ms + kSendRetryMs;
@@ -524,7 +525,7 @@ void step_notifications(core::Context& ctx) {
         }
         if (data.session->pending_notification.active &&
             (has_stored(data.notification_store, index_of(data, observation)) ||
-             is_confirmable(data, observation_attributes(data, observation)))) {
+             sends_confirmable(ctx, observation, observation_attributes(data, observation)))) {
             // Behind a confirmable notification: older values go first, and
             // one CON at a time. The ACK or the timeout lets it go.
             observation.retry_at_ms = data.session->pending_notification.deadline_ms;

@@ -203,6 +203,13 @@ bool is_confirmable(const detail::ClientData& data, const Attributes& attributes
     return data.session->server.default_notification_mode == 1;
 }
 
+bool sends_confirmable(const core::Context& ctx, const detail::Observation& observation,
+                       const Attributes& attributes) {
+    constexpr uint64_t kConfirmableIntervalMs = 24 * 3600 * 1000;
+    return is_confirmable(ctx.data, attributes) ||
+           ctx.now_ms - observation.last_confirmable_ms >= kConfirmableIntervalMs;
+}
+
 namespace {
 
 int8_t free_composite(const detail::ClientData& data) {
@@ -302,6 +309,7 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
     slot->path = path;
     slot->request_attributes = attributes;
     slot->session = data.session_index();
+    slot->last_confirmable_ms = ctx.now_ms;
     if (composite) {
         slot->composite = composite_slot;
         detail::CompositePaths& stored = data.composites[composite_slot];

@@ -200,6 +200,34 @@ TEST_F(ObserveTest, ChangeSendsNonNotification) {
     EXPECT_EQ(payload_text(notification), "21.5");
 }
 
+TEST_F(ObserveTest, OneNotificationADayIsConfirmable) {
+    // RFC 7641, 4.5: NON notifications, but a CON at least every 24 hours.
+    write_attributes({"30001", "0", "0"}, {"pmax=3600"});
+    get({"30001", "0", "0"}, 0, 1);
+    std::vector<Type> types;
+    for (int minute = 1; minute <= 25 * 60; ++minute) {
+        const size_t before = transport_.sent_count;
+        advance(60'000);
+        for (size_t i = before; i < transport_.sent_count; ++i) {
+            const Message message = sent(i);
+            if (message.code == code::kPost) {  // an Update, which the server takes
+                deliver_response(transport_, message, code::kChanged, {});
+                client_.step();
+            } else if (message.token_length == 2 && message.token[0] == 0x70) {
+                types.push_back(message.type);
+                if (message.type == Type::kConfirmable) {
+                    reply_empty(Type::kAcknowledgement, message.message_id);
+                }
+            }
+        }
+    }
+    ASSERT_EQ(types.size(), 25u);
+    for (size_t hour = 1; hour <= types.size(); ++hour) {
+        EXPECT_EQ(types[hour - 1], hour == 24 ? Type::kConfirmable : Type::kNonConfirmable)
+            << "notification of hour " << hour;
+    }
+}
+
 TEST_F(ObserveTest, NoChangeNoNotification) {
     get({"30001", "0", "0"}, 0, 1);
     EXPECT_TRUE(advance_and_collect(600000).empty());
