@@ -1,9 +1,15 @@
-// Build-time capacities of the library, fixed at build time because the
-// library never allocates from the heap. Override them with the CMake cache
-// variables of the same name (cmake -DLWM2M_IN_BUFFER_SIZE=512), which reach
-// the library and the application alike. Defining one in application code
-// only would give the two different sizes of lwm2m::Client.
+// Build-time capacities and feature switches of the library, fixed at build
+// time because the library never allocates from the heap. Override them with
+// the CMake cache variables of the same name (cmake -DLWM2M_IN_BUFFER_SIZE=512)
+// or a named configuration (cmake -DLWM2M_CONFIGURATION=minimal); CMake
+// writes the values into lwm2m/build_config.hpp, included below, which
+// reaches the library and the application alike. Defining one in application
+// code only would give the two different sizes of lwm2m::Client.
 #pragma once
+
+#if __has_include("lwm2m/build_config.hpp")
+#include "lwm2m/build_config.hpp"
+#endif
 
 /// Size of the buffer that receives one datagram. RAM cost: this many bytes in
 /// the Client object. Longer datagrams are dropped as too large.
