@@ -13,32 +13,43 @@ using coap::MessageWriter;
 namespace code = coap::code;
 namespace option = coap::option;
 
-// Calls `visit(record)` for each readable value under `path` of `object`;
-// stops and returns false when visit() returns false or a read fails.
+using Position = ReadSource::Position;
+
+// Calls `visit(record, position)` for each readable value under `path` of
+// `object`, from the value at `start` on. Instance -1 in `start` means the
+// first value, and its target is not used. Stops and returns false when
+// visit() returns false or a read fails.
 template <typename Visit>
-bool for_each_value_of(Object& object, const Path& path, Status& error, Visit&& visit) {
-    for (int32_t instance = object.next_instance(-1); instance >= 0;
-         instance = object.next_instance(instance)) {
+bool for_each_value_of(Object& object, const Path& path, Status& error, const Position& start,
+                       Visit&& visit) {
+    const std::span<const ResourceDefinition> resources = object.resources();
+    int32_t instance = start.instance >= 0 ? start.instance : object.next_instance(-1);
+    for (; instance >= 0; instance = object.next_instance(instance)) {
         const uint16_t instance_id = static_cast<uint16_t>(instance);
         if (path.length >= 2 && path.ids[1] != instance_id) {
             continue;
         }
-        for (const ResourceDefinition& resource : object.resources()) {
+        const bool first_instance = instance == start.instance;
+        for (size_t index = first_instance ? start.resource : 0; index < resources.size();
+             ++index) {
+            const ResourceDefinition& resource = resources[index];
             if ((path.length >= 3 && path.ids[2] != resource.id) ||
                 !allows(resource.operations, Operations::kRead) ||
                 !object.has_resource(instance_id, resource.id)) {
                 continue;
             }
             io::OutputRecord record;
+            Position position{start.target, instance, index, -1};
             if (!resource.multiple) {
                 record.path = Path::resource(object.id(), instance_id, resource.id);
                 error = object.read(instance_id, resource.id, kNoResourceInstance, record.value);
-                if (error != Status::kOk || !visit(record)) {
+                if (error != Status::kOk || !visit(record, position)) {
                     return false;
                 }
                 continue;
             }
-            for (int32_t item = object.next_resource_instance(instance_id, resource.id, -1);
+            const int32_t after = first_instance && index == start.resource ? start.item : -1;
+            for (int32_t item = object.next_resource_instance(instance_id, resource.id, after);
                  item >= 0; item = object.next_resource_instance(instance_id, resource.id, item)) {
                 const uint16_t item_id = static_cast<uint16_t>(item);
                 if (path.length == 4 && path.ids[3] != item_id) {
@@ -46,8 +57,9 @@ bool for_each_value_of(Object& object, const Path& path, Status& error, Visit&& 
                 }
                 record.path =
                     Path::resource_instance(object.id(), instance_id, resource.id, item_id);
+                position.item = item;
                 error = object.read(instance_id, resource.id, item_id, record.value);
-                if (error != Status::kOk || !visit(record)) {
+                if (error != Status::kOk || !visit(record, position)) {
                     return false;
                 }
             }
@@ -56,43 +68,62 @@ bool for_each_value_of(Object& object, const Path& path, Status& error, Visit&& 
     return true;
 }
 
+// Walks the values of `source` from `start` on, as for_each_value_of() does.
 template <typename Visit>
-bool for_each_value(const ReadSource& source, Visit&& visit) {
-    for (uint8_t i = 0; i < source.target_count; ++i) {
+bool for_each_value(const ReadSource& source, const Position& start, Visit&& visit) {
+    for (uint8_t i = start.target; i < source.target_count; ++i) {
         const ReadSource::Target& target = source.targets[i];
-        if (!for_each_value_of(*target.object, target.path, source.error, visit)) {
+        const Position from = i == start.target ? start : Position{i};
+        if (!for_each_value_of(*target.object, target.path, source.error, from, visit)) {
             return false;
         }
     }
     return true;
 }
 
+// The position just after `position`, where a walk resumes without reading
+// the value at `position` again.
+Position position_after(const ReadSource& source, const Position& position) {
+    const ResourceDefinition& resource =
+        source.targets[position.target].object->resources()[position.resource];
+    Position next = position;
+    if (!resource.multiple) {
+        ++next.resource;
+    }
+    return next;
+}
+
 }  // namespace
 
 size_t count_values(const ReadSource& source) {
     size_t count = 0;
-    (void)for_each_value(source, [&count](const io::OutputRecord&) {
+    (void)for_each_value(source, Position{}, [&count](const io::OutputRecord&, const Position&) {
         ++count;
         return true;
     });
     return count;
 }
 
-// NOTE: each call walks the values from the first one, so encoding n records
-// reads O(n^2) values. That is cheap for the tens of resources of an object,
-// not for objects with thousands of resource instances.
+// A call for the index after the last one resumes where that one stopped, so
+// an encoder that requests the records in order reads each value once. Any
+// other index walks from the first value, which costs O(index) reads.
 bool get_value(const void* context, size_t index, io::OutputRecord& record) {
     const auto& source = *static_cast<const ReadSource*>(context);
-    size_t position = 0;
+    const bool resume = source.has_last && index == source.last_index + 1;
+    const Position start = resume ? position_after(source, source.last) : Position{};
+    size_t position = resume ? index : 0;
     bool found = false;
-    (void)for_each_value(source, [&](const io::OutputRecord& candidate) {
+    (void)for_each_value(source, start, [&](const io::OutputRecord& candidate, const Position& at) {
         if (position++ != index) {
             return true;
         }
         record = candidate;
+        source.last = at;
         found = true;
         return false;
     });
+    source.has_last = found;
+    source.last_index = index;
     return found;
 }
 
@@ -208,8 +239,9 @@ Status visit_values(detail::ClientData& data, const Path& path,
         return Status::kNotFound;
     }
     Status error = Status::kOk;
-    (void)for_each_value_of(*object, path, error,
-                            [&](const io::OutputRecord& record) { return visit(context, record); });
+    (void)for_each_value_of(
+        *object, path, error, Position{},
+        [&](const io::OutputRecord& record, const Position&) { return visit(context, record); });
     return error;
 }
 
