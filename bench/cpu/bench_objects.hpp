@@ -32,7 +32,7 @@ class TenIntegers final : public lwm2m::Object {
 class SensorArray final : public lwm2m::Object {
   public:
     static constexpr uint16_t kObjectId = 32771;
-    static constexpr uint16_t kMaxInstances = 32;
+    static constexpr uint16_t kMaxInstances = 50;
 
     /// `count` is clamped to kMaxInstances.
     explicit SensorArray(uint16_t count);

@@ -104,6 +104,21 @@ public:
     size_t size() const { return size_; }
     std::span<const uint8_t> bytes() const { return buffer_.first(size_); }
 
+    /// The writer's position, to go back to when what follows is dropped.
+    struct Mark {
+        size_t size;
+        uint16_t last_option;
+        bool has_payload;
+        bool overflow;
+    };
+    Mark mark() const { return {size_, last_option_, has_payload_, overflow_}; }
+    void restore(const Mark& mark) {
+        size_ = mark.size;
+        last_option_ = mark.last_option;
+        has_payload_ = mark.has_payload;
+        overflow_ = mark.overflow;
+    }
+
 private:
     void put(uint8_t byte);
     void put(std::span<const uint8_t> bytes);

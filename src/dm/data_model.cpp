@@ -106,31 +106,39 @@ uint8_t delete_instance(const Path& path, Object& object, detail::ClientData& da
     return code::kDeleted;
 }
 
+// The longest link, ",</65535/65535/65535/65535>".
+constexpr size_t kMaxLinkLength = 2 + 4 * 6 + 1;
+
+// Writes the link of `path`, with a comma before it unless it comes first,
+// into `link`; returns its length. Built whole, a link is appended at once.
+size_t format_link(bool first, const Path& path, char (&link)[kMaxLinkLength]) {
+    size_t length = 0;
+    if (!first) {
+        link[length++] = ',';
+    }
+    link[length++] = '<';
+    if (path.length == 0) {
+        link[length++] = '/';
+    }
+    for (uint8_t i = 0; i < path.length; ++i) {
+        link[length++] = '/';
+        length += coap::format_uint(path.ids[i], std::span<char>(link).subspan(length));
+    }
+    link[length++] = '>';
+    return length;
+}
+
 // The same link as append_link(), written to a payload stream.
 void write_link(io::PayloadSink& out, bool first, const Path& path) {
-    out.write(first ? "</" : ",</");
-    for (uint8_t i = 0; i < path.length; ++i) {
-        if (i > 0) {
-            out.write("/");
-        }
-        char digits[5];
-        const size_t length = coap::format_uint(path.ids[i], digits);
-        out.write({reinterpret_cast<const uint8_t*>(digits), length});
-    }
-    out.write(">");
+    char link[kMaxLinkLength];
+    out.write({reinterpret_cast<const uint8_t*>(link), format_link(first, path, link)});
 }
 
 }  // namespace
 
 void append_link(MessageWriter& out, bool first, const Path& path) {
-    out.append_payload(first ? "</" : ",</");
-    for (uint8_t i = 0; i < path.length; ++i) {
-        if (i > 0) {
-            out.append_payload("/");
-        }
-        out.append_payload_uint(path.ids[i]);
-    }
-    out.append_payload(">");
+    char link[kMaxLinkLength];
+    out.append_payload({reinterpret_cast<const uint8_t*>(link), format_link(first, path, link)});
 }
 
 uint8_t check_target(const Path& path, const Object& object) {

@@ -141,17 +141,6 @@ uint8_t respond_with_records(const coap::Message& request, const Path& path, uin
         return code::kNotAcceptable;
     }
 
-    // Encode once without keeping bytes to learn the length.
-    const io::RecordSource records{count, &source, get_value};
-    io::PayloadSink measure({}, 0);
-    Status status = encode(path, records, measure);
-    if (status != Status::kOk) {
-        return status == Status::kInvalidArgument
-                   ? code::kNotAcceptable
-                   : to_response_code(source.error == Status::kOk ? status : source.error);
-    }
-    const size_t total = measure.total();
-
     // Room for the payload: what is left after the Content-Format, Block2 and
     // Size2 options (at most 3 + 4 + 5 bytes) and the payload marker.
     constexpr size_t kOptionsAndMarker = 13;
@@ -161,17 +150,31 @@ uint8_t respond_with_records(const coap::Message& request, const Path& path, uin
     const size_t room = response.remaining() - kOptionsAndMarker;
     uint32_t block = 0;
     const bool block_requested = request.find_uint(option::kBlock2, block, 3);
+
+    // Encode straight into the response, which is all a payload that fits
+    // needs; the sink counts the whole length for one that does not.
+    const MessageWriter::Mark start = response.mark();
+    response.add_uint_option(option::kContentFormat, format);
+    const io::RecordSource records{count, &source, get_value};
+    io::PayloadSink first_pass(
+        block_requested ? std::span<uint8_t>() : response.free_space(1).first(room), 0);
+    Status status = encode(path, records, first_pass);
+    if (status != Status::kOk) {
+        response.restore(start);
+        return status == Status::kInvalidArgument
+                   ? code::kNotAcceptable
+                   : to_response_code(source.error == Status::kOk ? status : source.error);
+    }
+    const size_t total = first_pass.total();
     if (!block_requested && total <= room) {
-        response.add_uint_option(option::kContentFormat, format);
-        io::PayloadSink sink(response.free_space(1).first(room), 0);
-        status = encode(path, records, sink);
-        response.append_payload(sink.kept());
-        return status == Status::kOk ? code::kContent : code::kInternalServerError;
+        response.append_payload(first_pass.kept());
+        return code::kContent;
     }
 
     // RFC 7959, 2.4: serve the requested block, at a size the client can afford.
     uint8_t size_exponent = block_requested ? (block & 0x07) : 6;
     if (size_exponent == 7) {
+        response.restore(start);
         return code::kBadOption;  // SZX 7 is reserved (RFC 7959, 2.2)
     }
     while (size_exponent > 0 && (16u << size_exponent) > room) {
@@ -183,11 +186,11 @@ uint8_t respond_with_records(const coap::Message& request, const Path& path, uin
     const size_t requested_size = block_requested ? (16u << (block & 0x07)) : block_size;
     const size_t offset = requested_number * requested_size;
     if (offset >= total && total > 0) {
+        response.restore(start);
         return code::kBadOption;
     }
     const uint32_t number = static_cast<uint32_t>(offset / block_size);
     const bool more = offset + block_size < total;
-    response.add_uint_option(option::kContentFormat, format);
     response.add_uint_option(option::kBlock2, block_value(number, more, size_exponent));
     if (number == 0) {
         response.add_uint_option(option::kSize2, static_cast<uint32_t>(total));

@@ -320,7 +320,7 @@ uint32_t drop_stored(NotificationStore& store, uint8_t observation) {
     return count;
 }
 
-int oldest_stored_observation(const NotificationStore& store, uint32_t observations) {
+int oldest_stored_observation(const NotificationStore& store, uint64_t observations) {
     for (size_t offset = 0; offset < store.used;) {
         const Entry entry = entry_at(store, offset);
         if ((observations >> entry.observation & 1) != 0) {

@@ -54,7 +54,7 @@ uint32_t drop_stored(detail::NotificationStore& store, uint8_t observation);
 /// Among `observations` (bit i for observation i), the one with the oldest
 /// stored value, or -1.
 int oldest_stored_observation(const detail::NotificationStore& store,
-                              uint32_t observations = UINT32_MAX);
+                              uint64_t observations = UINT64_MAX);
 
 }  // namespace lwm2m::report
 

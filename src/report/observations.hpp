@@ -26,11 +26,11 @@ inline bool owned(const detail::ClientData& data, const detail::Observation& obs
 }
 
 /// Returns the observations of the session being served, bit i for observation i.
-inline uint32_t owned_mask(const detail::ClientData& data) {
-    uint32_t mask = 0;
+inline uint64_t owned_mask(const detail::ClientData& data) {
+    uint64_t mask = 0;
     for (const detail::Observation& observation : data.observations) {
         if (owned(data, observation)) {
-            mask |= uint32_t{1} << index_of(data, observation);
+            mask |= uint64_t{1} << index_of(data, observation);
         }
     }
     return mask;

@@ -30,7 +30,7 @@ static_assert(LWM2M_MAX_SERVERS >= 1 &&
                   LWM2M_MAX_SERVERS + LWM2M_WITH_BOOTSTRAP <= LWM2M_MAX_SECURITY_INSTANCES,
               "LWM2M_MAX_SERVERS must be 1 or more, below LWM2M_MAX_SECURITY_INSTANCES "
               "(or up to it without LWM2M_WITH_BOOTSTRAP)");
-static_assert(LWM2M_MAX_OBSERVATIONS <= 32, "observation sets are 32-bit masks");
+static_assert(LWM2M_MAX_OBSERVATIONS <= 64, "observation sets are 64-bit masks");
 static_assert(LWM2M_MAX_SEND_PATHS >= 1 && LWM2M_MAX_SEND_PATHS <= 255,
               "LWM2M_MAX_SEND_PATHS must be 1 to 255");
 
