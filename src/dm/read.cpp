@@ -18,8 +18,9 @@ using Position = ReadSource::Position;
 // Calls `visit(record, position)` for each readable value under `path` of
 // `object`, from the value at `start` on. Instance -1 in `start` means the
 // first value, and its target is not used. Stops and returns false when
-// visit() returns false or a read fails.
-template <typename Visit>
+// visit() returns false or a read fails. Without kReadValues the records
+// carry their paths only, and no value is read.
+template <bool kReadValues = true, typename Visit>
 bool for_each_value_of(Object& object, const Path& path, Status& error, const Position& start,
                        Visit&& visit) {
     const std::span<const ResourceDefinition> resources = object.resources();
@@ -42,7 +43,10 @@ bool for_each_value_of(Object& object, const Path& path, Status& error, const Po
             Position position{start.target, instance, index, -1};
             if (!resource.multiple) {
                 record.path = Path::resource(object.id(), instance_id, resource.id);
-                error = object.read(instance_id, resource.id, kNoResourceInstance, record.value);
+                if constexpr (kReadValues) {
+                    error =
+                        object.read(instance_id, resource.id, kNoResourceInstance, record.value);
+                }
                 if (error != Status::kOk || !visit(record, position)) {
                     return false;
                 }
@@ -58,7 +62,9 @@ bool for_each_value_of(Object& object, const Path& path, Status& error, const Po
                 record.path =
                     Path::resource_instance(object.id(), instance_id, resource.id, item_id);
                 position.item = item;
-                error = object.read(instance_id, resource.id, item_id, record.value);
+                if constexpr (kReadValues) {
+                    error = object.read(instance_id, resource.id, item_id, record.value);
+                }
                 if (error != Status::kOk || !visit(record, position)) {
                     return false;
                 }
@@ -69,12 +75,13 @@ bool for_each_value_of(Object& object, const Path& path, Status& error, const Po
 }
 
 // Walks the values of `source` from `start` on, as for_each_value_of() does.
-template <typename Visit>
+template <bool kReadValues = true, typename Visit>
 bool for_each_value(const ReadSource& source, const Position& start, Visit&& visit) {
     for (uint8_t i = start.target; i < source.target_count; ++i) {
         const ReadSource::Target& target = source.targets[i];
         const Position from = i == start.target ? start : Position{i};
-        if (!for_each_value_of(*target.object, target.path, source.error, from, visit)) {
+        if (!for_each_value_of<kReadValues>(*target.object, target.path, source.error, from,
+                                            visit)) {
             return false;
         }
     }
@@ -208,10 +215,14 @@ uint8_t read(const coap::Message& request, const Path& path, Object& object,
     ReadSource source;
     source.targets[0] = {&object, path};
     source.target_count = 1;
-    const size_t count = count_values(source);
-    if (source.error != Status::kOk) {
-        return to_response_code(source.error);
-    }
+    // Counted without reading the values: a read that fails does so in the
+    // encoding, which answers with its code.
+    size_t count = 0;
+    (void)for_each_value<false>(source, Position{},
+                                [&count](const io::OutputRecord&, const Position&) {
+                                    ++count;
+                                    return true;
+                                });
     const ResourceDefinition* resource =
         path.length >= 3 ? object.find_resource(path.ids[2]) : nullptr;
     if (resource != nullptr && !allows(resource->operations, Operations::kRead)) {

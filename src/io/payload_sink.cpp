@@ -4,7 +4,7 @@
 
 namespace lwm2m::io {
 
-void PayloadSink::write(std::span<const uint8_t> bytes) {
+void PayloadSink::write_partly(std::span<const uint8_t> bytes) {
     const size_t begin = total_;
     total_ += bytes.size();
     // Copy the part of [begin, total_) that falls inside [skip_, skip_ + window).

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 namespace lwm2m::io {
@@ -18,8 +19,26 @@ class PayloadSink {
         : window_(window), skip_(skip) {}
 
     /// Appends bytes to the stream.
-    void write(std::span<const uint8_t> bytes);
-    void write(uint8_t byte) { write(std::span<const uint8_t>(&byte, 1)); }
+    void write(std::span<const uint8_t> bytes) {
+        // Most writes land whole in a window that starts at the stream's start.
+        if (skip_ == 0 && total_ <= window_.size() && bytes.size() <= window_.size() - total_) {
+            if (!bytes.empty()) {
+                std::memcpy(window_.data() + total_, bytes.data(), bytes.size());
+            }
+            total_ += bytes.size();
+            kept_ = total_;
+            return;
+        }
+        write_partly(bytes);
+    }
+    void write(uint8_t byte) {
+        if (skip_ == 0 && total_ < window_.size()) {
+            window_[total_++] = byte;
+            kept_ = total_;
+            return;
+        }
+        write_partly(std::span<const uint8_t>(&byte, 1));
+    }
     void write(const char* text);
 
     /// Length of the whole stream written so far, inside the window or not.
@@ -32,6 +51,9 @@ class PayloadSink {
     bool overflowed() const { return total_ > skip_ + window_.size(); }
 
   private:
+    // Keeps the part of `bytes` that falls inside the window, if any.
+    void write_partly(std::span<const uint8_t> bytes);
+
     std::span<uint8_t> window_;
     size_t skip_;
     size_t total_ = 0;
