@@ -191,28 +191,39 @@ void handle_datagram(Context& ctx, std::span<const uint8_t> datagram) {
 
 }  // namespace
 
+namespace {
+
+// ACK_TIMEOUT * factor * percent / 100, exactly, in 32-bit arithmetic (a
+// 64-bit division is a library call on a Cortex-M). configure() bounds the
+// operands: ACK_TIMEOUT to 300,000 ms, the percentage to 400 and
+// MAX_RETRANSMIT to 8, so factor is at most 511 and no step overflows.
+uint32_t scaled_ack_timeout(const CoapTransmission& coap, uint32_t factor, uint32_t percent) {
+    const uint32_t scaled = coap.ack_timeout_ms * percent;
+    return scaled / 100 * factor + scaled % 100 * factor / 100;
+}
+
+}  // namespace
+
 uint32_t initial_ack_timeout_ms(Context& ctx) {
     // RFC 7252, 4.2: a random duration between ACK_TIMEOUT and
     // ACK_TIMEOUT * ACK_RANDOM_FACTOR.
     const CoapTransmission& coap = ctx.data.config.coap;
-    const uint32_t spread = static_cast<uint32_t>(uint64_t{coap.ack_timeout_ms} *
-                                                  (coap.ack_random_factor_percent - 100) / 100);
+    const uint32_t spread = scaled_ack_timeout(coap, 1, coap.ack_random_factor_percent - 100u);
     return coap.ack_timeout_ms + (spread == 0 ? 0 : ctx.random.next_u32() % (spread + 1));
 }
 
 uint32_t max_transmit_wait_ms(const CoapTransmission& coap) {
     // RFC 7252, 4.8.2: ACK_TIMEOUT * (2 ** (MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR.
-    const uint64_t factor = (uint64_t{1} << (coap.max_retransmit + 1)) - 1;
-    return static_cast<uint32_t>(coap.ack_timeout_ms * factor * coap.ack_random_factor_percent /
-                                 100);
+    const uint32_t factor = (uint32_t{1} << (coap.max_retransmit + 1)) - 1;
+    return scaled_ack_timeout(coap, factor, coap.ack_random_factor_percent);
 }
 
 uint32_t exchange_lifetime_ms(const CoapTransmission& coap) {
     // RFC 7252, 4.8.2: MAX_TRANSMIT_SPAN + 2 * MAX_LATENCY + PROCESSING_DELAY,
     // with PROCESSING_DELAY = ACK_TIMEOUT.
-    const uint64_t factor = (uint64_t{1} << coap.max_retransmit) - 1;
-    const uint64_t span = coap.ack_timeout_ms * factor * coap.ack_random_factor_percent / 100;
-    return static_cast<uint32_t>(span + 2 * kMaxLatencyMs + coap.ack_timeout_ms);
+    const uint32_t factor = (uint32_t{1} << coap.max_retransmit) - 1;
+    return scaled_ack_timeout(coap, factor, coap.ack_random_factor_percent) + 2 * kMaxLatencyMs +
+           coap.ack_timeout_ms;
 }
 
 uint16_t next_message_id(Context& ctx) {

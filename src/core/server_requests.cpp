@@ -94,6 +94,12 @@ bool changes_values(const Message& request, const dm::Path& path, uint8_t respon
 }
 
 void log_request(const Message& request, const dm::Path& path, uint8_t response_code) {
+#if LWM2M_LOG_LEVEL > 2
+    // Info-level logs are compiled out: nothing to format.
+    (void)request;
+    (void)path;
+    (void)response_code;
+#else
     static constexpr const char* kMethods[] = {"?",      "GET",   "POST",  "PUT",
                                                "DELETE", "FETCH", "PATCH", "iPATCH"};
     const char* method = request.code < 8 ? kMethods[request.code] : "?";
@@ -114,6 +120,7 @@ void log_request(const Message& request, const dm::Path& path, uint8_t response_
     }
     LWM2M_LOG_INFO("%s %s (message %u) -> %u.%02u", method, text, request.message_id,
                    coap::code_class(response_code), coap::code_detail(response_code));
+#endif
 }
 
 }  // namespace

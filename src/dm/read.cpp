@@ -18,11 +18,11 @@ using Position = ReadSource::Position;
 // Calls `visit(record, position)` for each readable value under `path` of
 // `object`, from the value at `start` on. Instance -1 in `start` means the
 // first value, and its target is not used. Stops and returns false when
-// visit() returns false or a read fails. Without kReadValues the records
+// visit() returns false or a read fails. Without `read_values` the records
 // carry their paths only, and no value is read.
-template <bool kReadValues = true, typename Visit>
+template <typename Visit>
 bool for_each_value_of(Object& object, const Path& path, Status& error, const Position& start,
-                       Visit&& visit) {
+                       Visit&& visit, bool read_values = true) {
     const std::span<const ResourceDefinition> resources = object.resources();
     int32_t instance = start.instance >= 0 ? start.instance : object.next_instance(-1);
     for (; instance >= 0; instance = object.next_instance(instance)) {
@@ -43,7 +43,7 @@ bool for_each_value_of(Object& object, const Path& path, Status& error, const Po
             Position position{start.target, instance, index, -1};
             if (!resource.multiple) {
                 record.path = Path::resource(object.id(), instance_id, resource.id);
-                if constexpr (kReadValues) {
+                if (read_values) {
                     error =
                         object.read(instance_id, resource.id, kNoResourceInstance, record.value);
                 }
@@ -62,7 +62,7 @@ bool for_each_value_of(Object& object, const Path& path, Status& error, const Po
                 record.path =
                     Path::resource_instance(object.id(), instance_id, resource.id, item_id);
                 position.item = item;
-                if constexpr (kReadValues) {
+                if (read_values) {
                     error = object.read(instance_id, resource.id, item_id, record.value);
                 }
                 if (error != Status::kOk || !visit(record, position)) {
@@ -75,13 +75,14 @@ bool for_each_value_of(Object& object, const Path& path, Status& error, const Po
 }
 
 // Walks the values of `source` from `start` on, as for_each_value_of() does.
-template <bool kReadValues = true, typename Visit>
-bool for_each_value(const ReadSource& source, const Position& start, Visit&& visit) {
+template <typename Visit>
+bool for_each_value(const ReadSource& source, const Position& start, Visit&& visit,
+                    bool read_values = true) {
     for (uint8_t i = start.target; i < source.target_count; ++i) {
         const ReadSource::Target& target = source.targets[i];
         const Position from = i == start.target ? start : Position{i};
-        if (!for_each_value_of<kReadValues>(*target.object, target.path, source.error, from,
-                                            visit)) {
+        if (!for_each_value_of(*target.object, target.path, source.error, from, visit,
+                               read_values)) {
             return false;
         }
     }
@@ -218,11 +219,13 @@ uint8_t read(const coap::Message& request, const Path& path, Object& object,
     // Counted without reading the values: a read that fails does so in the
     // encoding, which answers with its code.
     size_t count = 0;
-    (void)for_each_value<false>(source, Position{},
-                                [&count](const io::OutputRecord&, const Position&) {
-                                    ++count;
-                                    return true;
-                                });
+    (void)for_each_value(
+        source, Position{},
+        [&count](const io::OutputRecord&, const Position&) {
+            ++count;
+            return true;
+        },
+        false);
     const ResourceDefinition* resource =
         path.length >= 3 ? object.find_resource(path.ids[2]) : nullptr;
     if (resource != nullptr && !allows(resource->operations, Operations::kRead)) {

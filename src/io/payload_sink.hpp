@@ -7,7 +7,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <span>
 
 namespace lwm2m::io {
@@ -19,26 +18,8 @@ class PayloadSink {
         : window_(window), skip_(skip) {}
 
     /// Appends bytes to the stream.
-    void write(std::span<const uint8_t> bytes) {
-        // Most writes land whole in a window that starts at the stream's start.
-        if (skip_ == 0 && total_ <= window_.size() && bytes.size() <= window_.size() - total_) {
-            if (!bytes.empty()) {
-                std::memcpy(window_.data() + total_, bytes.data(), bytes.size());
-            }
-            total_ += bytes.size();
-            kept_ = total_;
-            return;
-        }
-        write_partly(bytes);
-    }
-    void write(uint8_t byte) {
-        if (skip_ == 0 && total_ < window_.size()) {
-            window_[total_++] = byte;
-            kept_ = total_;
-            return;
-        }
-        write_partly(std::span<const uint8_t>(&byte, 1));
-    }
+    void write(std::span<const uint8_t> bytes);
+    void write(uint8_t byte);
     void write(const char* text);
 
     /// Length of the whole stream written so far, inside the window or not.

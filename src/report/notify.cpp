@@ -330,6 +330,9 @@ bool send_notification(core::Context& ctx, Observation& observation) {
 // alone in other formats. Returns false if nothing more can go now.
 bool send_stored(core::Context& ctx) {
     detail::ClientData& data = ctx.data;
+    if (data.notification_store.used == 0) {
+        return false;  // the common case, checked before any scan
+    }
     const int index = oldest_stored_observation(data.notification_store, owned_mask(data));
     if (index < 0 || data.session->pending_notification.active) {
         return false;
@@ -552,7 +555,7 @@ uint64_t next_notification_ms(const detail::ClientData& data) {
             // Changes wait for the server, and only the probe wakes the client.
             return next;
         }
-    } else if (!data.session->pending_notification.active) {
+    } else if (!data.session->pending_notification.active && data.notification_store.used > 0) {
         // Stored values go first, once a send that could not go may be retried.
         const int oldest = oldest_stored_observation(data.notification_store, owned_mask(data));
         if (oldest >= 0) {
