@@ -1,15 +1,10 @@
 #include "io/cbor_value.hpp"
 
-#include <cmath>
+#include "io/float_bits.hpp"
 
 namespace lwm2m::io {
 namespace cbor {
 namespace {
-
-// 2^63 and 2^64 as doubles, the exclusive upper bounds of int64 and uint64.
-constexpr double kTwoPow63 = 9223372036854775808.0;
-constexpr double kTwoPow64 = 18446744073709551616.0;
-
 
 bool parse_id(std::span<const uint8_t> text, uint16_t& id) {
     if (text.empty() || text.size() > 5) {
@@ -46,12 +41,7 @@ Status signed_value(const Number& number, int64_t& result) {
         case Number::Kind::kFloat:
             break;
     }
-    const double floating = number.floating;
-    if (!(floating >= -kTwoPow63 && floating < kTwoPow63) || floating != std::floor(floating)) {
-        return Status::kMalformed;
-    }
-    result = static_cast<int64_t>(floating);
-    return Status::kOk;
+    return exact_int64(number.floating, result) ? Status::kOk : Status::kMalformed;
 }
 
 Status unsigned_value(const Number& number, uint64_t& result) {
@@ -64,12 +54,7 @@ Status unsigned_value(const Number& number, uint64_t& result) {
         case Number::Kind::kFloat:
             break;
     }
-    const double floating = number.floating;
-    if (!(floating >= 0.0 && floating < kTwoPow64) || floating != std::floor(floating)) {
-        return Status::kMalformed;
-    }
-    result = static_cast<uint64_t>(floating);
-    return Status::kOk;
+    return exact_uint64(number.floating, result) ? Status::kOk : Status::kMalformed;
 }
 
 Status read_text_or_bytes(CborReader& reader, const Item& item, ItemType expected,

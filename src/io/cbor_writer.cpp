@@ -29,58 +29,59 @@ uint8_t initial_byte(MajorType type, uint8_t additional) {
 }  // namespace
 
 bool to_half(double value, uint16_t& half) {
-    const uint16_t sign = std::signbit(value) ? 0x8000 : 0;
-    if (std::isnan(value)) {
-        half = 0x7e00;
+    // From the bits, as std::frexp and std::ldexp cost a Cortex-M4 about
+    // 1 kB of library code: sign, 11-bit exponent (bias 1023), 52-bit fraction.
+    uint64_t bits = 0;
+    std::memcpy(&bits, &value, sizeof(bits));
+    const uint16_t sign = (bits >> 63) != 0 ? 0x8000 : 0;
+    const int exponent = static_cast<int>((bits >> 52) & 0x7ff);
+    const uint64_t fraction = bits & ((uint64_t{1} << 52) - 1);
+    if (exponent == 0x7ff) {
+        half = fraction != 0 ? 0x7e00 : static_cast<uint16_t>(sign | 0x7c00);  // NaN, infinity
         return true;
     }
-    if (std::isinf(value)) {
-        half = sign | 0x7c00;
-        return true;
-    }
-    const double magnitude = std::fabs(value);
-    if (magnitude == 0.0) {
+    if (exponent == 0) {
+        // Zero; a double subnormal lies far below the smallest half.
         half = sign;
-        return true;
+        return fraction == 0;
     }
-    if (magnitude > 65504.0) {
+    const int power = exponent - 1023;  // value = 1.fraction × 2^power
+    if (power > 15 || power < -24) {
         return false;
     }
-
-    // Subnormal halves are multiples of 2^-24 below 2^-14.
-    if (magnitude < std::ldexp(1.0, -14)) {
-        const double units = std::ldexp(magnitude, 24);
-        if (units != std::floor(units)) {
+    if (power >= -14) {
+        // Normal halves: 10 fraction bits and a biased exponent of 1 to 30.
+        if ((fraction & ((uint64_t{1} << 42) - 1)) != 0) {
             return false;
         }
-        half = sign | static_cast<uint16_t>(units);
+        half = static_cast<uint16_t>(sign | ((power + 15) << 10) | (fraction >> 42));
         return true;
     }
-
-    // Normal halves: 1.m × 2^e with 10 fraction bits and e in [-14, 15].
-    int exponent = 0;
-    const double fraction = std::frexp(magnitude, &exponent);   // [0.5, 1)
-    const double mantissa = std::ldexp(fraction, 11) - 1024.0;  // 10-bit field
-    if (mantissa != std::floor(mantissa)) {
+    // Subnormal halves are whole multiples of 2^-24 below 2^-14.
+    const uint64_t significand = fraction | (uint64_t{1} << 52);
+    const int dropped = 52 - (power + 24);
+    if ((significand & ((uint64_t{1} << dropped) - 1)) != 0) {
         return false;
     }
-    const int biased = exponent - 1 + 15;
-    half = sign | static_cast<uint16_t>(biased << 10) | static_cast<uint16_t>(mantissa);
+    half = static_cast<uint16_t>(sign | (significand >> dropped));
     return true;
 }
 
 double from_half(uint16_t half) {
-    const int exponent = (half >> 10) & 0x1f;
-    const int mantissa = half & 0x3ff;
-    double value = 0.0;
+    // Every half is a float too: move the fields into a float's bits.
+    const uint32_t sign = static_cast<uint32_t>(half & 0x8000) << 16;
+    const uint32_t exponent = (half >> 10) & 0x1f;
+    const uint32_t mantissa = half & 0x3ffu;
+    float value = 0.0f;
     if (exponent == 0) {
-        value = std::ldexp(mantissa, -24);
-    } else if (exponent != 31) {
-        value = std::ldexp(mantissa + 1024, exponent - 25);
-    } else {
-        value = mantissa == 0 ? INFINITY : NAN;
+        // Subnormal: mantissa × 2^-24, exact in a float.
+        value = static_cast<float>(mantissa) * 5.9604644775390625e-8f;
+        return sign != 0 ? -static_cast<double>(value) : static_cast<double>(value);
     }
-    return (half & 0x8000) != 0 ? -value : value;
+    const uint32_t bits =
+        sign | (exponent == 31 ? 0x7f800000u : (exponent - 15 + 127) << 23) | (mantissa << 13);
+    std::memcpy(&value, &bits, sizeof(value));
+    return static_cast<double>(value);
 }
 
 void CborWriter::write_head(MajorType type, uint64_t argument) {

@@ -5,6 +5,7 @@
 
 #include "io/cbor_value.hpp"
 #include "io/cbor_writer.hpp"
+#include "io/float_bits.hpp"
 
 namespace lwm2m::io {
 namespace {
@@ -419,9 +420,8 @@ Status SenmlCborDecoder::finish_record(const Record& record, Path& path) {
         if (!std::isfinite(time) || std::fabs(time) >= 9.0e18) {
             return Status::kMalformed;
         }
-        const double seconds = std::floor(time);
-        timestamp_s_ = time >= kRelativeTimeLimit ? static_cast<int64_t>(seconds)
-                                                  : now_s_ + static_cast<int64_t>(seconds);
+        const int64_t seconds = floor_int64(time);
+        timestamp_s_ = time >= kRelativeTimeLimit ? seconds : now_s_ + seconds;
     }
     return Status::kOk;
 }

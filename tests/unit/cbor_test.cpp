@@ -13,6 +13,7 @@
 #include "io/cbor_reader.hpp"
 #include "io/cbor_value.hpp"
 #include "io/cbor_writer.hpp"
+#include "io/float_bits.hpp"
 
 namespace lwm2m::io {
 namespace {
@@ -121,6 +122,83 @@ TEST(CborWriter, AppendixAFloatsShortestExact) {
     for (const auto& c : cases) {
         SCOPED_TRACE(c.hex);
         EXPECT_EQ(written([&](CborWriter& w) { w.write_float(c.value); }), from_hex(c.hex));
+    }
+}
+
+// Every half-precision value decodes to the double it stands for and encodes
+// back to the same bits; the one NaN written is 0x7e00.
+TEST(CborWriter, EveryHalfRoundTrips) {
+    for (uint32_t bits = 0; bits <= 0xffff; ++bits) {
+        const uint16_t half = static_cast<uint16_t>(bits);
+        const double value = cbor::from_half(half);
+        const int exponent = (half >> 10) & 0x1f;
+        const int mantissa = half & 0x3ff;
+        const double expected_magnitude =
+            exponent == 0    ? std::ldexp(mantissa, -24)
+            : exponent == 31 ? (mantissa == 0 ? INFINITY : NAN)
+                             : std::ldexp(mantissa + 1024, exponent - 25);
+        if (std::isnan(expected_magnitude)) {
+            EXPECT_TRUE(std::isnan(value)) << bits;
+        } else {
+            EXPECT_EQ(value, (half & 0x8000) != 0 ? -expected_magnitude : expected_magnitude)
+                << bits;
+        }
+        uint16_t again = 0;
+        ASSERT_TRUE(cbor::to_half(value, again)) << bits;
+        EXPECT_EQ(again, std::isnan(value) ? 0x7e00 : half) << bits;
+    }
+    uint16_t half = 0;
+    // One bit too fine, too large, too small, and a double subnormal.
+    EXPECT_FALSE(cbor::to_half(1.0 + std::ldexp(1.0, -11), half));
+    EXPECT_FALSE(cbor::to_half(65520.0, half));
+    EXPECT_FALSE(cbor::to_half(std::ldexp(3.0, -26), half));
+    EXPECT_FALSE(cbor::to_half(std::numeric_limits<double>::denorm_min(), half));
+}
+
+// The bit-level conversions against the C library's.
+TEST(FloatBits, IntegersAndFloorAgreeWithTheLibrary) {
+    const double values[] = {0.0,
+                             -0.0,
+                             0.5,
+                             -0.5,
+                             1.0,
+                             -1.0,
+                             2.5,
+                             -2.5,
+                             4503599627370495.5,
+                             9007199254740993.0,
+                             -9223372036854775808.0,
+                             9223372036854775808.0,
+                             18446744073709549568.0,
+                             18446744073709551616.0,
+                             1e300,
+                             -1e300,
+                             std::numeric_limits<double>::denorm_min(),
+                             -std::numeric_limits<double>::denorm_min(),
+                             INFINITY,
+                             -INFINITY,
+                             NAN,
+                             123456789.0,
+                             -123456789.25};
+    for (const double value : values) {
+        SCOPED_TRACE(value);
+        const bool integral = std::isfinite(value) && std::floor(value) == value;
+        int64_t signed_result = 0;
+        const bool fits_signed = integral && value >= -9223372036854775808.0 &&
+                                 value < 9223372036854775808.0;
+        EXPECT_EQ(exact_int64(value, signed_result), fits_signed);
+        if (fits_signed) {
+            EXPECT_EQ(signed_result, static_cast<int64_t>(value));
+        }
+        uint64_t unsigned_result = 0;
+        const bool fits_unsigned = integral && value >= 0.0 && value < 18446744073709551616.0;
+        EXPECT_EQ(exact_uint64(value, unsigned_result), fits_unsigned);
+        if (fits_unsigned) {
+            EXPECT_EQ(unsigned_result, static_cast<uint64_t>(value));
+        }
+        if (std::isfinite(value) && std::fabs(value) < 9.0e18) {
+            EXPECT_EQ(floor_int64(value), static_cast<int64_t>(std::floor(value)));
+        }
     }
 }
 
