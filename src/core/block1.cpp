@@ -7,6 +7,8 @@
 
 LWM2M_LOG_MODULE("block1");
 
+#if LWM2M_WITH_BLOCK1
+
 namespace lwm2m::core {
 namespace {
 
@@ -230,3 +232,5 @@ uint64_t next_block1_event_ms(const detail::ClientData& data) {
 }
 
 }  // namespace lwm2m::core
+
+#endif  // LWM2M_WITH_BLOCK1

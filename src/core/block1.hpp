@@ -36,6 +36,8 @@ struct Block1Result {
     uint32_t block_value = 0;
 };
 
+#if LWM2M_WITH_BLOCK1
+
 /// Handles the Block1 option of `request` on `path`, writing any option the
 /// response needs into `response`. Block 0 of a Write or Create in a format
 /// that streams starts a streamed write (dm/streamed_write.hpp); other
@@ -55,5 +57,21 @@ void step_block1(Context& ctx);
 
 /// When step_block1() next has work, or UINT64_MAX.
 uint64_t next_block1_event_ms(const detail::ClientData& data);
+
+#else
+
+// Built without LWM2M_WITH_BLOCK1: a request with Block1 gets 4.02 for an
+// unrecognized critical option before it gets here, so there is never a
+// transfer.
+inline Block1Result handle_block1(Context&, const coap::Message&, const Path&,
+                                  coap::MessageWriter&) {
+    return {};
+}
+inline void add_final_block1_option(const Block1Result&, coap::MessageWriter&) {}
+inline void end_block1_transfer(detail::ClientData&, const char*) {}
+inline void step_block1(Context&) {}
+inline uint64_t next_block1_event_ms(const detail::ClientData&) { return UINT64_MAX; }
+
+#endif  // LWM2M_WITH_BLOCK1
 
 }  // namespace lwm2m::core

@@ -4,6 +4,8 @@
 
 LWM2M_LOG_MODULE("coap");
 
+#if LWM2M_WITH_BLOCK1
+
 namespace lwm2m::core {
 namespace {
 
@@ -191,3 +193,28 @@ bool continue_block1_transfer(Context& ctx, const coap::Message& response) {
 }
 
 }  // namespace lwm2m::core
+
+#else
+
+namespace lwm2m::core {
+
+// Built without LWM2M_WITH_BLOCK1: a payload goes whole in one message, or
+// the request fails.
+bool append_request_payload(Context& ctx, coap::MessageWriter& writer, PayloadSource source) {
+    ctx.data.session->pending.has_payload = true;
+    io::PayloadSink sink(writer.free_space(1), 0);
+    source(ctx.data, sink);
+    if (sink.overflowed() || sink.total() >= writer.remaining()) {
+        LWM2M_LOG_ERROR("%lu-byte payload does not fit the out buffer (no Block1 in this build)",
+                        static_cast<unsigned long>(sink.total()));
+        return false;
+    }
+    writer.append_payload(sink.kept());
+    return true;
+}
+
+bool continue_block1_transfer(Context&, const coap::Message&) { return false; }
+
+}  // namespace lwm2m::core
+
+#endif  // LWM2M_WITH_BLOCK1

@@ -42,7 +42,9 @@ uint8_t check_request_options(const Message& request) {
             case option::kUriQuery:
             case option::kAccept:
             case option::kObserve:
+#if LWM2M_WITH_BLOCK1
             case option::kBlock1:
+#endif
             case option::kBlock2:
                 continue;
             default:

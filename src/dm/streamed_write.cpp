@@ -12,6 +12,8 @@
 
 LWM2M_LOG_MODULE("dm");
 
+#if LWM2M_WITH_BLOCK1
+
 namespace lwm2m::dm {
 
 #if LWM2M_BLOCK1_CARRY_SIZE > 0
@@ -282,3 +284,5 @@ void abort_streamed_write(detail::ClientData&) {}
 #endif
 
 }  // namespace lwm2m::dm
+
+#endif  // LWM2M_WITH_BLOCK1

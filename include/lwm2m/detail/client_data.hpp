@@ -370,7 +370,9 @@ struct ClientData {
     /// Observe option value of the next notification, 24 bits (RFC 7641, 4.4).
     uint32_t next_observe_sequence = 0;
 
+#if LWM2M_WITH_BLOCK1
     Block1Transfer block1;
+#endif
 #if LWM2M_WITH_SEND
     SendState send;
 #endif

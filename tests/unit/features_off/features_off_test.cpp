@@ -3,7 +3,7 @@
 // the other formats get the CoAP codes for a format the client lacks,
 // nothing goes to Storage, Send is unsupported, a Bootstrap-Server URI is an
 // invalid setting, an Observe is a plain Read, Write-Attributes is not
-// allowed and there is no Access Control object.
+// allowed, there is no Access Control object, and Block1 gets 4.02.
 #include "client_fixture.hpp"
 #include "io/cbor_reader.hpp"
 
@@ -12,7 +12,7 @@ static_assert(LWM2M_WITH_TLV == 0 && LWM2M_WITH_JSON == 0 && LWM2M_WITH_LWM2M_CB
                   LWM2M_WITH_BOOTSTRAP == 0 && LWM2M_WITH_OBSERVE == 0 &&
                   LWM2M_WITH_ACCESS_CONTROL == 0 && LWM2M_WITH_RESPONSE_CACHE == 0 &&
                   LWM2M_WITH_TEXT_PLAIN == 0 && LWM2M_WITH_OPAQUE == 0 &&
-                  LWM2M_WITH_CBOR_EXTRAS == 0,
+                  LWM2M_WITH_CBOR_EXTRAS == 0 && LWM2M_WITH_BLOCK1 == 0,
               "this test needs the library built with every feature switch off");
 
 namespace lwm2m {
@@ -197,6 +197,24 @@ TEST_F(FeaturesOffTest, WriteAttributesIsNotAllowed) {
     transport_.deliver(writer.bytes());
     client_.step();
     EXPECT_EQ(last_sent().code, code::kMethodNotAllowed);
+}
+
+TEST_F(FeaturesOffTest, Block1RequestHasUnrecognizedCriticalOption) {
+    register_client();
+    uint8_t buffer[64];
+    MessageWriter writer(buffer);
+    const uint8_t token[] = {0x34};
+    writer.header(Type::kConfirmable, code::kPut, 0x2a01, token);
+    writer.add_option(option::kUriPath, "1");
+    writer.add_option(option::kUriPath, "0");
+    writer.add_option(option::kUriPath, "2");
+    writer.add_uint_option(option::kContentFormat, coap::format::kSenmlCbor);
+    writer.add_uint_option(option::kBlock1, 0x08);  // block 0 of more, 16 bytes
+    const uint8_t part[16] = {0x81, 0xa2, 0x00, 0x66, '/', '1', '/', '0', '/', '2'};
+    writer.append_payload(part);
+    transport_.deliver(writer.bytes());
+    client_.step();
+    EXPECT_EQ(last_sent().code, code::kBadOption);
 }
 
 TEST_F(FeaturesOffTest, HasNoAccessControlObject) {
