@@ -353,12 +353,14 @@ uint8_t handle_request(const coap::Message& request, const Path& path, detail::C
     (void)clock;
     if (path.length == 0) {
         // Read-Composite and Write-Composite address the root path.
+#if LWM2M_WITH_COMPOSITE
         if (request.code == code::kFetch) {
             return read_composite(request, data, response);
         }
         if (request.code == code::kIPatch) {
             return write_composite(request, data);
         }
+#endif
         return code::kMethodNotAllowed;
     }
     Object* object = nullptr;

@@ -83,13 +83,15 @@ void write_header(MessageWriter& writer, Observation& observation, Type type, ui
 // Writes the current values of `observation` as the body of a notification.
 uint8_t read_observed(detail::ClientData& data, const Observation& observation,
                       MessageWriter& writer) {
-    if (observation.composite < 0) {
-        return dm::read_notification(observation.path, observation.format, data, writer);
+#if LWM2M_WITH_COMPOSITE
+    if (observation.composite >= 0) {
+        const detail::CompositePaths& composite = data.composites[observation.composite];
+        const coap::Message no_block_request;
+        return dm::read_paths(no_block_request, {composite.paths, composite.count},
+                              observation.format, data, writer);
     }
-    const detail::CompositePaths& composite = data.composites[observation.composite];
-    const coap::Message no_block_request;
-    return dm::read_paths(no_block_request, {composite.paths, composite.count}, observation.format,
-                          data, writer);
+#endif
+    return dm::read_notification(observation.path, observation.format, data, writer);
 }
 
 // Writes the notification of `observation` with its current value, or the

@@ -248,7 +248,9 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
     detail::ClientData& data = ctx.data;
     uint32_t observe = 0;
     const bool valid = request.find_uint(option::kObserve, observe, 3);
-    const bool composite = request.code == code::kFetch;
+    // Without LWM2M_WITH_COMPOSITE a FETCH goes to dm::handle_request(), which
+    // does not allow it.
+    const bool composite = LWM2M_WITH_COMPOSITE && request.code == code::kFetch;
     Observation* existing = find_by_token(data, request.token_view());
     if (valid && observe == 1 && existing != nullptr) {
         // RFC 7641, 3.6: a GET (or FETCH) with Observe 1 ends the observation.
@@ -256,7 +258,8 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
                        static_cast<unsigned>(index_of(data, *existing)), request.message_id);
         end_observation(data, *existing);
     }
-    if (!valid || observe != 0 || (path.length == 0) != composite) {
+    if (!valid || observe != 0 || (path.length == 0) != composite ||
+        (!LWM2M_WITH_COMPOSITE && request.code == code::kFetch)) {
         return dm::handle_request(request, path, data, ctx.clock, response);
     }
     Attributes attributes;
@@ -265,6 +268,7 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
     }
     Path paths[dm::kMaxCompositePaths];
     uint8_t path_count = 0;
+#if LWM2M_WITH_COMPOSITE
     if (composite) {
         uint32_t format = 0;
         const uint8_t parsed = dm::parse_composite_request(request, paths, path_count, format);
@@ -272,6 +276,7 @@ uint8_t handle_observe(core::Context& ctx, const Message& request, const Path& p
             return parsed;
         }
     }
+#endif
 
     if (existing != nullptr) {
         // The same token again: the observation starts over (RFC 7641, 4.1).

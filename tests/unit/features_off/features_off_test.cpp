@@ -3,7 +3,8 @@
 // the other formats get the CoAP codes for a format the client lacks,
 // nothing goes to Storage, Send is unsupported, a Bootstrap-Server URI is an
 // invalid setting, an Observe is a plain Read, Write-Attributes is not
-// allowed, there is no Access Control object, and Block1 gets 4.02.
+// allowed, there is no Access Control object, Block1 gets 4.02 and the
+// composite operations 4.05.
 #include "client_fixture.hpp"
 #include "io/cbor_reader.hpp"
 
@@ -12,7 +13,8 @@ static_assert(LWM2M_WITH_TLV == 0 && LWM2M_WITH_JSON == 0 && LWM2M_WITH_LWM2M_CB
                   LWM2M_WITH_BOOTSTRAP == 0 && LWM2M_WITH_OBSERVE == 0 &&
                   LWM2M_WITH_ACCESS_CONTROL == 0 && LWM2M_WITH_RESPONSE_CACHE == 0 &&
                   LWM2M_WITH_TEXT_PLAIN == 0 && LWM2M_WITH_OPAQUE == 0 &&
-                  LWM2M_WITH_CBOR_EXTRAS == 0 && LWM2M_WITH_BLOCK1 == 0,
+                  LWM2M_WITH_CBOR_EXTRAS == 0 && LWM2M_WITH_BLOCK1 == 0 &&
+                  LWM2M_WITH_COMPOSITE == 0,
               "this test needs the library built with every feature switch off");
 
 namespace lwm2m {
@@ -215,6 +217,23 @@ TEST_F(FeaturesOffTest, Block1RequestHasUnrecognizedCriticalOption) {
     transport_.deliver(writer.bytes());
     client_.step();
     EXPECT_EQ(last_sent().code, code::kBadOption);
+}
+
+TEST_F(FeaturesOffTest, CompositeOperationsAreNotAllowed) {
+    register_client();
+    for (const uint8_t method : {code::kFetch, code::kIPatch}) {
+        uint8_t buffer[64];
+        MessageWriter writer(buffer);
+        const uint8_t token[] = {0x35};
+        writer.header(Type::kConfirmable, method, static_cast<uint16_t>(0x2b00 + method), token);
+        writer.add_uint_option(option::kContentFormat, coap::format::kSenmlCbor);
+        // [{0: "/3/0/0"}]
+        const uint8_t paths[] = {0x81, 0xa1, 0x00, 0x66, '/', '3', '/', '0', '/', '0'};
+        writer.append_payload(paths);
+        transport_.deliver(writer.bytes());
+        client_.step();
+        EXPECT_EQ(last_sent().code, code::kMethodNotAllowed) << static_cast<int>(method);
+    }
 }
 
 TEST_F(FeaturesOffTest, HasNoAccessControlObject) {
