@@ -199,19 +199,20 @@
 // ---- Content formats. Each switch set to 0 removes the encoder and decoder
 // of its formats, so a request in a format the client lacks gets 4.15 and an
 // Accept of it 4.06. SenML CBOR is always built. None costs RAM in the
-// Client object. The flash figures are the difference in the
-// minimal image of bench/footprint (docs/benchmarks.md, "Feature switches").
+// Client object. Each flash and RAM figure below is what the switch at 0
+// saves in the full Cortex-M4 image, from bench/footprint/switches
+// (docs/benchmarks.md, "Feature switches").
 
 /// TLV (11542, and 1542 of LwM2M 1.0): the format of LwM2M 1.0 servers, also
 /// used for Bootstrap-Write. Without it a 1.0 server reads objects in SenML
-/// CBOR, which it may not understand. Flash: 4.0 kB on Cortex-M4.
+/// CBOR, which it may not understand. Flash: 3.9 kB on Cortex-M4.
 #ifndef LWM2M_WITH_TLV
 #define LWM2M_WITH_TLV 1
 #endif
 
 /// SenML JSON (110) and the LwM2M 1.0 JSON decoder (11543, 1543), with the
 /// JSON reader they share. Without it Client::send() takes SenML CBOR only.
-/// Flash: 7.4 kB on Cortex-M4.
+/// Flash: 7.6 kB on Cortex-M4.
 #ifndef LWM2M_WITH_JSON
 #define LWM2M_WITH_JSON 1
 #endif
@@ -224,7 +225,7 @@
 /// Decoding of the rarer CBOR encodings in SenML CBOR, LwM2M CBOR and plain
 /// CBOR payloads: half-precision floats, decimal fractions (tag 4) and
 /// indefinite-length strings (RFC 8949). Without them such a payload gets
-/// 4.00. Flash: 2.1 kB on Cortex-M4.
+/// 4.00. Flash: 0.8 kB on Cortex-M4.
 #ifndef LWM2M_WITH_CBOR_EXTRAS
 #define LWM2M_WITH_CBOR_EXTRAS 1
 #endif
@@ -232,13 +233,13 @@
 /// text/plain (0) for single values, the default format of a Read of one
 /// value, and of a Write without Content-Format. Without it such a Read
 /// answers in plain CBOR if built, else SenML CBOR, and such a Write gets
-/// 4.15. Flash: 2.6 kB on Cortex-M4.
+/// 4.15. Flash: 1.9 kB on Cortex-M4.
 #ifndef LWM2M_WITH_TEXT_PLAIN
 #define LWM2M_WITH_TEXT_PLAIN 1
 #endif
 
 /// application/octet-stream (42) for opaque resources, the default format of
-/// a Read of one opaque value (text/plain gives it in base64). Flash: 0.3 kB
+/// a Read of one opaque value (text/plain gives it in base64). Flash: 0.4 kB
 /// on Cortex-M4.
 #ifndef LWM2M_WITH_OPAQUE
 #define LWM2M_WITH_OPAQUE 1
@@ -261,7 +262,8 @@
 #endif
 
 /// Send (Client::send(), LwM2M 1.1 Information Reporting). With 0,
-/// Client::send() returns kUnsupported. Flash: 0.9 kB on Cortex-M4.
+/// Client::send() returns kUnsupported. Flash: 1.0 kB on Cortex-M4; RAM: 64
+/// bytes of the Client object with the default capacities.
 #ifndef LWM2M_WITH_SEND
 #define LWM2M_WITH_SEND 1
 #endif
@@ -271,8 +273,8 @@
 /// the notification attributes of Write-Attributes. With 0, a GET or FETCH
 /// with Observe is served as a plain Read (RFC 7641, 2: the option is
 /// ignored), Write-Attributes gets 4.05, Discover lists no attributes and
-/// Client::value_changed() does nothing. Flash: 8.2 kB on Cortex-M4; RAM:
-/// the observations, attributes and notification store, 2.7 kB of the
+/// Client::value_changed() does nothing. Flash: 10.2 kB on Cortex-M4; RAM:
+/// the observations, attributes and notification store, 2.8 kB of the
 /// Client object with the default capacities.
 #ifndef LWM2M_WITH_OBSERVE
 #define LWM2M_WITH_OBSERVE 1
@@ -282,7 +284,7 @@
 /// (LwM2M Core 1.1, 7.3.1), which matter only with more than one server
 /// account. With 0, every server has every right, /2 is not in the data model
 /// (a Bootstrap-Write to it gets 4.04), and nothing of it is saved.
-/// Flash: 2.4 kB on Cortex-M4; RAM: 440 bytes of the Client object with the
+/// Flash: 2.5 kB on Cortex-M4; RAM: 440 bytes of the Client object with the
 /// default capacities.
 #ifndef LWM2M_WITH_ACCESS_CONTROL
 #define LWM2M_WITH_ACCESS_CONTROL 1
@@ -291,8 +293,8 @@
 /// The cache of recent responses (LWM2M_RESPONSE_CACHE_SIZE), which answers a
 /// retransmitted request with the first response instead of serving it again
 /// (RFC 7252, 4.5). With 0, a retransmitted Execute, Create or
-/// non-idempotent Write is applied again. Flash: 0.5 kB on Cortex-M4; RAM:
-/// 308 bytes of the Client object with the default capacities.
+/// non-idempotent Write is applied again. Flash: 0.7 kB on Cortex-M4; RAM:
+/// 312 bytes of the Client object with the default capacities.
 #ifndef LWM2M_WITH_RESPONSE_CACHE
 #define LWM2M_WITH_RESPONSE_CACHE 1
 #endif
@@ -303,15 +305,15 @@
 /// Update and Send payloads larger than the out buffer. With 0, a request
 /// with Block1 gets 4.02 (an unrecognized critical option, RFC 7252, 5.4.1),
 /// and a Register whose links do not fit LWM2M_OUT_BUFFER_SIZE fails. Large
-/// Read responses (Block2) stay. Flash: 3.0 kB on Cortex-M4; RAM: about
-/// 330 bytes of the Client object with the default capacities.
+/// Read responses (Block2) stay. Flash: 3.3 kB on Cortex-M4; RAM: 328 bytes
+/// of the Client object with the default capacities.
 #ifndef LWM2M_WITH_BLOCK1
 #define LWM2M_WITH_BLOCK1 1
 #endif
 
 /// The composite operations of LwM2M 1.1: Read-Composite (FETCH),
 /// Write-Composite (iPATCH) and Observe-Composite. With 0 they get 4.05.
-/// Flash: 1.2 kB on Cortex-M4.
+/// Flash: 1.1 kB on Cortex-M4.
 #ifndef LWM2M_WITH_COMPOSITE
 #define LWM2M_WITH_COMPOSITE 1
 #endif
@@ -319,7 +321,9 @@
 /// Client Initiated Bootstrap (the Bootstrap-Request, Bootstrap-Write, -Read,
 /// -Discover, -Delete, -Finish and Bootstrap-Pack). With 0,
 /// ClientConfig::bootstrap_server_uri is an invalid setting, and a client
-/// without a usable server account fails. Flash: 3.4 kB on Cortex-M4.
+/// without a usable server account fails. Flash: 3.6 kB on Cortex-M4; RAM:
+/// 792 bytes of the Client object (the copy of the Security instances kept
+/// for a rollback) with the default capacities.
 #ifndef LWM2M_WITH_BOOTSTRAP
 #define LWM2M_WITH_BOOTSTRAP 1
 #endif
