@@ -232,7 +232,7 @@
 
 /// text/plain (0) for single values, the default format of a Read of one
 /// value, and of a Write without Content-Format. Without it such a Read
-/// answers in plain CBOR if built, else SenML CBOR, and such a Write gets
+/// responds in plain CBOR if built, else SenML CBOR, and such a Write gets
 /// 4.15. Flash: 1.9 kB on Cortex-M4.
 #ifndef LWM2M_WITH_TEXT_PLAIN
 #define LWM2M_WITH_TEXT_PLAIN 1
@@ -290,9 +290,9 @@
 #define LWM2M_WITH_ACCESS_CONTROL 1
 #endif
 
-/// The cache of recent responses (LWM2M_RESPONSE_CACHE_SIZE), which answers a
-/// retransmitted request with the first response instead of serving it again
-/// (RFC 7252, 4.5). With 0, a retransmitted Execute, Create or
+/// The cache of recent responses (LWM2M_RESPONSE_CACHE_SIZE), which sends the
+/// first response again to a retransmitted request instead of serving it
+/// again (RFC 7252, 4.5). With 0, a retransmitted Execute, Create or
 /// non-idempotent Write is applied again. Flash: 0.7 kB on Cortex-M4; RAM:
 /// 312 bytes of the Client object with the default capacities.
 #ifndef LWM2M_WITH_RESPONSE_CACHE

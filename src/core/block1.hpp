@@ -70,7 +70,9 @@ inline Block1Result handle_block1(Context&, const coap::Message&, const Path&,
 inline void add_final_block1_option(const Block1Result&, coap::MessageWriter&) {}
 inline void end_block1_transfer(detail::ClientData&, const char*) {}
 inline void step_block1(Context&) {}
-inline uint64_t next_block1_event_ms(const detail::ClientData&) { return UINT64_MAX; }
+inline uint64_t next_block1_event_ms(const detail::ClientData&) {
+    return UINT64_MAX;
+}
 
 #endif  // LWM2M_WITH_BLOCK1
 

@@ -33,8 +33,12 @@ void remove_acl(detail::ClientData& data, uint16_t object_id, uint16_t instance_
 #else
 
 // Built without LWM2M_WITH_ACCESS_CONTROL: every server has every right.
-inline bool access_control_applies(const detail::ClientData&) { return false; }
-inline uint8_t check_access(const detail::ClientData&, const Path&, uint16_t) { return 0; }
+inline bool access_control_applies(const detail::ClientData&) {
+    return false;
+}
+inline uint8_t check_access(const detail::ClientData&, const Path&, uint16_t) {
+    return 0;
+}
 inline void add_owner_acl(detail::ClientData&, uint16_t, uint16_t) {}
 inline void remove_acl(detail::ClientData&, uint16_t, uint16_t) {}
 

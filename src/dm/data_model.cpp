@@ -106,7 +106,7 @@ uint8_t delete_instance(const Path& path, Object& object, detail::ClientData& da
     return code::kDeleted;
 }
 
-// The longest link, ",</65535/65535/65535/65535>".
+// Maximum length of a link: ",</65535/65535/65535/65535>".
 constexpr size_t kMaxLinkLength = 2 + 4 * 6 + 1;
 
 // Writes the link of `path`, with a comma before it unless it comes first,

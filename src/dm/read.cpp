@@ -217,7 +217,7 @@ uint8_t read(const coap::Message& request, const Path& path, Object& object,
     source.targets[0] = {&object, path};
     source.target_count = 1;
     // Counted without reading the values: a read that fails does so in the
-    // encoding, which answers with its code.
+    // encoding, which responds with its code.
     size_t count = 0;
     (void)for_each_value(
         source, Position{},

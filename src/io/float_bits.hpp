@@ -56,8 +56,8 @@ inline bool exact_int64(double value, int64_t& result) {
         return false;
     }
     // Two's complement: 0 - 2^63 is INT64_MIN.
-    result = static_cast<int64_t>(truncated.negative ? 0 - truncated.magnitude
-                                                     : truncated.magnitude);
+    result =
+        static_cast<int64_t>(truncated.negative ? 0 - truncated.magnitude : truncated.magnitude);
     return true;
 }
 

@@ -55,14 +55,20 @@ uint8_t observation_count(const detail::ClientData& data);
 #else
 // Built without LWM2M_WITH_OBSERVE: no observation is ever made, so the
 // core's calls into the reporting layer have nothing to do.
-inline bool handle_notification_reply(core::Context&, uint16_t, bool) { return false; }
+inline bool handle_notification_reply(core::Context&, uint16_t, bool) {
+    return false;
+}
 inline void value_changed(core::Context&, const Path&) {}
 inline void value_changed_elsewhere(detail::ClientData&, const Path&) {}
 inline void step_notifications(core::Context&) {}
-inline uint64_t next_notification_ms(const detail::ClientData&) { return UINT64_MAX; }
+inline uint64_t next_notification_ms(const detail::ClientData&) {
+    return UINT64_MAX;
+}
 inline void end_observations(detail::ClientData&) {}
 inline void server_answered(detail::ClientData&) {}
-inline uint8_t observation_count(const detail::ClientData&) { return 0; }
+inline uint8_t observation_count(const detail::ClientData&) {
+    return 0;
+}
 #endif
 
 }  // namespace lwm2m::report

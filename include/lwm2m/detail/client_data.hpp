@@ -329,9 +329,13 @@ struct ClientData {
     ServerSession* session = sessions;
 
     /// Index of `session` in `sessions`.
-    uint8_t session_index() const { return static_cast<uint8_t>(session - sessions); }
+    uint8_t session_index() const {
+        return static_cast<uint8_t>(session - sessions);
+    }
     /// True while session 0 talks to the Bootstrap-Server.
-    bool bootstrapping() const { return sessions[0].state == RegistrationState::kBootstrapping; }
+    bool bootstrapping() const {
+        return sessions[0].state == RegistrationState::kBootstrapping;
+    }
 
     bool reboot_requested = false;
     bool factory_reset_requested = false;
