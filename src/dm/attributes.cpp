@@ -318,6 +318,8 @@ Attributes effective_attributes(const detail::ClientData& data, const Path& path
             }
         }
     }
+#else
+    (void)path;  // only the Server object's defaults apply
 #endif
     return effective;
 }

@@ -271,6 +271,26 @@ void decode_acl(Reader& reader, detail::AclInstance (&instances)[LWM2M_MAX_ACL_I
 }
 #endif
 
+#if !LWM2M_WITH_ACCESS_CONTROL
+// Reads past the Access Control instances of a state saved by a build with
+// access control, which this build has no use for (every server has every
+// right here), so the accounts and registrations in it still load.
+void skip_acl(Reader& reader) {
+    const uint8_t count = reader.u8();
+    for (uint8_t i = 0; reader.ok() && i < count; ++i) {
+        // Instance ID, object ID, object instance ID and owner.
+        for (int field = 0; field < 4; ++field) {
+            (void)reader.u16();
+        }
+        const uint8_t entries = reader.u8();
+        for (uint8_t j = 0; reader.ok() && j < entries; ++j) {
+            (void)reader.u16();  // Short Server ID
+            (void)reader.u16();  // access rights
+        }
+    }
+}
+#endif
+
 void encode_server(Writer& writer, const ServerObject& server) {
     writer.u16(server.instance_id);
     writer.u16(server.short_server_id);
@@ -536,8 +556,7 @@ DecodeError decode_state(std::span<const uint8_t> blob, PersistedState& state) {
 #if LWM2M_WITH_ACCESS_CONTROL
     decode_acl(reader, state.acl);
 #else
-    // A state with Access Control instances is from another build.
-    reader.require(reader.u8() == 0);
+    skip_acl(reader);
 #endif
     state.session_count = reader.u8();
     reader.require(state.session_count <= LWM2M_MAX_SERVERS);

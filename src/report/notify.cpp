@@ -139,7 +139,6 @@ void start_pending(core::Context& ctx, Observation& observation, uint16_t messag
     pending.active = true;
     pending.observation = index_of(ctx.data, observation);
     pending.message_id = message_id;
-    observation.last_confirmable_ms = ctx.now_ms;
     if (records != nullptr) {
         pending.stored_count = static_cast<uint16_t>(records->count);
         pending.first_snapshot_only = records->first_snapshot_only;
@@ -473,6 +472,8 @@ bool handle_notification_reply(core::Context& ctx, uint16_t message_id, bool res
                 records.count < pending.stored_count ? records.count : pending.stored_count;
             remove_stored(data.notification_store, records);
         }
+        // The observer is still there: the next 24 hours may go NON.
+        data.observations[pending.observation].last_confirmable_ms = ctx.now_ms;
         pending = {};
         // Notifications that waited for this ACK may go now.
         for (Observation& observation : data.observations) {

@@ -92,7 +92,8 @@ struct Observation {
     /// Observe value of the last notification.
     uint32_t sequence = 0;
     uint64_t last_notify_ms = 0;
-    /// When the observation started or last sent a confirmable notification.
+    /// When the observation started or the server last acknowledged a
+    /// confirmable notification of it.
     uint64_t last_confirmable_ms = 0;
     /// A notification the transport could not take goes again from here.
     uint64_t retry_at_ms = 0;
