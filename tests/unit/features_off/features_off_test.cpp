@@ -1,10 +1,10 @@
 // A client built in the minimal configuration (cmake/lwm2m-configurations.cmake),
-// with every feature switch of lwm2m/config.hpp at 0. SenML CBOR works,
-// the other formats get the CoAP codes for a format the client lacks,
-// nothing goes to Storage, Send is unsupported, a Bootstrap-Server URI is an
-// invalid setting, an Observe is a plain Read, Write-Attributes is not
-// allowed, there is no Access Control object, Block1 gets 4.02 and the
-// composite operations 4.05.
+// with every feature switch of lwm2m/config.hpp at 0. SenML CBOR works, and
+// the other formats get the CoAP codes for a format the client lacks. Nothing
+// goes to Storage, Send is unsupported and a Bootstrap-Server URI is an
+// invalid setting. An Observe is a plain Read, Write-Attributes gets 4.05 and
+// there is no Access Control object. Block1 gets 4.02 and the composite
+// operations 4.05.
 #include "client_fixture.hpp"
 #include "io/cbor_reader.hpp"
 
@@ -20,38 +20,68 @@ static_assert(LWM2M_WITH_TLV == 0 && LWM2M_WITH_JSON == 0 && LWM2M_WITH_LWM2M_CB
 namespace lwm2m {
 namespace {
 
+// The options of a request that send() adds besides Uri-Path; a negative
+// number or a null query is left out.
+struct Extras {
+    int observe = -1;
+    int content_format = -1;
+    const char* query = nullptr;
+    int block1 = -1;
+};
+
 class FeaturesOffTest : public ClientTest {
   protected:
-    // Sends a PUT of `payload` to /1/0/2 (Default Minimum Period) in `format`
-    // (none if negative) and returns the response code.
-    uint8_t write_default_pmin(std::span<const uint8_t> payload, int format) {
-        uint8_t buffer[64];
+    // Sends a CON request with token 0x70 0x01 (the token that
+    // notifications_since() looks for) and returns the client's reply.
+    Message send(uint8_t method, std::vector<const char*> path, Extras extras = {},
+                 std::span<const uint8_t> payload = {}) {
+        uint8_t buffer[96];
         MessageWriter writer(buffer);
-        const uint8_t token[] = {0x32};
-        writer.header(Type::kConfirmable, code::kPut, ++message_id_, token);
-        writer.add_option(option::kUriPath, "1");
-        writer.add_option(option::kUriPath, "0");
-        writer.add_option(option::kUriPath, "2");
-        if (format >= 0) {
-            writer.add_uint_option(option::kContentFormat, static_cast<uint32_t>(format));
+        const uint8_t token[] = {0x70, 0x01};
+        writer.header(Type::kConfirmable, method, ++message_id_, token);
+        if (extras.observe >= 0) {
+            writer.add_uint_option(option::kObserve, static_cast<uint32_t>(extras.observe));
+        }
+        for (const char* segment : path) {
+            writer.add_option(option::kUriPath, segment);
+        }
+        if (extras.content_format >= 0) {
+            writer.add_uint_option(option::kContentFormat,
+                                   static_cast<uint32_t>(extras.content_format));
+        }
+        if (extras.query != nullptr) {
+            writer.add_option(option::kUriQuery, extras.query);
+        }
+        if (extras.block1 >= 0) {
+            writer.add_uint_option(option::kBlock1, static_cast<uint32_t>(extras.block1));
         }
         writer.append_payload(payload);
         transport_.deliver(writer.bytes());
         client_.step();
-        return last_sent().code;
+        return last_sent();
+    }
+
+    // Sends a PUT of `payload` to /1/0/2 (Default Minimum Period) in `format`
+    // (none if negative) and returns the response code.
+    uint8_t write_default_pmin(std::span<const uint8_t> payload, int format) {
+        return send(code::kPut, {"1", "0", "2"}, {.content_format = format}, payload).code;
     }
 
     uint16_t message_id_ = 0x2600;
 };
 
-TEST_F(FeaturesOffTest, ReadInSenmlCborWorks) {
+TEST_F(FeaturesOffTest, ReadsAreInSenmlCbor) {
     register_client();
-    const Message response =
+    // An object instance asked in SenML CBOR, and one value with no Accept.
+    const Message instance =
         server_request(code::kGet, {"3", "0"}, 0x2001, coap::format::kSenmlCbor);
-    EXPECT_EQ(response.code, code::kContent);
-    uint32_t format = 0;
-    ASSERT_TRUE(response.find_uint(option::kContentFormat, format));
-    EXPECT_EQ(format, coap::format::kSenmlCbor);
+    const Message value = server_request(code::kGet, {"3", "0", "0"}, 0x2002);
+    for (const Message& response : {instance, value}) {
+        EXPECT_EQ(response.code, code::kContent);
+        uint32_t format = 0;
+        ASSERT_TRUE(response.find_uint(option::kContentFormat, format));
+        EXPECT_EQ(format, coap::format::kSenmlCbor);
+    }
 }
 
 TEST_F(FeaturesOffTest, RemovedFormatsAreNotAcceptable) {
@@ -69,19 +99,11 @@ TEST_F(FeaturesOffTest, RemovedFormatsAreNotAcceptable) {
 
 TEST_F(FeaturesOffTest, WriteInTlvIsUnsupported) {
     register_client();
-    uint8_t buffer[64];
-    MessageWriter writer(buffer);
-    const uint8_t token[] = {0x31};
-    writer.header(Type::kConfirmable, code::kPut, 0x2201, token);
-    writer.add_option(option::kUriPath, "1");
-    writer.add_option(option::kUriPath, "0");
-    writer.add_option(option::kUriPath, "1");
-    writer.add_uint_option(option::kContentFormat, coap::format::kLwm2mTlv);
     const uint8_t lifetime[] = {0xc1, 0x01, 0x3c};  // resource 1, one byte: 60
-    writer.append_payload(lifetime);
-    transport_.deliver(writer.bytes());
-    client_.step();
-    EXPECT_EQ(last_sent().code, code::kUnsupportedContentFormat);
+    EXPECT_EQ(
+        send(code::kPut, {"1", "0", "1"}, {.content_format = coap::format::kLwm2mTlv}, lifetime)
+            .code,
+        code::kUnsupportedContentFormat);
 }
 
 TEST_F(FeaturesOffTest, LwM2M10ReadsObjectsInSenmlCbor) {
@@ -126,15 +148,6 @@ TEST_F(FeaturesOffTest, BootstrapRequestTriggerIsNotAllowed) {
     EXPECT_EQ(server_request(code::kPost, {"1", "0", "9"}, 0x2401).code, code::kMethodNotAllowed);
 }
 
-TEST_F(FeaturesOffTest, OneValueIsReadInSenmlCbor) {
-    register_client();
-    const Message response = server_request(code::kGet, {"3", "0", "0"}, 0x2501);
-    EXPECT_EQ(response.code, code::kContent);
-    uint32_t format = 0;
-    ASSERT_TRUE(response.find_uint(option::kContentFormat, format));
-    EXPECT_EQ(format, coap::format::kSenmlCbor);
-}
-
 TEST_F(FeaturesOffTest, TextPlainWriteIsUnsupported) {
     register_client();
     const uint8_t text[] = {'6', '0'};
@@ -166,17 +179,7 @@ TEST(FeaturesOffCborTest, HalfFloatsAndIndefiniteStringsAreMalformed) {
 
 TEST_F(FeaturesOffTest, ObserveIsServedAsPlainRead) {
     register_client();
-    uint8_t buffer[64];
-    MessageWriter writer(buffer);
-    const uint8_t token[] = {0x70, 0x01};
-    writer.header(Type::kConfirmable, code::kGet, 0x2701, token);
-    writer.add_uint_option(option::kObserve, 0);
-    writer.add_option(option::kUriPath, "3");
-    writer.add_option(option::kUriPath, "0");
-    writer.add_option(option::kUriPath, "0");
-    transport_.deliver(writer.bytes());
-    client_.step();
-    const Message response = last_sent();
+    const Message response = send(code::kGet, {"3", "0", "0"}, {.observe = 0});
     EXPECT_EQ(response.code, code::kContent);
     EXPECT_EQ(response.find(option::kObserve), nullptr);
     // No notification follows a change.
@@ -188,51 +191,26 @@ TEST_F(FeaturesOffTest, ObserveIsServedAsPlainRead) {
 
 TEST_F(FeaturesOffTest, WriteAttributesIsNotAllowed) {
     register_client();
-    uint8_t buffer[64];
-    MessageWriter writer(buffer);
-    const uint8_t token[] = {0x33};
-    writer.header(Type::kConfirmable, code::kPut, 0x2801, token);
-    writer.add_option(option::kUriPath, "3");
-    writer.add_option(option::kUriPath, "0");
-    writer.add_option(option::kUriPath, "0");
-    writer.add_option(option::kUriQuery, "pmin=10");
-    transport_.deliver(writer.bytes());
-    client_.step();
-    EXPECT_EQ(last_sent().code, code::kMethodNotAllowed);
+    EXPECT_EQ(send(code::kPut, {"3", "0", "0"}, {.query = "pmin=10"}).code,
+              code::kMethodNotAllowed);
 }
 
 TEST_F(FeaturesOffTest, Block1RequestHasUnrecognizedCriticalOption) {
     register_client();
-    uint8_t buffer[64];
-    MessageWriter writer(buffer);
-    const uint8_t token[] = {0x34};
-    writer.header(Type::kConfirmable, code::kPut, 0x2a01, token);
-    writer.add_option(option::kUriPath, "1");
-    writer.add_option(option::kUriPath, "0");
-    writer.add_option(option::kUriPath, "2");
-    writer.add_uint_option(option::kContentFormat, coap::format::kSenmlCbor);
-    writer.add_uint_option(option::kBlock1, 0x08);  // block 0 of more, 16 bytes
     const uint8_t part[16] = {0x81, 0xa2, 0x00, 0x66, '/', '1', '/', '0', '/', '2'};
-    writer.append_payload(part);
-    transport_.deliver(writer.bytes());
-    client_.step();
-    EXPECT_EQ(last_sent().code, code::kBadOption);
+    // Block 0 of more to come, 16 bytes.
+    const Extras block = {.content_format = coap::format::kSenmlCbor, .block1 = 0x08};
+    EXPECT_EQ(send(code::kPut, {"1", "0", "2"}, block, part).code, code::kBadOption);
 }
 
 TEST_F(FeaturesOffTest, CompositeOperationsAreNotAllowed) {
     register_client();
+    // [{0: "/3/0/0"}]
+    const uint8_t paths[] = {0x81, 0xa1, 0x00, 0x66, '/', '3', '/', '0', '/', '0'};
     for (const uint8_t method : {code::kFetch, code::kIPatch}) {
-        uint8_t buffer[64];
-        MessageWriter writer(buffer);
-        const uint8_t token[] = {0x35};
-        writer.header(Type::kConfirmable, method, static_cast<uint16_t>(0x2b00 + method), token);
-        writer.add_uint_option(option::kContentFormat, coap::format::kSenmlCbor);
-        // [{0: "/3/0/0"}]
-        const uint8_t paths[] = {0x81, 0xa1, 0x00, 0x66, '/', '3', '/', '0', '/', '0'};
-        writer.append_payload(paths);
-        transport_.deliver(writer.bytes());
-        client_.step();
-        EXPECT_EQ(last_sent().code, code::kMethodNotAllowed) << static_cast<int>(method);
+        EXPECT_EQ(send(method, {}, {.content_format = coap::format::kSenmlCbor}, paths).code,
+                  code::kMethodNotAllowed)
+            << static_cast<int>(method);
     }
 }
 
