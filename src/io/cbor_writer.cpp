@@ -33,7 +33,7 @@ bool to_half(double value, uint16_t& half) {
     // 1 kB of library code: sign, 11-bit exponent (bias 1023), 52-bit fraction.
     uint64_t bits = 0;
     std::memcpy(&bits, &value, sizeof(bits));
-    const uint16_t sign = (bits >> 63) != 0 ? 0x8000 : 0;
+    const uint16_t sign = (bits >> 63) != 0 ? uint16_t{0x8000} : uint16_t{0};
     const int exponent = static_cast<int>((bits >> 52) & 0x7ff);
     const uint64_t fraction = bits & ((uint64_t{1} << 52) - 1);
     if (exponent == 0x7ff) {
