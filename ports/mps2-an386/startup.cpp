@@ -1,0 +1,73 @@
+// Reset handler and vector table of a bare-metal Cortex-M4 image for QEMU's
+// mps2-an386. The reset handler copies .data from code memory to RAM, zeroes
+// .bss, turns on the FPU and runs the static constructors. Then it calls
+// main() and ends the run with its return value through semihosting.
+#include <cstdint>
+
+#include "semihosting.hpp"
+
+extern "C" {
+extern uint32_t __data_start[];
+extern uint32_t __data_end[];
+extern const uint32_t __data_load[];
+extern uint32_t __bss_start[];
+extern uint32_t __bss_end[];
+extern void (*__init_array_start[])();
+extern void (*__init_array_end[])();
+extern uint32_t __stack_top[];
+int main();
+
+[[noreturn]] void reset_handler();
+[[noreturn]] void fault_handler();
+}
+
+namespace {
+
+// Coprocessor Access Control Register: full access to CP10 and CP11, the FPU.
+volatile uint32_t& cpacr() {
+    return *reinterpret_cast<volatile uint32_t*>(0xE000ED88);
+}
+constexpr uint32_t kFpuFullAccess = 0xFu << 20;
+
+}  // namespace
+
+extern "C" void reset_handler() {
+    // The FPU first: the compiler may use its registers anywhere below.
+    cpacr() = cpacr() | kFpuFullAccess;
+    asm volatile("dsb\n isb" ::: "memory");
+    const uint32_t* from = __data_load;
+    for (uint32_t* to = __data_start; to < __data_end; ++to, ++from) {
+        *to = *from;
+    }
+    for (uint32_t* word = __bss_start; word < __bss_end; ++word) {
+        *word = 0;
+    }
+    for (void (**init)() = __init_array_start; init != __init_array_end; ++init) {
+        (*init)();
+    }
+    mps2::semihosting_exit(main());
+}
+
+// A fault ends the run with a status no test expects from main().
+extern "C" void fault_handler() {
+    mps2::semihosting_write("fault: NMI, hard, memory management, bus or usage fault\n");
+    mps2::semihosting_exit(99);
+}
+
+namespace {
+
+using Handler = void (*)();
+
+// Initial stack pointer, then the exception handlers of the ARMv7-M core:
+// reset, NMI, hard fault, memory management, bus and usage fault.
+[[gnu::section(".vectors"), gnu::used]] const Handler kVectors[] = {
+    reinterpret_cast<Handler>(__stack_top),
+    reset_handler,
+    fault_handler,
+    fault_handler,
+    fault_handler,
+    fault_handler,
+    fault_handler,
+};
+
+}  // namespace
