@@ -1,6 +1,6 @@
-// In-memory ports for the Google Benchmark drivers: a transport that hands the
-// client one datagram at a time and keeps the last one it sent, and a clock
-// that moves only when told.
+// In-memory ports for the Google Benchmark drivers. The transport passes the
+// client one datagram at a time and keeps the last one it sent. The clock
+// moves only when advance() is called.
 #pragma once
 
 #include <array>
@@ -48,7 +48,7 @@ class MemoryTransport final : public lwm2m::net::Transport {
     uint64_t sent_count_ = 0;
 };
 
-/// A monotonic clock that stands still unless advance() moves it.
+/// A monotonic clock that changes only when advance() moves it.
 class ManualClock final : public lwm2m::Clock {
   public:
     uint64_t monotonic_ms() override { return now_ms_; }

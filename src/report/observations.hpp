@@ -71,10 +71,10 @@ void record_reported(detail::ClientData& data, detail::Observation& observation)
 /// True if notifications with `attributes` are confirmable: con (LwM2M 1.2),
 /// else the Server object's Default Notification Mode.
 bool is_confirmable(const detail::ClientData& data, const Attributes& attributes);
-/// True if the next notification of `observation` goes confirmable: as
-/// is_confirmable() says, or because 24 hours have passed without an
-/// acknowledged confirmable one (RFC 7641, 4.5), which tells whether the
-/// server is still there.
+/// Returns true if the next notification of `observation` is confirmable:
+/// when is_confirmable() returns true, or when 24 hours have passed without an
+/// acknowledged confirmable one (RFC 7641, 4.5). That ACK shows the server is
+/// still there.
 bool sends_confirmable(const core::Context& ctx, const detail::Observation& observation,
                        const Attributes& attributes);
 

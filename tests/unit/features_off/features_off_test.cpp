@@ -67,6 +67,14 @@ class FeaturesOffTest : public ClientTest {
         return send(code::kPut, {"1", "0", "2"}, {.content_format = format}, payload).code;
     }
 
+    // Checks that `response` is 2.05 Content in SenML CBOR.
+    static void expect_senml_cbor(const Message& response) {
+        EXPECT_EQ(response.code, code::kContent);
+        uint32_t format = 0;
+        ASSERT_TRUE(response.find_uint(option::kContentFormat, format));
+        EXPECT_EQ(format, coap::format::kSenmlCbor);
+    }
+
     uint16_t message_id_ = 0x2600;
 };
 
@@ -76,12 +84,8 @@ TEST_F(FeaturesOffTest, ReadsAreInSenmlCbor) {
     const Message instance =
         server_request(code::kGet, {"3", "0"}, 0x2001, coap::format::kSenmlCbor);
     const Message value = server_request(code::kGet, {"3", "0", "0"}, 0x2002);
-    for (const Message& response : {instance, value}) {
-        EXPECT_EQ(response.code, code::kContent);
-        uint32_t format = 0;
-        ASSERT_TRUE(response.find_uint(option::kContentFormat, format));
-        EXPECT_EQ(format, coap::format::kSenmlCbor);
-    }
+    expect_senml_cbor(instance);
+    expect_senml_cbor(value);
 }
 
 TEST_F(FeaturesOffTest, RemovedFormatsAreNotAcceptable) {
@@ -109,11 +113,7 @@ TEST_F(FeaturesOffTest, WriteInTlvIsUnsupported) {
 TEST_F(FeaturesOffTest, LwM2M10ReadsObjectsInSenmlCbor) {
     config_.version = Lwm2mVersion::k1_0;
     register_client();
-    const Message response = server_request(code::kGet, {"3", "0"}, 0x2301);
-    EXPECT_EQ(response.code, code::kContent);
-    uint32_t format = 0;
-    ASSERT_TRUE(response.find_uint(option::kContentFormat, format));
-    EXPECT_EQ(format, coap::format::kSenmlCbor);
+    expect_senml_cbor(server_request(code::kGet, {"3", "0"}, 0x2301));
 }
 
 TEST_F(FeaturesOffTest, SendIsUnsupported) {
