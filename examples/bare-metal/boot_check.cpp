@@ -2,8 +2,8 @@
 // heap. The image boots under QEMU, its .data and .bss are set up and the FPU
 // works. Then a client in the minimal configuration configures itself and
 // steps. Prints what it checked and returns 0 if all holds.
+#include "console.hpp"
 #include "lwm2m/client.hpp"
-#include "semihosting.hpp"
 
 namespace {
 
@@ -62,52 +62,36 @@ lwm2m::Client g_client(g_transport, g_clock, g_random);
 int g_initialized = 0x5a5a;
 int g_zeroed;
 
-// Prints "label: value". Written by hand: newlib's printf family reaches
-// for malloc(), which this image does not have.
-void print(const char* label, unsigned value) {
-    char digits[12];
-    char* end = digits + sizeof(digits);
-    *--end = '\0';
-    *--end = '\n';
-    do {
-        *--end = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    mps2::semihosting_write(label);
-    mps2::semihosting_write(": ");
-    mps2::semihosting_write(end);
-}
-
 }  // namespace
 
 int main() {
     if (g_initialized != 0x5a5a || g_zeroed != 0) {
-        mps2::semihosting_write("fail: .data or .bss not set up\n");
+        console::print("fail: .data or .bss not set up\n");
         return 1;
     }
     // A float operation that a core without its FPU turned on would fault on.
     volatile float half = 0.5f;
     if (half * 4.0f != 2.0f) {
-        mps2::semihosting_write("fail: FPU\n");
+        console::print("fail: FPU\n");
         return 2;
     }
     lwm2m::ClientConfig config;
     config.endpoint_name = "bare-metal";
     config.server_uri = "coap://192.0.2.1:5683";
     if (g_client.configure(config) != lwm2m::Status::kOk) {
-        mps2::semihosting_write("fail: configure\n");
+        console::print("fail: configure\n");
         return 3;
     }
     for (int i = 0; i < 10; ++i) {
         g_client.step();
     }
-    print("sizeof(lwm2m::Client)", sizeof(lwm2m::Client));
-    print("datagrams sent (the Register and its retransmissions)", g_transport.sent);
-    print("bytes sent", static_cast<unsigned>(g_transport.sent_bytes));
+    console::print_value("sizeof(lwm2m::Client)", sizeof(lwm2m::Client));
+    console::print_value("datagrams sent (the Register and its retransmissions)", g_transport.sent);
+    console::print_value("bytes sent", static_cast<unsigned>(g_transport.sent_bytes));
     if (g_transport.sent == 0) {
-        mps2::semihosting_write("fail: no Register sent\n");
+        console::print("fail: no Register sent\n");
         return 4;
     }
-    mps2::semihosting_write("boot check passed\n");
+    console::print("boot check passed\n");
     return 0;
 }

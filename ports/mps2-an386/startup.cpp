@@ -19,6 +19,14 @@ int main();
 
 [[noreturn]] void reset_handler();
 [[noreturn]] void fault_handler();
+[[noreturn]] void unexpected_irq_handler();
+
+// Interrupt handlers of the port (uart.cpp, timers.cpp). An image that does
+// not link them gets unexpected_irq_handler, which never runs because such an
+// image does not enable those interrupts.
+void uart0_rx_irq_handler() __attribute__((weak, alias("unexpected_irq_handler")));
+void timer0_irq_handler() __attribute__((weak, alias("unexpected_irq_handler")));
+void timer1_irq_handler() __attribute__((weak, alias("unexpected_irq_handler")));
 }
 
 namespace {
@@ -54,12 +62,19 @@ extern "C" void fault_handler() {
     mps2::semihosting_exit(99);
 }
 
+extern "C" void unexpected_irq_handler() {
+    mps2::semihosting_write("fault: an interrupt without a handler\n");
+    mps2::semihosting_exit(98);
+}
+
 namespace {
 
 using Handler = void (*)();
 
-// Initial stack pointer, then the exception handlers of the ARMv7-M core:
-// reset, NMI, hard fault, memory management, bus and usage fault.
+// Initial stack pointer, then the exception handlers of the ARMv7-M core
+// (reset, NMI, hard fault, memory management, bus and usage fault, four
+// reserved, SVCall, debug monitor, reserved, PendSV, SysTick), then the
+// board's interrupts: IRQ 0 UART0 receive, IRQ 8 and 9 timers 0 and 1.
 [[gnu::section(".vectors"), gnu::used]] const Handler kVectors[] = {
     reinterpret_cast<Handler>(__stack_top),
     reset_handler,
@@ -68,6 +83,25 @@ using Handler = void (*)();
     fault_handler,
     fault_handler,
     fault_handler,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    nullptr,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    uart0_rx_irq_handler,    // IRQ 0
+    unexpected_irq_handler,  // IRQ 1: UART0 transmit
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    timer0_irq_handler,  // IRQ 8
+    timer1_irq_handler,  // IRQ 9
 };
 
 }  // namespace

@@ -1,0 +1,202 @@
+// A complete LwM2M client on a bare-metal Cortex-M4 (QEMU's mps2-an386): the
+// Security, Server and Device objects, an IPSO Temperature sensor, UART0 as
+// its network link through tools/slip-bridge, timer 0 as its clock.
+//
+// It runs one Queue Mode cycle and ends the run with its outcome: register,
+// answer the server's requests while awake, go offline, wake up with a new
+// temperature and send an Update from the same local port, go offline again,
+// then de-register. The server URI comes from the command line (QEMU's
+// -append); tools/run-bare-metal starts the test server and the bridge.
+//
+// Exit status: 0 when the cycle completed and the server read the sensor, 1
+// for an invalid command line or configuration, 2 when registration failed,
+// 3 when the local port changed across the sleep, 4 when no Read came, and
+// 10 plus the step of the cycle (kRegistering ...) when it timed out there.
+#include <cstring>
+
+#include "console.hpp"
+#include "lwm2m/client.hpp"
+#include "lwm2m/log.hpp"
+#include "lwm2m/slip/slip_transport.hpp"
+#include "seeded_random.hpp"
+#include "semihosting.hpp"
+#include "temperature_sensor.hpp"
+#include "timers.hpp"
+#include "uart.hpp"
+
+namespace {
+
+constexpr char kEndpointName[] = "mps2-an386";
+constexpr uint32_t kLifetimeS = 60;
+constexpr uint32_t kQueueTimeoutMs = 2000;
+/// Time offline before the sensor "measures" again and wakes the client.
+constexpr uint32_t kSleepMs = 3000;
+/// The whole cycle takes about 10 s; a run that takes this long has failed.
+constexpr uint32_t kRunLimitMs = 60000;
+
+enum class Step : uint8_t {
+    kRegistering,
+    kAwake,
+    kAsleep,
+    kWaking,
+    kAwakeAgain,
+    kDeregistering,
+};
+
+lwm2m::slip::SlipTransport g_transport(mps2::uart0);
+mps2::TimerClock g_clock;
+mps2::SeededRandom g_random(static_cast<uint32_t>(mps2::semihosting_time()));
+lwm2m::Client g_client(g_transport, g_clock, g_random);
+TemperatureSensor g_sensor;
+
+#if LWM2M_LOG_LEVEL < 5
+void log_to_semihosting(lwm2m::LogLevel level, const char* module, const char* message) {
+    static constexpr const char* kLevels[] = {"trace", "debug", "info", "warning", "error"};
+    const auto index = static_cast<uint8_t>(level);
+    console::print_number(static_cast<uint32_t>(g_clock.monotonic_ms()));
+    console::print(" ms ");
+    console::print(index < 5 ? kLevels[index] : "?");
+    console::print(" ");
+    console::print(module);
+    console::print(": ");
+    console::print(message);
+    console::print("\n");
+}
+#endif
+
+// Finds the coap:// URI among the command line's words.
+bool read_server_uri(char* uri, unsigned size) {
+    char line[160];
+    if (!mps2::semihosting_command_line(line, sizeof(line))) {
+        return false;
+    }
+    const char* start = std::strstr(line, "coap://");
+    if (start == nullptr) {
+        return false;
+    }
+    const size_t length = std::strcspn(start, " ");
+    if (length >= size) {
+        return false;
+    }
+    std::memcpy(uri, start, length);
+    uri[length] = '\0';
+    return true;
+}
+
+// Runs the cycle from Register to De-register; returns the exit status.
+int run_cycle() {
+    Step step = Step::kRegistering;
+    uint16_t registered_port = 0;
+    uint64_t asleep_since_ms = 0;
+    const uint64_t start_ms = g_clock.monotonic_ms();
+
+    for (;;) {
+        g_client.step();
+        const uint64_t now_ms = g_clock.monotonic_ms();
+        const lwm2m::RegistrationState state = g_client.registration_state();
+        if (state == lwm2m::RegistrationState::kFailed) {
+            console::print("fail: registration failed\n");
+            return 2;
+        }
+        if (now_ms - start_ms > kRunLimitMs) {
+            console::print_value("fail: timed out at step", static_cast<uint32_t>(step));
+            return 10 + static_cast<int>(step);
+        }
+
+        switch (step) {
+            case Step::kRegistering:
+                if (state == lwm2m::RegistrationState::kRegistered) {
+                    registered_port = g_transport.local_port();
+                    console::print_value("registered from local port", registered_port);
+                    step = Step::kAwake;
+                }
+                break;
+            case Step::kAwake:
+                if (g_client.is_offline()) {
+                    console::print("offline: Queue Mode sleep\n");
+                    asleep_since_ms = now_ms;
+                    step = Step::kAsleep;
+                }
+                break;
+            case Step::kAsleep:
+                if (now_ms - asleep_since_ms >= kSleepMs) {
+                    console::print("waking up with a new temperature\n");
+                    g_sensor.set_celsius(22.5);
+                    g_client.request_update();
+                    step = Step::kWaking;
+                }
+                break;
+            case Step::kWaking:
+                if (!g_client.is_offline()) {
+                    step = Step::kAwakeAgain;
+                }
+                break;
+            case Step::kAwakeAgain:
+                // Offline again: the Update went out and the queue timeout passed.
+                if (g_client.is_offline()) {
+                    console::print_value("Update sent, offline again; local port",
+                                         g_transport.local_port());
+                    if (g_transport.local_port() != registered_port) {
+                        console::print("fail: the local port changed across the sleep\n");
+                        return 3;
+                    }
+                    g_client.deregister();
+                    step = Step::kDeregistering;
+                }
+                break;
+            case Step::kDeregistering:
+                if (state == lwm2m::RegistrationState::kDeregistered) {
+                    console::print_value("de-registered; sensor reads served",
+                                         g_sensor.value_reads());
+                    return g_sensor.value_reads() > 0 ? 0 : 4;
+                }
+                break;
+        }
+        // Asked after the step's calls above, which may have given the client work.
+        uint32_t wait_ms = g_client.time_until_next_step_ms();
+        if (step == Step::kAsleep) {
+            const uint64_t left_ms = kSleepMs - (now_ms - asleep_since_ms);
+            wait_ms = left_ms < wait_ms ? static_cast<uint32_t>(left_ms) : wait_ms;
+        }
+        mps2::wait_for_event(mps2::uart0, wait_ms);
+    }
+}
+
+}  // namespace
+
+int main() {
+#if LWM2M_LOG_LEVEL < 5
+    lwm2m::log::set_output(log_to_semihosting);
+#endif
+    mps2::uart0.start();
+    mps2::start_timers();
+
+    static char server_uri[LWM2M_MAX_URI_LENGTH + 1];
+    if (!read_server_uri(server_uri, sizeof(server_uri))) {
+        console::print("fail: no coap:// server URI on the command line (QEMU -append)\n");
+        return 1;
+    }
+    lwm2m::ClientConfig config;
+    config.endpoint_name = kEndpointName;
+    config.server_uri = server_uri;
+    config.lifetime_s = kLifetimeS;
+    config.queue_mode = true;
+    config.queue_timeout_ms = kQueueTimeoutMs;
+    config.device.manufacturer = "lwm2m-cpp example";
+    config.device.model_number = "mps2-an386";
+    config.device.firmware_version = "1.0";
+    if (g_client.add_object(g_sensor) != lwm2m::Status::kOk ||
+        g_client.configure(config) != lwm2m::Status::kOk) {
+        console::print("fail: invalid configuration\n");
+        return 1;
+    }
+    console::print("lwm2m-cpp bare-metal sensor, server ");
+    console::print(server_uri);
+    console::print("\n");
+
+    const int status = run_cycle();
+    console::print_value("bytes dropped by the UART receive ring", mps2::uart0.overruns());
+    console::print_value("frames dropped by the transport", g_transport.dropped_frames());
+    console::print(status == 0 ? "sensor client passed\n" : "sensor client failed\n");
+    return status;
+}

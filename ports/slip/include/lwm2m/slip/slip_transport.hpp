@@ -1,0 +1,79 @@
+// A datagram transport over a serial line to a host bridge that owns the UDP
+// socket (tools/slip-bridge). The link protocol is described in
+// ports/mps2-an386/README.md: SLIP frames whose first byte is the kind, 'O'
+// open, 'o' open result, 'C' close and 'D' datagram.
+#pragma once
+
+#include <array>
+
+#include "lwm2m/config.hpp"
+#include "lwm2m/slip/slip_codec.hpp"
+#include "lwm2m/transport.hpp"
+
+namespace lwm2m::slip {
+
+/// The bridge opens the UDP socket on request, so connect() returns
+/// kInProgress until its answer arrives: the client polls it every 100 ms.
+/// reuse_last_port() asks the bridge to bind the recorded local port again.
+/// If another socket owns it, the bridge reports so and this transport opens a
+/// socket on a new port itself, because reuse_last_port() has already
+/// returned; the client's Update then moves the registration there.
+///
+/// NOTE: the link is assumed to lose no bytes, as a UART with flow control or
+/// QEMU's emulated one does. A lost open request leaves connect() in progress
+/// until the client gives up after MAX_TRANSMIT_WAIT.
+class SlipTransport final : public net::Transport {
+  public:
+    /// Largest datagram in either direction: the client's receive buffer.
+    static constexpr size_t kMaxDatagramSize = LWM2M_IN_BUFFER_SIZE;
+
+    explicit SlipTransport(SerialLink& link) : link_(link), decoder_(frame_) {}
+    SlipTransport(const SlipTransport&) = delete;
+    SlipTransport& operator=(const SlipTransport&) = delete;
+
+    Status create() override;
+    Status connect(const char* host, uint16_t port) override;
+    Status send(std::span<const std::byte> datagram) override;
+    Result<size_t> receive(std::span<std::byte> buffer) override;
+    Status shutdown() override { return Status::kOk; }
+    Status close() override;
+    Status cleanup() override;
+    net::TransportState state() const override { return state_; }
+    size_t inner_mtu() const override { return kMaxDatagramSize; }
+    uint16_t local_port() const override { return local_port_; }
+    void set_receive_off(bool) override {}
+    Status reuse_last_port() override;
+
+    /// Frames dropped since create(): malformed, too long, of an unknown kind,
+    /// or a datagram that arrived with no socket open.
+    uint32_t dropped_frames() const { return dropped_frames_; }
+
+  private:
+    enum class OpenRequest : uint8_t { kNone, kSent, kAnswered };
+
+    /// Sends an open request for a socket bound to `bind_port` (0: any).
+    Status request_open(uint16_t bind_port, const char* host, uint16_t port);
+    /// Reads and handles frames until a datagram is copied into `buffer`
+    /// (returns its size) or no complete frame is left (kWouldBlock).
+    Result<size_t> read_frames(std::span<std::byte> buffer);
+    /// Handles a complete frame; returns the datagram size if it was one.
+    Result<size_t> handle_frame(std::span<const std::byte> frame, std::span<std::byte> buffer);
+    void send_close();
+
+    SerialLink& link_;
+    /// One received frame: its kind, then up to a datagram.
+    std::array<std::byte, 1 + kMaxDatagramSize> frame_;
+    Decoder decoder_;
+    net::TransportState state_ = net::TransportState::kClosed;
+    OpenRequest open_request_ = OpenRequest::kNone;
+    /// Sequence number of the last open request; answers to others are stale.
+    uint8_t sequence_ = 0;
+    /// Result code and local port of the answer to the last open request.
+    uint8_t open_result_ = 0;
+    uint16_t opened_port_ = 0;
+    /// Local port of the current or last socket; 0 before the first.
+    uint16_t local_port_ = 0;
+    uint32_t dropped_frames_ = 0;
+};
+
+}  // namespace lwm2m::slip
