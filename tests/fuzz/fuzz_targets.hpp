@@ -46,4 +46,9 @@ void run_firmware_state(std::span<const uint8_t> input);
 /// Update object, mostly on the transport of its package download.
 void run_firmware_download(std::span<const uint8_t> input);
 
+/// Feeds `input` as the byte stream from a bridge to the SLIP decoder and to
+/// a SlipTransport that opens, receives, closes and reopens (see
+/// slip_link_fuzzer.cpp).
+void run_slip_link(std::span<const uint8_t> input);
+
 }  // namespace lwm2m::fuzz

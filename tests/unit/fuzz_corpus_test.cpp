@@ -121,5 +121,16 @@ TEST(Unit, FuzzCorpusFirmwareDownloadsRun) {
     }
 }
 
+TEST(Unit, FuzzCorpusSlipLinkStreamsRun) {
+    const std::vector<std::filesystem::path> files = corpus_files(LWM2M_FUZZ_SLIP_LINK_CORPUS_DIR);
+    EXPECT_GE(files.size(), 5u) << "corpus directory: " << LWM2M_FUZZ_SLIP_LINK_CORPUS_DIR;
+    for (const std::filesystem::path& path : files) {
+        SCOPED_TRACE(path.filename().string());
+        const std::vector<uint8_t> input = read_file(path);
+
+        run_slip_link(input);
+    }
+}
+
 }  // namespace
 }  // namespace lwm2m::fuzz

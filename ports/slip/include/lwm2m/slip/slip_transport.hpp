@@ -62,7 +62,7 @@ class SlipTransport final : public net::Transport {
 
     SerialLink& link_;
     /// One received frame: its kind, then up to a datagram.
-    std::array<std::byte, 1 + kMaxDatagramSize> frame_;
+    std::array<std::byte, 1 + kMaxDatagramSize> frame_{};
     Decoder decoder_;
     net::TransportState state_ = net::TransportState::kClosed;
     OpenRequest open_request_ = OpenRequest::kNone;

@@ -1,0 +1,440 @@
+// SLIP framing and the serial-line transport of ports/slip, against a fake
+// serial link that plays the bridge's part of the link protocol.
+#include "lwm2m/slip/slip_transport.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace {
+
+using lwm2m::Status;
+using lwm2m::net::TransportState;
+using lwm2m::slip::Decoder;
+using lwm2m::slip::SlipTransport;
+
+std::vector<std::byte> bytes_of(std::initializer_list<int> values) {
+    std::vector<std::byte> result;
+    for (const int value : values) {
+        result.push_back(static_cast<std::byte>(value));
+    }
+    return result;
+}
+
+std::vector<std::byte> bytes_of(const std::string& text) {
+    std::vector<std::byte> result;
+    for (const char c : text) {
+        result.push_back(static_cast<std::byte>(c));
+    }
+    return result;
+}
+
+// Records what the transport writes and feeds it what the test queues.
+class FakeLink final : public lwm2m::slip::SerialLink {
+  public:
+    void write(std::span<const std::byte> bytes) override {
+        written.insert(written.end(), bytes.begin(), bytes.end());
+    }
+    bool read_byte(std::byte& byte) override {
+        if (incoming.empty()) {
+            return false;
+        }
+        byte = incoming.front();
+        incoming.pop_front();
+        return true;
+    }
+
+    // Queues `frame` as the bridge would send it: END, escaped bytes, END.
+    void queue_frame(const std::vector<std::byte>& frame) {
+        incoming.push_back(lwm2m::slip::kEnd);
+        for (const std::byte byte : frame) {
+            if (byte == lwm2m::slip::kEnd) {
+                incoming.push_back(lwm2m::slip::kEsc);
+                incoming.push_back(lwm2m::slip::kEscEnd);
+            } else if (byte == lwm2m::slip::kEsc) {
+                incoming.push_back(lwm2m::slip::kEsc);
+                incoming.push_back(lwm2m::slip::kEscEsc);
+            } else {
+                incoming.push_back(byte);
+            }
+        }
+        incoming.push_back(lwm2m::slip::kEnd);
+    }
+
+    void queue_open_result(uint8_t sequence, uint8_t result, uint16_t port) {
+        queue_frame(bytes_of({'o', sequence, result, port >> 8, port & 0xff}));
+    }
+
+    // Decodes every frame written so far and clears the record.
+    std::vector<std::vector<std::byte>> take_frames() {
+        std::vector<std::vector<std::byte>> frames;
+        std::array<std::byte, 2048> buffer;
+        Decoder decoder(buffer);
+        for (const std::byte byte : written) {
+            if (decoder.push(byte) == Decoder::Event::kFrame) {
+                const auto frame = decoder.frame();
+                frames.emplace_back(frame.begin(), frame.end());
+            }
+        }
+        written.clear();
+        return frames;
+    }
+
+    std::vector<std::byte> written;
+    std::deque<std::byte> incoming;
+};
+
+// Connects `transport` with the bridge opening `port`; returns the open request.
+std::vector<std::byte> connect_on(SlipTransport& transport, FakeLink& link, uint16_t port) {
+    (void)link.take_frames();
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    auto frames = link.take_frames();
+    EXPECT_EQ(frames.size(), 1u);
+    if (frames.empty()) {
+        return {};
+    }
+    const uint8_t sequence = std::to_integer<uint8_t>(frames[0][1]);
+    link.queue_open_result(sequence, 0, port);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
+    return frames[0];
+}
+
+TEST(SlipDecoder, EscapesAndEmptyFrames) {
+    std::array<std::byte, 16> buffer;
+    Decoder decoder(buffer);
+    const auto input = bytes_of({0xc0, 0xc0, 'a', 0xdb, 0xdc, 0xdb, 0xdd, 'b', 0xc0});
+    std::vector<Decoder::Event> events;
+    for (const std::byte byte : input) {
+        events.push_back(decoder.push(byte));
+    }
+    EXPECT_EQ(events.back(), Decoder::Event::kFrame);
+    EXPECT_EQ(std::count(events.begin(), events.end(), Decoder::Event::kFrame), 1);
+    const auto frame = decoder.frame();
+    EXPECT_EQ(std::vector<std::byte>(frame.begin(), frame.end()), bytes_of({'a', 0xc0, 0xdb, 'b'}));
+}
+
+TEST(SlipDecoder, NextFrameStartsEmpty) {
+    std::array<std::byte, 16> buffer;
+    Decoder decoder(buffer);
+    for (const std::byte byte : bytes_of({'a', 'b', 0xc0})) {
+        (void)decoder.push(byte);
+    }
+    EXPECT_EQ(decoder.push(std::byte{'c'}), Decoder::Event::kNone);
+    EXPECT_EQ(decoder.push(lwm2m::slip::kEnd), Decoder::Event::kFrame);
+    EXPECT_EQ(decoder.frame().size(), 1u);
+}
+
+TEST(SlipDecoder, InvalidEscapeIsMalformed) {
+    std::array<std::byte, 16> buffer;
+    Decoder decoder(buffer);
+    Decoder::Event last = Decoder::Event::kNone;
+    for (const std::byte byte : bytes_of({'a', 0xdb, 'x', 'b', 0xc0})) {
+        last = decoder.push(byte);
+    }
+    EXPECT_EQ(last, Decoder::Event::kMalformed);
+    // An escape cut off by END is malformed too.
+    for (const std::byte byte : bytes_of({'a', 0xdb, 0xc0})) {
+        last = decoder.push(byte);
+    }
+    EXPECT_EQ(last, Decoder::Event::kMalformed);
+    for (const std::byte byte : bytes_of({'o', 'k', 0xc0})) {
+        last = decoder.push(byte);
+    }
+    EXPECT_EQ(last, Decoder::Event::kFrame);
+}
+
+TEST(SlipDecoder, FrameLongerThanBufferIsDropped) {
+    std::array<std::byte, 4> buffer;
+    Decoder decoder(buffer);
+    Decoder::Event last = Decoder::Event::kNone;
+    for (const std::byte byte : bytes_of({1, 2, 3, 4, 5, 0xc0})) {
+        last = decoder.push(byte);
+    }
+    EXPECT_EQ(last, Decoder::Event::kTooLong);
+    for (const std::byte byte : bytes_of({1, 2, 3, 4, 0xc0})) {
+        last = decoder.push(byte);
+    }
+    EXPECT_EQ(last, Decoder::Event::kFrame);
+    EXPECT_EQ(decoder.frame().size(), 4u);
+}
+
+TEST(SlipEncoder, EscapesAcrossChunks) {
+    FakeLink link;
+    // More than one 64-byte chunk, with bytes that need escapes at the edges.
+    std::vector<std::byte> body(150, std::byte{0xc0});
+    body[75] = std::byte{0xdb};
+    lwm2m::slip::write_frame(link, bytes_of({'D'}), body);
+    EXPECT_EQ(link.written.front(), lwm2m::slip::kEnd);
+    EXPECT_EQ(link.written.back(), lwm2m::slip::kEnd);
+    EXPECT_EQ(link.written.size(), 2u + 1u + 2u * body.size());
+    const auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].size(), 1u + body.size());
+    EXPECT_TRUE(std::equal(body.begin(), body.end(), frames[0].begin() + 1));
+}
+
+TEST(SlipTransport, CreateClosesBridgeSocket) {
+    FakeLink link;
+    SlipTransport transport(link);
+    EXPECT_EQ(transport.create(), Status::kOk);
+    const auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0], bytes_of({'C'}));
+    EXPECT_EQ(transport.state(), TransportState::kClosed);
+}
+
+TEST(SlipTransport, ConnectSendsOpenAndWaits) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    (void)link.take_frames();
+
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    const auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0][0], std::byte{'O'});
+    EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 2, frames[0].begin() + 6),
+              bytes_of({0, 0, 0x16, 0x33}));
+    EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 6, frames[0].end()),
+              bytes_of(std::string("127.0.0.1")));
+
+    // Still no answer: in progress, and no second request.
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    EXPECT_TRUE(link.take_frames().empty());
+    EXPECT_EQ(transport.state(), TransportState::kClosed);
+
+    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 40000);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
+    EXPECT_EQ(transport.state(), TransportState::kConnected);
+    EXPECT_EQ(transport.local_port(), 40000);
+}
+
+TEST(SlipTransport, StaleOpenResultIgnored) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    const auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 2u);
+    const uint8_t sequence = std::to_integer<uint8_t>(frames[1][1]);
+    link.queue_open_result(static_cast<uint8_t>(sequence - 1), 0, 1111);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    EXPECT_EQ(transport.dropped_frames(), 1u);
+}
+
+TEST(SlipTransport, DatagramsBothWays) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    (void)link.take_frames();
+    connect_on(transport, link, 40000);
+
+    const auto datagram = bytes_of({0x40, 0x01, 0xc0, 0xdb, 0x00});
+    EXPECT_EQ(transport.send(datagram), Status::kOk);
+    const auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0][0], std::byte{'D'});
+    EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 1, frames[0].end()), datagram);
+
+    auto incoming = bytes_of({'D'});
+    incoming.insert(incoming.end(), datagram.begin(), datagram.end());
+    link.queue_frame(incoming);
+    std::array<std::byte, 64> buffer;
+    const auto received = transport.receive(buffer);
+    ASSERT_TRUE(received.ok());
+    EXPECT_EQ(std::vector<std::byte>(buffer.begin(), buffer.begin() + received.value()), datagram);
+    EXPECT_EQ(transport.receive(buffer).status(), Status::kWouldBlock);
+}
+
+TEST(SlipTransport, ReceiveReadsOneDatagramAtATime) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    connect_on(transport, link, 40000);
+    link.queue_frame(bytes_of({'D', 1}));
+    link.queue_frame(bytes_of({'D', 2, 2}));
+    std::array<std::byte, 8> buffer;
+    auto received = transport.receive(buffer);
+    ASSERT_TRUE(received.ok());
+    EXPECT_EQ(received.value(), 1u);
+    received = transport.receive(buffer);
+    ASSERT_TRUE(received.ok());
+    EXPECT_EQ(received.value(), 2u);
+}
+
+TEST(SlipTransport, DatagramLargerThanBufferReported) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    connect_on(transport, link, 40000);
+    link.queue_frame(bytes_of({'D', 1, 2, 3, 4, 5}));
+    link.queue_frame(bytes_of({'D', 7}));
+    std::array<std::byte, 4> buffer;
+    EXPECT_EQ(transport.receive(buffer).status(), Status::kMessageTooLarge);
+    const auto next = transport.receive(buffer);
+    ASSERT_TRUE(next.ok());
+    EXPECT_EQ(buffer[0], std::byte{7});
+}
+
+TEST(SlipTransport, FrameLongerThanMaxDatagramReported) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    connect_on(transport, link, 40000);
+    std::vector<std::byte> huge(SlipTransport::kMaxDatagramSize + 2, std::byte{1});
+    huge[0] = std::byte{'D'};
+    link.queue_frame(huge);
+    std::array<std::byte, SlipTransport::kMaxDatagramSize> buffer;
+    EXPECT_EQ(transport.receive(buffer).status(), Status::kMessageTooLarge);
+    EXPECT_EQ(transport.send(std::span(huge).first(SlipTransport::kMaxDatagramSize + 1)),
+              Status::kMessageTooLarge);
+}
+
+TEST(SlipTransport, MalformedAndUnknownFramesSkipped) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    connect_on(transport, link, 40000);
+    for (const std::byte byte : bytes_of({0xc0, 'D', 0xdb, 0x01, 0xc0})) {
+        link.incoming.push_back(byte);
+    }
+    link.queue_frame(bytes_of({'Z', 1, 2}));
+    link.queue_frame(bytes_of({'o', 1}));
+    link.queue_frame(bytes_of({'D', 9}));
+    std::array<std::byte, 8> buffer;
+    const auto received = transport.receive(buffer);
+    ASSERT_TRUE(received.ok());
+    EXPECT_EQ(received.value(), 1u);
+    EXPECT_EQ(buffer[0], std::byte{9});
+    EXPECT_EQ(transport.dropped_frames(), 3u);
+}
+
+TEST(SlipTransport, SendBeforeConnectRejected) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    EXPECT_EQ(transport.send(bytes_of({1})), Status::kInvalidState);
+}
+
+TEST(SlipTransport, DatagramWhileClosedDropped) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    link.queue_frame(bytes_of({'D', 1}));
+    std::array<std::byte, 8> buffer;
+    EXPECT_EQ(transport.receive(buffer).status(), Status::kWouldBlock);
+    EXPECT_EQ(transport.dropped_frames(), 1u);
+}
+
+TEST(SlipTransport, CloseKeepsPortAndReuseRequestsIt) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    EXPECT_EQ(transport.reuse_last_port(), Status::kInvalidState);
+    connect_on(transport, link, 40000);
+    EXPECT_EQ(transport.reuse_last_port(), Status::kInvalidState);
+
+    EXPECT_EQ(transport.close(), Status::kOk);
+    auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0], bytes_of({'C'}));
+    EXPECT_EQ(transport.local_port(), 40000);
+
+    EXPECT_EQ(transport.reuse_last_port(), Status::kOk);
+    EXPECT_EQ(transport.state(), TransportState::kBound);
+    const auto open = connect_on(transport, link, 40000);
+    ASSERT_GE(open.size(), 4u);
+    EXPECT_EQ(std::vector<std::byte>(open.begin() + 2, open.begin() + 4),
+              bytes_of({40000 >> 8, 40000 & 0xff}));
+    EXPECT_EQ(transport.local_port(), 40000);
+}
+
+TEST(SlipTransport, PortInUseFallsBackToNewPort) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    connect_on(transport, link, 40000);
+    ASSERT_EQ(transport.close(), Status::kOk);
+    ASSERT_EQ(transport.reuse_last_port(), Status::kOk);
+    (void)link.take_frames();
+
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 1, 0);
+
+    // The answer "in use" makes the transport ask for any port.
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 2, frames[0].begin() + 4),
+              bytes_of({0, 0}));
+    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 41000);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
+    EXPECT_EQ(transport.local_port(), 41000);
+}
+
+TEST(SlipTransport, OpenFailuresMapToStatus) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    (void)link.take_frames();
+
+    EXPECT_EQ(transport.connect("no.such.host", 5683), Status::kInProgress);
+    auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 2, 0);
+    EXPECT_EQ(transport.connect("no.such.host", 5683), Status::kResolveFailed);
+    EXPECT_EQ(transport.state(), TransportState::kClosed);
+
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 3, 0);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kNetworkError);
+    EXPECT_EQ(transport.local_port(), 0);
+}
+
+TEST(SlipTransport, CloseDuringOpenIgnoresLateResult) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    (void)link.take_frames();
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    const uint8_t old_sequence = std::to_integer<uint8_t>(frames[0][1]);
+
+    // The client gives up; the bridge's late answer belongs to the old request.
+    EXPECT_EQ(transport.close(), Status::kOk);
+    EXPECT_EQ(link.take_frames().size(), 1u);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    (void)link.take_frames();
+    link.queue_open_result(old_sequence, 0, 1234);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    EXPECT_EQ(transport.state(), TransportState::kClosed);
+}
+
+TEST(SlipTransport, HostTooLongRejected) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    const std::string host(LWM2M_MAX_URI_LENGTH + 1, 'a');
+    EXPECT_EQ(transport.connect(host.c_str(), 5683), Status::kInvalidArgument);
+    EXPECT_EQ(transport.connect("", 5683), Status::kInvalidArgument);
+}
+
+TEST(SlipTransport, CleanupForgetsPort) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    connect_on(transport, link, 40000);
+    EXPECT_EQ(transport.cleanup(), Status::kOk);
+    EXPECT_EQ(transport.local_port(), 0);
+    EXPECT_EQ(transport.reuse_last_port(), Status::kInvalidState);
+}
+
+}  // namespace
