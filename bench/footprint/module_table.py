@@ -5,8 +5,9 @@ Usage: module_table.py NAME=IMAGE.map [NAME=IMAGE.map ...]
 
 A module is a folder of src/ (each is linked from its own archive,
 liblwm2m_<folder>.a), the C and C++ runtime libraries, or the image's own
-stub ports. Every byte of an allocated output section is counted once:
-.text as text; .rodata, .ARM.exidx and the init arrays as rodata; .data as
+stub ports. For the images of examples/bare-metal, which link the library as
+one archive, the modules are the library, each port and the application. Every byte of an allocated output section is counted once:
+.text as text; the vector table, .rodata, .ARM.exidx and the init arrays as rodata; .data as
 data (flash for the initial values and RAM); .bss as bss (RAM only).
 """
 
@@ -14,6 +15,7 @@ import re
 import sys
 
 OUTPUT_KINDS = {
+    ".vectors": "rodata",
     ".text": "text",
     ".rodata": "rodata",
     ".ARM.exidx": "rodata",
@@ -37,6 +39,13 @@ def module_of(path):
     match = re.search(r"liblwm2m_(\w+)\.a\(", path)
     if match:
         return match.group(1)
+    # examples/bare-metal: the whole library in one archive, its ports, the application.
+    if "liblwm2m.a(" in path:
+        return "(library)"
+    if "libmps2_port.a(" in path or "no_heap.cpp" in path:
+        return "(mps2 port)"
+    if "libconsole.a(" in path or re.search(r"(sensor-client|boot-check)\.dir/", path):
+        return "(application)"
     if "stub_ports" in path:
         return "(stub ports)"
     if re.search(r"lib(c|c_nano|m|nosys)\.a\(", path):

@@ -4,6 +4,7 @@
 // steps. Prints what it checked and returns 0 if all holds.
 #include "console.hpp"
 #include "lwm2m/client.hpp"
+#include "stack.hpp"
 
 namespace {
 
@@ -88,6 +89,7 @@ int main() {
     console::print_value("sizeof(lwm2m::Client)", sizeof(lwm2m::Client));
     console::print_value("datagrams sent (the Register and its retransmissions)", g_transport.sent);
     console::print_value("bytes sent", static_cast<unsigned>(g_transport.sent_bytes));
+    console::print_value("peak stack use in bytes", mps2::stack_peak_bytes());
     if (g_transport.sent == 0) {
         console::print("fail: no Register sent\n");
         return 4;

@@ -20,6 +20,7 @@
 #include "lwm2m/slip/slip_transport.hpp"
 #include "seeded_random.hpp"
 #include "semihosting.hpp"
+#include "stack.hpp"
 #include "temperature_sensor.hpp"
 #include "timers.hpp"
 #include "uart.hpp"
@@ -197,6 +198,7 @@ int main() {
     const int status = run_cycle();
     console::print_value("bytes dropped by the UART receive ring", mps2::uart0.overruns());
     console::print_value("frames dropped by the transport", g_transport.dropped_frames());
+    console::print_value("peak stack use in bytes", mps2::stack_peak_bytes());
     console::print(status == 0 ? "sensor client passed\n" : "sensor client failed\n");
     return status;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "semihosting.hpp"
+#include "stack.hpp"
 
 extern "C" {
 extern uint32_t __data_start[];
@@ -37,6 +38,11 @@ volatile uint32_t& cpacr() {
 }
 constexpr uint32_t kFpuFullAccess = 0xFu << 20;
 
+constexpr uint32_t kStackPaint = 0x5ca1ab1e;
+constexpr uint32_t kPaintedWords = 32 * 1024 / 4;
+// Words just below the reset handler's own frame that stay unpainted.
+constexpr uint32_t kUnpaintedWords = 16;
+
 }  // namespace
 
 extern "C" void reset_handler() {
@@ -50,10 +56,24 @@ extern "C" void reset_handler() {
     for (uint32_t* word = __bss_start; word < __bss_end; ++word) {
         *word = 0;
     }
+    uint32_t* stack_pointer;
+    asm volatile("mov %0, sp" : "=r"(stack_pointer));
+    for (uint32_t* word = __stack_top - kPaintedWords; word < stack_pointer - kUnpaintedWords;
+         ++word) {
+        *word = kStackPaint;
+    }
     for (void (**init)() = __init_array_start; init != __init_array_end; ++init) {
         (*init)();
     }
     mps2::semihosting_exit(main());
+}
+
+uint32_t mps2::stack_peak_bytes() {
+    const uint32_t* word = __stack_top - kPaintedWords;
+    while (word < __stack_top && *word == kStackPaint) {
+        ++word;
+    }
+    return static_cast<uint32_t>(__stack_top - word) * 4;
 }
 
 // A fault ends the run with a status no test expects from main().
