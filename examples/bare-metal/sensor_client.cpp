@@ -201,7 +201,7 @@ int main() {
     console::print("\n");
 
     const int status = run_cycle();
-    console::print_value("bytes dropped by the UART receive ring", mps2::uart0.overruns());
+    console::print_value("bytes lost by the UART (receive overrun)", mps2::uart0.overruns());
     console::print_value("frames dropped by the transport", g_transport.dropped_frames());
     console::print_value("peak stack use in bytes", mps2::stack_peak_bytes());
     console::print(status == 0 ? "sensor client passed\n" : "sensor client failed\n");

@@ -19,6 +19,8 @@ inline constexpr uint32_t kUartIntClear = 0x0c;
 inline constexpr uint32_t kUartBaudDiv = 0x10;
 inline constexpr uint32_t kUartStateTxFull = 1u << 0;
 inline constexpr uint32_t kUartStateRxFull = 1u << 1;
+/// Write 1 to clear.
+inline constexpr uint32_t kUartStateRxOverrun = 1u << 3;
 inline constexpr uint32_t kUartCtrlTxEnable = 1u << 0;
 inline constexpr uint32_t kUartCtrlRxEnable = 1u << 1;
 inline constexpr uint32_t kUartCtrlRxInterrupt = 1u << 3;

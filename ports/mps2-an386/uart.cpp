@@ -41,6 +41,13 @@ bool Uart0::read_byte(std::byte& byte) {
         ends_read_ = ends_read_ + 1;
     }
     tail_ = tail + 1;
+    if (paused_) {
+        InterruptLock lock;
+        paused_ = false;
+        uart_reg(kUartCtrl) = uart_reg(kUartCtrl) | kUartCtrlRxInterrupt;
+        // The byte left waiting raised no interrupt that is still pending.
+        drain_receiver();
+    }
     return true;
 }
 
@@ -52,13 +59,22 @@ void Uart0::on_receive_interrupt() {
     // Clear first: a byte that arrives after the last check below raises the
     // interrupt again instead of waiting unseen in the data register.
     uart_reg(kUartIntClear) = kUartIntRx;
+    drain_receiver();
+}
+
+void Uart0::drain_receiver() {
+    if ((uart_reg(kUartState) & kUartStateRxOverrun) != 0) {
+        uart_reg(kUartState) = kUartStateRxOverrun;
+        overruns_ = overruns_ + 1;
+    }
     while ((uart_reg(kUartState) & kUartStateRxFull) != 0) {
-        const auto byte = static_cast<std::byte>(uart_reg(kUartData) & 0xff);
         const uint32_t head = head_;
         if (head - tail_ == kRingSize) {
-            overruns_ = overruns_ + 1;
-            continue;
+            paused_ = true;
+            uart_reg(kUartCtrl) = uart_reg(kUartCtrl) & ~kUartCtrlRxInterrupt;
+            return;
         }
+        const auto byte = static_cast<std::byte>(uart_reg(kUartData) & 0xff);
         ring_[head % kRingSize] = byte;
         head_ = head + 1;
         if (byte == lwm2m::slip::kEnd) {

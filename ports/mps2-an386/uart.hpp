@@ -11,10 +11,15 @@ namespace mps2 {
 /// Receives through the UART's receive interrupt into a ring buffer and
 /// transmits by polling. Only one instance may exist, because the interrupt
 /// handler feeds it.
+///
+/// With the ring full, the handler leaves the next byte in the data register
+/// and masks the interrupt until read_byte() makes room. QEMU then holds the
+/// sender back, so no byte is lost. A hardware UART without flow control
+/// loses bytes there instead, which overruns() counts.
 class Uart0 final : public lwm2m::slip::SerialLink {
   public:
-    /// Ring size: a power of two, larger than a whole escaped frame is not
-    /// needed, because wait_for_event() also wakes when it is half full.
+    /// Ring size: a power of two. It need not hold a whole escaped frame,
+    /// because wait_for_event() also wakes when the ring is half full.
     static constexpr size_t kRingSize = 1024;
 
     /// Enables the transmitter, the receiver and the receive interrupt.
@@ -28,15 +33,20 @@ class Uart0 final : public lwm2m::slip::SerialLink {
     /// the main loop has work.
     bool has_work() const;
 
-    /// Bytes lost because the ring was full.
+    /// Bytes the UART lost because the handler did not read them in time
+    /// (its receive overrun flag). Always 0 under QEMU.
     uint32_t overruns() const { return overruns_; }
 
     /// Called by the receive interrupt handler only.
     void on_receive_interrupt();
 
   private:
+    /// Moves received bytes into the ring while it has room; with the ring
+    /// full, masks the receive interrupt. Runs with interrupts masked.
+    void drain_receiver();
+
     std::byte ring_[kRingSize];
-    /// Written by the interrupt handler only.
+    /// Written by drain_receiver() only, in the handler or with interrupts masked.
     volatile uint32_t head_ = 0;
     /// Written by the main loop only.
     volatile uint32_t tail_ = 0;
@@ -44,6 +54,8 @@ class Uart0 final : public lwm2m::slip::SerialLink {
     volatile uint32_t ends_received_ = 0;
     volatile uint32_t ends_read_ = 0;
     volatile uint32_t overruns_ = 0;
+    /// The ring filled up and the receive interrupt is masked.
+    volatile bool paused_ = false;
 };
 
 /// The instance the receive interrupt handler feeds.
