@@ -173,6 +173,8 @@ int run_cycle() {
 int main() {
 #if LWM2M_LOG_LEVEL < 5
     lwm2m::log::set_output(log_to_semihosting);
+    // The runtime threshold starts at info; follow the build-time level.
+    lwm2m::log::set_level(static_cast<lwm2m::LogLevel>(LWM2M_LOG_LEVEL));
 #endif
     mps2::uart0.start();
     mps2::start_timers();

@@ -43,7 +43,11 @@ class Writer {
     }
     // A length byte, then the characters without the NUL.
     void text(const char* value, size_t capacity) {
-        const size_t length = strnlen(value, capacity);
+        // memchr() in place of strnlen(), which is POSIX and hidden by
+        // newlib in strict C++20 mode.
+        const void* nul = std::memchr(value, '\0', capacity);
+        const size_t length =
+            nul != nullptr ? static_cast<size_t>(static_cast<const char*>(nul) - value) : capacity;
         u8(static_cast<uint8_t>(length));
         for (size_t i = 0; i < length; ++i) {
             u8(static_cast<uint8_t>(value[i]));
