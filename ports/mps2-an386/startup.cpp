@@ -94,7 +94,8 @@ using Handler = void (*)();
 // Initial stack pointer, then the exception handlers of the ARMv7-M core
 // (reset, NMI, hard fault, memory management, bus and usage fault, four
 // reserved, SVCall, debug monitor, reserved, PendSV, SysTick), then the
-// board's interrupts: IRQ 0 UART0 receive, IRQ 8 and 9 timers 0 and 1.
+// board's 32 interrupts, of which the port uses IRQ 0 (UART0 receive) and
+// IRQ 8 and 9 (timers 0 and 1).
 [[gnu::section(".vectors"), gnu::used]] const Handler kVectors[] = {
     reinterpret_cast<Handler>(__stack_top),
     reset_handler,
@@ -122,6 +123,29 @@ using Handler = void (*)();
     unexpected_irq_handler,
     timer0_irq_handler,  // IRQ 8
     timer1_irq_handler,  // IRQ 9
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
+    unexpected_irq_handler,
 };
+static_assert(sizeof(kVectors) / sizeof(kVectors[0]) == 16 + 32, "16 exceptions, 32 IRQs");
 
 }  // namespace

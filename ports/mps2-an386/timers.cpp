@@ -33,6 +33,10 @@ void start_timers() {
 }
 
 uint64_t elapsed_ticks() {
+    // Before start_timers() the counter holds its reset value, not a time.
+    if ((timer0_reg(kTimerCtrl) & kTimerCtrlEnable) == 0) {
+        return 0;
+    }
     InterruptLock lock;
     uint32_t wraps = g_timer0_wraps;
     uint32_t value = timer0_reg(kTimerValue);

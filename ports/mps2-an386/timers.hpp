@@ -13,8 +13,8 @@ class Uart0;
 /// Starts timer 0 and enables the interrupts of both timers.
 void start_timers();
 
-/// 25 MHz ticks since start_timers(): timer 0's count, extended past its
-/// wrap (every 171.8 s) by the wraps its interrupt counted.
+/// 25 MHz ticks since start_timers(), 0 before: timer 0's count, extended
+/// past its wrap (every 171.8 s) by the wraps its interrupt counted.
 uint64_t elapsed_ticks();
 
 /// Sleeps (wfi) until `uart` has work or `timeout_ms` has passed. Timeouts

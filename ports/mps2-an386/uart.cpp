@@ -1,5 +1,7 @@
 #include "uart.hpp"
 
+#include <atomic>
+
 #include "cmsdk.hpp"
 
 namespace mps2 {
@@ -36,6 +38,9 @@ bool Uart0::read_byte(std::byte& byte) {
     if (tail == head_) {
         return false;
     }
+    // The byte was written before head_ moved on; keep the compiler from
+    // reading it first.
+    std::atomic_signal_fence(std::memory_order_acquire);
     byte = ring_[tail % kRingSize];
     if (byte == lwm2m::slip::kEnd) {
         ends_read_ = ends_read_ + 1;
@@ -76,6 +81,7 @@ void Uart0::drain_receiver() {
         }
         const auto byte = static_cast<std::byte>(uart_reg(kUartData) & 0xff);
         ring_[head % kRingSize] = byte;
+        std::atomic_signal_fence(std::memory_order_release);
         head_ = head + 1;
         if (byte == lwm2m::slip::kEnd) {
             ends_received_ = ends_received_ + 1;

@@ -15,7 +15,7 @@ namespace mps2 {
 /// With the ring full, the handler leaves the next byte in the data register
 /// and masks the interrupt until read_byte() makes room. QEMU then holds the
 /// sender back, so no byte is lost. A hardware UART without flow control
-/// loses bytes there instead, which overruns() counts.
+/// loses bytes there instead, and overruns() counts its overrun flags.
 class Uart0 final : public lwm2m::slip::SerialLink {
   public:
     /// Ring size: a power of two. It need not hold a whole escaped frame,
@@ -33,8 +33,8 @@ class Uart0 final : public lwm2m::slip::SerialLink {
     /// the main loop has work.
     bool has_work() const;
 
-    /// Bytes the UART lost because the handler did not read them in time
-    /// (its receive overrun flag). Always 0 under QEMU.
+    /// Receive overruns the UART flagged: each lost at least one byte
+    /// because the handler did not read it in time. Always 0 under QEMU.
     uint32_t overruns() const { return overruns_; }
 
     /// Called by the receive interrupt handler only.

@@ -70,9 +70,11 @@ void run_slip_link(std::span<const uint8_t> input) {
     static std::byte small[16];
     static std::byte large[SlipTransport::kMaxDatagramSize];
     bool use_small = false;
-    // Each pass consumes at least one byte or ends the loop.
+    // The passes are bounded by the input's size; a pass that consumes no
+    // byte is a connect() that is still waiting.
     for (size_t pass = 0; pass <= input.size() && !link.done(); ++pass) {
         if (transport->state() != net::TransportState::kConnected) {
+            transport->poll();
             const Status status = transport->connect("192.0.2.1", 5683);
             check(status == Status::kOk || status == Status::kInProgress ||
                       status == Status::kResolveFailed || status == Status::kNetworkError,

@@ -319,14 +319,64 @@ TEST(SlipTransport, SendBeforeConnectRejected) {
     EXPECT_EQ(transport.send(bytes_of({1})), Status::kInvalidState);
 }
 
-TEST(SlipTransport, DatagramWhileClosedDropped) {
+TEST(SlipTransport, PollDropsDatagramWhileClosed) {
     FakeLink link;
     SlipTransport transport(link);
     ASSERT_EQ(transport.create(), Status::kOk);
     link.queue_frame(bytes_of({'D', 1}));
     std::array<std::byte, 8> buffer;
-    EXPECT_EQ(transport.receive(buffer).status(), Status::kWouldBlock);
+    EXPECT_EQ(transport.receive(buffer).status(), Status::kInvalidState);
+    EXPECT_EQ(transport.dropped_frames(), 0u);
+    transport.poll();
+    EXPECT_TRUE(link.incoming.empty());
     EXPECT_EQ(transport.dropped_frames(), 1u);
+}
+
+TEST(SlipTransport, PollTakesOpenResult) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    (void)link.take_frames();
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    const auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 40000);
+    transport.poll();
+    EXPECT_TRUE(link.incoming.empty());
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
+    EXPECT_EQ(transport.local_port(), 40000);
+}
+
+TEST(SlipTransport, DatagramBehindOpenResultKept) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    (void)link.take_frames();
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    const auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 40000);
+    link.queue_frame(bytes_of({'D', 7}));
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
+    std::array<std::byte, 8> buffer;
+    const auto received = transport.receive(buffer);
+    ASSERT_TRUE(received.ok());
+    EXPECT_EQ(received.value(), 1u);
+    EXPECT_EQ(transport.dropped_frames(), 0u);
+}
+
+TEST(SlipTransport, FirstSequenceFromConstructor) {
+    FakeLink link;
+    SlipTransport transport(link, 200);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    (void)link.take_frames();
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    const auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0][1], std::byte{201});
+    // An answer numbered as the first request of a fresh start is stale.
+    link.queue_open_result(1, 0, 1111);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
 }
 
 TEST(SlipTransport, CloseKeepsPortAndReuseRequestsIt) {
@@ -375,6 +425,26 @@ TEST(SlipTransport, PortInUseFallsBackToNewPort) {
     link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 41000);
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
     EXPECT_EQ(transport.local_port(), 41000);
+}
+
+TEST(SlipTransport, RebindErrorFallsBackToNewPort) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    connect_on(transport, link, 40000);
+    ASSERT_EQ(transport.close(), Status::kOk);
+    ASSERT_EQ(transport.reuse_last_port(), Status::kOk);
+    (void)link.take_frames();
+
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 3, 0);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 2, frames[0].begin() + 4),
+              bytes_of({0, 0}));
 }
 
 TEST(SlipTransport, OpenFailuresMapToStatus) {

@@ -48,8 +48,7 @@ Status SlipTransport::connect(const char* host, uint16_t port) {
         return request_open(bind_port, host, port);
     }
     if (open_request_ == OpenRequest::kSent) {
-        const Result<size_t> received = read_frames({});
-        (void)received;
+        poll();
         if (open_request_ == OpenRequest::kSent) {
             return Status::kInProgress;
         }
@@ -61,8 +60,11 @@ Status SlipTransport::connect(const char* host, uint16_t port) {
         local_port_ = opened_port_;
         return Status::kOk;
     }
-    if (open_result_ == kPortInUse && state_ == net::TransportState::kBound) {
-        LWM2M_LOG_WARNING("local port %u is in use at the bridge, opening a new port", local_port_);
+    // The last port cannot be bound again (in use, or another error): open a
+    // new port, as reuse_last_port() has already returned kOk.
+    if (open_result_ != kUnresolved && state_ == net::TransportState::kBound) {
+        LWM2M_LOG_WARNING("cannot bind local port %u at the bridge (result %u), opening a new port",
+                          local_port_, open_result_);
         state_ = net::TransportState::kClosed;
         return request_open(0, host, port);
     }
@@ -102,7 +104,16 @@ Status SlipTransport::send(std::span<const std::byte> datagram) {
 }
 
 Result<size_t> SlipTransport::receive(std::span<std::byte> buffer) {
+    if (state_ != net::TransportState::kConnected) {
+        return Status::kInvalidState;
+    }
     return read_frames(buffer);
+}
+
+void SlipTransport::poll() {
+    if (state_ != net::TransportState::kConnected) {
+        (void)read_frames({});
+    }
 }
 
 Result<size_t> SlipTransport::read_frames(std::span<std::byte> buffer) {
@@ -115,6 +126,11 @@ Result<size_t> SlipTransport::read_frames(std::span<std::byte> buffer) {
                 const Result<size_t> datagram = handle_frame(decoder_.frame(), buffer);
                 if (datagram.ok() || datagram.status() == Status::kMessageTooLarge) {
                     return datagram;
+                }
+                // Frames behind an open result may be datagrams for the new
+                // socket: leave them to receive().
+                if (open_request_ == OpenRequest::kAnswered) {
+                    return Status::kWouldBlock;
                 }
                 break;
             }

@@ -15,9 +15,9 @@ namespace lwm2m::slip {
 /// The bridge opens the UDP socket on request, so connect() returns
 /// kInProgress until its answer arrives: the client polls it every 100 ms.
 /// reuse_last_port() asks the bridge to bind the recorded local port again.
-/// If another socket owns it, the bridge reports so and this transport opens a
-/// socket on a new port itself, because reuse_last_port() has already
-/// returned; the client's Update then moves the registration there.
+/// If the bridge cannot bind it (another socket owns it, for example), this
+/// transport opens a socket on a new port itself, because reuse_last_port()
+/// has already returned. The client's Update then moves the registration.
 ///
 /// NOTE: the link is assumed to lose no bytes, as a UART with flow control or
 /// QEMU's emulated one does. A lost open request leaves connect() in progress
@@ -27,7 +27,11 @@ class SlipTransport final : public net::Transport {
     /// Largest datagram in either direction: the client's receive buffer.
     static constexpr size_t kMaxDatagramSize = LWM2M_IN_BUFFER_SIZE;
 
-    explicit SlipTransport(SerialLink& link) : link_(link), decoder_(frame_) {}
+    /// `first_sequence` numbers the open requests. Pass a random value, so
+    /// that a late answer to a request sent before a reboot is unlikely to
+    /// match one sent after it.
+    explicit SlipTransport(SerialLink& link, uint8_t first_sequence = 0)
+        : link_(link), decoder_(frame_), sequence_(first_sequence) {}
     SlipTransport(const SlipTransport&) = delete;
     SlipTransport& operator=(const SlipTransport&) = delete;
 
@@ -43,6 +47,12 @@ class SlipTransport final : public net::Transport {
     uint16_t local_port() const override { return local_port_; }
     void set_receive_off(bool) override {}
     Status reuse_last_port() override;
+
+    /// Reads the frames that arrive while no socket is open: takes an open
+    /// result and drops anything else. The client reads only while
+    /// connected, so call this before sleeping, or a frame left in the
+    /// link keeps the main loop awake.
+    void poll();
 
     /// Frames dropped since create(): malformed, too long, of an unknown kind,
     /// or a datagram that arrived with no socket open.
