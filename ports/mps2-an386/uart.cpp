@@ -14,7 +14,7 @@ volatile uint32_t& uart_reg(uint32_t offset) {
     return reg(kUart0Base + offset);
 }
 
-// The smallest divider QEMU accepts; the emulated line has no real baud rate.
+// The smallest valid divider; the emulated line has no real baud rate.
 constexpr uint32_t kBaudDivider = 16;
 
 }  // namespace
