@@ -107,7 +107,9 @@ int run_cycle() {
             console::print("fail: registration failed\n");
             return 2;
         }
-        if (now_ms - start_ms > kRunLimitMs) {
+        // The run lasts seconds, so 32 bits of milliseconds are plenty.
+        const auto elapsed_ms = static_cast<uint32_t>(now_ms - start_ms);
+        if (elapsed_ms > kRunLimitMs) {
             console::print_value("fail: timed out at step", static_cast<uint32_t>(step));
             return 10 + static_cast<int>(step);
         }
@@ -167,6 +169,10 @@ int run_cycle() {
             const uint64_t left_ms = kSleepMs - (now_ms - asleep_since_ms);
             wait_ms = left_ms < wait_ms ? static_cast<uint32_t>(left_ms) : wait_ms;
         }
+        // Wake for the run limit too: a client told to wait long (a server's
+        // Disable, a registration retry) must not outlast it.
+        const uint32_t limit_left_ms = kRunLimitMs + 1 - elapsed_ms;
+        wait_ms = limit_left_ms < wait_ms ? limit_left_ms : wait_ms;
         // Frames that arrive while the socket is closed are read here, as the
         // client does not read them, so that they do not keep the loop awake.
         g_transport.poll();

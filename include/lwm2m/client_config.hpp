@@ -82,7 +82,8 @@ struct DeviceInfo {
     void (*reboot)(void* context) = nullptr;
     void* reboot_context = nullptr;
     /// Called after the response to Execute /3/0/5 (Factory Reset) has been
-    /// sent; with nullptr, Factory Reset gets 4.05.
+    /// sent. With nullptr the optional resource is absent: Discover leaves it
+    /// out and an Execute of it gets 4.04.
     void (*factory_reset)(void* context) = nullptr;
     void* factory_reset_context = nullptr;
 

@@ -447,6 +447,20 @@ TEST(SlipTransport, RebindErrorFallsBackToNewPort) {
               bytes_of({0, 0}));
 }
 
+TEST(SlipTransport, OpenedWithoutPortIsError) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    (void)link.take_frames();
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    const auto frames = link.take_frames();
+    ASSERT_EQ(frames.size(), 1u);
+    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 0);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kNetworkError);
+    EXPECT_EQ(transport.state(), TransportState::kClosed);
+    EXPECT_EQ(transport.local_port(), 0);
+}
+
 TEST(SlipTransport, OpenFailuresMapToStatus) {
     FakeLink link;
     SlipTransport transport(link);

@@ -19,6 +19,7 @@ constexpr std::byte kDatagram{'D'};
 constexpr uint8_t kOpened = 0;
 constexpr uint8_t kPortInUse = 1;
 constexpr uint8_t kUnresolved = 2;
+constexpr uint8_t kOtherError = 3;
 
 // Kind, sequence, result and local port.
 constexpr size_t kOpenResultSize = 5;
@@ -55,6 +56,11 @@ Status SlipTransport::connect(const char* host, uint16_t port) {
     }
 
     open_request_ = OpenRequest::kNone;
+    // Port 0 would make the next reuse_last_port() impossible: a bridge error.
+    if (open_result_ == kOpened && opened_port_ == 0) {
+        LWM2M_LOG_WARNING("the bridge opened a socket without a local port");
+        open_result_ = kOtherError;
+    }
     if (open_result_ == kOpened) {
         state_ = net::TransportState::kConnected;
         local_port_ = opened_port_;
