@@ -154,7 +154,8 @@ bool append_request_payload(Context& ctx, coap::MessageWriter& writer, PayloadSo
         // without it every block reaches the resource as a whole request.
         writer.add_uint_option(option::kSize1, static_cast<uint32_t>(total));
     }
-    io::PayloadSink sink(writer.free_space(1).first(size), offset);
+    // offset < total, a size_t, as checked above.
+    io::PayloadSink sink(writer.free_space(1).first(size), static_cast<size_t>(offset));
     source(ctx.data, sink);
     writer.append_payload(sink.kept());
     return true;

@@ -327,7 +327,8 @@ Status CborReader::read_string(const Item& head, std::span<uint8_t> scratch,
             return Status::kMessageTooLarge;
         }
         if (size > 0) {
-            std::memcpy(scratch.data() + length, input_.data() + offset_, size);
+            std::memcpy(scratch.data() + length, input_.data() + offset_,
+                        static_cast<size_t>(size));
         }
         length += static_cast<size_t>(size);
         offset_ += static_cast<size_t>(size);
