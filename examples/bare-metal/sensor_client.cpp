@@ -3,7 +3,7 @@
 // its network link through tools/slip-bridge, timer 0 as its clock.
 //
 // It runs one Queue Mode cycle and ends the run with its outcome: register,
-// answer the server's requests while awake, go offline, wake up with a new
+// respond to the server's requests while awake, go offline, wake up with a new
 // temperature and send an Update from the same local port, go offline again,
 // then de-register. The server URI comes from the command line (QEMU's
 // -append); tools/run-bare-metal starts the test server and the bridge.
@@ -70,8 +70,8 @@ void log_to_semihosting(lwm2m::LogLevel level, const char* module, const char* m
 bool read_server_uri(char* uri, size_t size) {
     static constexpr char kScheme[] = "coap://";
     // The image's path comes first: paths up to about 200 characters fit.
-    // On the stack, as it is needed only at start, and below the stack the
-    // client's steps take later.
+    // The buffer is on the stack because only the start needs it, and it
+    // stays below the stack depth of the client's steps.
     char line[256];
     if (!mps2::semihosting_command_line(line, sizeof(line))) {
         return false;
@@ -169,8 +169,9 @@ int run_cycle() {
             const uint64_t left_ms = kSleepMs - (now_ms - asleep_since_ms);
             wait_ms = left_ms < wait_ms ? static_cast<uint32_t>(left_ms) : wait_ms;
         }
-        // Wake for the run limit too: a client told to wait long (a server's
-        // Disable, a registration retry) must not outlast it.
+        // Wake for the run limit too: a client whose next step is far off
+        // (after a server's Disable, or before a registration retry) must
+        // not outlast it.
         const uint32_t limit_left_ms = kRunLimitMs + 1 - elapsed_ms;
         wait_ms = limit_left_ms < wait_ms ? limit_left_ms : wait_ms;
         // Frames that arrive while the socket is closed are read here, as the

@@ -1,7 +1,7 @@
 // The image has no heap. newlib's vsnprintf, which the library's log output
-// uses, links malloc() for a case that snprintf never reaches (growing a
-// string of asprintf); this _sbrk makes any malloc() fail instead of linking
-// libnosys's _sbrk, which needs a heap after .bss.
+// uses, links malloc() for growing an asprintf string, a case snprintf never
+// reaches. This _sbrk makes any malloc() fail. Without it the image would
+// link libnosys's _sbrk, which needs a heap after .bss.
 #include <cerrno>
 #include <cstddef>
 

@@ -7,7 +7,7 @@
 namespace mps2 {
 
 /// Bytes of the painted region in use or used since start: the distance from
-/// the stack's top to the lowest word that no longer holds the pattern. A
+/// the stack's top to the lowest word that no longer contains the pattern. A
 /// result of the whole region (32 KB) means the stack may have gone deeper.
 uint32_t stack_peak_bytes();
 

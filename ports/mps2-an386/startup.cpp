@@ -91,11 +91,11 @@ namespace {
 
 using Handler = void (*)();
 
-// Initial stack pointer, then the exception handlers of the ARMv7-M core
-// (reset, NMI, hard fault, memory management, bus and usage fault, four
-// reserved, SVCall, debug monitor, reserved, PendSV, SysTick), then the
-// board's 32 interrupts, of which the port uses IRQ 0 (UART0 receive) and
-// IRQ 8 and 9 (timers 0 and 1).
+// The initial stack pointer comes first. The exception handlers of the
+// ARMv7-M core follow: reset, NMI, hard fault, memory management, bus and
+// usage fault, four reserved, SVCall, debug monitor, reserved, PendSV and
+// SysTick. Then come the board's 32 interrupts, of which the port uses IRQ 0
+// (UART0 receive) and IRQ 8 and 9 (timers 0 and 1).
 [[gnu::section(".vectors"), gnu::used]] const Handler kVectors[] = {
     reinterpret_cast<Handler>(__stack_top),
     reset_handler,

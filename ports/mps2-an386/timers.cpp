@@ -33,7 +33,7 @@ void start_timers() {
 }
 
 uint64_t elapsed_ticks() {
-    // Before start_timers() the counter holds its reset value, not a time.
+    // Before start_timers() the counter contains its reset value, not a time.
     if ((timer0_reg(kTimerCtrl) & kTimerCtrlEnable) == 0) {
         return 0;
     }

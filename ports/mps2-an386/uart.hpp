@@ -13,8 +13,8 @@ namespace mps2 {
 /// handler feeds it.
 ///
 /// With the ring full, the handler leaves the next byte in the data register
-/// and masks the interrupt until read_byte() makes room. QEMU then holds the
-/// sender back, so no byte is lost. A hardware UART without flow control
+/// and masks the interrupt until read_byte() makes room. QEMU then stops the
+/// sender, so no byte is lost. A hardware UART without flow control
 /// loses bytes there instead, and overruns() counts its overrun flags.
 class Uart0 final : public lwm2m::slip::SerialLink {
   public:

@@ -201,7 +201,7 @@ TEST(SlipTransport, ConnectSendsOpenAndWaits) {
     EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 6, frames[0].end()),
               bytes_of(std::string("127.0.0.1")));
 
-    // Still no answer: in progress, and no second request.
+    // Still no open result: in progress, and no second request.
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
     EXPECT_TRUE(link.take_frames().empty());
     EXPECT_EQ(transport.state(), TransportState::kClosed);
@@ -374,7 +374,7 @@ TEST(SlipTransport, FirstSequenceFromConstructor) {
     const auto frames = link.take_frames();
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(frames[0][1], std::byte{201});
-    // An answer numbered as the first request of a fresh start is stale.
+    // An open result numbered as the first request after a restart is stale.
     link.queue_open_result(1, 0, 1111);
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
 }
@@ -416,7 +416,7 @@ TEST(SlipTransport, PortInUseFallsBackToNewPort) {
     ASSERT_EQ(frames.size(), 1u);
     link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 1, 0);
 
-    // The answer "in use" makes the transport ask for any port.
+    // The result "in use" makes the transport request any port.
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
     frames = link.take_frames();
     ASSERT_EQ(frames.size(), 1u);
@@ -492,7 +492,7 @@ TEST(SlipTransport, CloseDuringOpenIgnoresLateResult) {
     ASSERT_EQ(frames.size(), 1u);
     const uint8_t old_sequence = std::to_integer<uint8_t>(frames[0][1]);
 
-    // The client gives up; the bridge's late answer belongs to the old request.
+    // The client gives up, so the bridge's late result belongs to the old request.
     EXPECT_EQ(transport.close(), Status::kOk);
     EXPECT_EQ(link.take_frames().size(), 1u);
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);

@@ -63,7 +63,7 @@ class Decoder {
     bool escaped_ = false;
     bool too_long_ = false;
     bool malformed_ = false;
-    /// frame() holds a complete frame; the next push() starts a new one.
+    /// frame() returns a complete frame; the next push() starts a new one.
     bool complete_ = false;
 };
 

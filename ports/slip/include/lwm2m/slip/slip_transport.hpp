@@ -13,7 +13,7 @@
 namespace lwm2m::slip {
 
 /// The bridge opens the UDP socket on request, so connect() returns
-/// kInProgress until its answer arrives: the client polls it every 100 ms.
+/// kInProgress until its open result arrives: the client polls it every 100 ms.
 /// reuse_last_port() asks the bridge to bind the recorded local port again.
 /// If the bridge cannot bind it (another socket owns it, for example), this
 /// transport opens a socket on a new port itself, because reuse_last_port()
@@ -28,7 +28,7 @@ class SlipTransport final : public net::Transport {
     static constexpr size_t kMaxDatagramSize = LWM2M_IN_BUFFER_SIZE;
 
     /// `first_sequence` numbers the open requests. Pass a random value, so
-    /// that a late answer to a request sent before a reboot is unlikely to
+    /// that a late open result for a request sent before a reboot is unlikely to
     /// match one sent after it.
     explicit SlipTransport(SerialLink& link, uint8_t first_sequence = 0)
         : link_(link), decoder_(frame_), sequence_(first_sequence) {}
@@ -76,9 +76,9 @@ class SlipTransport final : public net::Transport {
     Decoder decoder_;
     net::TransportState state_ = net::TransportState::kClosed;
     OpenRequest open_request_ = OpenRequest::kNone;
-    /// Sequence number of the last open request; answers to others are stale.
+    /// Sequence number of the last open request; results for others are stale.
     uint8_t sequence_ = 0;
-    /// Result code and local port of the answer to the last open request.
+    /// Result code and local port of the open result for the last open request.
     uint8_t open_result_ = 0;
     uint16_t opened_port_ = 0;
     /// Local port of the current or last socket; 0 before the first.
