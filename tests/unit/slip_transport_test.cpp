@@ -402,49 +402,33 @@ TEST(SlipTransport, CloseKeepsPortAndReuseRequestsIt) {
     EXPECT_EQ(transport.local_port(), 40000);
 }
 
-TEST(SlipTransport, PortInUseFallsBackToNewPort) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
-    connect_on(transport, link, 40000);
-    ASSERT_EQ(transport.close(), Status::kOk);
-    ASSERT_EQ(transport.reuse_last_port(), Status::kOk);
-    (void)link.take_frames();
+TEST(SlipTransport, RebindFailureFallsBackToNewPort) {
+    // Result 1 (the port is in use) and 3 (another error) both make the
+    // transport request any port, as reuse_last_port() has already returned.
+    for (const uint8_t result : {1, 3}) {
+        SCOPED_TRACE(result);
+        FakeLink link;
+        SlipTransport transport(link);
+        ASSERT_EQ(transport.create(), Status::kOk);
+        connect_on(transport, link, 40000);
+        ASSERT_EQ(transport.close(), Status::kOk);
+        ASSERT_EQ(transport.reuse_last_port(), Status::kOk);
+        (void)link.take_frames();
 
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    auto frames = link.take_frames();
-    ASSERT_EQ(frames.size(), 1u);
-    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 1, 0);
+        EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+        auto frames = link.take_frames();
+        ASSERT_EQ(frames.size(), 1u);
+        link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), result, 0);
 
-    // The result "in use" makes the transport request any port.
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    frames = link.take_frames();
-    ASSERT_EQ(frames.size(), 1u);
-    EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 2, frames[0].begin() + 4),
-              bytes_of({0, 0}));
-    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 41000);
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
-    EXPECT_EQ(transport.local_port(), 41000);
-}
-
-TEST(SlipTransport, RebindErrorFallsBackToNewPort) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
-    connect_on(transport, link, 40000);
-    ASSERT_EQ(transport.close(), Status::kOk);
-    ASSERT_EQ(transport.reuse_last_port(), Status::kOk);
-    (void)link.take_frames();
-
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    auto frames = link.take_frames();
-    ASSERT_EQ(frames.size(), 1u);
-    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 3, 0);
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    frames = link.take_frames();
-    ASSERT_EQ(frames.size(), 1u);
-    EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 2, frames[0].begin() + 4),
-              bytes_of({0, 0}));
+        EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+        frames = link.take_frames();
+        ASSERT_EQ(frames.size(), 1u);
+        EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 2, frames[0].begin() + 4),
+                  bytes_of({0, 0}));
+        link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 41000);
+        EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
+        EXPECT_EQ(transport.local_port(), 41000);
+    }
 }
 
 TEST(SlipTransport, OpenedWithoutPortIsError) {
