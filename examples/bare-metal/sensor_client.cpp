@@ -2,11 +2,12 @@
 // Security, Server and Device objects, an IPSO Temperature sensor, UART0 as
 // its network link through tools/slip-bridge, timer 0 as its clock.
 //
-// It runs one Queue Mode cycle and ends the run with its outcome: register,
-// respond to the server's requests while awake, go offline, wake up with a new
-// temperature and send an Update from the same local port, go offline again,
-// then de-register. The server URI comes from the command line (QEMU's
-// -append); tools/run-bare-metal starts the test server and the bridge.
+// It runs one Queue Mode cycle and ends the run with its outcome. It
+// registers and responds to the server's requests while awake. Then it goes
+// offline, wakes up with a new temperature and sends an Update from the same
+// local port. It goes offline again and then de-registers. The server URI
+// comes from the command line (QEMU's -append), and tools/run-bare-metal
+// starts the test server and the bridge.
 //
 // Exit status: 0 when the cycle completed and the server read the sensor, 1
 // for an invalid command line or configuration, 2 when registration failed,
@@ -45,7 +46,8 @@ enum class Step : uint8_t {
 };
 
 mps2::TimerClock g_clock;
-mps2::SeededRandom g_random(static_cast<uint32_t>(mps2::semihosting_time()));
+// Seeded from the host's time, which the clock has already read.
+mps2::SeededRandom g_random(static_cast<uint32_t>(g_clock.real_time_s()));
 lwm2m::slip::SlipTransport g_transport(mps2::uart0, static_cast<uint8_t>(g_random.next_u32()));
 lwm2m::Client g_client(g_transport, g_clock, g_random);
 TemperatureSensor g_sensor;

@@ -63,9 +63,8 @@ void run_slip_link(std::span<const uint8_t> input) {
     decode_frames(input);
 
     InputLink link(input);
-    SlipTransport transport_object(link);
-    SlipTransport* const transport = &transport_object;
-    check(transport->create() == Status::kOk, "create failed");
+    SlipTransport transport(link);
+    check(transport.create() == Status::kOk, "create failed");
 
     static std::byte small[16];
     static std::byte large[SlipTransport::kMaxDatagramSize];
@@ -73,14 +72,14 @@ void run_slip_link(std::span<const uint8_t> input) {
     // The passes are bounded by the input's size; a pass that consumes no
     // byte is a connect() that is still waiting.
     for (size_t pass = 0; pass <= input.size() && !link.done(); ++pass) {
-        if (transport->state() != net::TransportState::kConnected) {
-            transport->poll();
-            const Status status = transport->connect("192.0.2.1", 5683);
+        if (transport.state() != net::TransportState::kConnected) {
+            transport.poll();
+            const Status status = transport.connect("192.0.2.1", 5683);
             check(status == Status::kOk || status == Status::kInProgress ||
                       status == Status::kResolveFailed || status == Status::kNetworkError,
                   "unexpected connect status");
             if (status == Status::kOk) {
-                check(transport->state() == net::TransportState::kConnected,
+                check(transport.state() == net::TransportState::kConnected,
                       "connect succeeded without a connection");
             }
             continue;
@@ -88,7 +87,7 @@ void run_slip_link(std::span<const uint8_t> input) {
         const std::span<std::byte> buffer =
             use_small ? std::span<std::byte>(small) : std::span<std::byte>(large);
         use_small = !use_small;
-        const Result<size_t> received = transport->receive(buffer);
+        const Result<size_t> received = transport.receive(buffer);
         if (!received.ok()) {
             check(received.status() == Status::kWouldBlock ||
                       received.status() == Status::kMessageTooLarge,
@@ -97,10 +96,10 @@ void run_slip_link(std::span<const uint8_t> input) {
         }
         check(received.value() <= buffer.size(), "datagram longer than the buffer");
         if (received.value() > 0 && buffer[0] == std::byte{'X'}) {
-            const uint16_t port = transport->local_port();
-            check(transport->close() == Status::kOk, "close failed");
-            check(transport->local_port() == port, "close forgot the local port");
-            check(transport->reuse_last_port() == (port != 0 ? Status::kOk : Status::kInvalidState),
+            const uint16_t port = transport.local_port();
+            check(transport.close() == Status::kOk, "close failed");
+            check(transport.local_port() == port, "close forgot the local port");
+            check(transport.reuse_last_port() == (port != 0 ? Status::kOk : Status::kInvalidState),
                   "reuse_last_port after close");
         }
     }

@@ -87,11 +87,17 @@ class FakeLink final : public lwm2m::slip::SerialLink {
     std::deque<std::byte> incoming;
 };
 
-// Connects `transport` with the bridge opening `port`; returns the open request.
-std::vector<std::byte> connect_on(SlipTransport& transport, FakeLink& link, uint16_t port) {
+// Calls connect(), which sends an open request, and returns the frames it
+// wrote; what the link recorded before is discarded.
+std::vector<std::vector<std::byte>> request_open(SlipTransport& transport, FakeLink& link) {
     (void)link.take_frames();
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    auto frames = link.take_frames();
+    return link.take_frames();
+}
+
+// Connects `transport` with the bridge opening `port`; returns the open request.
+std::vector<std::byte> connect_on(SlipTransport& transport, FakeLink& link, uint16_t port) {
+    auto frames = request_open(transport, link);
     EXPECT_EQ(frames.size(), 1u);
     if (frames.empty()) {
         return {};
@@ -192,8 +198,7 @@ TEST(SlipTransport, ConnectSendsOpenAndWaits) {
     ASSERT_EQ(transport.create(), Status::kOk);
     (void)link.take_frames();
 
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    const auto frames = link.take_frames();
+    const auto frames = request_open(transport, link);
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(frames[0][0], std::byte{'O'});
     EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 2, frames[0].begin() + 6),
@@ -336,9 +341,7 @@ TEST(SlipTransport, PollTakesOpenResult) {
     FakeLink link;
     SlipTransport transport(link);
     ASSERT_EQ(transport.create(), Status::kOk);
-    (void)link.take_frames();
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    const auto frames = link.take_frames();
+    const auto frames = request_open(transport, link);
     ASSERT_EQ(frames.size(), 1u);
     link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 40000);
     transport.poll();
@@ -351,9 +354,7 @@ TEST(SlipTransport, DatagramBehindOpenResultKept) {
     FakeLink link;
     SlipTransport transport(link);
     ASSERT_EQ(transport.create(), Status::kOk);
-    (void)link.take_frames();
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    const auto frames = link.take_frames();
+    const auto frames = request_open(transport, link);
     ASSERT_EQ(frames.size(), 1u);
     link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 40000);
     link.queue_frame(bytes_of({'D', 7}));
@@ -369,9 +370,7 @@ TEST(SlipTransport, FirstSequenceFromConstructor) {
     FakeLink link;
     SlipTransport transport(link, 200);
     ASSERT_EQ(transport.create(), Status::kOk);
-    (void)link.take_frames();
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    const auto frames = link.take_frames();
+    const auto frames = request_open(transport, link);
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(frames[0][1], std::byte{201});
     // An open result numbered as the first request after a restart is stale.
@@ -415,8 +414,7 @@ TEST(SlipTransport, RebindFailureFallsBackToNewPort) {
         ASSERT_EQ(transport.reuse_last_port(), Status::kOk);
         (void)link.take_frames();
 
-        EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-        auto frames = link.take_frames();
+        auto frames = request_open(transport, link);
         ASSERT_EQ(frames.size(), 1u);
         link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), result, 0);
 
@@ -435,9 +433,7 @@ TEST(SlipTransport, OpenedWithoutPortIsError) {
     FakeLink link;
     SlipTransport transport(link);
     ASSERT_EQ(transport.create(), Status::kOk);
-    (void)link.take_frames();
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    const auto frames = link.take_frames();
+    const auto frames = request_open(transport, link);
     ASSERT_EQ(frames.size(), 1u);
     link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 0);
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kNetworkError);
@@ -470,9 +466,7 @@ TEST(SlipTransport, CloseDuringOpenIgnoresLateResult) {
     FakeLink link;
     SlipTransport transport(link);
     ASSERT_EQ(transport.create(), Status::kOk);
-    (void)link.take_frames();
-    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    auto frames = link.take_frames();
+    auto frames = request_open(transport, link);
     ASSERT_EQ(frames.size(), 1u);
     const uint8_t old_sequence = std::to_integer<uint8_t>(frames[0][1]);
 

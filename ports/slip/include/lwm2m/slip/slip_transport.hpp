@@ -14,7 +14,7 @@ namespace lwm2m::slip {
 
 /// The bridge opens the UDP socket on request, so connect() returns
 /// kInProgress until its open result arrives: the client polls it every 100 ms.
-/// reuse_last_port() asks the bridge to bind the recorded local port again.
+/// reuse_last_port() requests that the bridge bind the recorded local port again.
 /// If the bridge cannot bind it (another socket owns it, for example), this
 /// transport opens a socket on a new port itself, because reuse_last_port()
 /// has already returned. The client's Update then moves the registration.
