@@ -99,6 +99,8 @@ class DtlsBootstrapTest(IntegrationTest):
         client = self.start_persistent_client(bootstrap_uri, "dtls-bs")
         register = registration.wait_event("register", 2 * STEP_TIMEOUT_S, endpoint="dtls-bs")
         self.assertIsNotNone(register, "no Register over DTLS\n" + self.describe())
+        # The front end's events come through another pipe than the server's.
+        self.frontend.wait_event("dtls_handshake", STEP_TIMEOUT_S)
         handshakes = self.frontend.events("dtls_handshake")
         self.assertEqual(len(handshakes), 1, self.describe())
         self.assertEqual(handshakes[0]["identity"], IDENTITY, handshakes)

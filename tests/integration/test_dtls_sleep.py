@@ -213,6 +213,8 @@ class NatDtlsTest(NatDtlsTestCase):
             "register", CYCLE_TIMEOUT_S, after=register.index, endpoint="nat-renew"
         )
         self.assertIsNotNone(second, "no new Register\n" + self.describe())
+        # The front end's events come through another pipe than the server's.
+        frontend.wait_event("dtls_handshake", STEP_TIMEOUT_S, count=2)
         handshakes = frontend.events("dtls_handshake")
         self.assertEqual(len(handshakes), 2, self.describe())
         self.assertEqual(handshakes[-1]["peer"], f"{netns.NAT_EXTERNAL_ADDRESS}:{REBOUND_PORT}")
