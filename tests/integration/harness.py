@@ -327,11 +327,16 @@ class ClientProcess:
         self.process.send_signal(number)
 
     def wait_exit(self, timeout_s):
-        """Return the exit status, or None if the client still runs after `timeout_s`."""
+        """Return the exit status, or None if the client still runs after `timeout_s`.
+
+        Once the client has exited, its whole log has been read too.
+        """
         try:
-            return self.process.wait(timeout_s)
+            status = self.process.wait(timeout_s)
         except subprocess.TimeoutExpired:
             return None
+        self.log.join(STOP_TIMEOUT_S)
+        return status
 
     def describe(self):
         """Format the last log lines for an assertion message."""

@@ -123,6 +123,7 @@ class DtlsBootstrapTest(IntegrationTest):
         self.assertIsNotNone(update, "no Update after the restart\n" + self.describe())
         self.assertEqual(update["location"], register["location"], update)
         self.assertEqual(len(registration.events("register")), 1, self.describe())
+        self.assertIsNotNone(bootstrap.wait_event("bootstrap_pack_request", STEP_TIMEOUT_S))
         self.assertEqual(len(bootstrap.events("bootstrap_pack_request")), 1, self.describe())
         self.assertIsNotNone(
             self.frontend.wait_event("dtls_handshake", STEP_TIMEOUT_S, count=2), self.describe()

@@ -170,6 +170,9 @@ class DtlsFrontendTest(IntegrationTest):
         self.assertEqual(changes[0]["old"], full["peer"], context)
         self.assertNotEqual(changes[0]["new"], full["peer"], context)
 
+        # The server's events come through another pipe than the front end's.
+        register = server.wait_event("register", STEP_TIMEOUT_S, endpoint="dtls-probe")
+        self.assertIsNotNone(register, "no Register\n" + context)
         registers = server.events("register", endpoint="dtls-probe")
         self.assertEqual(len(registers), 1, "register events\n" + context)
         updates = server.wait_event("update", STEP_TIMEOUT_S, after=registers[0].index)
@@ -181,6 +184,10 @@ class DtlsFrontendTest(IntegrationTest):
         self.assertFalse(updates["moved"], context)
 
         # The resumed session is a new session with its own backend socket.
+        second = server.wait_event(
+            "update", STEP_TIMEOUT_S, after=updates.index, endpoint="dtls-probe"
+        )
+        self.assertIsNotNone(second, "no Update after the resumption\n" + context)
         resumed_updates = server.events("update", endpoint="dtls-probe")
         self.assertEqual(len(resumed_updates), 2, "update events\n" + context)
         self.assertNotEqual(resumed_updates[1]["port"], registers[0]["port"], context)

@@ -87,6 +87,7 @@ class FrontendQueueModeTest(FrontendTestCase):
         for update in self.wait_updates(server, client, register, WAKE_UPS):
             # The same DTLS session uses the same backend socket, so the registration stays.
             self.assertFalse(update["moved"], f"server saw the client move: {update}")
+        self.assertIsNotNone(frontend.wait_event("dtls_handshake", STEP_TIMEOUT_S))
         self.assertEqual(len(frontend.events("dtls_handshake")), 1, self.describe())
         self.assertNotEqual(frontend.events("dtls_handshake")[0]["cid"], "")
         self.assertEqual(len(server.events("register")), 1, self.describe())
@@ -184,6 +185,8 @@ class NatDtlsTest(NatDtlsTestCase):
         )
         self.rebind_while_asleep(client)
         self.wait_updates(server, client, register, 2)
+        # One full handshake, then a resumption before each Update.
+        frontend.wait_event("dtls_handshake", STEP_TIMEOUT_S, count=3)
         resumed = self.handshakes(frontend, True)
         self.assertGreaterEqual(len(resumed), 1, self.describe())
         self.assertEqual(resumed[-1]["peer"], f"{netns.NAT_EXTERNAL_ADDRESS}:{REBOUND_PORT}")

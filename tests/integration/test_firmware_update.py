@@ -605,7 +605,11 @@ class UpdateTest(FirmwareTestCase):
             with self.subTest(attempt=attempt):
                 mark = len(client.log.lines()) - 1
                 self.request(server, f"execute fw-fail {UPDATE}", "2.04")
-                self.wait_state(client, "Downloaded", STEP_TIMEOUT_S, after=mark)
+                # The change to Downloaded after the Write may still be unread at the mark.
+                reverted = client.wait_for_log(
+                    r"\[fw\] state Updating -> Downloaded, ", STEP_TIMEOUT_S, after=mark
+                )
+                self.assertIsNotNone(reverted, "the failed update did not go back\n" + self.describe())
                 self.assert_state(server, "fw-fail", DOWNLOADED, UPDATE_FAILED)
                 self.assert_file("package.bin", image)
                 self.assertIsNone(self.firmware_file("installed.bin"), "installed.bin left")

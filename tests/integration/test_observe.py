@@ -8,8 +8,12 @@ Timing checks use wide margins: they tell pmin from pmax and an early notificati
 late one, and nothing finer.
 """
 
+import fcntl
 import json
 import signal
+import sys
+import termios
+import time
 import unittest
 
 import coap_message as coap
@@ -434,6 +438,19 @@ class StoringTest(ObserveTestCase):
         server.process.send_signal(signal.SIGSTOP)
         # Whatever happens next, the server must run again before cleanup stops it.
         self.addCleanup(self.continue_server, server)
+        # SIGSTOP takes effect later, and the reader thread may lag behind the pipe: wait
+        # until the server is stopped and its output is read, so that the test sees all
+        # the notifications that arrived before the stop.
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            with open(f"/proc/{server.process.pid}/stat", encoding="ascii") as stat:
+                state = stat.read().rsplit(")", 1)[1].split()[0]
+            unread = bytearray(4)
+            fcntl.ioctl(server.process.stdout.fileno(), termios.FIONREAD, unread)
+            if state == "T" and int.from_bytes(unread, sys.byteorder) == 0:
+                break
+            time.sleep(0.01)
+        time.sleep(0.1)  # the reader thread stores the last line it took from the pipe
 
     def continue_server(self, server):
         if server.process.poll() is None:

@@ -2,7 +2,7 @@
 
 import unittest
 
-from harness import DEMO_MANUFACTURER, IntegrationTest
+from harness import DEMO_MANUFACTURER, STEP_TIMEOUT_S, IntegrationTest
 
 TEXT_PLAIN = 0
 
@@ -43,7 +43,9 @@ class RequestTest(IntegrationTest):
     def test_request_logged(self):
         self.request("read requests /3/0/1")
 
-        logged = self.client.wait_for_log(r"\[req\] GET /3/0/1 \(message \d+\) -> 2\.05", 1.0)
+        logged = self.client.wait_for_log(
+            r"\[req\] GET /3/0/1 \(message \d+\) -> 2\.05", STEP_TIMEOUT_S
+        )
         self.assertIsNotNone(logged, "client did not log the Read\n" + self.describe())
 
 
