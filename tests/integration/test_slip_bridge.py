@@ -1,13 +1,17 @@
-"""tools/slip-bridge: SLIP frames from a fake device over TCP, and a UDP peer on loopback.
+"""tools/slip-bridge: SLIP frames from a fake device over TCP or a pseudo-terminal, and a
+UDP peer on loopback.
 
 LWM2M_SLIP_BRIDGE is the path of the bridge script, which ctest sets. The SLIP code
 here is written apart from the bridge's, so each checks the other.
 """
 
 import json
+import os
+import select
 import socket
 import subprocess
 import time
+import tty
 import unittest
 
 from harness import STEP_TIMEOUT_S, TAIL_LINES, LineCollector, program_path, stop_process
@@ -79,11 +83,12 @@ def parse_event(line):
 class BridgeProcess:
     """tools/slip-bridge on a free port, with its events collected."""
 
-    def __init__(self, max_seconds=BRIDGE_MAX_SECONDS):
+    def __init__(self, max_seconds=BRIDGE_MAX_SECONDS, serial=None):
+        """Start the bridge on a free TCP port, or on the serial port `serial` if given."""
+        device = ["--port", "0"] if serial is None else ["--serial", serial]
         arguments = [
             program_path("LWM2M_SLIP_BRIDGE"),
-            "--port",
-            "0",
+            *device,
             "--max-seconds",
             str(max_seconds),
             "--verbose",
@@ -94,14 +99,16 @@ class BridgeProcess:
         self.stdout = LineCollector(self.process.stdout, f"bridge-{self.process.pid}-stdout")
         self.stderr = LineCollector(self.process.stderr, f"bridge-{self.process.pid}-stderr")
 
-        listening = self.wait_event("listening", STEP_TIMEOUT_S)
-        if listening is None:
+        # On a serial port, the bridge is connected at once.
+        ready = "listening" if serial is None else "connected"
+        event = self.wait_event(ready, STEP_TIMEOUT_S)
+        if event is None:
             self.stop()
             raise RuntimeError(
-                f"slip-bridge printed no listening event within {STEP_TIMEOUT_S} s\n"
+                f"slip-bridge printed no {ready} event within {STEP_TIMEOUT_S} s\n"
                 + self.describe()
             )
-        self.port = listening["port"]
+        self.port = event.get("port")
 
     def events(self, name, after=-1, before=None):
         """Return the events named `name` between line indexes `after` and `before`."""
@@ -182,14 +189,18 @@ class FakeDevice:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            self.socket.settimeout(remaining)
-            try:
-                chunk = self.socket.recv(65536)
-            except socket.timeout:
-                return None
+            chunk = self.read(remaining)
             if not chunk:
                 return None
             self._received += chunk
+
+    def read(self, timeout_s):
+        """Return the bytes that arrive within `timeout_s`, or b"" if none do."""
+        self.socket.settimeout(timeout_s)
+        try:
+            return self.socket.recv(65536)
+        except socket.timeout:
+            return b""
 
     def open(self, sequence, local_port, remote_port, host=b"127.0.0.1"):
         """Send an 'O' frame and return (result, local port) of the 'o' reply."""
@@ -203,6 +214,48 @@ class FakeDevice:
 
     def close(self):
         self.socket.close()
+
+
+class PseudoTerminalDevice(FakeDevice):
+    """The device on the controlling side of a pseudo-terminal, whose other side the
+    bridge opens as its serial port."""
+
+    def __init__(self):
+        self.controller, self._terminal = os.openpty()
+        # Raw before the bridge opens it, so the terminal echoes nothing back.
+        tty.setraw(self._terminal)
+        self.path = os.ttyname(self._terminal)
+        self._received = bytearray()
+
+    def connected(self):
+        """Close the test's copy of the terminal side once the bridge holds it, so that
+        close() hangs the terminal up."""
+        os.close(self._terminal)
+        self._terminal = None
+
+    def send_raw(self, data):
+        view = memoryview(data)
+        while view:
+            select.select([], [self.controller], [], STEP_TIMEOUT_S)
+            written = os.write(self.controller, view)
+            view = view[written:]
+
+    def read(self, timeout_s):
+        readable, _, _ = select.select([self.controller], [], [], timeout_s)
+        if not readable:
+            return b""
+        try:
+            return os.read(self.controller, 65536)
+        except OSError:
+            return b""  # the bridge closed the terminal side
+
+    def close(self):
+        if self.controller is not None:
+            os.close(self.controller)
+            self.controller = None
+        if self._terminal is not None:
+            os.close(self._terminal)
+            self._terminal = None
 
 
 class UdpPeer:
@@ -426,6 +479,25 @@ class SlipBridgeTest(unittest.TestCase):
         local_port = self.open_any_port()
         self.assert_round_trip(b"first connection", local_port)
         self.disconnect_and_check_exit()
+
+
+class SlipBridgeSerialTest(SlipBridgeTest):
+    """The same protocol with --serial, on a pseudo-terminal in place of a board's port."""
+
+    def setUp(self):
+        self.device = PseudoTerminalDevice()
+        self.addCleanup(self.device.close)
+        self.bridge = BridgeProcess(serial=self.device.path)
+        self.addCleanup(self.bridge.stop)
+        self.device.connected()
+        self.peer = UdpPeer()
+        self.addCleanup(self.peer.close)
+        connected = self.bridge.events("connected")
+        self.assertEqual(connected[0]["device"], self.device.path, self.bridge.describe())
+        self.assertEqual(connected[0]["baud"], 115200, self.bridge.describe())
+
+    def test_one_connection_only(self):
+        self.skipTest("a serial port has no second connection")
 
 
 class SlipBridgeTimeLimitTest(unittest.TestCase):
