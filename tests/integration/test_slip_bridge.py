@@ -228,8 +228,8 @@ class PseudoTerminalDevice(FakeDevice):
         self._received = bytearray()
 
     def connected(self):
-        """Close the test's copy of the terminal side once the bridge holds it, so that
-        close() hangs the terminal up."""
+        """Close the test's copy of the terminal side once the bridge has it open, so
+        that close() hangs the terminal up."""
         os.close(self._terminal)
         self._terminal = None
 
@@ -377,6 +377,29 @@ class SlipBridgeTest(unittest.TestCase):
 
         disconnected = self.disconnect_and_check_exit()
         self.assertEqual(disconnected["datagrams_dropped"], 1, self.bridge.describe())
+
+    def test_repeated_open_request(self):
+        request = open_frame(5, 0, self.peer.port)
+        self.device.send_frame(request)
+        self.device.send_frame(request)
+        first = self.device.receive_frame()
+        second = self.device.receive_frame()
+        self.assertIsNotNone(second, "no answer to the repeat\n" + self.bridge.describe())
+        self.assertEqual(second, first, "the repeat got another answer")
+        local_port = int.from_bytes(first[3:5], "big")
+        repeated = self.bridge.wait_event("open_repeated", STEP_TIMEOUT_S)
+        self.assertIsNotNone(repeated, "no open_repeated event\n" + self.bridge.describe())
+        self.assertEqual(repeated["sequence"], 5)
+        self.assert_round_trip(b"one socket", local_port)
+
+        # After a 'C', the same request opens a socket again.
+        self.device.send_frame(b"C")
+        result, reopened_port = self.device.open(5, 0, self.peer.port)
+        self.assertEqual(result, OPENED, self.bridge.describe())
+        self.assert_round_trip(b"reopened", reopened_port)
+        self.disconnect_and_check_exit()
+        self.assertEqual(len(self.bridge.events("open")), 2, self.bridge.describe())
+        self.assertEqual(len(self.bridge.events("open_repeated")), 1, self.bridge.describe())
 
     def test_port_in_use(self):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:

@@ -217,6 +217,57 @@ TEST(SlipTransport, ConnectSendsOpenAndWaits) {
     EXPECT_EQ(transport.local_port(), 40000);
 }
 
+TEST(SlipTransport, OpenRequestRepeatedUntilAnswered) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    const auto first = request_open(transport, link);
+    ASSERT_EQ(first.size(), 1u);
+
+    // Nine more polls without a result send nothing; the tenth repeats the request.
+    for (int poll = 1; poll < 10; ++poll) {
+        EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+        EXPECT_TRUE(link.take_frames().empty()) << "poll " << poll;
+    }
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    const auto repeat = link.take_frames();
+    ASSERT_EQ(repeat.size(), 1u);
+    EXPECT_EQ(repeat[0], first[0]);
+
+    // The bridge replies to both; the second reply is neither an error nor a datagram.
+    const uint8_t sequence = std::to_integer<uint8_t>(first[0][1]);
+    link.queue_open_result(sequence, 0, 40000);
+    link.queue_open_result(sequence, 0, 40000);
+    link.queue_frame(bytes_of({'D', 7}));
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
+    std::array<std::byte, 16> buffer{};
+    const auto received = transport.receive(buffer);
+    ASSERT_TRUE(received.ok());
+    EXPECT_EQ(received.value(), 1u);
+    EXPECT_EQ(buffer[0], std::byte{7});
+    EXPECT_EQ(transport.dropped_frames(), 0u);
+}
+
+TEST(SlipTransport, RepeatedRequestKeepsBindPort) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    (void)connect_on(transport, link, 40000);
+    ASSERT_EQ(transport.close(), Status::kOk);
+    ASSERT_EQ(transport.reuse_last_port(), Status::kOk);
+
+    const auto first = request_open(transport, link);
+    ASSERT_EQ(first.size(), 1u);
+    for (int poll = 0; poll < 10; ++poll) {
+        EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    }
+    const auto repeat = link.take_frames();
+    ASSERT_EQ(repeat.size(), 1u);
+    EXPECT_EQ(repeat[0], first[0]);
+    EXPECT_EQ(std::vector<std::byte>(repeat[0].begin() + 2, repeat[0].begin() + 4),
+              bytes_of({40000 >> 8, 40000 & 0xff}));
+}
+
 TEST(SlipTransport, StaleOpenResultIgnored) {
     FakeLink link;
     SlipTransport transport(link);

@@ -27,6 +27,10 @@ constexpr size_t kOpenResultSize = 5;
 // Kind, sequence, local port and remote port, before the host.
 constexpr size_t kOpenHeaderSize = 6;
 
+// connect() calls with no open result before the request is sent again: about
+// 1 s at the client's poll interval of 100 ms.
+constexpr uint8_t kPollsPerRepeat = 10;
+
 }  // namespace
 
 Status SlipTransport::create() {
@@ -51,6 +55,12 @@ Status SlipTransport::connect(const char* host, uint16_t port) {
     if (open_request_ == OpenRequest::kSent) {
         poll();
         if (open_request_ == OpenRequest::kSent) {
+            // The request may have been lost, for example when no bridge read
+            // the line yet. The bridge replies to a repeat without a new socket.
+            if (++polls_since_request_ >= kPollsPerRepeat) {
+                polls_since_request_ = 0;
+                write_open_request(host, port);
+            }
             return Status::kInProgress;
         }
     }
@@ -84,17 +94,23 @@ Status SlipTransport::request_open(uint16_t bind_port, const char* host, uint16_
         return Status::kInvalidArgument;
     }
     ++sequence_;
+    request_bind_port_ = bind_port;
+    polls_since_request_ = 0;
+    write_open_request(host, port);
+    open_request_ = OpenRequest::kSent;
+    return Status::kInProgress;
+}
+
+void SlipTransport::write_open_request(const char* host, uint16_t port) {
     const std::byte header[kOpenHeaderSize] = {
         kOpen,
         std::byte{sequence_},
-        std::byte(bind_port >> 8),
-        std::byte(bind_port & 0xff),
+        std::byte(request_bind_port_ >> 8),
+        std::byte(request_bind_port_ & 0xff),
         std::byte(port >> 8),
         std::byte(port & 0xff),
     };
-    write_frame(link_, header, std::as_bytes(std::span(host, host_length)));
-    open_request_ = OpenRequest::kSent;
-    return Status::kInProgress;
+    write_frame(link_, header, std::as_bytes(std::span(host, std::strlen(host))));
 }
 
 Status SlipTransport::send(std::span<const std::byte> datagram) {
@@ -172,6 +188,12 @@ Result<size_t> SlipTransport::handle_frame(std::span<const std::byte> frame,
         opened_port_ = static_cast<uint16_t>(std::to_integer<uint16_t>(frame[3]) << 8 |
                                              std::to_integer<uint16_t>(frame[4]));
         open_request_ = OpenRequest::kAnswered;
+        return Status::kWouldBlock;
+    }
+    // The bridge replies to each repeat of a request, so results for the last
+    // request may come after the first one.
+    if (kind == kOpenResult && frame.size() == kOpenResultSize &&
+        open_request_ != OpenRequest::kSent && frame[1] == std::byte{sequence_}) {
         return Status::kWouldBlock;
     }
     ++dropped_frames_;

@@ -19,9 +19,13 @@ namespace lwm2m::slip {
 /// transport opens a socket on a new port itself, because reuse_last_port()
 /// has already returned. The client's Update then moves the registration.
 ///
+/// While no open result arrives, every tenth connect() call (about 1 s) sends
+/// the request again with the same sequence, so a request sent before the
+/// bridge was reading is not lost for good. The bridge replies to a repeat with
+/// the same result and opens no second socket.
+///
 /// NOTE: the link is assumed to lose no bytes, as a UART with flow control or
-/// QEMU's emulated one does. A lost open request leaves connect() in progress
-/// until the client gives up after MAX_TRANSMIT_WAIT.
+/// QEMU's emulated one does. Frames carry no checksum.
 class SlipTransport final : public net::Transport {
   public:
     /// Largest datagram in either direction: the client's receive buffer.
@@ -63,6 +67,8 @@ class SlipTransport final : public net::Transport {
 
     /// Sends an open request for a socket bound to `bind_port` (0: any).
     Status request_open(uint16_t bind_port, const char* host, uint16_t port);
+    /// Writes the open request with the current sequence and bind port.
+    void write_open_request(const char* host, uint16_t port);
     /// Reads and handles frames until a datagram is copied into `buffer`
     /// (returns its size) or no complete frame is left (kWouldBlock).
     Result<size_t> read_frames(std::span<std::byte> buffer);
@@ -78,6 +84,10 @@ class SlipTransport final : public net::Transport {
     OpenRequest open_request_ = OpenRequest::kNone;
     /// Sequence number of the last open request; results for others are stale.
     uint8_t sequence_ = 0;
+    /// Local port of the last open request, sent again in its repeats.
+    uint16_t request_bind_port_ = 0;
+    /// connect() calls since the last open request was written.
+    uint8_t polls_since_request_ = 0;
     /// Result code and local port of the open result for the last open request.
     uint8_t open_result_ = 0;
     uint16_t opened_port_ = 0;
