@@ -10,6 +10,7 @@ import os
 import select
 import socket
 import subprocess
+import termios
 import time
 import tty
 import unittest
@@ -222,8 +223,16 @@ class PseudoTerminalDevice(FakeDevice):
 
     def __init__(self):
         self.controller, self._terminal = os.openpty()
-        # Raw before the bridge opens it, so the terminal echoes nothing back.
+        os.set_blocking(self.controller, False)
+        # Raw before the bridge opens it, so the terminal echoes nothing back, but
+        # with the input flags that change bytes, which the bridge must clear.
         tty.setraw(self._terminal)
+        attributes = termios.tcgetattr(self._terminal)
+        attributes[0] |= (
+            termios.IGNCR | termios.ICRNL | termios.INLCR | termios.ISTRIP
+            | termios.IXON | termios.IXOFF
+        )
+        termios.tcsetattr(self._terminal, termios.TCSANOW, attributes)
         self.path = os.ttyname(self._terminal)
         self._received = bytearray()
 
@@ -235,9 +244,16 @@ class PseudoTerminalDevice(FakeDevice):
 
     def send_raw(self, data):
         view = memoryview(data)
+        deadline = time.monotonic() + STEP_TIMEOUT_S
         while view:
-            select.select([], [self.controller], [], STEP_TIMEOUT_S)
-            written = os.write(self.controller, view)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"the bridge read no more after {len(data) - len(view)} bytes")
+            select.select([], [self.controller], [], remaining)
+            try:
+                written = os.write(self.controller, view)
+            except BlockingIOError:
+                continue
             view = view[written:]
 
     def read(self, timeout_s):
@@ -246,6 +262,8 @@ class PseudoTerminalDevice(FakeDevice):
             return b""
         try:
             return os.read(self.controller, 65536)
+        except BlockingIOError:
+            return b""
         except OSError:
             return b""  # the bridge closed the terminal side
 
@@ -377,6 +395,12 @@ class SlipBridgeTest(unittest.TestCase):
 
         disconnected = self.disconnect_and_check_exit()
         self.assertEqual(disconnected["datagrams_dropped"], 1, self.bridge.describe())
+
+    def test_every_byte_value(self):
+        local_port = self.open_any_port()
+        self.assert_round_trip(bytes(range(256)), local_port)
+        self.assert_round_trip(bytes(range(255, -1, -1)), local_port)
+        self.disconnect_and_check_exit()
 
     def test_repeated_open_request(self):
         request = open_frame(5, 0, self.peer.port)

@@ -278,7 +278,65 @@ TEST(SlipTransport, StaleOpenResultIgnored) {
     const uint8_t sequence = std::to_integer<uint8_t>(frames[1][1]);
     link.queue_open_result(static_cast<uint8_t>(sequence - 1), 0, 1111);
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
-    EXPECT_EQ(transport.dropped_frames(), 1u);
+    EXPECT_EQ(transport.state(), TransportState::kClosed);
+    // A late result is not a link fault, so it is not counted as dropped.
+    EXPECT_EQ(transport.dropped_frames(), 0u);
+
+    link.queue_open_result(sequence, 0, 2222);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
+    EXPECT_EQ(transport.local_port(), 2222);
+}
+
+TEST(SlipTransport, ReplyToRepeatAfterFallbackIgnored) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    (void)connect_on(transport, link, 40000);
+    ASSERT_EQ(transport.close(), Status::kOk);
+    ASSERT_EQ(transport.reuse_last_port(), Status::kOk);
+    const auto first = request_open(transport, link);
+    ASSERT_EQ(first.size(), 1u);
+    for (int poll = 0; poll < 10; ++poll) {
+        EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    }
+    ASSERT_EQ(link.take_frames().size(), 1u);
+
+    // The port is taken: the transport requests a new one, and the reply to
+    // the repeat arrives after that.
+    const uint8_t sequence = std::to_integer<uint8_t>(first[0][1]);
+    link.queue_open_result(sequence, 1, 0);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
+    const auto fallback = link.take_frames();
+    ASSERT_EQ(fallback.size(), 1u);
+    EXPECT_EQ(fallback[0][1], std::byte(sequence + 1));
+    EXPECT_EQ(std::vector<std::byte>(fallback[0].begin() + 2, fallback[0].begin() + 4),
+              bytes_of({0, 0}));
+    link.queue_open_result(sequence, 1, 0);
+    link.queue_open_result(static_cast<uint8_t>(sequence + 1), 0, 41000);
+    EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
+    EXPECT_EQ(transport.local_port(), 41000);
+    EXPECT_EQ(transport.dropped_frames(), 0u);
+}
+
+TEST(SlipTransport, OtherPeerStartsNewRequest) {
+    FakeLink link;
+    SlipTransport transport(link);
+    ASSERT_EQ(transport.create(), Status::kOk);
+    const auto first = request_open(transport, link);
+    ASSERT_EQ(first.size(), 1u);
+
+    EXPECT_EQ(transport.connect("127.0.0.1", 5684), Status::kInProgress);
+    const auto second = link.take_frames();
+    ASSERT_EQ(second.size(), 1u);
+    EXPECT_EQ(second[0][1], std::byte(std::to_integer<uint8_t>(first[0][1]) + 1));
+    EXPECT_EQ(std::vector<std::byte>(second[0].begin() + 4, second[0].begin() + 6),
+              bytes_of({0x16, 0x34}));
+
+    EXPECT_EQ(transport.connect("::1", 5684), Status::kInProgress);
+    const auto third = link.take_frames();
+    ASSERT_EQ(third.size(), 1u);
+    EXPECT_EQ(std::vector<std::byte>(third[0].begin() + 6, third[0].end()),
+              bytes_of(std::string("::1")));
 }
 
 TEST(SlipTransport, DatagramsBothWays) {

@@ -57,6 +57,10 @@ Status SlipTransport::connect(const char* host, uint16_t port) {
         if (open_request_ == OpenRequest::kSent) {
             // The request may have been lost, for example when no bridge read
             // the line yet. The bridge replies to a repeat without a new socket.
+            if (port != request_remote_port_ || std::strlen(host) != request_host_length_) {
+                // Another peer: a repeat would not be the same request.
+                return request_open(request_bind_port_, host, port);
+            }
             if (++polls_since_request_ >= kPollsPerRepeat) {
                 polls_since_request_ = 0;
                 write_open_request(host, port);
@@ -95,6 +99,8 @@ Status SlipTransport::request_open(uint16_t bind_port, const char* host, uint16_
     }
     ++sequence_;
     request_bind_port_ = bind_port;
+    request_remote_port_ = port;
+    request_host_length_ = static_cast<uint16_t>(host_length);
     polls_since_request_ = 0;
     write_open_request(host, port);
     open_request_ = OpenRequest::kSent;
@@ -190,10 +196,9 @@ Result<size_t> SlipTransport::handle_frame(std::span<const std::byte> frame,
         open_request_ = OpenRequest::kAnswered;
         return Status::kWouldBlock;
     }
-    // The bridge replies to each repeat of a request, so results for the last
-    // request may come after the first one.
-    if (kind == kOpenResult && frame.size() == kOpenResultSize &&
-        open_request_ != OpenRequest::kSent && frame[1] == std::byte{sequence_}) {
+    // The bridge replies to each repeat of a request, so results for a request
+    // may still come after the first one, or after a newer request was sent.
+    if (kind == kOpenResult && frame.size() == kOpenResultSize) {
         return Status::kWouldBlock;
     }
     ++dropped_frames_;

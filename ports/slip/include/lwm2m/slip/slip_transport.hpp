@@ -13,19 +13,20 @@
 namespace lwm2m::slip {
 
 /// The bridge opens the UDP socket on request, so connect() returns
-/// kInProgress until its open result arrives: the client polls it every 100 ms.
+/// kInProgress until its open result arrives, and the client calls it again.
 /// reuse_last_port() requests that the bridge bind the recorded local port again.
 /// If the bridge cannot bind it (another socket owns it, for example), this
 /// transport opens a socket on a new port itself, because reuse_last_port()
 /// has already returned. The client's Update then moves the registration.
 ///
-/// While no open result arrives, every tenth connect() call (about 1 s) sends
-/// the request again with the same sequence, so a request sent before the
-/// bridge was reading is not lost for good. The bridge replies to a repeat with
-/// the same result and opens no second socket.
+/// While no open result arrives, every tenth connect() call (about 1 s while
+/// the client waits) sends the request again with the same sequence, so a
+/// request sent before the bridge was reading is not lost for good. The bridge
+/// replies to a repeat with the same result and opens no second socket.
 ///
-/// NOTE: the link is assumed to lose no bytes, as a UART with flow control or
-/// QEMU's emulated one does. Frames carry no checksum.
+/// NOTE: frames carry no checksum, so the link must lose no byte once the
+/// bridge reads it: a UART needs flow control. QEMU's emulated UART loses none
+/// on TCP; on a pseudo-terminal it drops output until the bridge opens it.
 class SlipTransport final : public net::Transport {
   public:
     /// Largest datagram in either direction: the client's receive buffer.
@@ -59,7 +60,8 @@ class SlipTransport final : public net::Transport {
     void poll();
 
     /// Frames dropped since create(): malformed, too long, of an unknown kind,
-    /// or a datagram that arrived with no socket open.
+    /// or a datagram that arrived with no socket open. Open results for
+    /// earlier requests, or repeated ones, are ignored without a count.
     uint32_t dropped_frames() const { return dropped_frames_; }
 
   private:
@@ -84,8 +86,13 @@ class SlipTransport final : public net::Transport {
     OpenRequest open_request_ = OpenRequest::kNone;
     /// Sequence number of the last open request; results for others are stale.
     uint8_t sequence_ = 0;
-    /// Local port of the last open request, sent again in its repeats.
+    /// Local port, remote port and host length of the last open request: a
+    /// repeat sends the same. Another remote port or host length makes a new
+    /// request. The host's text is not kept, so a host of the same length is
+    /// not noticed; the client keeps its peer while it connects.
     uint16_t request_bind_port_ = 0;
+    uint16_t request_remote_port_ = 0;
+    uint16_t request_host_length_ = 0;
     /// connect() calls since the last open request was written.
     uint8_t polls_since_request_ = 0;
     /// Result code and local port of the open result for the last open request.
