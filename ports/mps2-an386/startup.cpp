@@ -2,6 +2,7 @@
 // mps2-an386. The reset handler copies .data from code memory to RAM, zeroes
 // .bss, turns on the FPU and runs the static constructors. Then it calls
 // main() and ends the run with its return value through semihosting.
+#include <array>
 #include <cstdint>
 
 #include "semihosting.hpp"
@@ -91,61 +92,48 @@ namespace {
 
 using Handler = void (*)();
 
+// The board's 32 interrupts: IRQ 0 is UART0 receive, IRQ 8 and 9 are timers 0
+// and 1, and the port uses no other.
+constexpr std::array<Handler, 32> interrupt_handlers() {
+    std::array<Handler, 32> handlers{};
+    handlers.fill(unexpected_irq_handler);
+    handlers[0] = uart0_rx_irq_handler;
+    handlers[8] = timer0_irq_handler;
+    handlers[9] = timer1_irq_handler;
+    return handlers;
+}
+
 // The initial stack pointer comes first. The exception handlers of the
 // ARMv7-M core follow: reset, NMI, hard fault, memory management, bus and
 // usage fault, four reserved, SVCall, debug monitor, reserved, PendSV and
-// SysTick. Then come the board's 32 interrupts, of which the port uses IRQ 0
-// (UART0 receive) and IRQ 8 and 9 (timers 0 and 1).
-[[gnu::section(".vectors"), gnu::used]] const Handler kVectors[] = {
-    reinterpret_cast<Handler>(__stack_top),
-    reset_handler,
-    fault_handler,
-    fault_handler,
-    fault_handler,
-    fault_handler,
-    fault_handler,
-    nullptr,
-    nullptr,
-    nullptr,
-    nullptr,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    nullptr,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    uart0_rx_irq_handler,    // IRQ 0
-    unexpected_irq_handler,  // IRQ 1: UART0 transmit
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    timer0_irq_handler,  // IRQ 8
-    timer1_irq_handler,  // IRQ 9
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
-    unexpected_irq_handler,
+// SysTick. Then come the board's interrupts.
+struct VectorTable {
+    uint32_t* initial_stack_pointer;
+    Handler exceptions[15];
+    std::array<Handler, 32> interrupts;
 };
-static_assert(sizeof(kVectors) / sizeof(kVectors[0]) == 16 + 32, "16 exceptions, 32 IRQs");
+static_assert(sizeof(VectorTable) == (16 + 32) * 4, "16 exceptions, 32 IRQs");
+
+[[gnu::section(".vectors"), gnu::used]] constinit const VectorTable kVectors = {
+    __stack_top,
+    {
+        reset_handler,
+        fault_handler,
+        fault_handler,
+        fault_handler,
+        fault_handler,
+        fault_handler,
+        nullptr,
+        nullptr,
+        nullptr,
+        nullptr,
+        unexpected_irq_handler,
+        unexpected_irq_handler,
+        nullptr,
+        unexpected_irq_handler,
+        unexpected_irq_handler,
+    },
+    interrupt_handlers(),
+};
 
 }  // namespace

@@ -70,6 +70,21 @@ def stop_process(process, timeout_s=STOP_TIMEOUT_S):
         raise RuntimeError(f"pid {process.pid} did not exit {timeout_s} s after SIGKILL")
 
 
+def wait_stopped(pid):
+    """Wait until `pid` is stopped by a signal, because kill() returns before that.
+
+    Raise AssertionError if it is not stopped within STEP_TIMEOUT_S.
+    """
+    deadline = time.monotonic() + STEP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            # The state follows the command name, which is in parentheses.
+            if stat.read().rsplit(")", 1)[1].split()[0] == "T":
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"pid {pid} did not stop within {STEP_TIMEOUT_S} s")
+
+
 def socket_descriptors(pid):
     """Return the open file descriptors of `pid` that are sockets, as "fd -> socket:[inode]"."""
     found = []

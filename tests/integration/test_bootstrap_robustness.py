@@ -23,7 +23,7 @@ import unittest
 import coap_message as coap
 import payload_formats as fmt
 import state_file
-from harness import STEP_TIMEOUT_S, IntegrationTest, RawPeer
+from harness import STEP_TIMEOUT_S, IntegrationTest, RawPeer, wait_stopped
 
 FETCH = 5
 OBSERVE = 6
@@ -252,17 +252,6 @@ class BootstrapRobustnessTest(IntegrationTest):
         )
         registered = self.client.wait_for_log(r"\[reg\] registered at ", STEP_TIMEOUT_S)
         self.assertIsNotNone(registered, "client logged no registration\n" + self.describe())
-
-    def wait_stopped(self, pid):
-        """Wait until `pid` is stopped by a signal, because kill() returns before that."""
-        deadline = time.monotonic() + STEP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            with open(f"/proc/{pid}/stat") as stat:
-                # The state follows the command name, which is in parentheses.
-                if stat.read().rsplit(")", 1)[1].split()[0] == "T":
-                    return
-            time.sleep(0.01)
-        self.fail(f"pid {pid} did not stop within {STEP_TIMEOUT_S} s")
 
     def expect_silence(self, peer, seconds):
         datagram = peer.receive(seconds)
@@ -636,7 +625,7 @@ class BootstrapRobustnessTest(IntegrationTest):
         self.configure_account()
         self.client.send_signal(signal.SIGSTOP)
         try:
-            self.wait_stopped(self.client.pid)
+            wait_stopped(self.client.pid)
             finish_id, finish_token = self.send_request(coap.POST, "/bs")
             delete_id, delete_token = self.send_request(coap.DELETE, "/")
             # Both datagrams wait in the socket buffer until the client runs again.

@@ -18,7 +18,7 @@ import unittest
 
 import coap_message as coap
 import payload_formats as fmt
-from harness import STEP_TIMEOUT_S, IntegrationTest, RawPeer
+from harness import STEP_TIMEOUT_S, IntegrationTest, RawPeer, wait_stopped
 
 SENSOR_VALUE = "/3303/0/5700"
 TEMPERATURE_INSTANCE = "/3303/0"
@@ -439,15 +439,14 @@ class StoringTest(ObserveTestCase):
         # Whatever happens next, the server must run again before cleanup stops it.
         self.addCleanup(self.continue_server, server)
         # SIGSTOP takes effect later, and the reader thread may lag behind the pipe: wait
-        # until the server is stopped and its output is read, so that the test sees all
+        # until the server is stopped and its output is read, so that the test reads all
         # the notifications that arrived before the stop.
+        wait_stopped(server.process.pid)
         deadline = time.monotonic() + STEP_TIMEOUT_S
         while time.monotonic() < deadline:
-            with open(f"/proc/{server.process.pid}/stat", encoding="ascii") as stat:
-                state = stat.read().rsplit(")", 1)[1].split()[0]
             unread = bytearray(4)
             fcntl.ioctl(server.process.stdout.fileno(), termios.FIONREAD, unread)
-            if state == "T" and int.from_bytes(unread, sys.byteorder) == 0:
+            if int.from_bytes(unread, sys.byteorder) == 0:
                 break
             time.sleep(0.01)
         time.sleep(0.1)  # the reader thread stores the last line it took from the pipe

@@ -248,7 +248,10 @@ class PseudoTerminalDevice(FakeDevice):
         while view:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"the bridge read no more after {len(data) - len(view)} bytes")
+                raise AssertionError(
+                    f"timed out writing to the terminal: the bridge read "
+                    f"{len(data) - len(view)} of {len(data)} bytes"
+                )
             select.select([], [self.controller], [], remaining)
             try:
                 written = os.write(self.controller, view)

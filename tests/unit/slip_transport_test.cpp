@@ -68,6 +68,11 @@ class FakeLink final : public lwm2m::slip::SerialLink {
         queue_frame(bytes_of({'o', sequence, result, port >> 8, port & 0xff}));
     }
 
+    // Queues the open result for the open request `request`, a frame written earlier.
+    void answer(const std::vector<std::byte>& request, uint8_t result, uint16_t port) {
+        queue_open_result(std::to_integer<uint8_t>(request[1]), result, port);
+    }
+
     // Decodes every frame written so far and clears the record.
     std::vector<std::vector<std::byte>> take_frames() {
         std::vector<std::vector<std::byte>> frames;
@@ -102,8 +107,7 @@ std::vector<std::byte> connect_on(SlipTransport& transport, FakeLink& link, uint
     if (frames.empty()) {
         return {};
     }
-    const uint8_t sequence = std::to_integer<uint8_t>(frames[0][1]);
-    link.queue_open_result(sequence, 0, port);
+    link.answer(frames[0], 0, port);
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
     return frames[0];
 }
@@ -182,6 +186,16 @@ TEST(SlipEncoder, EscapesAcrossChunks) {
     EXPECT_TRUE(std::equal(body.begin(), body.end(), frames[0].begin() + 1));
 }
 
+// A transport on a fake link, created, with the link's record of the close
+// frame that create() sends.
+class SlipTransportTest : public ::testing::Test {
+  protected:
+    void SetUp() override { ASSERT_EQ(transport.create(), Status::kOk); }
+
+    FakeLink link;
+    SlipTransport transport{link};
+};
+
 TEST(SlipTransport, CreateClosesBridgeSocket) {
     FakeLink link;
     SlipTransport transport(link);
@@ -192,10 +206,7 @@ TEST(SlipTransport, CreateClosesBridgeSocket) {
     EXPECT_EQ(transport.state(), TransportState::kClosed);
 }
 
-TEST(SlipTransport, ConnectSendsOpenAndWaits) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, ConnectSendsOpenAndWaits) {
     (void)link.take_frames();
 
     const auto frames = request_open(transport, link);
@@ -211,16 +222,13 @@ TEST(SlipTransport, ConnectSendsOpenAndWaits) {
     EXPECT_TRUE(link.take_frames().empty());
     EXPECT_EQ(transport.state(), TransportState::kClosed);
 
-    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 40000);
+    link.answer(frames[0], 0, 40000);
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
     EXPECT_EQ(transport.state(), TransportState::kConnected);
     EXPECT_EQ(transport.local_port(), 40000);
 }
 
-TEST(SlipTransport, OpenRequestRepeatedUntilAnswered) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, OpenRequestRepeatedUntilAnswered) {
     const auto first = request_open(transport, link);
     ASSERT_EQ(first.size(), 1u);
 
@@ -248,10 +256,7 @@ TEST(SlipTransport, OpenRequestRepeatedUntilAnswered) {
     EXPECT_EQ(transport.dropped_frames(), 0u);
 }
 
-TEST(SlipTransport, StaleOpenResultIgnored) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, StaleOpenResultIgnored) {
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
     const auto frames = link.take_frames();
     ASSERT_EQ(frames.size(), 2u);
@@ -267,10 +272,7 @@ TEST(SlipTransport, StaleOpenResultIgnored) {
     EXPECT_EQ(transport.local_port(), 2222);
 }
 
-TEST(SlipTransport, RebindRepeatAndLateReplyAfterFallback) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, RebindRepeatAndLateReplyAfterFallback) {
     (void)connect_on(transport, link, 40000);
     ASSERT_EQ(transport.close(), Status::kOk);
     ASSERT_EQ(transport.reuse_last_port(), Status::kOk);
@@ -280,7 +282,7 @@ TEST(SlipTransport, RebindRepeatAndLateReplyAfterFallback) {
         EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
     }
 
-    // The repeat asks for the same port again.
+    // The repeat requests the same port again.
     const auto repeat = link.take_frames();
     ASSERT_EQ(repeat.size(), 1u);
     EXPECT_EQ(repeat[0], first[0]);
@@ -304,10 +306,7 @@ TEST(SlipTransport, RebindRepeatAndLateReplyAfterFallback) {
     EXPECT_EQ(transport.dropped_frames(), 0u);
 }
 
-TEST(SlipTransport, OtherPeerStartsNewRequest) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, OtherPeerStartsNewRequest) {
     const auto first = request_open(transport, link);
     ASSERT_EQ(first.size(), 1u);
 
@@ -325,10 +324,7 @@ TEST(SlipTransport, OtherPeerStartsNewRequest) {
               bytes_of(std::string("::1")));
 }
 
-TEST(SlipTransport, DatagramsBothWays) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, DatagramsBothWays) {
     (void)link.take_frames();
     connect_on(transport, link, 40000);
 
@@ -349,10 +345,7 @@ TEST(SlipTransport, DatagramsBothWays) {
     EXPECT_EQ(transport.receive(buffer).status(), Status::kWouldBlock);
 }
 
-TEST(SlipTransport, ReceiveReadsOneDatagramAtATime) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, ReceiveReadsOneDatagramAtATime) {
     connect_on(transport, link, 40000);
     link.queue_frame(bytes_of({'D', 1}));
     link.queue_frame(bytes_of({'D', 2, 2}));
@@ -365,10 +358,7 @@ TEST(SlipTransport, ReceiveReadsOneDatagramAtATime) {
     EXPECT_EQ(received.value(), 2u);
 }
 
-TEST(SlipTransport, DatagramLargerThanBufferReported) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, DatagramLargerThanBufferReported) {
     connect_on(transport, link, 40000);
     link.queue_frame(bytes_of({'D', 1, 2, 3, 4, 5}));
     link.queue_frame(bytes_of({'D', 7}));
@@ -379,10 +369,7 @@ TEST(SlipTransport, DatagramLargerThanBufferReported) {
     EXPECT_EQ(buffer[0], std::byte{7});
 }
 
-TEST(SlipTransport, FrameLongerThanMaxDatagramReported) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, FrameLongerThanMaxDatagramReported) {
     connect_on(transport, link, 40000);
     std::vector<std::byte> huge(SlipTransport::kMaxDatagramSize + 2, std::byte{1});
     huge[0] = std::byte{'D'};
@@ -393,10 +380,7 @@ TEST(SlipTransport, FrameLongerThanMaxDatagramReported) {
               Status::kMessageTooLarge);
 }
 
-TEST(SlipTransport, MalformedAndUnknownFramesSkipped) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, MalformedAndUnknownFramesSkipped) {
     connect_on(transport, link, 40000);
     for (const std::byte byte : bytes_of({0xc0, 'D', 0xdb, 0x01, 0xc0})) {
         link.incoming.push_back(byte);
@@ -412,17 +396,11 @@ TEST(SlipTransport, MalformedAndUnknownFramesSkipped) {
     EXPECT_EQ(transport.dropped_frames(), 3u);
 }
 
-TEST(SlipTransport, SendBeforeConnectRejected) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, SendBeforeConnectRejected) {
     EXPECT_EQ(transport.send(bytes_of({1})), Status::kInvalidState);
 }
 
-TEST(SlipTransport, PollDropsDatagramWhileClosed) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, PollDropsDatagramWhileClosed) {
     link.queue_frame(bytes_of({'D', 1}));
     std::array<std::byte, 8> buffer;
     EXPECT_EQ(transport.receive(buffer).status(), Status::kInvalidState);
@@ -432,26 +410,20 @@ TEST(SlipTransport, PollDropsDatagramWhileClosed) {
     EXPECT_EQ(transport.dropped_frames(), 1u);
 }
 
-TEST(SlipTransport, PollTakesOpenResult) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, PollTakesOpenResult) {
     const auto frames = request_open(transport, link);
     ASSERT_EQ(frames.size(), 1u);
-    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 40000);
+    link.answer(frames[0], 0, 40000);
     transport.poll();
     EXPECT_TRUE(link.incoming.empty());
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
     EXPECT_EQ(transport.local_port(), 40000);
 }
 
-TEST(SlipTransport, DatagramBehindOpenResultKept) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, DatagramBehindOpenResultKept) {
     const auto frames = request_open(transport, link);
     ASSERT_EQ(frames.size(), 1u);
-    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 40000);
+    link.answer(frames[0], 0, 40000);
     link.queue_frame(bytes_of({'D', 7}));
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
     std::array<std::byte, 8> buffer;
@@ -473,10 +445,7 @@ TEST(SlipTransport, FirstSequenceFromConstructor) {
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
 }
 
-TEST(SlipTransport, CloseKeepsPortAndReuseRequestsIt) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, CloseKeepsPortAndReuseRequestsIt) {
     EXPECT_EQ(transport.reuse_last_port(), Status::kInvalidState);
     connect_on(transport, link, 40000);
     EXPECT_EQ(transport.reuse_last_port(), Status::kInvalidState);
@@ -511,56 +480,47 @@ TEST(SlipTransport, RebindFailureFallsBackToNewPort) {
 
         auto frames = request_open(transport, link);
         ASSERT_EQ(frames.size(), 1u);
-        link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), result, 0);
+        link.answer(frames[0], result, 0);
 
         EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
         frames = link.take_frames();
         ASSERT_EQ(frames.size(), 1u);
         EXPECT_EQ(std::vector<std::byte>(frames[0].begin() + 2, frames[0].begin() + 4),
                   bytes_of({0, 0}));
-        link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 41000);
+        link.answer(frames[0], 0, 41000);
         EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kOk);
         EXPECT_EQ(transport.local_port(), 41000);
     }
 }
 
-TEST(SlipTransport, OpenedWithoutPortIsError) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, OpenedWithoutPortIsError) {
     const auto frames = request_open(transport, link);
     ASSERT_EQ(frames.size(), 1u);
-    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 0, 0);
+    link.answer(frames[0], 0, 0);
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kNetworkError);
     EXPECT_EQ(transport.state(), TransportState::kClosed);
     EXPECT_EQ(transport.local_port(), 0);
 }
 
-TEST(SlipTransport, OpenFailuresMapToStatus) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, OpenFailuresMapToStatus) {
     (void)link.take_frames();
 
     EXPECT_EQ(transport.connect("no.such.host", 5683), Status::kInProgress);
     auto frames = link.take_frames();
     ASSERT_EQ(frames.size(), 1u);
-    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 2, 0);
+    link.answer(frames[0], 2, 0);
     EXPECT_EQ(transport.connect("no.such.host", 5683), Status::kResolveFailed);
     EXPECT_EQ(transport.state(), TransportState::kClosed);
 
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kInProgress);
     frames = link.take_frames();
     ASSERT_EQ(frames.size(), 1u);
-    link.queue_open_result(std::to_integer<uint8_t>(frames[0][1]), 3, 0);
+    link.answer(frames[0], 3, 0);
     EXPECT_EQ(transport.connect("127.0.0.1", 5683), Status::kNetworkError);
     EXPECT_EQ(transport.local_port(), 0);
 }
 
-TEST(SlipTransport, CloseDuringOpenIgnoresLateResult) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, CloseDuringOpenIgnoresLateResult) {
     auto frames = request_open(transport, link);
     ASSERT_EQ(frames.size(), 1u);
     const uint8_t old_sequence = std::to_integer<uint8_t>(frames[0][1]);
@@ -575,19 +535,13 @@ TEST(SlipTransport, CloseDuringOpenIgnoresLateResult) {
     EXPECT_EQ(transport.state(), TransportState::kClosed);
 }
 
-TEST(SlipTransport, HostTooLongRejected) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, HostTooLongRejected) {
     const std::string host(LWM2M_MAX_URI_LENGTH + 1, 'a');
     EXPECT_EQ(transport.connect(host.c_str(), 5683), Status::kInvalidArgument);
     EXPECT_EQ(transport.connect("", 5683), Status::kInvalidArgument);
 }
 
-TEST(SlipTransport, CleanupForgetsPort) {
-    FakeLink link;
-    SlipTransport transport(link);
-    ASSERT_EQ(transport.create(), Status::kOk);
+TEST_F(SlipTransportTest, CleanupForgetsPort) {
     connect_on(transport, link, 40000);
     EXPECT_EQ(transport.cleanup(), Status::kOk);
     EXPECT_EQ(transport.local_port(), 0);

@@ -63,7 +63,7 @@ Status SlipTransport::connect(const char* host, uint16_t port) {
             }
             if (++polls_since_request_ >= kPollsPerRepeat) {
                 polls_since_request_ = 0;
-                write_open_request(host, port);
+                write_open_request(host);
             }
             return Status::kInProgress;
         }
@@ -102,21 +102,21 @@ Status SlipTransport::request_open(uint16_t bind_port, const char* host, uint16_
     request_remote_port_ = port;
     request_host_length_ = static_cast<uint16_t>(host_length);
     polls_since_request_ = 0;
-    write_open_request(host, port);
+    write_open_request(host);
     open_request_ = OpenRequest::kSent;
     return Status::kInProgress;
 }
 
-void SlipTransport::write_open_request(const char* host, uint16_t port) {
+void SlipTransport::write_open_request(const char* host) {
     const std::byte header[kOpenHeaderSize] = {
         kOpen,
         std::byte{sequence_},
         std::byte(request_bind_port_ >> 8),
         std::byte(request_bind_port_ & 0xff),
-        std::byte(port >> 8),
-        std::byte(port & 0xff),
+        std::byte(request_remote_port_ >> 8),
+        std::byte(request_remote_port_ & 0xff),
     };
-    write_frame(link_, header, std::as_bytes(std::span(host, std::strlen(host))));
+    write_frame(link_, header, std::as_bytes(std::span(host, request_host_length_)));
 }
 
 Status SlipTransport::send(std::span<const std::byte> datagram) {
@@ -188,17 +188,15 @@ Result<size_t> SlipTransport::handle_frame(std::span<const std::byte> frame,
         std::memcpy(buffer.data(), rest.data(), rest.size());
         return rest.size();
     }
-    if (kind == kOpenResult && frame.size() == kOpenResultSize &&
-        open_request_ == OpenRequest::kSent && frame[1] == std::byte{sequence_}) {
-        open_result_ = std::to_integer<uint8_t>(frame[2]);
-        opened_port_ = static_cast<uint16_t>(std::to_integer<uint16_t>(frame[3]) << 8 |
-                                             std::to_integer<uint16_t>(frame[4]));
-        open_request_ = OpenRequest::kAnswered;
-        return Status::kWouldBlock;
-    }
-    // The bridge replies to each repeat of a request, so results for a request
-    // may still come after the first one, or after a newer request was sent.
     if (kind == kOpenResult && frame.size() == kOpenResultSize) {
+        // The bridge replies to each repeat of a request, so results for a
+        // request may still come after the first one, or after a newer request.
+        if (open_request_ == OpenRequest::kSent && frame[1] == std::byte{sequence_}) {
+            open_result_ = std::to_integer<uint8_t>(frame[2]);
+            opened_port_ = static_cast<uint16_t>(std::to_integer<uint16_t>(frame[3]) << 8 |
+                                                 std::to_integer<uint16_t>(frame[4]));
+            open_request_ = OpenRequest::kAnswered;
+        }
         return Status::kWouldBlock;
     }
     ++dropped_frames_;

@@ -69,8 +69,9 @@ class SlipTransport final : public net::Transport {
 
     /// Sends an open request for a socket bound to `bind_port` (0: any).
     Status request_open(uint16_t bind_port, const char* host, uint16_t port);
-    /// Writes the open request with the current sequence and bind port.
-    void write_open_request(const char* host, uint16_t port);
+    /// Writes the open request with the current sequence and the recorded
+    /// ports, for `host`, whose length is recorded too.
+    void write_open_request(const char* host);
     /// Reads and handles frames until a datagram is copied into `buffer`
     /// (returns its size) or no complete frame is left (kWouldBlock).
     Result<size_t> read_frames(std::span<std::byte> buffer);
@@ -89,7 +90,7 @@ class SlipTransport final : public net::Transport {
     /// Local port, remote port and host length of the last open request: a
     /// repeat sends the same. Another remote port or host length makes a new
     /// request. The host's text is not kept, so a host of the same length is
-    /// not noticed; the client keeps its peer while it connects.
+    /// not noticed. The client keeps its peer while it connects.
     uint16_t request_bind_port_ = 0;
     uint16_t request_remote_port_ = 0;
     uint16_t request_host_length_ = 0;
